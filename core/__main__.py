@@ -1,0 +1,97 @@
+"""Command line: ``python -m core <command>``.
+
+serve            migrate, start the worker and the apps (loads demo data when the database is empty)
+worker           run the background worker
+migrate          bring the database schema up to date
+demo [--photos DIR] [--if-empty]   build the demo data set
+photo ... / code ...               the imaging command line (see core/imaging/cli.py)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from core.config import PROJECT_ROOT, settings
+
+
+def main(argv: list[str]) -> int:
+    if argv and argv[0] in ("photo", "code"):
+        from core.imaging.cli import main as imaging_main
+
+        return imaging_main(argv)
+    parser = argparse.ArgumentParser(prog="python -m core")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve")
+    sub.add_parser("worker")
+    sub.add_parser("migrate")
+    demo = sub.add_parser("demo")
+    demo.add_argument("--photos", default=None, help="fixture folder (default: ../shared/fixtures)")
+    demo.add_argument("--if-empty", action="store_true", help="do nothing when the database has data")
+    args = parser.parse_args(argv)
+
+    if args.command == "migrate":
+        from core.db import default_database
+
+        default_database().migrate()
+        return 0
+    if args.command == "demo":
+        from core.services.demo import build_demo
+
+        return build_demo(photos=args.photos, if_empty=args.if_empty)
+    if args.command == "worker":
+        return run_worker()
+    return serve()
+
+
+def run_worker() -> int:
+    from huey.consumer import Consumer
+
+    from core.worker import huey
+
+    Consumer(huey, workers=1, worker_type="thread", periodic=False).run()
+    return 0
+
+
+def serve() -> int:
+    """Everything `make run` needs, as child processes that stop together."""
+    from core.db import default_database
+
+    default_database().migrate()
+    env = dict(os.environ)
+    python = sys.executable
+    children = [
+        subprocess.Popen([python, "-m", "core", "worker"], env=env, cwd=PROJECT_ROOT),
+        subprocess.Popen([python, "-m", "streamlit", "run", "workbench/app.py", "--server.port", "8501"],
+                         env=env, cwd=PROJECT_ROOT),
+    ]
+    student_app = PROJECT_ROOT / "student" / "app.py"
+    if student_app.exists():
+        children.append(subprocess.Popen(
+            [python, "-m", "streamlit", "run", str(student_app), "--server.port", "8502"], env=env, cwd=PROJECT_ROOT))
+    children.append(subprocess.Popen([python, "-m", "core", "demo", "--if-empty"], env=env, cwd=PROJECT_ROOT))
+    print(f"Staff workbench: http://localhost:8501   Student app: http://localhost:8502   data: {settings().data_dir}",
+          flush=True)
+
+    def stop(*_: object) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while all(c.poll() is None for c in children[:2]):
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,49 @@
+"""Configuration from environment variables, with zero-set-up defaults under ``data/``.
+
+WORKBENCH_DATABASE_URL   any SQLAlchemy URL (default: SQLite file data/workbench.db)
+WORKBENCH_PHOTO_STORE    folder of the content-addressed photo store (default: data/photos)
+WORKBENCH_QUEUE          "sqlite" (default, data/queue.db), "redis://host:port/db", or "immediate"
+                         (jobs run inline; tests)
+WORKBENCH_FIXTURES       folder of demo/test photos (default: ../shared/fixtures)
+WORKBENCH_SESSION_MINUTES  staff session timeout (default 30)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    photo_store: Path
+    queue: str
+    fixtures_dir: Path
+    data_dir: Path
+    session_minutes: int
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        data_dir = Path(os.environ.get("WORKBENCH_DATA_DIR", PROJECT_ROOT / "data"))
+        return cls(
+            database_url=os.environ.get(
+                "WORKBENCH_DATABASE_URL", f"sqlite:///{data_dir / 'workbench.db'}"
+            ),
+            photo_store=Path(os.environ.get("WORKBENCH_PHOTO_STORE", data_dir / "photos")),
+            queue=os.environ.get("WORKBENCH_QUEUE", "sqlite"),
+            fixtures_dir=Path(
+                os.environ.get("WORKBENCH_FIXTURES", PROJECT_ROOT.parent / "shared" / "fixtures")
+            ),
+            data_dir=data_dir,
+            session_minutes=int(os.environ.get("WORKBENCH_SESSION_MINUTES", "30")),
+        )
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return Settings.from_env()

@@ -1,0 +1,148 @@
+"""The closed vocabularies of the domain. Values are stored in the database as these strings."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class EducationCategory(str, Enum):
+    REGULAR = "regular"  # 普通本专科
+    GRADUATE = "graduate"  # 研究生
+    ADULT = "adult"  # 成人教育
+
+    @property
+    def label_zh(self) -> str:
+        return {"regular": "普通本专科", "graduate": "研究生", "adult": "成人教育"}[self.value]
+
+    @classmethod
+    def from_label(cls, text: str) -> "EducationCategory":
+        """Accepts the Chinese label, the English value or common short forms."""
+        cleaned = text.strip().lower()
+        for member in cls:
+            if cleaned in (member.value, member.label_zh, member.name.lower()):
+                return member
+        aliases = {"本专科": cls.REGULAR, "本科": cls.REGULAR, "专科": cls.REGULAR, "成教": cls.ADULT}
+        if cleaned in aliases:
+            return aliases[cleaned]
+        raise ValueError(text)
+
+
+class TaskStatus(str, Enum):
+    DRAFT = "draft"
+    OPEN = "open"
+    PAUSED = "paused"
+    CLOSED = "closed"
+
+
+class MailingMode(str, Enum):
+    TO_SCHOOL = "to_school"  # 默认邮寄学校或站点
+    TO_STUDENT = "to_student"  # 学生必须填写真实地址
+
+
+class Role(str, Enum):
+    REVIEWER = "reviewer"
+    SENIOR_REVIEWER = "senior_reviewer"
+    REGISTRAR = "registrar"
+    SUPPORT = "support"
+    ADMIN = "admin"
+
+    @property
+    def label_zh(self) -> str:
+        return {
+            "reviewer": "审核员",
+            "senior_reviewer": "复核员",
+            "registrar": "学籍管理员",
+            "support": "客服",
+            "admin": "管理员",
+        }[self.value]
+
+
+class SubmissionState(str, Enum):
+    CAPTURED = "captured"
+    STANDARDISED = "standardised"
+    SUBMITTED = "submitted"
+    AUTO_BLOCKED = "auto_blocked"
+    AWAITING_REVIEW = "awaiting_review"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    REPLACED = "replaced"  # superseded by the free replacement before review
+    IN_BATCH = "in_batch"
+    ON_CHSI = "on_chsi"
+    UPLOAD_FAILED = "upload_failed"
+
+
+class Decision(str, Enum):
+    APPROVE = "approve"
+    REJECT = "reject"
+
+
+class PaymentStatus(str, Enum):
+    PENDING = "pending"
+    PAID = "paid"
+    FAILED = "failed"
+    REFUNDED = "refunded"
+
+
+class PaymentPurpose(str, Enum):
+    TASK_FEE = "task_fee"
+    EXTRA_SUBMISSION = "extra_submission"
+    EXTRA_REPLACEMENT = "extra_replacement"
+    OFFLINE_SHOOTING = "offline_shooting"
+
+
+class QuotaKind(str, Enum):
+    STANDARDISATION = "standardisation"
+    SUBMISSION = "submission"
+    REPLACEMENT = "replacement"
+
+
+class BatchStatus(str, Enum):
+    DRAFT = "draft"
+    EXPORTED = "exported"
+    RESULT_IMPORTED = "result_imported"
+
+
+class BatchItemResult(str, Enum):
+    PENDING = "pending"
+    ON_CHSI = "on_chsi"
+    FAILED = "failed"
+
+
+class TicketStatus(str, Enum):
+    OPEN = "open"
+    WAITING_STUDENT = "waiting_student"
+    WAITING_SCHOOL = "waiting_school"
+    RESOLVED = "resolved"
+
+
+class TicketCategory(str, Enum):
+    PAYMENT = "payment"
+    CODE_UNREADABLE = "code_unreadable"
+    SCHOOL_NOT_FOUND = "school_not_found"
+    NOT_ON_ROSTER = "not_on_roster"
+    ACCOUNT_BINDING = "account_binding"
+    QUOTA_EXCEEDED = "quota_exceeded"
+    REVIEW_DISPUTE = "review_dispute"
+    CHSI_STATUS = "chsi_status"
+    OTHER = "other"
+
+
+class TicketPriority(str, Enum):
+    URGENT = "urgent"
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+
+class TicketChannel(str, Enum):
+    HOTLINE = "hotline"
+    QQ = "qq"
+    LOOKUP = "lookup"
+    SCHOOL = "school"
+
+
+class JobStatus(str, Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"

@@ -1,0 +1,33 @@
+"""The domain model as SQLAlchemy 2 typed ORM classes. Import models from here."""
+
+from core.models.base import Base, utcnow
+from core.models.batches import BatchItem, UploadBatch
+from core.models.organisation import CollectionTask, School, StaffUser
+from core.models.students import AccountLink, Notification, Payment, RosterRecord, StudentAccount
+from core.models.submissions import QuotaEntry, ReviewDecision, Submission
+from core.models.support import SupportTicket, TicketNote
+from core.models.system import AuditEvent, PolicyChange, PolicySetting, ProcessingJob
+
+__all__ = [
+    "AccountLink",
+    "AuditEvent",
+    "Base",
+    "BatchItem",
+    "CollectionTask",
+    "Notification",
+    "Payment",
+    "PolicyChange",
+    "PolicySetting",
+    "ProcessingJob",
+    "QuotaEntry",
+    "ReviewDecision",
+    "RosterRecord",
+    "School",
+    "StaffUser",
+    "StudentAccount",
+    "Submission",
+    "SupportTicket",
+    "TicketNote",
+    "UploadBatch",
+    "utcnow",
+]

@@ -1,0 +1,261 @@
+"""Student sign-in, identity check and linking an account to a roster record, and unbinding.
+
+Rules (seed, steps 6-7 and 关联任务 notes): name + student number + ID last 4 (+ collection code
+when given) must match one record of an open task; one WeChat account per record; a record with a
+CHSI photo or on-site collection cannot be linked; a linked and paid record cannot be unbound by
+the student, only by support staff with a reason. Too many failed checks lock the check for 24 h.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.domain.access import Actor, require_role
+from core.domain.enums import BatchStatus, PaymentPurpose, PaymentStatus, Role, SubmissionState, TaskStatus
+from core.domain.identity import mask_name, normalise_text
+from core.errors import AccessDenied, InvalidInput, LinkRefused, NotFound
+from core.imaging.collection_code import DecodedCode
+from core.models import (
+    AccountLink,
+    BatchItem,
+    CollectionTask,
+    Payment,
+    RosterRecord,
+    StudentAccount,
+    Submission,
+    UploadBatch,
+    utcnow,
+)
+from core.services import audit
+from core.services.policy import get_policy
+
+
+def sign_in(session: Session, openid: str, nickname: str) -> StudentAccount:
+    account = session.scalar(select(StudentAccount).where(StudentAccount.wechat_openid == openid))
+    if account is None:
+        account = StudentAccount(wechat_openid=openid, nickname=nickname)
+        session.add(account)
+        session.flush()
+    return account
+
+
+@dataclass(frozen=True)
+class VerificationOutcome:
+    """The matched record, or the refusal (returned, not raised, so the failure count is kept)."""
+
+    record: RosterRecord | None
+    error: LinkRefused | None
+
+    @property
+    def masked_name(self) -> str:
+        return mask_name(self.record.name) if self.record else ""
+
+
+def open_task(session: Session, task_id: int, now: datetime | None = None) -> CollectionTask:
+    task = session.get(CollectionTask, task_id)
+    today = (now or utcnow()).date()
+    if task is None or task.status is not TaskStatus.OPEN or not task.opens_on <= today <= task.closes_on:
+        raise LinkRefused("该采集任务未开放或已结束，请核对学校通知。",
+                          "This collection task is not open; check your school's notice.")
+    return task
+
+
+def verify_identity(
+    session: Session,
+    account: StudentAccount,
+    task_id: int,
+    *,
+    name: str,
+    student_number: str,
+    id_last4: str,
+    code: DecodedCode | None,
+    now: datetime | None = None,
+) -> VerificationOutcome:
+    moment = now or utcnow()
+    policy = get_policy(session)
+    if account.verification_locked_until and account.verification_locked_until > moment:
+        return VerificationOutcome(None, LinkRefused(
+            f"身份核验失败次数过多，已锁定 {policy.verification_lock_hours} 小时，请稍后再试。",
+            f"Too many failed checks; identity check is locked for {policy.verification_lock_hours} hours.",
+        ))
+    try:
+        task = open_task(session, task_id, moment)
+        record = _match(session, task, name, student_number, id_last4, code, account)
+    except LinkRefused as refusal:
+        account.failed_verifications += 1
+        if account.failed_verifications >= policy.verification_attempts:
+            account.verification_locked_until = moment + timedelta(hours=policy.verification_lock_hours)
+            account.failed_verifications = 0
+        session.flush()
+        return VerificationOutcome(None, refusal)
+    account.failed_verifications = 0
+    session.flush()
+    return VerificationOutcome(record, None)
+
+
+def _match(session: Session, task: CollectionTask, name: str, student_number: str, id_last4: str,
+           code: DecodedCode | None, account: StudentAccount) -> RosterRecord:
+    record = session.scalar(
+        select(RosterRecord).where(
+            RosterRecord.school_id == task.school_id,
+            RosterRecord.category == task.category,
+            RosterRecord.cohort == task.cohort,
+            RosterRecord.student_number == normalise_text(student_number).replace(" ", ""),
+        )
+    )
+    if (
+        record is None
+        or record.name != normalise_text(name).replace(" ", "")
+        or record.id_last4.upper() != normalise_text(id_last4).upper()
+    ):
+        raise LinkRefused(
+            "未在采集名单中查询到您的学籍信息，请核对姓名、学号和证件号后4位；如确认无误，请联系学籍部门添加信息。",
+            "No matching roster record. Check your name, student number and ID last 4; if they are "
+            "right, ask your registrar to add you.",
+        )
+    if record.has_chsi_photo or record.onsite_collected:
+        raise LinkRefused(
+            "您已参加过学校统一采集或学信网已有学历照片，无需再拍摄。",
+            "You already have a CHSI photo or took part in the on-site collection: no new photo is needed.",
+        )
+    if code is not None:
+        _check_code(session, record, code)
+    other = session.scalar(
+        select(AccountLink).where(AccountLink.roster_record_id == record.id, AccountLink.active.is_(True))
+    )
+    if other is not None and other.account_id != account.id:
+        raise LinkRefused(
+            "该学籍信息已被其他微信号关联。已关联的学籍不允许更换微信号，如需帮助请联系客服 027-87885551。",
+            "This record is already linked to another WeChat account; call support 027-87885551.",
+        )
+    return record
+
+
+def _check_code(session: Session, record: RosterRecord, code: DecodedCode) -> None:
+    if code.error is not None or code.code is None or code.code_hash is None:
+        raise LinkRefused(
+            "采集码无法识别，请从学信网重新下载图像采集码图片后上传（不要使用截图）。",
+            "The collection code cannot be read; download it again from CHSI as an image (not a screenshot).",
+        )
+    parsed = code.code
+    if parsed.student_number != record.student_number or parsed.id_last4.upper() != record.id_last4.upper() \
+            or parsed.school_code != record.school.code:
+        raise LinkRefused(
+            "采集码与填写的学籍信息不一致，请确认下载的是本人、本学籍的采集码图片（不要使用截图）。",
+            "The collection code does not match this record; download your own code as an image.",
+        )
+    used_by = session.scalar(
+        select(RosterRecord.id).where(RosterRecord.collection_code_hash == code.code_hash, RosterRecord.id != record.id)
+    )
+    if used_by is not None:
+        raise LinkRefused(
+            "该采集码已被其他学籍使用，请联系客服 027-87885551。",
+            "This collection code is already used by another record; call support.",
+        )
+
+
+def link_account(
+    session: Session,
+    account: StudentAccount,
+    task_id: int,
+    record: RosterRecord,
+    *,
+    code: DecodedCode | None,
+    mailing_address: str = "",
+) -> AccountLink:
+    """Called after the student confirmed the masked record. ``code`` None = temporary shooting code."""
+    from core.domain.enums import MailingMode
+
+    task = open_task(session, task_id)
+    _match(session, task, record.name, record.student_number, record.id_last4, code, account)
+    if task.mailing_mode is MailingMode.TO_STUDENT and len(normalise_text(mailing_address)) < 8:
+        raise InvalidInput("该任务需要邮寄照片，请填写真实有效的邮寄地址。",
+                           "This task mails the photos: enter a real postal address.")
+    existing = session.scalar(
+        select(AccountLink).where(AccountLink.roster_record_id == record.id, AccountLink.active.is_(True))
+    )
+    if existing is not None:
+        return existing
+    if code is not None and code.code_hash:
+        record.collection_code_hash = code.code_hash
+        record.on_temporary_code = False
+    else:
+        record.on_temporary_code = True
+    link = AccountLink(account_id=account.id, roster_record_id=record.id, task_id=task.id,
+                       mailing_address=normalise_text(mailing_address))
+    session.add(link)
+    session.flush()
+    audit.record(session, Actor.student(account.id, account.nickname), "link.create", "account_link", link.id,
+                 school_id=record.school_id, roster_record_id=record.id, task_id=task.id,
+                 temporary_code=record.on_temporary_code)
+    return link
+
+
+def link_collection_code(session: Session, actor: Actor, record: RosterRecord, code: DecodedCode) -> None:
+    """上传采集码: the real code for a student who shot on a temporary shooting code; releases the hold."""
+    if actor.is_staff:
+        require_role(actor, Role.SUPPORT, Role.ADMIN, Role.REGISTRAR)
+    _check_code(session, record, code)
+    record.collection_code_hash = code.code_hash
+    record.on_temporary_code = False
+    for submission in session.scalars(select(Submission).where(Submission.roster_record_id == record.id)):
+        submission.on_temporary_code = False
+    audit.record(session, actor, "link.collection_code", "roster_record", record.id,
+                 school_id=record.school_id, roster_record_id=record.id)
+
+
+def is_paid(session: Session, link: AccountLink) -> bool:
+    return session.scalar(
+        select(Payment.id).where(
+            Payment.roster_record_id == link.roster_record_id,
+            Payment.task_id == link.task_id,
+            Payment.purpose == PaymentPurpose.TASK_FEE,
+            Payment.status == PaymentStatus.PAID,
+        )
+    ) is not None
+
+
+def unbind(session: Session, actor: Actor, link_id: int, reason: str = "") -> AccountLink:
+    link = session.get(AccountLink, link_id)
+    if link is None or not link.active:
+        raise NotFound("该关联不存在或已解绑。", "No such active link.")
+    if actor.kind == "student":
+        if actor.id != link.account_id:
+            raise AccessDenied("只能解绑本人的关联。", "You can only unbind your own link.")
+        if is_paid(session, link):
+            raise LinkRefused(
+                "已关联任务并支付费用的，不能自行解绑。如有特殊情况请联系客服 027-87885551。",
+                "A linked and paid record cannot be unbound by the student; call support 027-87885551.",
+            )
+    else:
+        require_role(actor, Role.SUPPORT, Role.ADMIN)
+        if not reason.strip():
+            raise InvalidInput("请填写解绑原因。", "A reason is required to unbind an account.")
+        in_exported_batch = session.scalar(
+            select(BatchItem.id)
+            .join(UploadBatch, BatchItem.batch_id == UploadBatch.id)
+            .join(Submission, BatchItem.submission_id == Submission.id)
+            .where(
+                BatchItem.roster_record_id == link.roster_record_id,
+                UploadBatch.status != BatchStatus.DRAFT,
+                Submission.state.in_((SubmissionState.IN_BATCH, SubmissionState.ON_CHSI)),
+            )
+        )
+        if in_exported_batch is not None:
+            raise LinkRefused(
+                "该学生的照片已审核通过并导出到学信网上传批次，不能解绑。",
+                "The student's approved photo is in an exported CHSI batch; the account cannot be unbound.",
+            )
+    link.active = False
+    link.unlinked_at = utcnow()
+    link.unlinked_by = actor.name
+    link.unlink_reason = reason
+    record = link.roster_record
+    audit.record(session, actor, "link.unbind", "account_link", link.id, school_id=record.school_id,
+                 roster_record_id=record.id, reason=reason)
+    session.flush()
+    return link

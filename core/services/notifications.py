@@ -1,0 +1,44 @@
+"""Telling students what happened. The in-app inbox (the ``notification`` table) stands in for
+WeChat subscription messages; a production adapter would also push each one to WeChat."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.models import AccountLink, Notification, utcnow
+
+
+class NotificationSender(Protocol):
+    """Production: WeChat subscription messages (templates for 审核结果 and 上网结果)."""
+
+    def send(self, notification: Notification) -> None: ...
+
+
+class InboxOnly:
+    """Development adapter: the inbox row is the delivery."""
+
+    def send(self, notification: Notification) -> None:
+        notification.delivered_at = utcnow()
+
+
+sender: NotificationSender = InboxOnly()
+
+
+def notify(session: Session, roster_record_id: int, kind: str, title: str, body: str, **data: Any) -> Notification:
+    link = session.scalar(
+        select(AccountLink).where(AccountLink.roster_record_id == roster_record_id, AccountLink.active.is_(True))
+    )
+    notification = Notification(
+        roster_record_id=roster_record_id,
+        account_id=link.account_id if link else None,
+        kind=kind,
+        title=title,
+        body=body,
+        data=data,
+    )
+    session.add(notification)
+    sender.send(notification)
+    return notification

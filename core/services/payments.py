@@ -1,0 +1,127 @@
+"""Payments for the task fee and the 1-yuan extra services, behind a payment adapter.
+
+An order number is made once per intent and reused on retry, so paying twice for the same thing
+is impossible; the adapter's confirmation is applied at most once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.domain.access import Actor, require_role
+from core.domain.enums import PaymentPurpose, PaymentStatus, QuotaKind, Role
+from core.errors import Conflict, InvalidInput, NotFound
+from core.models import AccountLink, Payment, utcnow
+from core.services import audit, quotas
+from core.services.policy import get_policy
+
+
+@dataclass(frozen=True)
+class ProviderResult:
+    paid: bool
+    provider_ref: str | None = None
+    failure_reason: str | None = None
+
+
+class PaymentProvider(Protocol):
+    """Production: WeChat Pay JSAPI — create a prepay order for ``order_no`` and ``amount_fen``,
+    the mini-program calls wx.requestPayment, and WeChat's signed notify callback confirms it."""
+
+    def charge(self, order_no: str, amount_fen: int, description: str) -> ProviderResult: ...
+
+
+class DevelopmentProvider:
+    """Completes, or fails when asked to, without any money moving."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.fail = fail
+
+    def charge(self, order_no: str, amount_fen: int, description: str) -> ProviderResult:
+        if self.fail:
+            return ProviderResult(False, failure_reason="模拟支付失败 (development provider)")
+        return ProviderResult(True, provider_ref=f"DEV-{order_no}")
+
+
+PURPOSE_QUOTA = {
+    PaymentPurpose.EXTRA_SUBMISSION: QuotaKind.SUBMISSION,
+    PaymentPurpose.EXTRA_REPLACEMENT: QuotaKind.REPLACEMENT,
+}
+
+
+def open_order(session: Session, actor: Actor, link: AccountLink, purpose: PaymentPurpose) -> Payment:
+    """The pending order for this intent, reused if one exists (idempotent on retry)."""
+    if actor.kind == "student" and actor.id != link.account_id:
+        raise InvalidInput("只能为本人的任务支付。", "You can only pay for your own task.")
+    if purpose is PaymentPurpose.TASK_FEE:
+        paid = session.scalar(select(Payment).where(
+            Payment.roster_record_id == link.roster_record_id, Payment.task_id == link.task_id,
+            Payment.purpose == purpose, Payment.status == PaymentStatus.PAID))
+        if paid is not None:
+            return paid
+    pending = session.scalar(select(Payment).where(
+        Payment.roster_record_id == link.roster_record_id, Payment.task_id == link.task_id,
+        Payment.purpose == purpose, Payment.status == PaymentStatus.PENDING))
+    if pending is not None:
+        return pending
+    amount = link.task.price_fen if purpose is PaymentPurpose.TASK_FEE else get_policy(session).extra_service_price_fen
+    payment = Payment(
+        order_no=f"WB{utcnow():%Y%m%d}{uuid.uuid4().hex[:12].upper()}",
+        account_id=link.account_id, roster_record_id=link.roster_record_id, task_id=link.task_id,
+        purpose=purpose, amount_fen=amount,
+    )
+    session.add(payment)
+    session.flush()
+    return payment
+
+
+def pay(session: Session, actor: Actor, payment: Payment, provider: PaymentProvider) -> Payment:
+    if payment.status is PaymentStatus.PAID:
+        return payment
+    if payment.status is PaymentStatus.REFUNDED:
+        raise Conflict("该订单已退款。", "This order was refunded.")
+    result = provider.charge(payment.order_no, payment.amount_fen, payment.purpose.value)
+    if not result.paid:
+        payment.status = PaymentStatus.FAILED
+        payment.failure_reason = result.failure_reason
+        session.flush()
+        return payment
+    payment.status = PaymentStatus.PAID
+    payment.provider_ref = result.provider_ref
+    payment.paid_at = utcnow()
+    if payment.purpose in PURPOSE_QUOTA:
+        quotas.add_entry(session, payment.roster_record_id, PURPOSE_QUOTA[payment.purpose], "purchase",
+                         actor=actor, payment_id=payment.id)
+    audit.record(session, actor, "payment.paid", "payment", payment.id, roster_record_id=payment.roster_record_id,
+                 amount_fen=payment.amount_fen, purpose=payment.purpose)
+    session.flush()
+    return payment
+
+
+def retry_failed(session: Session, actor: Actor, payment: Payment, provider: PaymentProvider) -> Payment:
+    """A failed charge is retried on the same order number."""
+    if payment.status is PaymentStatus.FAILED:
+        payment.status = PaymentStatus.PENDING
+        payment.failure_reason = None
+    return pay(session, actor, payment, provider)
+
+
+def mark_refunded(session: Session, actor: Actor, payment_id: int, reason: str) -> Payment:
+    require_role(actor, Role.SUPPORT, Role.ADMIN)
+    payment = session.get(Payment, payment_id)
+    if payment is None:
+        raise NotFound("订单不存在。", "No such payment.")
+    if payment.status is not PaymentStatus.PAID:
+        raise Conflict("只有已支付的订单可以退款。", "Only paid orders can be refunded.")
+    if not reason.strip():
+        raise InvalidInput("请填写退款原因。", "A reason is required.")
+    payment.status = PaymentStatus.REFUNDED
+    payment.refunded_at = utcnow()
+    audit.record(session, actor, "payment.refund", "payment", payment.id,
+                 roster_record_id=payment.roster_record_id, reason=reason, amount_fen=payment.amount_fen)
+    session.flush()
+    return payment

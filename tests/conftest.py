@@ -1,0 +1,99 @@
+"""Shared fixtures: a real database (SQLite always; PostgreSQL too when
+WORKBENCH_TEST_DATABASE_URL is set), a real photo store, and jobs run inline.
+
+Every test that asks for ``db`` runs once per backend. On PostgreSQL each test session creates its
+own database (so parallel runs never collide) and each test starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+os.environ.setdefault("WORKBENCH_QUEUE", "immediate")
+
+from core import worker  # noqa: E402
+from core.db import Database  # noqa: E402
+from core.models import Base  # noqa: E402
+from core.storage.photos import PhotoStore  # noqa: E402
+
+PG_URL = os.environ.get("WORKBENCH_TEST_DATABASE_URL")
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(os.environ.get("WORKBENCH_FIXTURES", PROJECT_ROOT.parent / "shared" / "fixtures"))
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if PG_URL:
+        return f"database tests: SQLite and PostgreSQL ({make_url(PG_URL).render_as_string(hide_password=True)})"
+    return "database tests: SQLite only — PostgreSQL SKIPPED (set WORKBENCH_TEST_DATABASE_URL to run them)"
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    if not FIXTURES.is_dir():
+        pytest.skip(f"fixture photos not found at {FIXTURES}")
+    return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    database = Database(f"sqlite:///{path}")
+    database.migrate()
+    database.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_database_url() -> Iterator[str]:
+    if not PG_URL:
+        pytest.skip("PostgreSQL not configured: set WORKBENCH_TEST_DATABASE_URL")
+    name = f"wb_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(Database(PG_URL).engine.url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = Database(PG_URL).engine.url.set(database=name).render_as_string(hide_password=False)
+    database = Database(url)
+    database.migrate()
+    database.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
+    if request.param == "sqlite":
+        path = tmp_path / "workbench.db"
+        shutil.copy(sqlite_template, path)
+        database = Database(f"sqlite:///{path}")
+    else:
+        url = request.getfixturevalue("pg_database_url")
+        database = Database(url)
+        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        with database.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> PhotoStore:
+    return PhotoStore(tmp_path / "photos")
+
+
+@pytest.fixture
+def env(db: Database, store: PhotoStore) -> Iterator[tuple[Database, PhotoStore]]:
+    """Database and store with background jobs running inline against them."""
+    worker.configure(db, store, immediate=True)
+    yield db, store
+    worker.configure(None, None)  # type: ignore[arg-type]

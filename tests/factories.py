@@ -1,0 +1,94 @@
+"""Builders for real objects, made through the same services the app uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy.orm import Session
+
+from core.domain.access import Actor
+from core.domain.enums import EducationCategory, PaymentPurpose, Role
+from core.domain.identity import id_check_digit
+from core.models import AccountLink, CollectionTask, RosterRecord, School, StaffUser, StudentAccount, utcnow
+from core.services import linking, payments, schools, staff
+
+SYSTEM = Actor.system("tests")
+PASSWORD = "Demo2025pass"
+
+
+def id_number(seed: int) -> str:
+    """A valid 18-digit ID number (Wuhan area code, born 2003) for test person ``seed``."""
+    first17 = f"420106200301{seed % 10_000:04d}{seed % 10}"[:17]
+    first17 = first17.ljust(17, "0")
+    return first17 + id_check_digit(first17)
+
+
+def make_school(session: Session, code: str = "10486", name: str = "武汉大学") -> School:
+    return schools.create_school(session, SYSTEM, code=code, name=name)
+
+
+def make_task(session: Session, school: School, **overrides: object) -> CollectionTask:
+    today = utcnow().date()
+    values: dict[str, object] = dict(
+        school_id=school.id,
+        category=EducationCategory.REGULAR,
+        cohort="2025届",
+        title="2025届毕业生学历图像采集",
+        opens_on=today - timedelta(days=10),
+        closes_on=today + timedelta(days=30),
+        price_fen=2500,
+    )
+    values.update(overrides)
+    return schools.create_task(session, SYSTEM, **values)  # type: ignore[arg-type]
+
+
+def make_record(session: Session, school: School, seed: int = 1, *, name: str = "丁白云",
+                category: EducationCategory = EducationCategory.REGULAR, cohort: str = "2025届",
+                **flags: object) -> RosterRecord:
+    number = id_number(seed)
+    record = RosterRecord(
+        school_id=school.id, name=name, student_number=f"2110{seed:06d}", id_number=number,
+        id_last4=number[-4:], category=category, cohort=cohort, **flags,
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def make_staff(session: Session, role: Role, username: str | None = None, school: School | None = None) -> StaffUser:
+    return staff.create_staff(
+        session, SYSTEM, username=username or role.value, display_name=(username or role.value).title(),
+        role=role, password=PASSWORD, school_id=school.id if school else None, must_change_password=False,
+    )
+
+
+def actor_of(user: StaffUser) -> Actor:
+    return staff.actor_for(user)
+
+
+@dataclass
+class LinkedStudent:
+    account: StudentAccount
+    record: RosterRecord
+    link: AccountLink
+    task: CollectionTask
+
+    @property
+    def actor(self) -> Actor:
+        return Actor.student(self.account.id, self.account.nickname)
+
+
+def make_linked_student(session: Session, task: CollectionTask, record: RosterRecord, *, paid: bool = True,
+                        openid: str | None = None) -> LinkedStudent:
+    account = linking.sign_in(session, openid or f"openid-{record.id}", f"同学{record.id}")
+    link = linking.link_account(session, account, task.id, record, code=None)
+    student = LinkedStudent(account, record, link, task)
+    if paid:
+        order = payments.open_order(session, student.actor, link, PaymentPurpose.TASK_FEE)
+        payments.pay(session, student.actor, order, payments.DevelopmentProvider())
+    return student
+
+
+def yesterday() -> date:
+    return utcnow().date() - timedelta(days=1)

@@ -1,0 +1,39 @@
+"""Entry point of the staff workbench: ``streamlit run workbench/app.py``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from workbench import auth  # noqa: E402
+from workbench.context import current_actor, sign_out  # noqa: E402
+from workbench.i18n import lang, language_switch, tr  # noqa: E402
+from workbench.navigation import pages_for  # noqa: E402
+
+st.set_page_config(page_title="学历图像采集 · 工作台", page_icon=":material/photo_camera:", layout="wide")
+language_switch()
+actor = current_actor()
+
+if actor is None:
+    page = st.navigation([st.Page(auth.login_page, title=tr("登录", "Sign in"), icon=":material/login:")])
+else:
+    sections: dict[str, list[st.Page]] = {}
+    for spec in pages_for(actor.role):
+        section = spec.section_zh if lang() == "zh" else spec.section_en
+        sections.setdefault(section, []).append(
+            st.Page(spec.path, title=spec.title_zh if lang() == "zh" else spec.title_en, icon=spec.icon,
+                    url_path=spec.path.stem)
+        )
+    with st.sidebar:
+        st.caption(f"{actor.name} · {actor.role.label_zh if lang() == 'zh' else actor.role.value}")
+        if st.button(tr("退出登录", "Sign out"), key="sign_out", icon=":material/logout:"):
+            sign_out()
+            st.rerun()
+    page = st.navigation(sections)
+page.run()

@@ -1,0 +1,36 @@
+"""Which pages each role gets. Only these are registered with ``st.navigation`` for a session, so a
+page a role may not use does not exist for it; the services check the role again on every call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.domain.enums import Role
+
+PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
+R, S, G, P, A = Role.REVIEWER, Role.SENIOR_REVIEWER, Role.REGISTRAR, Role.SUPPORT, Role.ADMIN
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    file: str
+    title_zh: str
+    title_en: str
+    icon: str
+    section_zh: str
+    section_en: str
+    roles: tuple[Role, ...]
+
+    @property
+    def path(self) -> Path:
+        return PAGES_DIR / self.file
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("overview.py", "概览", "Overview", ":material/dashboard:", "总览", "General", (R, S, G, P, A)),
+)
+
+
+def pages_for(role: Role) -> list[PageSpec]:
+    return [p for p in PAGES if role in p.roles and p.path.exists()]
