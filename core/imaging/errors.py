@@ -1,0 +1,71 @@
+"""Typed refusals of the imaging core.
+
+Each error carries a stable ``code`` (the name of the failed check in a quality report) and a
+message in Chinese for students and staff and in English for logs and the English UI.
+"""
+
+from __future__ import annotations
+
+
+class ImagingError(Exception):
+    """Base of every refusal: a photo that cannot be loaded, found or standardised."""
+
+    code = "imaging"
+
+    def __init__(self, message_zh: str, message_en: str) -> None:
+        super().__init__(message_en)
+        self.message_zh = message_zh
+        self.message_en = message_en
+
+    def __str__(self) -> str:
+        return f"{self.message_zh} / {self.message_en}"
+
+
+class ImageLoadError(ImagingError):
+    """The bytes are not a readable photo (empty, corrupt, truncated, unsupported, too large)."""
+
+    code = "load"
+
+
+class NoFace(ImagingError):
+    code = "face_count"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "照片中未检测到人脸，请正对镜头重新拍摄。",
+            "No face was found in the photo; face the camera and take it again.",
+        )
+
+
+class MultipleFaces(ImagingError):
+    code = "face_count"
+
+    def __init__(self, count: int) -> None:
+        super().__init__(
+            f"照片中检测到 {count} 张人脸，照片中只能有本人一人。",
+            f"{count} faces were found; only the student may be in the photo.",
+        )
+        self.count = count
+
+
+class FaceCutOff(ImagingError):
+    code = "face_cut"
+
+    def __init__(self, what_zh: str = "人脸", what_en: str = "The face") -> None:
+        super().__init__(
+            f"{what_zh}被照片边缘截断，请让头部和肩部完整入镜。",
+            f"{what_en} is cut by the edge of the photo; keep the whole head and shoulders in frame.",
+        )
+
+
+class FaceTooSmall(ImagingError):
+    code = "face_too_small"
+
+    def __init__(self, face_width_px: float, needed_px: float) -> None:
+        super().__init__(
+            f"人脸太小（宽 {face_width_px:.0f} 像素，至少需要 {needed_px:.0f} 像素），请靠近镜头或使用更高分辨率拍摄。",
+            f"The face is too small ({face_width_px:.0f} px wide, at least {needed_px:.0f} px needed); "
+            "move closer or shoot at a higher resolution.",
+        )
+        self.face_width_px = face_width_px
+        self.needed_px = needed_px
