@@ -1,7 +1,8 @@
 """Shared fixtures: a real database (SQLite always; PostgreSQL too when
 WORKBENCH_TEST_DATABASE_URL is set), a real photo store, and jobs run inline.
 
-Every test that asks for ``db`` runs once per backend. On PostgreSQL each test session creates its
+Every test that asks for ``db`` runs once per backend. Schemas come from the models; a separate test
+proves the Alembic migrations produce exactly that schema. On PostgreSQL each test session creates its
 own database (so parallel runs never collide) and each test starts from empty tables.
 """
 
@@ -47,7 +48,7 @@ def fixtures_dir() -> Path:
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"
     database = Database(f"sqlite:///{path}")
-    database.migrate()
+    Base.metadata.create_all(database.engine)
     database.dispose()
     return path
 
@@ -62,7 +63,7 @@ def pg_database_url() -> Iterator[str]:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = Database(PG_URL).engine.url.set(database=name).render_as_string(hide_password=False)
     database = Database(url)
-    database.migrate()
+    Base.metadata.create_all(database.engine)
     database.dispose()
     yield url
     with admin.connect() as conn:

@@ -1,0 +1,33 @@
+"""AppTest helpers: run the real workbench app against the test database and photo store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.db import Database
+from core.storage.photos import PhotoStore
+
+APP = str(Path(__file__).resolve().parents[2] / "workbench" / "app.py")
+
+
+@pytest.fixture
+def app_for(env: tuple[Database, PhotoStore], monkeypatch: pytest.MonkeyPatch) -> Callable[..., AppTest]:
+    """``app_for(user_id)`` → an AppTest of the workbench, signed in as that staff user (or not)."""
+    db, store = env
+    monkeypatch.setenv("WORKBENCH_DATABASE_URL", db.url)
+    monkeypatch.setenv("WORKBENCH_PHOTO_STORE", str(store.root))
+
+    def make(user_id: int | None = None, page: str | None = None, lang: str = "zh") -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=30)
+        at.session_state["lang"] = lang
+        if user_id is not None:
+            at.session_state["staff_user_id"] = user_id
+        if page is not None:
+            at.switch_page(str(Path(APP).parent.parent / "pages" / page))
+        return at
+
+    return make
