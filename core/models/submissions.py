@@ -62,6 +62,8 @@ class Submission(Base):
     __table_args__ = (
         Index("ix_submission_queue", "state", "submitted_at"),
         Index("ix_submission_task_state", "task_id", "state"),
+        Index("ix_submission_claimed_by", "claimed_by_id"),
+        Index("ix_submission_second_review", "needs_second_review", "decided_at"),
     )
 
 
@@ -77,10 +79,13 @@ class ReviewDecision(Base):
     is_second_review: Mapped[bool] = mapped_column(default=False)
     seconds_spent: Mapped[float | None] = mapped_column(Float)
     decided_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    local_day: Mapped[date | None]  # Asia/Shanghai day of decided_at: per-reviewer daily counts and statistics
     undone_at: Mapped[datetime | None]
 
     submission: Mapped[Submission] = relationship(back_populates="decisions")
     reviewer: Mapped[StaffUser] = relationship()
+
+    __table_args__ = (Index("ix_review_decision_reviewer_day", "reviewer_id", "local_day"),)
 
 
 class QuotaEntry(Base):
