@@ -3,9 +3,14 @@ into the project)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+from core.imaging.faces import eye_line, face_centre_x, face_width, find_face
 
 FIXTURES = Path(__file__).resolve().parents[4] / "shared" / "fixtures"
 FACES = FIXTURES / "faces"
@@ -50,3 +55,33 @@ def everyday_photo(request: pytest.FixtureRequest) -> Path:
 @pytest.fixture(params=TWO_FACES, ids=lambda p: p.name)
 def two_faces_photo(request: pytest.FixtureRequest) -> Path:
     return request.param
+
+
+@dataclass(frozen=True)
+class MeasuredGeometry:
+    """The standard's measures taken afresh on a finished photo (a new face search, not the pipeline's)."""
+
+    hair_top: int
+    eye_line: float
+    face_width: float
+    centre_offset: float
+
+
+def _measure(image_rgb: np.ndarray, background: tuple[int, int, int]) -> MeasuredGeometry:
+    face = find_face(image_rgb)
+    chin = face.landmarks["chin"]
+    band = image_rgb[:, int(chin[2][0]) : int(chin[14][0])].astype(int)
+    not_background = np.abs(band - np.array(background)).max(axis=2) > 30
+    rows = np.flatnonzero(not_background.any(axis=1))
+    return MeasuredGeometry(
+        hair_top=int(rows[0]),
+        eye_line=eye_line(face),
+        face_width=face_width(face),
+        centre_offset=face_centre_x(face) - image_rgb.shape[1] / 2,
+    )
+
+
+@pytest.fixture(scope="session")
+def measure() -> Callable[[np.ndarray, tuple[int, int, int]], MeasuredGeometry]:
+    """Measures hair top, eye line, face width and centring of a standardised photo."""
+    return _measure
