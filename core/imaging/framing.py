@@ -1,0 +1,175 @@
+"""Step 4: where the CHSI frame lies in the capture, and cutting it out.
+
+Only scale and translation: the standard forbids rotating or mirroring a portrait, so a tilted
+head stays tilted and is left to the pose check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from core.imaging.faces import eye_line, face_centre_x, face_width
+from core.imaging.standard import EYE_LINE_RANGE, FACE_WIDTH_RANGE, HAIR_TOP_RANGE, HEIGHT, WIDTH
+from core.imaging.types import FaceBox, FoundFace
+
+HAIR_ABOVE_EYES = 0.88
+"""Eye line to top of hair, in face widths: the median over the London set's neutral portraits,
+used only when the person mask cannot show the hair."""
+
+SAFETY_PX = 3.0
+"""Room kept inside the face-width and eye-line ranges: landmarks found again on the output move
+by a pixel or two."""
+
+
+@dataclass(frozen=True)
+class Head:
+    """The measures that place a head in the frame, in capture pixels."""
+
+    hair_top: float
+    eye_line: float
+    face_width: float
+    centre_x: float
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Capture pixel (x, y) lands at output pixel (scale * (x - left), scale * (y - top))."""
+
+    scale: float
+    left: float
+    top: float
+    width: int = WIDTH
+    height: int = HEIGHT
+
+    def to_output(self, x: float, y: float) -> tuple[float, float]:
+        return self.scale * (x - self.left), self.scale * (y - self.top)
+
+    def in_image(self, pixel_scale: float) -> "Frame":
+        """The same frame for a copy of the capture decoded at 1/``pixel_scale`` size."""
+        return Frame(self.scale * pixel_scale, self.left / pixel_scale, self.top / pixel_scale,
+                     self.width, self.height)
+
+    def widened(self, sides: float, top: float, height: int) -> "Frame":
+        """A larger frame around this one (``sides``/``top`` as fractions of it), ``height`` px high."""
+        span_w = self.width / self.scale * (1 + 2 * sides)
+        span_h = self.height / self.scale * (1 + top)
+        scale = height / span_h
+        return Frame(
+            scale,
+            self.left - sides * self.width / self.scale,
+            self.top - top * self.height / self.scale,
+            max(1, round(span_w * scale)),
+            height,
+        )
+
+
+def measure_head(face: FoundFace, hair_top: float | None) -> Head:
+    """The head's measures; the hair top estimated from the landmarks when the mask gave none."""
+    eyes = eye_line(face)
+    width = face_width(face)
+    top = hair_top if hair_top is not None else eyes - HAIR_ABOVE_EYES * width
+    return Head(hair_top=top, eye_line=eyes, face_width=width, centre_x=face_centre_x(face))
+
+
+def plan_frame(head: Head, max_scale: float = float("inf")) -> Frame:
+    """The scale and offset that put the head best inside the standard's ranges.
+
+    Candidate scales are scored by the smallest margin (px) left to any range edge. The face
+    width and eye line come first: when a head cannot meet every range (a tall bun, say), it is
+    the hair top, the softest of the three measures, that gives. ``max_scale`` caps enlarging.
+    """
+    span = max(head.eye_line - head.hair_top, 1.0)
+    lo = min(FACE_WIDTH_RANGE[0] / head.face_width, (EYE_LINE_RANGE[0] - HAIR_TOP_RANGE[1]) / span)
+    hi = max(FACE_WIDTH_RANGE[1] / head.face_width, (EYE_LINE_RANGE[1] - HAIR_TOP_RANGE[0]) / span)
+    lo, hi = min(lo, max_scale), min(hi, max_scale)
+    best: tuple[tuple[float, float], float, float] | None = None
+    for scale in np.linspace(lo, hi, 200):
+        hair_out = _hair_position(scale * span)
+        eyes_out = hair_out + scale * span
+        face_out = scale * head.face_width
+        facial = min(
+            face_out - FACE_WIDTH_RANGE[0], FACE_WIDTH_RANGE[1] - face_out,
+            eyes_out - EYE_LINE_RANGE[0], EYE_LINE_RANGE[1] - eyes_out,
+        )
+        hair = min(hair_out - HAIR_TOP_RANGE[0], HAIR_TOP_RANGE[1] - hair_out)
+        score = (min(facial - SAFETY_PX, 0.0), min(facial, hair))
+        if best is None or score > best[0]:
+            best = (score, float(scale), hair_out)
+    assert best is not None
+    _, scale, hair_out = best
+    return Frame(
+        scale=scale,
+        left=head.centre_x - WIDTH / 2 / scale,
+        top=head.hair_top - hair_out / scale,
+    )
+
+
+def _hair_position(span_out: float) -> float:
+    """Hair-top row centring both the hair top and the eye line in their ranges; when both
+    cannot be met, the eye line stays in range."""
+    lo = max(HAIR_TOP_RANGE[0], EYE_LINE_RANGE[0] - span_out)
+    hi = min(HAIR_TOP_RANGE[1], EYE_LINE_RANGE[1] - span_out)
+    if lo <= hi:
+        return (lo + hi) / 2
+    middle = (HAIR_TOP_RANGE[0] + HAIR_TOP_RANGE[1]) / 2
+    return float(np.clip(
+        middle, EYE_LINE_RANGE[0] + SAFETY_PX - span_out, EYE_LINE_RANGE[1] - SAFETY_PX - span_out
+    ))
+
+
+def cut(image_rgb: np.ndarray, frame: Frame, fill: tuple[int, int, int]) -> np.ndarray:
+    """The frame's pixels, area-averaged; what lies outside the capture is ``fill``."""
+    out = np.empty((frame.height, frame.width, 3), np.uint8)
+    out[:] = fill
+    height, width = image_rgb.shape[:2]
+    x0, y0 = max(frame.left, 0.0), max(frame.top, 0.0)
+    x1 = min(frame.left + frame.width / frame.scale, float(width))
+    y1 = min(frame.top + frame.height / frame.scale, float(height))
+    if x1 <= x0 or y1 <= y0:
+        return out
+    sx0, sy0, sx1, sy1 = int(np.floor(x0)), int(np.floor(y0)), int(np.ceil(x1)), int(np.ceil(y1))
+    u0, v0 = frame.to_output(sx0, sy0)
+    u1, v1 = frame.to_output(sx1, sy1)
+    ou0, ov0 = int(round(u0)), int(round(v0))
+    ow, oh = max(int(round(u1)) - ou0, 1), max(int(round(v1)) - ov0, 1)
+    interpolation = cv2.INTER_AREA if frame.scale < 1 else cv2.INTER_CUBIC
+    patch = cv2.resize(image_rgb[sy0:sy1, sx0:sx1], (ow, oh), interpolation=interpolation)
+    du0, dv0 = max(-ou0, 0), max(-ov0, 0)
+    du1, dv1 = min(frame.width - ou0, ow), min(frame.height - ov0, oh)
+    out[ov0 + dv0 : ov0 + dv1, ou0 + du0 : ou0 + du1] = patch[dv0:dv1, du0:du1]
+    return out
+
+
+def warp_to_frame(values: np.ndarray, source: Frame, target: Frame) -> np.ndarray:
+    """Resample a map rendered in ``source`` frame coordinates into ``target`` frame coordinates."""
+    ratio = source.scale / target.scale
+    matrix = np.array(
+        [
+            [ratio, 0.0, source.scale * (target.left - source.left)],
+            [0.0, ratio, source.scale * (target.top - source.top)],
+        ]
+    )
+    return cv2.warpAffine(
+        values, matrix, (target.width, target.height),
+        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE,
+    )
+
+
+def map_face(face: FoundFace, frame: Frame) -> FoundFace:
+    """The face's box and landmarks in the frame's output pixels."""
+    (left, top), (right, bottom) = (
+        frame.to_output(face.box.left, face.box.top), frame.to_output(face.box.right, face.box.bottom)
+    )
+    box = FaceBox(top=round(top), right=round(right), bottom=round(bottom), left=round(left))
+    landmarks = {
+        name: [frame.to_output(x, y) for x, y in points] for name, points in face.landmarks.items()
+    }
+    return FoundFace(box=box, landmarks=landmarks)
+
+
+def from_output(frame: Frame, y: float) -> float:
+    """The capture row that lands on output row ``y``."""
+    return frame.top + y / frame.scale
