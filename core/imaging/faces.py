@@ -22,11 +22,14 @@ MAX_UPSCALE = 1.25
 MIN_FACE_WIDTH = FACE_WIDTH_RANGE[0] / MAX_UPSCALE
 
 
-def find_face(image_rgb: np.ndarray, *, pixel_scale: float = 1.0) -> FoundFace:
+def find_face(
+    image_rgb: np.ndarray, *, pixel_scale: float = 1.0, min_width: float = MIN_FACE_WIDTH
+) -> FoundFace:
     """The one face of ``image_rgb``, in its pixel coordinates.
 
     ``pixel_scale`` is how many full-resolution pixels one pixel of ``image_rgb`` stands for (a
-    JPEG decoded at reduced size); the face must be wide enough at full resolution.
+    JPEG decoded at reduced size); the face must be ``min_width`` wide at full resolution (the
+    default is what a 480×640 photo needs; an enrolment photo, only compared, may pass less).
     Raises NoFace, MultipleFaces, FaceCutOff or FaceTooSmall.
     """
     boxes = detect_faces(image_rgb)
@@ -39,8 +42,8 @@ def find_face(image_rgb: np.ndarray, *, pixel_scale: float = 1.0) -> FoundFace:
     if _cut_by_edge(found, width, height):
         raise FaceCutOff()
     face_px = face_width(found) * pixel_scale
-    if face_px < MIN_FACE_WIDTH:
-        raise FaceTooSmall(face_px, MIN_FACE_WIDTH)
+    if face_px < min_width:
+        raise FaceTooSmall(face_px, min_width)
     return found
 
 

@@ -96,3 +96,8 @@ def test_no_face(tmp_path: Path) -> None:
         find_face(wall)
     assert error.value.code == "face_count"
     assert error.value.message_zh and error.value.message_en
+
+
+def test_a_photo_only_compared_may_have_a_smaller_face(edge_cases_dir: Path) -> None:
+    face = find_face(_rgb(edge_cases_dir / "low_res_240p.jpg"), min_width=40)
+    assert 40 <= face_width(face) < MIN_FACE_WIDTH
