@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
+from enum import Enum
 
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from core.domain.access import Actor, require_role, require_school
 from core.domain.enums import EducationCategory, Role
-from core.domain.identity import id_last4, is_valid_id_number, normalise_id_number, normalise_text
+from core.domain.identity import id_last4, is_valid_id_number, mask_id, normalise_id_number, normalise_text
 from core.errors import InvalidInput, NotFound
 from core.models import RosterRecord, School
 from core.services import audit
@@ -47,6 +49,8 @@ HEADER_ALIASES: dict[str, str] = {
     for alias in aliases
 }
 MAX_ROWS = 200_000
+PREVIEW_ROWS = 20
+_ZERO_PADDED = re.compile(r"0+")
 TRUE_WORDS = {"是", "y", "yes", "true", "1", "有"}
 
 
@@ -73,6 +77,14 @@ class RosterRow:
     onsite_collected: bool = False
 
 
+@dataclass(frozen=True)
+class Preview:
+    """The first rows as they will be read with the chosen mapping; ID numbers show only their last 4."""
+
+    fields: list[str]
+    rows: list[list[str]]
+
+
 @dataclass
 class ParsedRoster:
     headers: list[str]
@@ -80,6 +92,11 @@ class ParsedRoster:
     rows: list[RosterRow] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     total_rows: int = 0
+    preview: Preview = field(default_factory=lambda: Preview([], []))
+
+    @property
+    def invalid_rows(self) -> int:
+        return len({e.row for e in self.errors if e.row > 1})
 
 
 @dataclass
@@ -115,7 +132,7 @@ def read_table(data: bytes, filename: str) -> tuple[list[str], list[list[str]]]:
         except Exception as exc:
             raise InvalidInput("无法读取 Excel 文件，请另存为 .xlsx 后重试。",
                                f"The Excel file cannot be read ({exc.__class__.__name__}).") from None
-        table = [[_cell_text(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+        table = [[_cell_text(c.value, getattr(c, "number_format", None)) for c in row] for row in sheet.iter_rows()]
     elif lower.endswith((".csv", ".txt")):
         text = _decode(data)
         dialect = csv.excel
@@ -145,11 +162,20 @@ def _decode(data: bytes) -> str:
                        "Unknown text encoding; save the CSV as UTF-8 or GBK.")
 
 
-def _cell_text(value: object) -> str:
+def _cell_text(value: object, number_format: str | None = None) -> str:
+    """A cell as the registrar sees it in Excel. A number shown with a zero-padded format
+    ("0000000000") keeps its leading zeros; a float too long to be exact (an 18-digit ID typed as a
+    number) stays in E-notation so validation can say what happened instead of importing wrong digits."""
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        value = int(value)
+    if isinstance(value, float) and abs(value) >= 1e15:
+        return f"{value:.14E}"
+    if isinstance(value, int) and number_format and _ZERO_PADDED.fullmatch(number_format):
+        return str(value).zfill(len(number_format))
     return str(value)
 
 
@@ -166,17 +192,24 @@ def parse_roster(data: bytes, filename: str, mapping: dict[str, str] | None = No
     headers, table = read_table(data, filename)
     mapping = mapping or guess_mapping(headers)
     parsed = ParsedRoster(headers=headers, mapping=mapping, total_rows=len(table))
+    unknown = sorted(f for f in mapping if f not in FIELDS)
+    if unknown:
+        raise InvalidInput(f"未知字段：{', '.join(unknown)}。", f"Unknown fields: {', '.join(unknown)}.")
     missing = [f for f in REQUIRED if f not in mapping or mapping[f] not in headers]
     if missing:
         for name in missing:
             parsed.errors.append(RowError(1, name, "", f"缺少“{FIELD_LABELS_ZH[name]}”列。",
                                           f"The column for '{name}' is missing."))
         return parsed
-    index = {f: headers.index(h) for f, h in mapping.items() if h in headers}
+    index = {f: headers.index(h) for f, h in mapping.items() if h in headers and f in FIELDS}
+    preview_fields = [f for f in FIELDS if f in index]
+    parsed.preview = Preview(preview_fields, [])
     seen: dict[str, int] = {}
     for offset, cells in enumerate(table):
         row_number = offset + 2
         values = {f: normalise_text(cells[i]) if i < len(cells) else "" for f, i in index.items()}
+        if offset < PREVIEW_ROWS:
+            parsed.preview.rows.append([mask_id(values[f]) if f == "id_number" else values[f] for f in preview_fields])
         errors = _validate_row(row_number, values, seen)
         parsed.errors.extend(errors)
         if errors:
@@ -292,3 +325,107 @@ def import_roster(
 
 def _show(value: object) -> str:
     return value.label_zh if isinstance(value, EducationCategory) else str(value)
+
+
+REPORT_HEADER_ZH = ("行号", "字段", "值", "问题")
+
+
+def validation_report_csv(parsed: ParsedRoster) -> bytes:
+    """The row-by-row validation report as a CSV Excel opens directly (UTF-8 with BOM)."""
+    return _csv_bytes(REPORT_HEADER_ZH, [(e.row, FIELD_LABELS_ZH.get(e.field, e.field), e.value, e.message_zh)
+                                         for e in parsed.errors])
+
+
+def change_report_csv(report: ImportReport) -> bytes:
+    """What a re-import changed, one line per changed field (ID numbers as their last 4 only)."""
+    return _csv_bytes(("学号", "字段", "原值", "新值"),
+                      [(c.student_number, FIELD_LABELS_ZH.get(c.field, c.field), c.old, c.new) for c in report.changes])
+
+
+def _csv_bytes(header: tuple[str, ...], rows: list[tuple[object, ...]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+class EnrolmentPhotoStatus(str, Enum):
+    MISSING = "missing"
+    PROCESSING = "processing"
+    USABLE = "usable"
+    UNUSABLE = "unusable"
+
+    @property
+    def label_zh(self) -> str:
+        return {"missing": "未上传", "processing": "处理中", "usable": "可用", "unusable": "不可用"}[self.value]
+
+    @property
+    def label_en(self) -> str:
+        return {"missing": "Missing", "processing": "Processing", "usable": "Usable", "unusable": "Unusable"}[self.value]
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """A roster record as staff screens show it: the ID number reduced to its last 4."""
+
+    id: int
+    name: str
+    student_number: str
+    id_last4: str
+    category: EducationCategory
+    cohort: str
+    department: str
+    class_name: str
+    enrolment_photo: EnrolmentPhotoStatus
+    enrolment_error: str | None
+
+
+def photo_status_of(photo_sha: str | None, has_embedding: bool, error: str | None) -> EnrolmentPhotoStatus:
+    if photo_sha is None:
+        return EnrolmentPhotoStatus.MISSING
+    if has_embedding:
+        return EnrolmentPhotoStatus.USABLE
+    return EnrolmentPhotoStatus.UNUSABLE if error else EnrolmentPhotoStatus.PROCESSING
+
+
+def list_records(
+    session: Session,
+    actor: Actor,
+    school_id: int,
+    *,
+    without_usable_photo: bool = False,
+    search: str = "",
+    limit: int = 500,
+) -> list[RosterEntry]:
+    """The roster view; ``without_usable_photo`` keeps those whose face comparison cannot run."""
+    require_role(actor, Role.REGISTRAR, Role.ADMIN)
+    require_school(actor, school_id)
+    query = (
+        select(RosterRecord.id, RosterRecord.name, RosterRecord.student_number, RosterRecord.id_last4,
+               RosterRecord.category, RosterRecord.cohort, RosterRecord.department, RosterRecord.class_name,
+               RosterRecord.enrolment_photo_sha, RosterRecord.enrolment_embedding.is_not(None),
+               RosterRecord.enrolment_error)
+        .where(RosterRecord.school_id == school_id)
+        .order_by(RosterRecord.student_number)
+        .limit(limit)
+    )
+    if without_usable_photo:
+        query = query.where(RosterRecord.enrolment_embedding.is_(None))
+    term = normalise_text(search).replace(" ", "")
+    if term:
+        query = query.where(or_(RosterRecord.name.contains(term), RosterRecord.student_number.contains(term),
+                                RosterRecord.id_last4 == term.upper()))
+    return [
+        RosterEntry(id=r[0], name=r[1], student_number=r[2], id_last4=r[3], category=r[4], cohort=r[5],
+                    department=r[6], class_name=r[7], enrolment_photo=photo_status_of(r[8], bool(r[9]), r[10]),
+                    enrolment_error=r[10])
+        for r in session.execute(query)
+    ]
+
+
+def count_without_usable_photo(session: Session, actor: Actor, school_id: int) -> int:
+    require_role(actor, Role.REGISTRAR, Role.ADMIN)
+    require_school(actor, school_id)
+    return int(session.scalar(select(func.count(RosterRecord.id)).where(
+        RosterRecord.school_id == school_id, RosterRecord.enrolment_embedding.is_(None))) or 0)
