@@ -32,11 +32,12 @@ def id_check_digit(first17: str) -> str:
 
 
 def is_valid_id_number(id_number: str) -> bool:
-    """GB 11643 check digit for 18-character numbers; other documents (passports, HK/Macau/Taiwan
-    permits) are accepted as long as they are 6-20 letters and digits, since CHSI accepts them too."""
-    if len(id_number) == 18 and id_number[:17].isdigit():
+    """GB 11643 check digit for mainland numbers (anything that starts with a digit must be one);
+    other documents (passports, HK/Macau/Taiwan permits) start with a letter and are accepted by
+    shape, since CHSI accepts them too."""
+    if id_number[:1].isdigit():
         return bool(_ID18.match(id_number)) and id_check_digit(id_number[:17]) == id_number[17]
-    return bool(re.fullmatch(r"[A-Z0-9]{6,20}", id_number)) and not id_number.isdigit()
+    return bool(re.fullmatch(r"[A-Z][A-Z0-9]{5,19}", id_number))
 
 
 def id_last4(id_number: str) -> str:
