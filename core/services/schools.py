@@ -1,19 +1,41 @@
-"""Schools and their collection tasks: creation here; the admin pages add editing around it."""
+"""Schools and their collection tasks, as the admin sets them up each season.
+
+A school that holds data is never deleted, only deactivated, so the records, photos and audit
+trail that point at it stay whole. A task's rules that already bind paid students (price, category,
+cohort, a shorter window) change only with a confirmation naming how many of them are affected.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from pypinyin import Style, lazy_pinyin
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.domain.access import Actor, require_role
-from core.domain.enums import EducationCategory, MailingMode, Role, TaskStatus
+from core.domain.enums import EducationCategory, MailingMode, PaymentPurpose, PaymentStatus, Role, TaskStatus
 from core.errors import Conflict, InvalidInput, NotFound
 from core.imaging.standard import Background
-from core.models import CollectionTask, School
+from core.models import CollectionTask, Payment, RosterRecord, School, StaffUser, utcnow
 from core.services import audit
+
+
+class NeedsConfirmation(Conflict):
+    """The change binds paid students: repeat it with ``confirm_affected`` equal to ``affected``."""
+
+    code = "needs_confirmation"
+
+    def __init__(self, affected: int, changes: list[str]) -> None:
+        super().__init__(
+            f"此修改（{'、'.join(changes)}）将影响 {affected} 名已付费学生，请确认后再保存。",
+            f"This change ({', '.join(changes)}) affects {affected} paid students; confirm it to save.",
+            affected=affected, changes=changes,
+        )
+        self.affected = affected
+        self.changes = changes
 
 
 def pinyin_of(name: str) -> tuple[str, str]:
@@ -21,6 +43,34 @@ def pinyin_of(name: str) -> tuple[str, str]:
     full = "".join(lazy_pinyin(name)).lower()
     initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).lower()
     return full, initials
+
+
+def _makeup_points(points: list[dict[str, str]] | None) -> list[dict[str, str]]:
+    """补拍点 as {name, address, hours}; a point without a name is refused, blank rows dropped."""
+    cleaned = []
+    for point in points or []:
+        row = {key: str(point.get(key) or "").strip() for key in ("name", "address", "hours")}
+        if not any(row.values()):
+            continue
+        if not row["name"]:
+            raise InvalidInput("补拍点须填写名称。", "Every make-up shooting point needs a name.")
+        cleaned.append(row)
+    return cleaned
+
+
+def _school(session: Session, school_id: int) -> School:
+    school = session.get(School, school_id)
+    if school is None:
+        raise NotFound("学校不存在。", "School not found.")
+    return school
+
+
+def list_schools(session: Session, actor: Actor, *, include_inactive: bool = True) -> list[School]:
+    require_role(actor, Role.ADMIN)
+    query = select(School).order_by(School.active.desc(), School.code)
+    if not include_inactive:
+        query = query.where(School.active.is_(True))
+    return list(session.scalars(query))
 
 
 def create_school(session: Session, actor: Actor, *, code: str, name: str, short_name: str = "",
@@ -33,11 +83,111 @@ def create_school(session: Session, actor: Actor, *, code: str, name: str, short
         raise Conflict(f"院校代码 {code} 已存在。", f"School code {code} already exists.")
     full, initials = pinyin_of(name)
     school = School(code=code, name=name, short_name=short_name.strip(), pinyin=full, pinyin_initials=initials,
-                    registrar_contact=registrar_contact, makeup_points=makeup_points or [])
+                    registrar_contact=registrar_contact.strip(), makeup_points=_makeup_points(makeup_points))
     session.add(school)
     session.flush()
     audit.record(session, actor, "school.create", "school", school.id, school_id=school.id, code=code, name=name)
     return school
+
+
+@dataclass(frozen=True)
+class SchoolUsage:
+    """What hangs on a school; any of it means the school can only be deactivated."""
+
+    tasks: int
+    records: int
+    staff: int
+
+    @property
+    def has_data(self) -> bool:
+        return bool(self.tasks or self.records or self.staff)
+
+
+def school_usage(session: Session, school_id: int) -> SchoolUsage:
+    def count(column: Any) -> int:
+        return int(session.scalar(select(func.count()).where(column == school_id)) or 0)
+
+    return SchoolUsage(tasks=count(CollectionTask.school_id), records=count(RosterRecord.school_id),
+                       staff=count(StaffUser.school_id))
+
+
+def update_school(session: Session, actor: Actor, school_id: int, *, code: str, name: str, short_name: str,
+                  registrar_contact: str, makeup_points: list[dict[str, str]]) -> School:
+    require_role(actor, Role.ADMIN)
+    school = _school(session, school_id)
+    code, name = code.strip(), name.strip()
+    if not code or not name:
+        raise InvalidInput("学校名称和院校代码必填。", "School name and CHSI code are required.")
+    if code != school.code:
+        if school_usage(session, school.id).records:
+            raise Conflict("该校已导入学籍名单，院校代码不能再修改（采集码按院校代码核对）。",
+                           "The roster is imported: the school code can no longer change (codes are checked "
+                           "against it).")
+        if session.scalar(select(School.id).where(School.code == code, School.id != school.id)):
+            raise Conflict(f"院校代码 {code} 已存在。", f"School code {code} already exists.")
+    before = {"code": school.code, "name": school.name, "short_name": school.short_name,
+              "registrar_contact": school.registrar_contact, "makeup_points": school.makeup_points}
+    school.code, school.name = code, name
+    school.short_name, school.registrar_contact = short_name.strip(), registrar_contact.strip()
+    school.makeup_points = _makeup_points(makeup_points)
+    school.pinyin, school.pinyin_initials = pinyin_of(name)
+    after = {"code": school.code, "name": school.name, "short_name": school.short_name,
+             "registrar_contact": school.registrar_contact, "makeup_points": school.makeup_points}
+    changed = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
+    if changed:
+        audit.record(session, actor, "school.update", "school", school.id, school_id=school.id, changes=changed)
+    session.flush()
+    return school
+
+
+def set_school_active(session: Session, actor: Actor, school_id: int, active: bool) -> School:
+    """A deactivated school disappears from the students' search; its open tasks must be paused or
+    closed first, so no student is cut off half-way without the admin deciding it."""
+    require_role(actor, Role.ADMIN)
+    school = _school(session, school_id)
+    if school.active == active:
+        return school
+    if not active:
+        open_tasks = session.scalar(select(func.count()).where(
+            CollectionTask.school_id == school.id, CollectionTask.status == TaskStatus.OPEN))
+        if open_tasks:
+            raise Conflict(f"该校还有 {open_tasks} 个进行中的采集任务，请先暂停或关闭后再停用学校。",
+                           f"The school still has {open_tasks} open tasks; pause or close them first.")
+    school.active = active
+    audit.record(session, actor, "school.activate" if active else "school.deactivate", "school", school.id,
+                 school_id=school.id)
+    session.flush()
+    return school
+
+
+def delete_school(session: Session, actor: Actor, school_id: int) -> None:
+    """Only a school entered by mistake (no task, record or staff account) can be deleted."""
+    require_role(actor, Role.ADMIN)
+    school = _school(session, school_id)
+    usage = school_usage(session, school.id)
+    if usage.has_data:
+        raise Conflict(
+            f"该校已有数据（采集任务 {usage.tasks} 个、学籍记录 {usage.records} 条、账号 {usage.staff} 个），"
+            "不能删除，只能停用。",
+            f"The school has data ({usage.tasks} tasks, {usage.records} roster records, {usage.staff} staff "
+            "accounts): it cannot be deleted, only deactivated.",
+        )
+    audit.record(session, actor, "school.delete", "school", school.id, school_id=school.id,
+                 code=school.code, name=school.name)
+    session.delete(school)
+    session.flush()
+
+
+def _check_task_values(*, title: str, cohort: str, opens_on: date, closes_on: date, price_fen: int,
+                       default_address: str) -> None:
+    if closes_on < opens_on:
+        raise InvalidInput("结束日期不能早于开始日期。", "The window closes before it opens.")
+    if price_fen < 0:
+        raise InvalidInput("价格不能为负。", "The price cannot be negative.")
+    if not title.strip() or not cohort.strip():
+        raise InvalidInput("任务名称和届别必填。", "Title and cohort are required.")
+    if len(default_address.strip()) > 255:
+        raise InvalidInput("默认邮寄地址过长（最多 255 字）。", "The default address is too long (255 at most).")
 
 
 def create_task(
@@ -59,21 +209,144 @@ def create_task(
     status: TaskStatus = TaskStatus.OPEN,
 ) -> CollectionTask:
     require_role(actor, Role.ADMIN)
-    if session.get(School, school_id) is None:
-        raise NotFound("学校不存在。", "School not found.")
-    if closes_on < opens_on:
-        raise InvalidInput("结束日期不能早于开始日期。", "The window closes before it opens.")
-    if price_fen < 0:
-        raise InvalidInput("价格不能为负。", "The price cannot be negative.")
-    if not title.strip() or not cohort.strip():
-        raise InvalidInput("任务名称和届别必填。", "Title and cohort are required.")
+    school = _school(session, school_id)
+    if not school.active and status is TaskStatus.OPEN:
+        raise Conflict("学校已停用，不能开放采集任务。", "The school is deactivated: no task can open.")
+    _check_task_values(title=title, cohort=cohort, opens_on=opens_on, closes_on=closes_on, price_fen=price_fen,
+                       default_address=default_address)
     task = CollectionTask(
         school_id=school_id, category=category, cohort=cohort.strip(), title=title.strip(),
         opens_on=opens_on, closes_on=closes_on, price_fen=price_fen, mailing_mode=mailing_mode,
-        default_address=default_address, background=background,
+        default_address=default_address.strip(), background=background,
         front_camera_allowed=front_camera_allowed, album_allowed=album_allowed, status=status,
     )
     session.add(task)
     session.flush()
-    audit.record(session, actor, "task.create", "collection_task", task.id, school_id=school_id, title=title)
+    audit.record(session, actor, "task.create", "collection_task", task.id, school_id=school_id, title=title,
+                 price_fen=price_fen, opens_on=opens_on.isoformat(), closes_on=closes_on.isoformat())
+    return task
+
+
+def list_tasks(session: Session, actor: Actor, school_id: int | None = None) -> list[CollectionTask]:
+    require_role(actor, Role.ADMIN)
+    query = select(CollectionTask).order_by(CollectionTask.school_id, CollectionTask.opens_on.desc(),
+                                            CollectionTask.id)
+    if school_id is not None:
+        query = query.where(CollectionTask.school_id == school_id)
+    return list(session.scalars(query))
+
+
+def paid_students(session: Session, task_id: int) -> int:
+    """Students who paid this task's fee (refunded orders no longer bind)."""
+    return int(session.scalar(
+        select(func.count(func.distinct(Payment.roster_record_id))).where(
+            Payment.task_id == task_id,
+            Payment.purpose == PaymentPurpose.TASK_FEE,
+            Payment.status == PaymentStatus.PAID,
+        )
+    ) or 0)
+
+
+def _task(session: Session, task_id: int) -> CollectionTask:
+    task = session.get(CollectionTask, task_id)
+    if task is None:
+        raise NotFound("采集任务不存在。", "Collection task not found.")
+    return task
+
+
+_BINDING_LABELS = {
+    "price_fen": ("价格", "price"),
+    "category": ("学历类别", "category"),
+    "cohort": ("届别", "cohort"),
+    "opens_on": ("开始日期推后", "later opening"),
+    "closes_on": ("结束日期提前", "earlier closing"),
+}
+
+
+def _binding_changes(task: CollectionTask, new: dict[str, Any]) -> list[str]:
+    """Which of the new values change terms a paid student already accepted."""
+    binding = []
+    for key in ("price_fen", "category", "cohort"):
+        if new[key] != getattr(task, key):
+            binding.append(key)
+    if new["opens_on"] > task.opens_on:
+        binding.append("opens_on")
+    if new["closes_on"] < task.closes_on:
+        binding.append("closes_on")
+    return binding
+
+
+def update_task(
+    session: Session,
+    actor: Actor,
+    task_id: int,
+    *,
+    category: EducationCategory,
+    cohort: str,
+    title: str,
+    opens_on: date,
+    closes_on: date,
+    price_fen: int,
+    mailing_mode: MailingMode,
+    default_address: str,
+    background: Background,
+    front_camera_allowed: bool,
+    album_allowed: bool,
+    confirm_affected: int | None = None,
+) -> CollectionTask:
+    """Saves the task's settings. Raises ``NeedsConfirmation`` when paid students are bound by the
+    change and ``confirm_affected`` is not their current number (a stale confirmation is refused)."""
+    require_role(actor, Role.ADMIN)
+    task = _task(session, task_id)
+    _check_task_values(title=title, cohort=cohort, opens_on=opens_on, closes_on=closes_on, price_fen=price_fen,
+                       default_address=default_address)
+    new: dict[str, Any] = dict(
+        category=category, cohort=cohort.strip(), title=title.strip(), opens_on=opens_on, closes_on=closes_on,
+        price_fen=price_fen, mailing_mode=mailing_mode, default_address=default_address.strip(),
+        background=background, front_camera_allowed=front_camera_allowed, album_allowed=album_allowed,
+    )
+    binding = _binding_changes(task, new)
+    affected = paid_students(session, task.id) if binding else 0
+    if affected and confirm_affected != affected:
+        raise NeedsConfirmation(affected, [_BINDING_LABELS[key][0] for key in binding])
+    changes = {key: [audit.plain(getattr(task, key)), audit.plain(value)]
+               for key, value in new.items() if getattr(task, key) != value}
+    if not changes:
+        return task
+    for key, value in new.items():
+        setattr(task, key, value)
+    audit.record(session, actor, "task.update", "collection_task", task.id, school_id=task.school_id,
+                 changes=changes, paid_students_affected=affected)
+    session.flush()
+    return task
+
+
+_STATUS_MOVES: dict[TaskStatus, tuple[TaskStatus, ...]] = {
+    TaskStatus.DRAFT: (TaskStatus.OPEN, TaskStatus.CLOSED),
+    TaskStatus.OPEN: (TaskStatus.PAUSED, TaskStatus.CLOSED),
+    TaskStatus.PAUSED: (TaskStatus.OPEN, TaskStatus.CLOSED),
+    TaskStatus.CLOSED: (TaskStatus.OPEN,),
+}
+"""开放 / 暂停 / 关闭. A closed task may reopen (make-up rounds) once its window allows it."""
+
+
+def set_task_status(session: Session, actor: Actor, task_id: int, status: TaskStatus) -> CollectionTask:
+    require_role(actor, Role.ADMIN)
+    task = _task(session, task_id)
+    if status is task.status:
+        return task
+    if status not in _STATUS_MOVES[task.status]:
+        raise Conflict(f"采集任务不能从“{task.status.value}”改为“{status.value}”。",
+                       f"A task cannot go from {task.status.value} to {status.value}.")
+    if status is TaskStatus.OPEN:
+        if not task.school.active:
+            raise Conflict("学校已停用，不能开放采集任务。", "The school is deactivated: no task can open.")
+        if task.closes_on < utcnow().date():
+            raise Conflict("采集时间已结束，请先延长结束日期再开放。",
+                           "The window has ended: extend the closing date before opening the task.")
+    old = task.status
+    task.status = status
+    audit.record(session, actor, "task.status", "collection_task", task.id, school_id=task.school_id,
+                 old=old, new=status)
+    session.flush()
     return task
