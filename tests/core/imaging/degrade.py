@@ -250,7 +250,8 @@ class Sample:
 
 
 def samples(kind: str, count: int, seed: int = 2025) -> Iterator[Sample]:
-    """``count`` degraded uploads of one kind, each with its own random code; same seed, same set."""
+    """``count`` degraded uploads of one kind, each with its own random code (same seed, same
+    set)."""
     rng = np.random.default_rng([seed, list(DEGRADATIONS).index(kind)])
     for _ in range(count):
         payload = encode_demo_code(sample_code(rng))
