@@ -16,7 +16,7 @@ from core.imaging.errors import FaceTooSmall
 from core.imaging.faces import MAX_UPSCALE, eye_line, find_face
 from core.imaging.framing import Head, cut, plan_frame
 from core.imaging.loading import load_image
-from core.imaging.pipeline import standardise
+from core.imaging.standardise import standardise
 from core.imaging.segmentation import hair_top, keep_face_region, model_path, person_mask
 from core.imaging.standard import (
     EYE_LINE_RANGE, FACE_WIDTH_RANGE, HAIR_TOP_RANGE, HEIGHT, MAX_FILE_BYTES, MIN_FILE_BYTES,

@@ -1,0 +1,88 @@
+"""Standardisation: a capture cut to the CHSI frame with its background replaced.
+
+Composes the steps — frame from the landmarks, person mask on a generous region, hair top from
+the mask, final frame, cut, background — and decodes the capture again, finer, only when the
+reduced first decode would have to be enlarged.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.imaging.background import replace_background
+from core.imaging.faces import MAX_UPSCALE, face_at, find_face
+from core.imaging.framing import Frame, cut, from_output, map_face, measure_head, plan_frame, warp_to_frame
+from core.imaging.loading import LoadedImage, load_image
+from core.imaging.segmentation import hair_top, keep_face_region, person_mask
+from core.imaging.standard import Background
+from core.imaging.timing import stage
+from core.imaging.types import FoundFace
+
+PREVIEW_LONG_SIDE = 1000
+"""A capture is first decoded at least this large (JPEG DCT scaling: 1/4 of a 12-megapixel photo);
+for a selfie at arm's length that is already enough for the 480×640 frame."""
+SEGMENT_HEIGHT = 384
+SEGMENT_SIDES, SEGMENT_TOP = 0.2, 0.35
+"""The person mask covers the frame plus this much room, so hair above a first guess still shows."""
+
+
+@dataclass(frozen=True)
+class Standardised:
+    """A capture cut to the CHSI frame with the background replaced, before encoding."""
+
+    rgb: np.ndarray
+    face: FoundFace
+    """The face in the standardised image's pixels."""
+    capture_rgb: np.ndarray
+    capture_face: FoundFace
+    """The capture (possibly decoded at reduced size) and the face found in it."""
+    upscale: float
+    """How much the capture was enlarged (1.0 when it was only reduced)."""
+
+
+def standardise(data: bytes, background: Background = Background.BLUE) -> Standardised:
+    """Crop, scale and recolour a capture to the standard; raises an ImagingError when refused."""
+    capture = load_image(data, min_long_side=PREVIEW_LONG_SIDE)
+    face = find_face(capture.rgb, pixel_scale=capture.reduction)
+    return standardise_found(data, capture, face, background)
+
+
+def standardise_found(
+    data: bytes, capture: LoadedImage, face: FoundFace, background: Background
+) -> Standardised:
+    """Standardise around a face already found in ``capture`` (the decode of ``data``)."""
+    colour = background.rgb
+    max_scale = MAX_UPSCALE * capture.reduction
+    with stage("segment"):
+        first_guess = plan_frame(measure_head(face, None), max_scale)
+        region = first_guess.widened(SEGMENT_SIDES, SEGMENT_TOP, SEGMENT_HEIGHT)
+        region_face = map_face(face, region)
+        mask = keep_face_region(person_mask(cut(capture.rgb, region, colour)), region_face.box)
+        top_in_region = hair_top(mask, region_face)
+    with stage("compose"):
+        hair = None if top_in_region is None else max(from_output(region, top_in_region), 0.0)
+        frame = plan_frame(measure_head(face, hair), max_scale)
+        source, in_source = _image_for(frame, capture, data)
+        crop = cut(source.rgb, in_source, colour)
+        out = replace_background(crop, warp_to_frame(mask, region, frame), colour)
+        out_face = face_at(out, map_face(face, frame).box)
+    return Standardised(
+        rgb=out,
+        face=out_face,
+        capture_rgb=capture.rgb,
+        capture_face=face,
+        upscale=max(1.0, frame.scale / capture.reduction),
+    )
+
+
+def _image_for(frame: Frame, capture: LoadedImage, data: bytes) -> tuple[LoadedImage, Frame]:
+    """The capture at a resolution that needs no enlarging for ``frame`` (decoded again if needed)."""
+    if frame.scale <= 1.0 or capture.reduction == 1.0:
+        return capture, frame
+    full_scale = frame.scale / capture.reduction
+    needed = math.ceil(max(capture.source_size) * min(full_scale, 1.0))
+    source = load_image(data, min_long_side=needed)
+    return source, frame.in_image(source.reduction / capture.reduction)
