@@ -3,17 +3,17 @@ admin applies to new work in every process without a restart."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.domain.access import Actor
+from core.domain.access import Actor, require_role
 from core.domain.enums import Role
-from core.domain.access import require_role
 from core.domain.policy import RANGES, Policy
 from core.errors import InvalidInput
-from core.models import PolicyChange, PolicySetting
+from core.models import PolicyChange, PolicySetting, utcnow
 from core.services import audit
 
 
@@ -23,31 +23,105 @@ def get_policy(session: Session) -> Policy:
     return replace(Policy(), **known)
 
 
-def set_policy_value(session: Session, actor: Actor, key: str, value: float | int) -> Policy:
+@dataclass(frozen=True)
+class SettingView:
+    """One tunable setting as the thresholds page shows it."""
+
+    key: str
+    default: float | int
+    current: float | int
+    low: float | int
+    high: float | int
+    whole_number: bool
+    updated_by: str | None
+    updated_at: datetime | None
+
+    @property
+    def changed(self) -> bool:
+        return self.current != self.default
+
+
+def _whole_number(key: str) -> bool:
+    default = getattr(Policy(), key)
+    return isinstance(default, int) and not isinstance(default, bool)
+
+
+def list_settings(session: Session, actor: Actor) -> list[SettingView]:
     require_role(actor, Role.ADMIN)
+    policy = get_policy(session)
+    rows = {row.key: row for row in session.scalars(select(PolicySetting))}
+    views = []
+    for key, (low, high) in RANGES.items():
+        row = rows.get(key)
+        views.append(SettingView(
+            key=key, default=getattr(Policy(), key), current=getattr(policy, key), low=low, high=high,
+            whole_number=_whole_number(key), updated_by=row.updated_by if row else None,
+            updated_at=row.updated_at if row else None,
+        ))
+    return views
+
+
+def history(session: Session, actor: Actor, key: str | None = None, limit: int = 200) -> list[PolicyChange]:
+    """Who changed what when, newest first."""
+    require_role(actor, Role.ADMIN)
+    query = select(PolicyChange).order_by(PolicyChange.changed_at.desc(), PolicyChange.id.desc()).limit(limit)
+    if key is not None:
+        query = query.where(PolicyChange.key == key)
+    return list(session.scalars(query))
+
+
+def _validated(key: str, value: float | int) -> float | int:
     if key not in RANGES:
         raise InvalidInput(f"未知的设置项：{key}", f"Unknown setting: {key}")
     low, high = RANGES[key]
-    default = getattr(Policy(), key)
-    if isinstance(default, int) and not isinstance(default, bool):
-        if float(value) != int(value):
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{key} 必须是数字。", f"{key} must be a number.") from None
+    if _whole_number(key):
+        if not number.is_integer():
             raise InvalidInput(f"{key} 必须是整数。", f"{key} must be a whole number.")
-        value = int(value)
+        value = int(number)
+    else:
+        value = number
     if not low <= value <= high:
         raise InvalidInput(
             f"{key} 的取值范围是 {low}–{high}。", f"{key} must be between {low} and {high}."
         )
-    row = session.get(PolicySetting, key)
-    old = row.value if row else default
-    if row is None:
-        session.add(PolicySetting(key=key, value=value, updated_by=actor.name))
-    else:
-        row.value = value
-        row.updated_by = actor.name
-    session.add(PolicyChange(key=key, old_value=old, new_value=value, changed_by=actor.name))
-    audit.record(session, actor, "policy.change", "policy", None, key=key, old=old, new=value)
+    return value
+
+
+def set_policy_values(session: Session, actor: Actor, values: dict[str, float | int]) -> Policy:
+    """Changes several settings at once, so related ones (the two face bands) move together and
+    the result is checked as a whole. Unchanged values leave no history."""
+    require_role(actor, Role.ADMIN)
+    current = get_policy(session)
+    wanted = {key: _validated(key, value) for key, value in values.items()}
+    proposed = replace(current, **wanted)
+    if proposed.face_same_distance > proposed.face_different_distance:
+        raise InvalidInput(
+            "“同一人”阈值不能大于“非同一人”阈值。",
+            "The same-person distance cannot be above the different-person distance.",
+        )
+    for key, value in wanted.items():
+        old = getattr(current, key)
+        if value == old:
+            continue
+        row = session.get(PolicySetting, key)
+        if row is None:
+            session.add(PolicySetting(key=key, value=value, updated_by=actor.name))
+        else:
+            row.value = value
+            row.updated_by = actor.name
+            row.updated_at = utcnow()
+        session.add(PolicyChange(key=key, old_value=old, new_value=value, changed_by=actor.name))
+        audit.record(session, actor, "policy.change", "policy", None, key=key, old=old, new=value)
     session.flush()
     return get_policy(session)
+
+
+def set_policy_value(session: Session, actor: Actor, key: str, value: float | int) -> Policy:
+    return set_policy_values(session, actor, {key: value})
 
 
 def face_thresholds(session: Session):  # type: ignore[no-untyped-def]
