@@ -1,0 +1,319 @@
+"""School progress: the funnel roster → linked → paid → submitted → approved → on CHSI, the daily
+trend, rejection reasons, days left and completion by category, department and class.
+
+Everything is aggregated in SQL. One grouped query reduces the roster to a row per (school,
+category, department, class) with the funnel counts; Python only adds those few rows up, so the
+dashboard costs the same few queries at a thousand or a million submissions. A registrar's view is
+limited to their own school here, whatever school or task the caller asks for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from core.domain.access import SCHOOL_DATA_ROLES, Actor, require_role, require_school, school_scope
+from core.domain.enums import Decision, EducationCategory, PaymentPurpose, PaymentStatus, SubmissionState
+from core.domain.quotas import CHINA, local_day
+from core.domain.reasons import BY_CODE
+from core.errors import NotFound
+from core.models import AccountLink, CollectionTask, Payment, ReviewDecision, RosterRecord, School, Submission, utcnow
+
+APPROVED_OR_LATER = (SubmissionState.APPROVED, SubmissionState.IN_BATCH, SubmissionState.ON_CHSI,
+                     SubmissionState.UPLOAD_FAILED)
+TREND_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Funnel:
+    roster: int = 0
+    linked: int = 0
+    paid: int = 0
+    submitted: int = 0
+    approved: int = 0
+    on_chsi: int = 0
+    exempt: int = 0
+    """Already on CHSI or photographed on site: on the roster but not expected to shoot."""
+
+    def __add__(self, other: Funnel) -> Funnel:
+        return Funnel(*(a + b for a, b in zip(self.counts(), other.counts(), strict=True)))
+
+    def counts(self) -> tuple[int, ...]:
+        return (self.roster, self.linked, self.paid, self.submitted, self.approved, self.on_chsi, self.exempt)
+
+    @property
+    def completion(self) -> float:
+        """Share of the students who need a photo whose photo is approved (or further)."""
+        return self.approved / self.roster if self.roster else 0.0
+
+
+STAGES: tuple[tuple[str, str, str], ...] = (
+    ("roster", "名单", "Roster"), ("linked", "已关联", "Linked"), ("paid", "已支付", "Paid"),
+    ("submitted", "已提交", "Submitted"), ("approved", "审核通过", "Approved"), ("on_chsi", "已上网", "On CHSI"),
+)
+
+
+@dataclass(frozen=True)
+class GroupProgress:
+    label: str
+    funnel: Funnel
+
+
+@dataclass(frozen=True)
+class SchoolProgress:
+    school_id: int
+    code: str
+    name: str
+    funnel: Funnel
+
+
+@dataclass(frozen=True)
+class DayCount:
+    day: date
+    submitted: int = 0
+    approved: int = 0
+    rejected: int = 0
+
+
+@dataclass(frozen=True)
+class ReasonCount:
+    code: str
+    label_zh: str
+    label_en: str
+    count: int
+
+
+@dataclass(frozen=True)
+class TaskWindow:
+    task_id: int
+    title: str
+    opens_on: date
+    closes_on: date
+    days_left: int
+
+
+@dataclass
+class Dashboard:
+    school_id: int | None
+    task_id: int | None
+    funnel: Funnel
+    trend: list[DayCount]
+    reasons: list[ReasonCount]
+    by_category: list[GroupProgress]
+    by_department: list[GroupProgress]
+    by_class: list[GroupProgress]
+    schools: list[SchoolProgress] = field(default_factory=list)
+    tasks: list[TaskWindow] = field(default_factory=list)
+
+    @property
+    def days_left(self) -> int | None:
+        return min((t.days_left for t in self.tasks), default=None)
+
+
+def progress(session: Session, actor: Actor, *, school_id: int | None = None, task_id: int | None = None,
+             now: datetime | None = None) -> Dashboard:
+    """The dashboard for one task, one school, or (admins) every school."""
+    require_role(actor, *SCHOOL_DATA_ROLES)
+    task = None
+    if task_id is not None:
+        task = session.get(CollectionTask, task_id)
+        if task is None:
+            raise NotFound("采集任务不存在。", "No such collection task.")
+        if school_id is not None and school_id != task.school_id:
+            raise NotFound("该采集任务不属于所选学校。", "The task does not belong to the chosen school.")
+        school_id = task.school_id
+    school_id = school_id if school_id is not None else school_scope(actor)
+    if school_id is not None:
+        require_school(actor, school_id)
+    today = local_day(now or utcnow())
+
+    groups = _grouped_funnel(session, school_id, task)
+    by_school: dict[int, Funnel] = {}
+    by_category: dict[EducationCategory, Funnel] = {}
+    by_department: dict[str, Funnel] = {}
+    by_class: dict[str, Funnel] = {}
+    for (school, category, department, class_name), funnel in groups:
+        by_school[school] = by_school.get(school, Funnel()) + funnel
+        by_category[category] = by_category.get(category, Funnel()) + funnel
+        if department:
+            by_department[department] = by_department.get(department, Funnel()) + funnel
+        if class_name:
+            key = f"{department} {class_name}".strip()
+            by_class[key] = by_class.get(key, Funnel()) + funnel
+    total = sum(by_school.values(), Funnel())
+
+    task_ids = _task_ids(session, school_id, task)
+    since = max(today - timedelta(days=TREND_DAYS - 1), task.opens_on) if task else today - timedelta(days=TREND_DAYS - 1)
+    return Dashboard(
+        school_id=school_id,
+        task_id=task.id if task else None,
+        funnel=total,
+        trend=_trend(session, task_ids, since, today),
+        reasons=_reasons(session, task_ids),
+        by_category=[GroupProgress(c.label_zh, f) for c, f in sorted(by_category.items(), key=lambda i: i[0].value)],
+        by_department=_ranked(by_department),
+        by_class=_ranked(by_class),
+        schools=_schools(session, by_school) if school_id is None else [],
+        tasks=_windows(session, school_id, task, today),
+    )
+
+
+def _ranked(groups: dict[str, Funnel]) -> list[GroupProgress]:
+    """Lowest completion first: that is where the registrar has work to do."""
+    return [GroupProgress(label, funnel) for label, funnel in
+            sorted(groups.items(), key=lambda item: (item[1].completion, item[0]))]
+
+
+def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.max(case((condition, 1), else_=0))
+
+
+def _grouped_funnel(session: Session, school_id: int | None, task: CollectionTask | None
+                    ) -> list[tuple[tuple[int, EducationCategory, str, str], Funnel]]:
+    sub_where = [Submission.task_id == task.id] if task else []
+    per_record = (
+        select(
+            Submission.roster_record_id.label("rid"),
+            _flag(Submission.submitted_at.is_not(None)).label("submitted"),
+            _flag(Submission.state.in_(APPROVED_OR_LATER)).label("approved"),
+            _flag(Submission.state == SubmissionState.ON_CHSI).label("on_chsi"),
+        )
+        .where(*sub_where)
+        .group_by(Submission.roster_record_id)
+        .subquery()
+    )
+    link_on = [AccountLink.roster_record_id == RosterRecord.id, AccountLink.active.is_(True)]
+    paid = (
+        select(Payment.roster_record_id.label("rid"))
+        .where(Payment.purpose == PaymentPurpose.TASK_FEE, Payment.status == PaymentStatus.PAID,
+               *([Payment.task_id == task.id] if task else []))
+        .group_by(Payment.roster_record_id)
+        .subquery()
+    )
+    if task:
+        link_on.append(AccountLink.task_id == task.id)
+    exempt = or_(RosterRecord.has_chsi_photo.is_(True), RosterRecord.onsite_collected.is_(True))
+    needs = ~exempt
+
+    def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.sum(case((and_(needs, condition), 1), else_=0))
+
+    query = (
+        select(
+            RosterRecord.school_id, RosterRecord.category, RosterRecord.department, RosterRecord.class_name,
+            count_if(literal(True)),
+            count_if(AccountLink.id.is_not(None)),
+            count_if(paid.c.rid.is_not(None)),
+            count_if(per_record.c.submitted == 1),
+            count_if(per_record.c.approved == 1),
+            count_if(per_record.c.on_chsi == 1),
+            func.sum(case((exempt, 1), else_=0)),
+        )
+        .outerjoin(AccountLink, and_(*link_on))
+        .outerjoin(paid, paid.c.rid == RosterRecord.id)
+        .outerjoin(per_record, per_record.c.rid == RosterRecord.id)
+        .group_by(RosterRecord.school_id, RosterRecord.category, RosterRecord.department, RosterRecord.class_name)
+    )
+    if school_id is not None:
+        query = query.where(RosterRecord.school_id == school_id)
+    if task is not None:
+        query = query.where(RosterRecord.category == task.category, RosterRecord.cohort == task.cohort)
+    return [((row[0], row[1], row[2] or "", row[3] or ""), Funnel(*(int(v or 0) for v in row[4:])))
+            for row in session.execute(query)]
+
+
+def _task_ids(session: Session, school_id: int | None, task: CollectionTask | None) -> list[int] | None:
+    """The tasks the trend and reasons cover; None means every task (an admin's overall view)."""
+    if task is not None:
+        return [task.id]
+    if school_id is None:
+        return None
+    return list(session.scalars(select(CollectionTask.id).where(CollectionTask.school_id == school_id)))
+
+
+def _local_day(session: Session, column: ColumnElement[datetime]) -> ColumnElement[str]:
+    """The Asia/Shanghai calendar day of a stored UTC timestamp, computed by the database."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone(CHINA.key, column), "YYYY-MM-DD")
+    return func.date(column, "+8 hours")
+
+
+def _trend(session: Session, task_ids: list[int] | None, since: date, today: date) -> list[DayCount]:
+    start = datetime.combine(since, datetime.min.time(), tzinfo=CHINA)
+    submitted_day = _local_day(session, Submission.submitted_at)
+    submitted = select(submitted_day, func.count()).where(Submission.submitted_at >= start)
+    decided_day = _local_day(session, ReviewDecision.decided_at)
+    decided = (
+        select(decided_day, ReviewDecision.decision, func.count())
+        .where(ReviewDecision.decided_at >= start, ReviewDecision.undone_at.is_(None))
+    )
+    if task_ids is not None:
+        submitted = submitted.where(Submission.task_id.in_(task_ids))
+        decided = decided.join(Submission, ReviewDecision.submission_id == Submission.id).where(
+            Submission.task_id.in_(task_ids))
+    days: dict[str, dict[str, int]] = {}
+    for day, count in session.execute(submitted.group_by(submitted_day)):
+        days.setdefault(day, {})["submitted"] = int(count)
+    for day, decision, count in session.execute(decided.group_by(decided_day, ReviewDecision.decision)):
+        key = "approved" if decision is Decision.APPROVE else "rejected"
+        days.setdefault(day, {})[key] = int(count)
+    return [DayCount(since + timedelta(days=i), **days.get((since + timedelta(days=i)).isoformat(), {}))
+            for i in range((today - since).days + 1)]
+
+
+def _reasons(session: Session, task_ids: list[int] | None) -> list[ReasonCount]:
+    query = (
+        select(ReviewDecision.reason_code, func.count())
+        .where(ReviewDecision.decision == Decision.REJECT, ReviewDecision.undone_at.is_(None))
+        .group_by(ReviewDecision.reason_code)
+    )
+    if task_ids is not None:
+        query = query.join(Submission, ReviewDecision.submission_id == Submission.id).where(
+            Submission.task_id.in_(task_ids))
+    counts = []
+    for code, count in session.execute(query):
+        reason = BY_CODE.get(code or "other", BY_CODE["other"])
+        counts.append(ReasonCount(reason.code, reason.label_zh, reason.label_en, int(count)))
+    return sorted(counts, key=lambda r: -r.count)
+
+
+def _schools(session: Session, by_school: dict[int, Funnel]) -> list[SchoolProgress]:
+    """Every school (also those with no roster yet), least complete first."""
+    rows = session.execute(select(School.id, School.code, School.name).where(School.active.is_(True)))
+    table = [SchoolProgress(sid, code, name, by_school.get(sid, Funnel())) for sid, code, name in rows]
+    return sorted(table, key=lambda s: (s.funnel.completion, s.code))
+
+
+def _windows(session: Session, school_id: int | None, task: CollectionTask | None, today: date) -> list[TaskWindow]:
+    if task is not None:
+        tasks = [task]
+    elif school_id is not None:
+        tasks = list(session.scalars(select(CollectionTask).where(CollectionTask.school_id == school_id)
+                                     .order_by(CollectionTask.closes_on)))
+    else:
+        return []
+    return [TaskWindow(t.id, t.title, t.opens_on, t.closes_on, max(0, (t.closes_on - today).days))
+            for t in tasks if t.closes_on >= today or t is task]
+
+
+def tasks_for(session: Session, actor: Actor, school_id: int | None = None) -> list[CollectionTask]:
+    """The tasks a registrar (their school) or an admin (any, or one school) may pick from."""
+    require_role(actor, *SCHOOL_DATA_ROLES)
+    school_id = school_id if school_id is not None else school_scope(actor)
+    query = select(CollectionTask).order_by(CollectionTask.closes_on.desc(), CollectionTask.id)
+    if school_id is not None:
+        require_school(actor, school_id)
+        query = query.where(CollectionTask.school_id == school_id)
+    return list(session.scalars(query))
+
+
+def schools_for(session: Session, actor: Actor) -> list[School]:
+    require_role(actor, *SCHOOL_DATA_ROLES)
+    scope = school_scope(actor)
+    query = select(School).where(School.active.is_(True)).order_by(School.code)
+    if scope is not None:
+        query = query.where(School.id == scope)
+    return list(session.scalars(query))
