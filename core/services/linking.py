@@ -8,6 +8,7 @@ the student, only by support staff with a reason. Too many failed checks lock th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.domain.access import Actor, require_role
-from core.domain.enums import BatchStatus, PaymentPurpose, PaymentStatus, Role, SubmissionState, TaskStatus
+from core.domain.enums import BatchStatus, MailingMode, PaymentPurpose, PaymentStatus, Role, SubmissionState, TaskStatus
 from core.domain.identity import mask_name, normalise_text
-from core.errors import AccessDenied, InvalidInput, LinkRefused, NotFound
+from core.errors import AccessDenied, Conflict, InvalidInput, LinkRefused, NotFound
 from core.imaging.collection_code import DecodedCode
 from core.models import (
     AccountLink,
@@ -43,12 +44,21 @@ def sign_in(session: Session, openid: str, nickname: str) -> StudentAccount:
     return account
 
 
+def acknowledge_notice(session: Session, account: StudentAccount) -> None:
+    """The student read the notice (live capture only, no album, no beauty filters, no desktop WeChat)."""
+    if account.notice_acknowledged_at is None:
+        account.notice_acknowledged_at = utcnow()
+        session.flush()
+
+
 @dataclass(frozen=True)
 class VerificationOutcome:
-    """The matched record, or the refusal (returned, not raised, so the failure count is kept)."""
+    """The matched record, or the refusal (returned, not raised, so the failure count is kept).
+    ``attempts_left`` counts the failures allowed before the check locks (None when locked or matched)."""
 
     record: RosterRecord | None
     error: LinkRefused | None
+    attempts_left: int | None = None
 
     @property
     def masked_name(self) -> str:
@@ -90,8 +100,13 @@ def verify_identity(
         if account.failed_verifications >= policy.verification_attempts:
             account.verification_locked_until = moment + timedelta(hours=policy.verification_lock_hours)
             account.failed_verifications = 0
+            session.flush()
+            return VerificationOutcome(None, LinkRefused(
+                f"{refusal.message_zh} 身份核验失败次数过多，已锁定 {policy.verification_lock_hours} 小时，请稍后再试。",
+                f"{refusal.message_en} Too many failed checks: locked for {policy.verification_lock_hours} hours.",
+            ))
         session.flush()
-        return VerificationOutcome(None, refusal)
+        return VerificationOutcome(None, refusal, policy.verification_attempts - account.failed_verifications)
     account.failed_verifications = 0
     session.flush()
     return VerificationOutcome(record, None)
@@ -132,6 +147,15 @@ def _match(session: Session, task: CollectionTask, name: str, student_number: st
             "该学籍信息已被其他微信号关联。已关联的学籍不允许更换微信号，如需帮助请联系客服 027-87885551。",
             "This record is already linked to another WeChat account; call support 027-87885551.",
         )
+    mine = session.scalar(
+        select(AccountLink).where(AccountLink.account_id == account.id, AccountLink.task_id == task.id,
+                                  AccountLink.active.is_(True), AccountLink.roster_record_id != record.id)
+    )
+    if mine is not None:
+        raise LinkRefused(
+            "您的微信号已在该任务中关联了其他学籍，仅限本人操作。如关联有误且未支付，请先在首页解绑。",
+            "Your WeChat account is already linked to another record in this task; unbind it first if unpaid.",
+        )
     return record
 
 
@@ -158,6 +182,45 @@ def _check_code(session: Session, record: RosterRecord, code: DecodedCode) -> No
         )
 
 
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+
+
+@dataclass(frozen=True)
+class MailingAddress:
+    """Where printed photos go when the task mails them to the student (邮寄地址)."""
+
+    recipient: str
+    phone: str
+    address: str
+
+    def validated(self) -> "MailingAddress":
+        recipient = normalise_text(self.recipient)
+        phone = normalise_text(self.phone).replace(" ", "").replace("-", "")
+        address = normalise_text(self.address)
+        if not 2 <= len(recipient) <= 32:
+            raise InvalidInput("请填写收件人姓名。", "Enter the recipient's name.")
+        if not _MOBILE.fullmatch(phone):
+            raise InvalidInput("请填写 11 位手机号码。", "Enter an 11-digit mobile number.")
+        if len(address) < 8 or not re.search(r"[省市区县旗路街道巷弄号楼栋室村镇组]", address):
+            raise InvalidInput("请填写真实有效的详细邮寄地址（省市区、街道、门牌号）。",
+                               "Enter a full postal address (province, city, street and number).")
+        return MailingAddress(recipient, phone, address)
+
+    @property
+    def text(self) -> str:
+        return f"{self.recipient} {self.phone} {self.address}"[:255]
+
+
+def check_mailing_address(task: CollectionTask, address: MailingAddress | None) -> str:
+    """The address to store: required and validated only when the task mails photos to the student."""
+    if task.mailing_mode is not MailingMode.TO_STUDENT:
+        return ""
+    if address is None:
+        raise InvalidInput("该任务需要邮寄照片，请填写真实有效的邮寄地址。",
+                           "This task mails the photos: enter a real postal address.")
+    return address.validated().text
+
+
 def link_account(
     session: Session,
     account: StudentAccount,
@@ -165,16 +228,12 @@ def link_account(
     record: RosterRecord,
     *,
     code: DecodedCode | None,
-    mailing_address: str = "",
+    mailing_address: MailingAddress | None = None,
 ) -> AccountLink:
     """Called after the student confirmed the masked record. ``code`` None = temporary shooting code."""
-    from core.domain.enums import MailingMode
-
     task = open_task(session, task_id)
     _match(session, task, record.name, record.student_number, record.id_last4, code, account)
-    if task.mailing_mode is MailingMode.TO_STUDENT and len(normalise_text(mailing_address)) < 8:
-        raise InvalidInput("该任务需要邮寄照片，请填写真实有效的邮寄地址。",
-                           "This task mails the photos: enter a real postal address.")
+    address_text = check_mailing_address(task, mailing_address)
     existing = session.scalar(
         select(AccountLink).where(AccountLink.roster_record_id == record.id, AccountLink.active.is_(True))
     )
@@ -186,7 +245,7 @@ def link_account(
     else:
         record.on_temporary_code = True
     link = AccountLink(account_id=account.id, roster_record_id=record.id, task_id=task.id,
-                       mailing_address=normalise_text(mailing_address))
+                       mailing_address=address_text)
     session.add(link)
     session.flush()
     audit.record(session, Actor.student(account.id, account.nickname), "link.create", "account_link", link.id,
@@ -199,6 +258,15 @@ def link_collection_code(session: Session, actor: Actor, record: RosterRecord, c
     """上传采集码: the real code for a student who shot on a temporary shooting code; releases the hold."""
     if actor.is_staff:
         require_role(actor, Role.SUPPORT, Role.ADMIN, Role.REGISTRAR)
+    elif actor.kind == "student":
+        own = session.scalar(select(AccountLink.id).where(
+            AccountLink.account_id == actor.id, AccountLink.roster_record_id == record.id,
+            AccountLink.active.is_(True)))
+        if own is None:
+            raise AccessDenied("只能为本人关联的学籍上传采集码。", "You can only add the code to your own record.")
+        if not record.on_temporary_code:
+            raise Conflict("您的学籍已关联学信网图像采集码，无需再次上传。",
+                           "Your record already has its CHSI collection code.")
     _check_code(session, record, code)
     record.collection_code_hash = code.code_hash
     record.on_temporary_code = False

@@ -42,3 +42,23 @@ def notify(session: Session, roster_record_id: int, kind: str, title: str, body:
     session.add(notification)
     sender.send(notification)
     return notification
+
+
+def inbox(session: Session, account_id: int) -> list[Notification]:
+    """The student's messages, newest first (the in-app stand-in for WeChat subscription messages)."""
+    return list(session.scalars(
+        select(Notification).where(Notification.account_id == account_id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    ))
+
+
+def unread_count(session: Session, account_id: int) -> int:
+    return len([n for n in inbox(session, account_id) if n.read_at is None])
+
+
+def mark_read(session: Session, account_id: int) -> None:
+    moment = utcnow()
+    for notification in inbox(session, account_id):
+        if notification.read_at is None:
+            notification.read_at = moment
+    session.flush()

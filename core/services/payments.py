@@ -47,6 +47,10 @@ class DevelopmentProvider:
         return ProviderResult(True, provider_ref=f"DEV-{order_no}")
 
 
+provider: PaymentProvider = DevelopmentProvider()
+"""The configured adapter; the student app charges through it."""
+
+
 PURPOSE_QUOTA = {
     PaymentPurpose.EXTRA_SUBMISSION: QuotaKind.SUBMISSION,
     PaymentPurpose.EXTRA_REPLACEMENT: QuotaKind.REPLACEMENT,
@@ -54,7 +58,8 @@ PURPOSE_QUOTA = {
 
 
 def open_order(session: Session, actor: Actor, link: AccountLink, purpose: PaymentPurpose) -> Payment:
-    """The pending order for this intent, reused if one exists (idempotent on retry)."""
+    """The unfinished (pending or failed) order for this intent, reused if one exists, so a retry
+    pays the same order number (idempotent on retry)."""
     if actor.kind == "student" and actor.id != link.account_id:
         raise InvalidInput("只能为本人的任务支付。", "You can only pay for your own task.")
     if purpose is PaymentPurpose.TASK_FEE:
@@ -63,11 +68,12 @@ def open_order(session: Session, actor: Actor, link: AccountLink, purpose: Payme
             Payment.purpose == purpose, Payment.status == PaymentStatus.PAID))
         if paid is not None:
             return paid
-    pending = session.scalar(select(Payment).where(
+    unfinished = session.scalars(select(Payment).where(
         Payment.roster_record_id == link.roster_record_id, Payment.task_id == link.task_id,
-        Payment.purpose == purpose, Payment.status == PaymentStatus.PENDING))
-    if pending is not None:
-        return pending
+        Payment.purpose == purpose, Payment.status.in_((PaymentStatus.PENDING, PaymentStatus.FAILED)))
+        .order_by(Payment.id.desc())).first()
+    if unfinished is not None:
+        return unfinished
     amount = link.task.price_fen if purpose is PaymentPurpose.TASK_FEE else get_policy(session).extra_service_price_fen
     payment = Payment(
         order_no=f"WB{utcnow():%Y%m%d}{uuid.uuid4().hex[:12].upper()}",
@@ -80,6 +86,10 @@ def open_order(session: Session, actor: Actor, link: AccountLink, purpose: Payme
 
 
 def pay(session: Session, actor: Actor, payment: Payment, provider: PaymentProvider) -> Payment:
+    """Charges once: the order row is locked and re-read, so a double tap or a retry after a
+    dropped answer finds it paid instead of charging again."""
+    session.flush()
+    session.refresh(payment, with_for_update=True)
     if payment.status is PaymentStatus.PAID:
         return payment
     if payment.status is PaymentStatus.REFUNDED:

@@ -12,11 +12,11 @@ from core.domain import quotas as rules
 from core.domain.access import Actor
 from core.domain.enums import QuotaKind, SubmissionState
 from core.domain.states import Event, transition
-from core.errors import AccessDenied, InvalidInput, NotFound, PaymentRequired
+from core.errors import AccessDenied, Conflict, InvalidInput, NotFound, PaymentRequired
 from core.imaging.types import Verdict
 from core.models import AccountLink, Submission, utcnow
 from core.services import audit, jobs, quotas
-from core.services.linking import is_paid
+from core.services.linking import is_paid, open_task
 from core.services.policy import get_policy
 from core.storage.photos import PhotoStore
 
@@ -45,8 +45,12 @@ def request_standardisation(
         raise InvalidInput("没有收到照片，请重新拍摄。", "No photo was received; take it again.")
     if len(raw) > MAX_CAPTURE_BYTES:
         raise InvalidInput("照片文件过大（超过 20 MB），请重新拍摄。", "The photo is larger than 20 MB.")
+    open_task(session, link.task_id, moment)
     policy = get_policy(session)
-    rules.check_standardisation(quotas.usage(session, link.roster_record_id, moment), policy)
+    usage = quotas.usage(session, link.roster_record_id, moment)
+    if usage.has_approved_photo:
+        rules.check_replacement(usage, policy)
+    rules.check_standardisation(usage, policy)
     for earlier in session.scalars(
         select(Submission).where(
             Submission.roster_record_id == link.roster_record_id, Submission.state.in_(PENDING_STATES)
@@ -68,6 +72,23 @@ def request_standardisation(
     audit.record(session, actor, "submission.standardise_requested", "submission", submission.id,
                  school_id=link.roster_record.school_id, roster_record_id=link.roster_record_id)
     jobs.enqueue_after_commit(session, jobs.PROCESS_SUBMISSION, submission.id)
+    return submission
+
+
+def discard_capture(session: Session, actor: Actor, submission_id: int) -> Submission:
+    """重拍: the student drops a capture before submitting it (the standardisation stays used)."""
+    submission = session.get(Submission, submission_id)
+    if submission is None:
+        raise NotFound("照片不存在。", "No such photo.")
+    if actor.kind == "student" and actor.id != submission.account_id:
+        raise AccessDenied("只能操作本人的照片。", "You can only act on your own photo.")
+    if submission.state not in PENDING_STATES:
+        raise Conflict("照片已提交，不能在此重拍；如需更换请重新拍摄后提交。",
+                       "The photo was already submitted; take a new one and submit it instead.")
+    submission.state = transition(submission.state, Event.REPLACE)
+    audit.record(session, actor, "submission.discard", "submission", submission.id,
+                 school_id=submission.roster_record.school_id, roster_record_id=submission.roster_record_id)
+    session.flush()
     return submission
 
 

@@ -1,0 +1,1 @@
+"""The student's mobile web app: the mini-program journey on the shared core services."""

@@ -1,0 +1,235 @@
+"""第五步至第七步: find the school, choose the category and task, verify identity with the CHSI
+collection code, confirm the masked record and link the account to the task."""
+
+from __future__ import annotations
+
+import hashlib
+
+import streamlit as st
+
+from core.domain.enums import EducationCategory
+from core.domain.identity import mask_name
+from core.errors import InvalidInput
+from core.imaging.collection_code import DecodedCode
+from core.models import RosterRecord, StudentAccount, utcnow
+from core.services import linking, student_flow
+from core.services.linking import MailingAddress
+from student import state
+from student.ui import header, support_line, yuan
+from workbench.context import database
+from workbench.i18n import lang, tr
+from workbench.widgets import attempt, show_error
+
+
+def render(account: StudentAccount) -> None:
+    if state.recall("enrol_school_id") is None:
+        _choose_school()
+    elif state.recall("enrol_task_id") is None:
+        _choose_task()
+    elif state.recall("enrol_record_id") is None:
+        _verify(account)
+    else:
+        _confirm(account)
+
+
+def _choose_school() -> None:
+    header(tr("搜索学校", "Find your school"))
+    if state.recall("enrol_temporary"):
+        st.info(tr("您正在使用临时拍摄码采集：照片会先保存，待您上传学信网采集码后才能上传学信网。",
+                   "You are using a temporary shooting code: your photo is held until you upload your CHSI code."))
+    query = st.text_input(tr("学校名称", "School name"), key="school_query",
+                          placeholder=tr("支持关键字、拼音首字母，如 武汉大学 / whdx", "Name or pinyin initials, e.g. whdx"))
+    st.caption(tr("查询结果仅显示已签约或开通采集任务的学校。", "Only schools with an open collection task are shown."))
+    if not query.strip():
+        return
+    with database().session() as session:
+        hits = student_flow.search_schools(session, query)
+    if not hits:
+        st.warning(tr("没有找到开通采集任务的学校。请核对学校名称；如学校确已通知线上采集，请联系本校学籍部门。",
+                      "No school with an open task matches. Check the name, or ask your registrar."))
+        return
+    for hit in hits:
+        if st.button(f"{hit.name}（{hit.code}）", key=f"school_{hit.id}", width="stretch"):
+            state.remember("enrol_school_id", hit.id)
+            st.rerun()
+
+
+def _choose_task() -> None:
+    if st.button(tr("‹ 重新选择学校", "‹ Choose another school"), key="back_school", type="tertiary"):
+        state.forget_enrolment()
+        st.rerun()
+    with database().session() as session:
+        tasks = student_flow.open_tasks(session, state.recall("enrol_school_id"))
+    if not tasks:
+        st.warning(tr("该学校当前没有开放的采集任务。", "This school has no open collection task now."))
+        return
+    st.subheader(tasks[0].school_name)
+    category = st.radio(tr("学历类别", "Education category"), student_flow.categories(tasks), key="category",
+                        format_func=lambda c: c.label_zh if lang() == "zh" else c.name.title(), horizontal=True)
+    st.caption(tr("请选择本人对应的学历类别，并核对任务与学校通知是否一致；请在规定时间内完成采集。",
+                  "Choose your category and check the task against your school's notice; finish within its window."))
+    for task in [t for t in tasks if t.category is category]:
+        with st.container(border=True):
+            st.markdown(f"**{task.title}**")
+            mailing = (tr("需填写本人真实有效的邮寄地址", "Photos are mailed to you: an address is required")
+                       if task.needs_address else
+                       tr(f"默认邮寄学校或站点，无需填写{('（' + task.default_address + '）') if task.default_address else ''}",
+                          "Mailed to the school; nothing to fill in"))
+            st.markdown(
+                f"{tr('采集时间', 'Window')}：{task.opens_on:%Y-%m-%d} {tr('至', 'to')} {task.closes_on:%Y-%m-%d}  \n"
+                f"{tr('费用', 'Price')}：{yuan(task.price_fen)}  \n{tr('邮寄', 'Mailing')}：{mailing}")
+            if not task.front_camera_allowed:
+                st.caption(tr("本任务禁用前置摄像头，请请他人用后置摄像头为您拍摄。",
+                              "This task forbids the front camera: have someone shoot you with the rear camera."))
+            if st.button(tr("选择此任务", "Choose this task"), key=f"task_{task.id}", type="primary", width="stretch"):
+                state.remember("enrol_task_id", task.id)
+                st.rerun()
+
+
+def code_input() -> DecodedCode | None:
+    """The code from the upload or the live scan, decoded once per image."""
+    source = st.radio(tr("学信网图像采集码", "CHSI collection code"),
+                      ["upload", "scan"], key="code_source", horizontal=True,
+                      format_func=lambda s: {"upload": tr("上传采集码图片", "Upload the code image"),
+                                             "scan": tr("扫描采集码", "Scan the code")}[s])
+    if source == "upload":
+        image = st.file_uploader(tr("上传从学信网下载保存的采集码图片（勿用截图）", "Upload the code image saved from CHSI"),
+                                 type=["png", "jpg", "jpeg", "webp"], key="code_upload")
+    else:
+        image = st.camera_input(tr("将采集码对准取景框", "Point the camera at the code"), key="code_camera")
+    if image is None:
+        return None
+    data = image.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    cached = state.recall("code_cache")
+    if cached and cached[0] == digest:
+        decoded = cached[1]
+    else:
+        try:
+            decoded = student_flow.decode_code_image(data)
+        except InvalidInput as error:
+            show_error(error)
+            return None
+        state.remember("code_cache", (digest, decoded))
+    if decoded.error is not None:
+        st.error(decoded.error.message_zh if lang() == "zh" else decoded.error.message_en)
+    else:
+        st.success(tr(f"已识别采集码：{decoded.code.masked_name} · 学号 {decoded.code.student_number}",
+                      f"Code read: {decoded.code.masked_name} · student no. {decoded.code.student_number}"))
+    return decoded
+
+
+def _address_fields(task: student_flow.TaskChoice) -> MailingAddress | None:
+    if not task.needs_address:
+        return None
+    st.markdown(tr("**邮寄地址**（本任务邮寄纸质照片给本人，必须真实有效）",
+                   "**Postal address** (printed photos are mailed to you)"))
+    return MailingAddress(
+        recipient=st.text_input(tr("收件人", "Recipient"), key="addr_recipient"),
+        phone=st.text_input(tr("手机号码", "Mobile number"), key="addr_phone", max_chars=13),
+        address=st.text_area(tr("详细地址", "Full address"), key="addr_address", height=80),
+    )
+
+
+def _verify(account: StudentAccount) -> None:
+    if st.button(tr("‹ 重新选择任务", "‹ Choose another task"), key="back_task", type="tertiary"):
+        state.remember("enrol_task_id", None)
+        st.rerun()
+    with database().session() as session:
+        task = student_flow.task_choice(session, state.recall("enrol_task_id"))
+        account = session.get(StudentAccount, account.id)
+    st.subheader(tr("身份核验", "Identity check"))
+    st.caption(tr("请如实填写以下核验信息", "Fill in your details exactly as registered"))
+    st.markdown(f"{tr('学校名称', 'School')}：{task.school_name}  \n"
+                f"{tr('学历类别', 'Category')}：{task.category.label_zh}  \n{tr('任务', 'Task')}：{task.title}")
+    locked = account.verification_locked_until is not None and account.verification_locked_until > utcnow()
+    if locked:
+        until = account.verification_locked_until.astimezone(student_flow.rules.CHINA)
+        st.error(tr(f"身份核验失败次数过多，已锁定至 {until:%m-%d %H:%M}（24 小时），请届时再试。"
+                    "请核对学号、证件号后4位，并确认采集码为本人学信网下载的图片。",
+                    f"Too many failed checks: locked until {until:%m-%d %H:%M} (24 hours). Check your details "
+                    "and make sure the code is your own image from CHSI."))
+    name = st.text_input(tr("姓名", "Name"), key="verify_name", placeholder=tr("请填写真实姓名", "Your real name"))
+    number = st.text_input(tr("学号", "Student number"), key="verify_number",
+                           placeholder=tr("请填写学信网学号", "Your CHSI student number"))
+    last4 = st.text_input(tr("证件号后4位", "ID number, last 4"), key="verify_last4", max_chars=4)
+    temporary = bool(state.recall("enrol_temporary"))
+    if temporary:
+        st.info(tr("临时拍摄码：无需采集码即可拍摄。注意：没有学信网图像采集码，照片将不能上传到学信网，"
+                   "请在下载采集码后到“其他服务 › 上传采集码”补传。",
+                   "Temporary shooting code: you can shoot without the CHSI code, but the photo cannot go to CHSI "
+                   "until you upload the code under Other services › Upload code."))
+        code = None
+    else:
+        code = code_input()
+        if st.button(tr("如何获取采集码？", "How do I get the code?"), key="code_help", type="tertiary"):
+            state.go(state.CODE_HELP)
+    address = _address_fields(task)
+    consent = st.checkbox(tr("我已阅读并同意《用户服务协议》和《隐私政策》。",
+                             "I have read and agree to the Terms of Service and the Privacy Policy."), key="consent")
+    if not st.button(tr("提交核验", "Verify"), key="verify", type="primary", width="stretch", disabled=locked):
+        support_line()
+        return
+    if not (name.strip() and number.strip() and last4.strip()):
+        st.error(tr("请填写姓名、学号和证件号后4位。", "Enter your name, student number and the last 4 of your ID."))
+        return
+    if not temporary and code is None:
+        st.error(tr("请上传或扫描学信网图像采集码。没有采集码的同学可在“其他服务”中使用临时拍摄码。",
+                    "Upload or scan your CHSI collection code; without one, use a temporary shooting code."))
+        return
+    if not consent:
+        st.error(tr("请先阅读并勾选同意《用户服务协议》和《隐私政策》。", "Tick the box to agree to the terms first."))
+        return
+    if address is not None and attempt(address.validated) is None:
+        return
+    with database().session() as session:
+        outcome = linking.verify_identity(session, session.get(StudentAccount, account.id), task.id, name=name,
+                                          student_number=number, id_last4=last4, code=code)
+        record_id = outcome.record.id if outcome.record else None
+    if outcome.error is not None:
+        show_error(outcome.error)
+        if outcome.attempts_left is not None:
+            st.caption(tr(f"还可尝试 {outcome.attempts_left} 次，之后将锁定 24 小时。",
+                          f"{outcome.attempts_left} attempts left before a 24-hour lock."))
+        return
+    state.remember("enrol_record_id", record_id)
+    state.remember("enrol_code", code)
+    state.remember("enrol_address", address)
+    st.rerun()
+
+
+def _confirm(account: StudentAccount) -> None:
+    with database().session() as session:
+        task = student_flow.task_choice(session, state.recall("enrol_task_id"))
+        record = session.get(RosterRecord, state.recall("enrol_record_id"))
+        rows = [
+            (tr("任务", "Task"), task.title),
+            (tr("学校名称", "School"), task.school_name),
+            (tr("院校代码", "School code"), task.school_code),
+            (tr("姓名", "Name"), mask_name(record.name)),
+            (tr("学号", "Student number"), record.student_number),
+            (tr("证件号后4位", "ID last 4"), record.id_last4),
+            (tr("学历类别", "Category"), EducationCategory(record.category).label_zh),
+        ]
+    st.subheader(tr("关联任务", "Link the task"))
+    with st.container(border=True):
+        st.markdown("  \n".join(f"{label}：**{value}**" for label, value in rows))
+    st.success(tr("已查询到您的学籍信息，请点击“关联任务”。", "Your record was found: tap “Link task”."))
+    st.caption(tr("若以上信息与本人不相符或解码错误，可返回重新操作。参加过学校统一采集或学信网有学历照片的，不再允许拍摄；"
+                  "不在采集名单中的，请联系学籍部门添加信息。关联后仅限本人操作，已关联并支付的不能更换微信号或解绑。",
+                  "If this is not you, go back. After linking and paying, the account cannot be changed or unbound."))
+    back, link = st.columns(2)
+    if back.button(tr("返回", "Back"), key="confirm_back", width="stretch"):
+        state.remember("enrol_record_id", None)
+        st.rerun()
+    if link.button(tr("关联任务", "Link task"), key="confirm_link", type="primary", width="stretch"):
+        def do_link() -> int:
+            with database().session() as session:
+                return linking.link_account(
+                    session, session.get(StudentAccount, account.id), task.id,
+                    session.get(RosterRecord, record.id), code=state.recall("enrol_code"),
+                    mailing_address=state.recall("enrol_address")).id
+
+        if attempt(do_link) is not None:
+            state.forget_enrolment()
+            state.go(state.COLLECT)

@@ -1,0 +1,69 @@
+"""第二步 授权登录 (WeChat nickname only) and 第四步 重要通知, which must be acknowledged."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.models import StudentAccount
+from core.services import linking, wechat
+from student import state
+from workbench.context import database
+from workbench.i18n import tr
+from workbench.widgets import attempt
+
+
+def render_sign_in() -> None:
+    st.title(tr("学历图像采集", "Graduate photo collection"))
+    st.write(tr("为学信网学籍学历电子注册采集本人证件照。只需获取微信昵称即可登录。",
+                "Take your photo for CHSI registration. Only your WeChat nickname is needed to sign in."))
+    nickname = st.text_input(tr("微信昵称", "WeChat nickname"), key="nickname", max_chars=wechat.MAX_NICKNAME)
+    if isinstance(wechat.provider, wechat.DevelopmentIdentityProvider):
+        st.caption(tr("开发环境：同一昵称对应同一微信身份。", "Development: the same nickname is the same WeChat identity."))
+    if st.button(tr("微信授权登录", "Sign in with WeChat"), key="sign_in", type="primary", width="stretch"):
+        def sign_in() -> int:
+            with database().session() as session:
+                return wechat.sign_in(session, nickname).id
+
+        account_id = attempt(sign_in)
+        if account_id is not None:
+            state.sign_in(account_id)
+            st.rerun()
+
+
+NOTICE_ZH = """\
+**学信网最新采集要求：线上采集只能手机实时拍摄，不能使用相册照片。**
+
+根据学信网关于新生、毕业生图像采集工作的重要提示：不能参加现场拍照的新生、毕业生，必须使用手机原生相机实时采集，\
+不能使用美颜修图类软件，不能从手机相册中选择预先准备好的图片。
+
+本系统已屏蔽本地相册，请按操作流程使用手机实时拍摄；**禁止使用微信电脑客户端（含平板电脑）操作**；也**不得翻拍照片或屏幕**，\
+否则影响学籍学历注册的后果自行承担。
+
+温馨提示：可以让身边的朋友使用后置摄像头协助您完成拍摄。不符合采集要求的照片会在人工审核中被驳回，请认真拍摄。
+"""
+
+NOTICE_EN = """\
+**CHSI rule: online collection is live phone capture only — no photos from the album.**
+
+Students who cannot attend the on-site shoot must use the phone's own camera live, without beauty or retouching apps, \
+and may not pick a prepared picture from the album.
+
+The album is blocked here. **Do not use desktop or tablet WeChat**, and **do not re-photograph a print or a screen**; \
+the consequences for your registration are your own.
+
+Tip: ask a friend to shoot you with the rear camera. Photos that do not meet the standard are rejected in review.
+"""
+
+
+def render_notice(account: StudentAccount) -> None:
+    st.subheader(tr("重要通知", "Important notice"))
+    with st.container(border=True):
+        st.markdown(tr(NOTICE_ZH, NOTICE_EN))
+    agreed = st.checkbox(tr("我已阅读并理解以上通知", "I have read and understood this notice"), key="notice_ack")
+    if st.button(tr("我已经知晓，下一步", "Understood, next"), key="notice_next", type="primary", width="stretch"):
+        if not agreed:
+            st.warning(tr("请先勾选“我已阅读并理解以上通知”。", "Tick the box to confirm you read the notice."))
+            return
+        with database().session() as session:
+            linking.acknowledge_notice(session, session.get(StudentAccount, account.id))
+        st.rerun()

@@ -1,0 +1,59 @@
+"""Mobile-first building blocks shared by the student screens."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.services.student_flow import Stage
+from student import state
+from workbench.i18n import lang, tr
+
+MOBILE_CSS = """
+<style>
+.block-container {max-width: 480px; padding: 0.75rem 1rem 4rem 1rem;}
+[data-testid="stSidebarCollapsedControl"], [data-testid="stSidebar"] {display: none;}
+.stage-row {display: flex; gap: 4px; margin: 0.5rem 0 1rem 0;}
+.stage {flex: 1; text-align: center; font-size: 0.78rem; padding: 6px 2px; border-radius: 6px;
+        background: #eef1f5; color: #6b7280;}
+.stage.reached {background: #d1fae5; color: #065f46;}
+.stage.current {outline: 2px solid #10b981; font-weight: 600;}
+.stage.failed {background: #fee2e2; color: #991b1b; outline: 2px solid #ef4444;}
+</style>
+"""
+
+
+def page_style() -> None:
+    st.html(MOBILE_CSS)
+
+
+def header(title: str, back_to: str | None = state.HOME) -> None:
+    """The screen title, with a back button like the mini-program's top bar."""
+    if back_to is not None and st.button(tr("‹ 返回", "‹ Back"), key=f"back_{state.view()}", type="tertiary"):
+        state.go(back_to)
+    st.subheader(title)
+
+
+def yuan(fen: int) -> str:
+    return f"¥{fen / 100:.2f}"
+
+
+def stage_row(stages: tuple[Stage, ...]) -> None:
+    """已上传 → 待审核 → 审核通过/未通过 → 待上网 → 已上网 as a row of chips."""
+    chips = []
+    for stage in stages:
+        classes = ["stage"]
+        if stage.reached:
+            classes.append("reached")
+        if stage.current:
+            classes.append("current")
+        if stage.failed:
+            classes.append("failed")
+        label = stage.label_zh if lang() == "zh" else stage.label_en
+        chips.append(f'<div class="{" ".join(classes)}">{label}</div>')
+    st.html(f'<div class="stage-row">{"".join(chips)}</div>')
+    st.caption(" → ".join(s.label_zh if lang() == "zh" else s.label_en for s in stages))
+
+
+def support_line() -> None:
+    st.caption(tr("客服电话 027-87885551（周一至周五 8:30-12:00 14:00-17:30）",
+                  "Support 027-87885551 (Mon-Fri 8:30-12:00, 14:00-17:30)"))
