@@ -22,13 +22,14 @@ APPROVED_STATES = (SubmissionState.APPROVED, SubmissionState.IN_BATCH, Submissio
 def usage(session: Session, roster_record_id: int, now: datetime | None = None) -> QuotaUsage:
     today = local_day(now or utcnow())
     rows = session.execute(
-        select(QuotaEntry.kind, QuotaEntry.entry_type, QuotaEntry.local_day == today, func.sum(QuotaEntry.amount))
+        select(QuotaEntry.kind, QuotaEntry.entry_type, QuotaEntry.local_day, func.sum(QuotaEntry.amount))
         .where(QuotaEntry.roster_record_id == roster_record_id)
-        .group_by(QuotaEntry.kind, QuotaEntry.entry_type, QuotaEntry.local_day == today)
+        .group_by(QuotaEntry.kind, QuotaEntry.entry_type, QuotaEntry.local_day)
     ).all()
     totals: dict[tuple[QuotaKind, str, bool], int] = {}
-    for kind, entry_type, is_today, amount in rows:
-        totals[(kind, entry_type, bool(is_today))] = int(amount or 0)
+    for kind, entry_type, day, amount in rows:
+        key = (kind, entry_type, day == today)
+        totals[key] = totals.get(key, 0) + int(amount or 0)
 
     def total(kind: QuotaKind, entry_type: str, today_only: bool = False) -> int:
         if today_only:
