@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from core.domain.access import Actor
-from core.domain.enums import EducationCategory, PaymentPurpose, Role
+from core.domain.enums import EducationCategory, PaymentPurpose, Role, SubmissionState
 from core.domain.identity import id_check_digit
-from core.models import AccountLink, CollectionTask, RosterRecord, School, StaffUser, StudentAccount, utcnow
-from core.services import linking, payments, schools, staff
+from core.models import (
+    AccountLink, CollectionTask, RosterRecord, School, StaffUser, StudentAccount, Submission, utcnow,
+)
+from core.services import jobs, linking, payments, schools, staff, submissions
+from core.storage.photos import PhotoStore
 
 SYSTEM = Actor.system("tests")
 PASSWORD = "Demo2025pass"
@@ -92,3 +96,40 @@ def make_linked_student(session: Session, task: CollectionTask, record: RosterRe
 
 def yesterday() -> date:
     return utcnow().date() - timedelta(days=1)
+
+
+def set_enrolment_photo(session: Session, store: PhotoStore, record: RosterRecord, photo: Path) -> None:
+    """The registrar's enrolment photo; its face embedding is computed by the job after commit."""
+    record.enrolment_photo_sha = store.put(photo.read_bytes())
+    session.flush()
+    jobs.enqueue_after_commit(session, jobs.PROCESS_ENROLMENT, record.id)
+
+
+def submit_photo(session: Session, store: PhotoStore, student: LinkedStudent, photo: Path) -> Submission:
+    """A real capture through the real pipeline: the session commits so the processing job runs
+    (inline under the ``env`` fixture), then the student submits the standardised photo."""
+    submission = submissions.request_standardisation(session, student.actor, student.link.id, photo.read_bytes(), store)
+    session.commit()
+    session.refresh(submission)
+    return submissions.submit(session, student.actor, submission.id)
+
+
+def share_photos(session: Session, template: Submission, record: RosterRecord, task: CollectionTask,
+                 submitted_at: datetime, **fields: object) -> Submission:
+    """Another student's photo awaiting review that shares ``template``'s processed photos (and, unless
+    ``fields`` say otherwise, its scores). Large queues (concurrency tests, bench) process a few real
+    photos once and share them, as the issue allows, instead of running the pipeline 100 000 times."""
+    values: dict[str, object] = dict(
+        roster_record_id=record.id, task_id=task.id, account_id=None, state=SubmissionState.AWAITING_REVIEW,
+        attempt_number=1, raw_sha=template.raw_sha, standardised_sha=template.standardised_sha,
+        thumbnail_sha=template.thumbnail_sha, quality_ok=template.quality_ok,
+        quality_report=template.quality_report, quality_flags=template.quality_flags,
+        face_distance=template.face_distance, face_similarity=template.face_similarity,
+        face_verdict=template.face_verdict, captured_at=submitted_at, standardised_at=submitted_at,
+        submitted_at=submitted_at,
+    )
+    values.update(fields)
+    submission = Submission(**values)
+    session.add(submission)
+    session.flush()
+    return submission

@@ -1,22 +1,177 @@
-"""Review decisions: approve, reject with a reason, undo. Two reviewers deciding the same photo
-never both win: the row is locked (PostgreSQL ``FOR UPDATE``; SQLite's immediate transaction) and
-re-checked, and the version column rejects any stale write."""
+"""The review queue and its decisions: claim the next photo, approve, reject with a reason, undo,
+skip, and quota overrides granted from the review screen.
+
+Two reviewers never hold the same photo: a claim is written on the submission row with an expiry.
+On PostgreSQL the next photo is picked with ``FOR UPDATE SKIP LOCKED`` (a reviewer never waits for
+another's pick); on SQLite every transaction already begins IMMEDIATE, so claims queue for the
+write lock. A claim left by a closed tab lapses at ``claim_expires_at`` and the photo returns to
+the queue. Two reviewers deciding the same photo never both win: the row is locked and re-checked,
+and the version column rejects any stale write.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import random
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.domain.access import REVIEW_ROLES, Actor, require_role
-from core.domain.enums import Decision, SubmissionState
+from core.domain.enums import Decision, EducationCategory, QuotaKind, SubmissionState
+from core.domain.policy import Policy
+from core.domain.quotas import local_day
 from core.domain.reasons import BY_CODE
 from core.domain.states import STATE_LABELS_ZH, Event, transition
 from core.errors import Conflict, InvalidInput, NotFound
-from core.models import ReviewDecision, Submission, utcnow
-from core.services import audit
+from core.imaging.types import Verdict
+from core.models import CollectionTask, QuotaEntry, ReviewDecision, RosterRecord, School, Submission, utcnow
+from core.services import audit, quotas
 from core.services.notifications import notify
+from core.services.policy import get_policy
+
+SECOND_REVIEW_SAMPLED = "sampled"
+SECOND_REVIEW_FACE = "face_not_same"
+SECOND_REVIEW_OVERRIDE = "quota_override"
+"""Why a photo went to a senior reviewer (``Submission.second_review_reason``)."""
+
+NO_SCORE = "none"
+"""Score-band filter value for photos with no face comparison (no usable enrolment photo)."""
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What a reviewer chose to work on. Empty fields do not filter."""
+
+    school_id: int | None = None
+    task_id: int | None = None
+    category: EducationCategory | None = None
+    band: str | None = None
+    """A ``Verdict`` value, or ``NO_SCORE``."""
+    quality: str | None = None
+    """``"failed"``: any check failed; ``"passed"``: all passed; otherwise one failed check's code."""
+    min_resubmissions: int | None = None
+    """At least this many earlier submissions by the same student (0 = first attempt included)."""
+    newest_first: bool = False
+
+
+def _filtered(query: Select, filters: QueueFilter) -> Select:
+    if filters.task_id is not None:
+        query = query.where(Submission.task_id == filters.task_id)
+    if filters.school_id is not None or filters.category is not None:
+        tasks = select(CollectionTask.id)
+        if filters.school_id is not None:
+            tasks = tasks.where(CollectionTask.school_id == filters.school_id)
+        if filters.category is not None:
+            tasks = tasks.where(CollectionTask.category == filters.category)
+        query = query.where(Submission.task_id.in_(tasks))
+    if filters.band == NO_SCORE:
+        query = query.where(Submission.face_verdict.is_(None))
+    elif filters.band:
+        query = query.where(Submission.face_verdict == Verdict(filters.band).value)
+    if filters.quality == "failed":
+        query = query.where(Submission.quality_flags != "")
+    elif filters.quality == "passed":
+        query = query.where(Submission.quality_flags == "")
+    elif filters.quality:
+        flags = "," + Submission.quality_flags + ","
+        query = query.where(flags.contains(f",{filters.quality},"))
+    if filters.min_resubmissions:
+        query = query.where(Submission.attempt_number >= filters.min_resubmissions + 1)
+    return query
+
+
+def _claimable(moment: datetime) -> list:
+    return [
+        Submission.state == SubmissionState.AWAITING_REVIEW,
+        or_(Submission.claimed_by_id.is_(None), Submission.claim_expires_at < moment),
+    ]
+
+
+def _hold(submission: Submission, actor: Actor, moment: datetime, policy: Policy) -> Submission:
+    if submission.claimed_by_id != actor.id or submission.claimed_at is None:
+        submission.claimed_at = moment
+    submission.claimed_by_id = actor.id
+    submission.claim_expires_at = moment + timedelta(seconds=policy.claim_expiry_seconds)
+    return submission
+
+
+def current_claim(session: Session, actor: Actor, now: datetime | None = None) -> Submission | None:
+    """The photo this reviewer holds, if the claim has not lapsed (a reloaded tab resumes it)."""
+    moment = now or utcnow()
+    return session.scalars(
+        select(Submission).where(
+            Submission.claimed_by_id == actor.id,
+            Submission.state == SubmissionState.AWAITING_REVIEW,
+            Submission.claim_expires_at >= moment,
+        ).order_by(Submission.claimed_at).limit(1)
+    ).first()
+
+
+def claim_next(
+    session: Session,
+    actor: Actor,
+    filters: QueueFilter = QueueFilter(),
+    *,
+    exclude: Collection[int] = (),
+    now: datetime | None = None,
+) -> Submission | None:
+    """The reviewer's next photo, oldest first, held for ``Policy.claim_expiry_seconds``; None when
+    nothing matching waits. A photo the reviewer already holds comes back first."""
+    require_role(actor, *REVIEW_ROLES)
+    moment = now or utcnow()
+    policy = get_policy(session)
+    held = current_claim(session, actor, moment)
+    if held is not None and held.id not in exclude:
+        return _hold(held, actor, moment, policy)
+    order = (Submission.submitted_at.desc(), Submission.id.desc()) if filters.newest_first else (
+        Submission.submitted_at, Submission.id)
+    query = _filtered(select(Submission).where(*_claimable(moment)), filters)
+    if exclude:
+        query = query.where(Submission.id.not_in(list(exclude)))
+    submission = session.scalars(
+        query.order_by(*order).limit(1).with_for_update(skip_locked=True, of=Submission)
+    ).first()
+    if submission is None:
+        return None
+    _hold(submission, actor, moment, policy)
+    session.flush()
+    return submission
+
+
+def claim(session: Session, actor: Actor, submission_id: int, *, now: datetime | None = None) -> Submission:
+    """Takes one given photo (after an undo, or from the queue list) if no one else holds it."""
+    require_role(actor, *REVIEW_ROLES)
+    moment = now or utcnow()
+    submission = lock_submission(session, submission_id)
+    _check_decidable(submission, actor, moment)
+    _hold(submission, actor, moment, get_policy(session))
+    session.flush()
+    return submission
+
+
+def release(session: Session, actor: Actor, submission_id: int, *, skipped: bool = False) -> None:
+    """Hands a held photo back to the queue at once (skip, or leaving the page)."""
+    require_role(actor, *REVIEW_ROLES)
+    submission = lock_submission(session, submission_id)
+    if submission.claimed_by_id != actor.id:
+        return
+    submission.claimed_by_id = None
+    submission.claim_expires_at = None
+    submission.claimed_at = None
+    if skipped:
+        audit.record(session, actor, "review.skip", "submission", submission.id,
+                     school_id=submission.roster_record.school_id, roster_record_id=submission.roster_record_id)
+    session.flush()
+
+
+def skip(session: Session, actor: Actor, submission_id: int, filters: QueueFilter = QueueFilter(), *,
+         exclude: Collection[int] = (), now: datetime | None = None) -> Submission | None:
+    """Puts the photo back for someone else and claims the next one, never the skipped one."""
+    release(session, actor, submission_id, skipped=True)
+    return claim_next(session, actor, filters, exclude={*exclude, submission_id}, now=now)
 
 
 def lock_submission(session: Session, submission_id: int) -> Submission:
@@ -26,6 +181,33 @@ def lock_submission(session: Session, submission_id: int) -> Submission:
     if submission is None:
         raise NotFound("照片不存在。", "No such submission.")
     return submission
+
+
+def _check_decidable(submission: Submission, actor: Actor, moment: datetime) -> None:
+    if submission.state is not SubmissionState.AWAITING_REVIEW:
+        raise Conflict(
+            f"该照片已被处理（当前状态：{STATE_LABELS_ZH[submission.state]}），未保存您的决定。",
+            "Someone else already decided this photo (or the student replaced it); your decision was not saved.",
+            state=submission.state.value,
+        )
+    if (submission.claimed_by_id not in (None, actor.id) and submission.claim_expires_at
+            and submission.claim_expires_at > moment):
+        raise Conflict(
+            "该照片正由其他审核员审核（您的领取可能已超时），未保存您的决定。",
+            "Another reviewer holds this photo (your claim may have expired); your decision was not saved.",
+        )
+
+
+def second_review_reason(submission: Submission, decision: Decision, policy: Policy, rng: random.Random) -> str | None:
+    """Which approvals a senior reviewer sees again: every approval whose face verdict is not
+    同一人 (including photos never compared), and a random share of the rest."""
+    if decision is not Decision.APPROVE:
+        return None
+    if submission.face_verdict != Verdict.SAME.value:
+        return SECOND_REVIEW_FACE
+    if rng.random() < policy.second_review_rate:
+        return SECOND_REVIEW_SAMPLED
+    return None
 
 
 def decide(
@@ -38,28 +220,32 @@ def decide(
     note: str = "",
     seconds_spent: float | None = None,
     now: datetime | None = None,
+    rng: random.Random | None = None,
 ) -> ReviewDecision:
+    """Approve, or reject with a reason the student will read. ``seconds_spent`` defaults to the
+    time since the reviewer claimed the photo."""
     require_role(actor, *REVIEW_ROLES)
     moment = now or utcnow()
+    note = note.strip()
     if decision is Decision.REJECT:
         if reason_code not in BY_CODE:
             raise InvalidInput("请选择驳回原因。", "Choose a rejection reason.")
-        if BY_CODE[reason_code].needs_note and not note.strip():
+        if BY_CODE[reason_code].needs_note and not note:
             raise InvalidInput("选择“其他”时请填写说明。", "Add a note when the reason is 'other'.")
     submission = lock_submission(session, submission_id)
-    if submission.state is not SubmissionState.AWAITING_REVIEW:
-        raise Conflict(
-            f"该照片已被处理（当前状态：{STATE_LABELS_ZH[submission.state]}），未保存您的决定。",
-            "Someone else already decided this photo; your decision was not saved.",
-            state=submission.state.value,
-        )
-    if submission.claimed_by_id not in (None, actor.id) and submission.claim_expires_at and submission.claim_expires_at > moment:
-        raise Conflict("该照片正由其他审核员审核。", "Another reviewer holds this photo.")
+    _check_decidable(submission, actor, moment)
+    if seconds_spent is None and submission.claimed_by_id == actor.id and submission.claimed_at:
+        seconds_spent = (moment - submission.claimed_at).total_seconds()
     event = Event.APPROVE if decision is Decision.APPROVE else Event.REJECT
     submission.state = transition(submission.state, event)
     submission.decided_at = moment
     submission.claimed_by_id = None
     submission.claim_expires_at = None
+    submission.claimed_at = None
+    flagged = second_review_reason(submission, decision, get_policy(session), rng or random.SystemRandom())
+    if flagged and submission.second_review_reason != SECOND_REVIEW_OVERRIDE:
+        submission.needs_second_review = True
+        submission.second_review_reason = flagged
     row = ReviewDecision(
         submission_id=submission.id,
         reviewer_id=actor.id,
@@ -68,12 +254,14 @@ def decide(
         note=note,
         seconds_spent=seconds_spent,
         decided_at=moment,
+        local_day=local_day(moment),
     )
     session.add(row)
     session.flush()
     record = submission.roster_record
     audit.record(session, actor, f"review.{decision.value}", "submission", submission.id,
-                 school_id=record.school_id, roster_record_id=record.id, reason=reason_code, note=note)
+                 school_id=record.school_id, roster_record_id=record.id, reason=reason_code, note=note,
+                 second_review=submission.second_review_reason if submission.needs_second_review else None)
     if decision is Decision.APPROVE:
         notify(session, record.id, "review_result", "审核通过",
                "您的照片已通过人工审核，将在 7-10 个工作日内上传学信网。", submission_id=submission.id)
@@ -85,11 +273,30 @@ def decide(
     return row
 
 
+def decide_and_claim_next(
+    session: Session,
+    actor: Actor,
+    submission_id: int,
+    decision: Decision,
+    filters: QueueFilter = QueueFilter(),
+    *,
+    reason_code: str | None = None,
+    note: str = "",
+    exclude: Collection[int] = (),
+    now: datetime | None = None,
+) -> tuple[ReviewDecision, Submission | None]:
+    """One keypress of the review screen: the decision and the next photo, in one transaction."""
+    row = decide(session, actor, submission_id, decision, reason_code=reason_code, note=note, now=now)
+    return row, claim_next(session, actor, filters, exclude=exclude, now=now)
+
+
 def undo(session: Session, actor: Actor, decision_id: int, *, now: datetime | None = None) -> Submission:
-    """The reviewer takes back their own decision while the photo is not yet in a CHSI batch."""
+    """The reviewer takes back their own decision while the photo is not yet in a CHSI batch; the
+    photo returns to the queue held by that reviewer, so they decide it again at once."""
     require_role(actor, *REVIEW_ROLES)
+    moment = now or utcnow()
     row = session.get(ReviewDecision, decision_id)
-    if row is None or row.undone_at is not None:
+    if row is None or row.undone_at is not None or row.is_second_review:
         raise NotFound("没有可撤销的审核决定。", "No decision to undo.")
     if row.reviewer_id != actor.id:
         raise Conflict("只能撤销自己的审核决定。", "You can only undo your own decisions.")
@@ -101,9 +308,120 @@ def undo(session: Session, actor: Actor, decision_id: int, *, now: datetime | No
         )
     submission.state = transition(submission.state, Event.UNDO_DECISION)
     submission.decided_at = None
-    row.undone_at = now or utcnow()
+    if submission.needs_second_review and submission.second_review_reason != SECOND_REVIEW_OVERRIDE:
+        submission.needs_second_review = False
+        submission.second_review_reason = None
+    _hold(submission, actor, moment, get_policy(session))
+    row.undone_at = moment
     record = submission.roster_record
     audit.record(session, actor, "review.undo", "submission", submission.id, school_id=record.school_id,
                  roster_record_id=record.id, decision_id=row.id)
     session.flush()
     return submission
+
+
+def grant_override(
+    session: Session,
+    actor: Actor,
+    submission_id: int,
+    kind: QuotaKind,
+    reason: str,
+    *,
+    amount: int = 1,
+    now: datetime | None = None,
+) -> QuotaEntry:
+    """A quota override granted while looking at a photo. Every override also sends that photo to
+    a senior reviewer (after its first decision, if it has none yet)."""
+    submission = session.get(Submission, submission_id)
+    if submission is None:
+        raise NotFound("照片不存在。", "No such submission.")
+    entry = quotas.grant(session, actor, submission.roster_record_id, kind, reason, amount=amount, now=now)
+    entry.submission_id = submission.id
+    submission.needs_second_review = True
+    submission.second_review_reason = SECOND_REVIEW_OVERRIDE
+    audit.record(session, actor, "review.second_review_requested", "submission", submission.id,
+                 school_id=submission.roster_record.school_id, roster_record_id=submission.roster_record_id,
+                 reason=SECOND_REVIEW_OVERRIDE, quota_entry_id=entry.id)
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class QueueDepth:
+    waiting: int
+    """Awaiting review and not held by anyone."""
+    held: int
+    """Held by a reviewer right now."""
+
+
+def queue_depth(session: Session, actor: Actor, filters: QueueFilter = QueueFilter(),
+                now: datetime | None = None) -> QueueDepth:
+    require_role(actor, *REVIEW_ROLES)
+    moment = now or utcnow()
+    held = and_(Submission.claimed_by_id.is_not(None), Submission.claim_expires_at >= moment)
+    query = _filtered(
+        select(func.count(Submission.id), func.count(Submission.id).filter(held)).where(
+            Submission.state == SubmissionState.AWAITING_REVIEW),
+        filters,
+    )
+    total, holding = session.execute(query).one()
+    return QueueDepth(waiting=int(total or 0) - int(holding or 0), held=int(holding or 0))
+
+
+def my_count_today(session: Session, actor: Actor, now: datetime | None = None) -> int:
+    """Decisions (first and second reviews, not undone) this reviewer made today, China time."""
+    require_role(actor, *REVIEW_ROLES)
+    return int(session.scalar(
+        select(func.count(ReviewDecision.id)).where(
+            ReviewDecision.reviewer_id == actor.id,
+            ReviewDecision.local_day == local_day(now or utcnow()),
+            ReviewDecision.undone_at.is_(None),
+        )
+    ) or 0)
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    submission_id: int
+    submitted_at: datetime | None
+    school_name: str
+    task_title: str
+    category: EducationCategory
+    student_name: str
+    student_number: str
+    attempt_number: int
+    face_similarity: float | None
+    face_verdict: str | None
+    quality_flags: tuple[str, ...]
+    thumbnail_sha: str | None
+    held_by_other: bool
+
+
+def list_queue(session: Session, actor: Actor, filters: QueueFilter = QueueFilter(), *, limit: int = 50,
+               offset: int = 0, now: datetime | None = None) -> list[QueueRow]:
+    """The waiting photos in queue order, for the overview table beside the review screen."""
+    require_role(actor, *REVIEW_ROLES)
+    moment = now or utcnow()
+    order = (Submission.submitted_at.desc(), Submission.id.desc()) if filters.newest_first else (
+        Submission.submitted_at, Submission.id)
+    query = _filtered(
+        select(Submission, School.name, CollectionTask.title, CollectionTask.category,
+               RosterRecord.name, RosterRecord.student_number)
+        .join(CollectionTask, Submission.task_id == CollectionTask.id)
+        .join(School, CollectionTask.school_id == School.id)
+        .join(RosterRecord, Submission.roster_record_id == RosterRecord.id)
+        .where(Submission.state == SubmissionState.AWAITING_REVIEW),
+        filters,
+    ).order_by(*order).limit(limit).offset(offset)
+    rows = []
+    for sub, school, title, category, name, number in session.execute(query):
+        rows.append(QueueRow(
+            submission_id=sub.id, submitted_at=sub.submitted_at, school_name=school, task_title=title,
+            category=category, student_name=name, student_number=number, attempt_number=sub.attempt_number,
+            face_similarity=sub.face_similarity, face_verdict=sub.face_verdict,
+            quality_flags=tuple(c for c in sub.quality_flags.split(",") if c),
+            thumbnail_sha=sub.thumbnail_sha,
+            held_by_other=bool(sub.claimed_by_id not in (None, actor.id) and sub.claim_expires_at
+                               and sub.claim_expires_at >= moment),
+        ))
+    return rows

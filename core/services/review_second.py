@@ -1,0 +1,180 @@
+"""Second review: a senior reviewer decides again, blind to the first decision, on the photos
+``review.decide`` and ``review.grant_override`` flagged; disagreements are listed with both
+reviewers' reasons.
+
+A photo waits here once it has a first decision. The claim columns of the submission are reused
+(the photo has left the first queue), with the same ``SKIP LOCKED`` pick, and a senior never
+second-reviews their own first decision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from core.domain.access import Actor, require_role
+from core.domain.enums import Decision, Role, SubmissionState
+from core.domain.quotas import local_day
+from core.domain.reasons import BY_CODE
+from core.errors import Conflict, InvalidInput
+from core.models import CollectionTask, ReviewDecision, RosterRecord, School, StaffUser, Submission, utcnow
+from core.services import audit
+from core.services.policy import get_policy
+from core.services.review import lock_submission
+
+SENIOR_ROLES = (Role.SENIOR_REVIEWER, Role.ADMIN)
+FIRST_DECIDED = (SubmissionState.APPROVED, SubmissionState.REJECTED, SubmissionState.IN_BATCH,
+                 SubmissionState.ON_CHSI, SubmissionState.UPLOAD_FAILED)
+
+
+def _waiting(actor: Actor, moment: datetime) -> list:
+    own_first = exists().where(
+        ReviewDecision.submission_id == Submission.id,
+        ReviewDecision.reviewer_id == actor.id,
+        ReviewDecision.is_second_review.is_(False),
+        ReviewDecision.undone_at.is_(None),
+    )
+    return [
+        Submission.needs_second_review.is_(True),
+        Submission.state.in_(FIRST_DECIDED),
+        or_(Submission.claimed_by_id.is_(None), Submission.claim_expires_at < moment,
+            Submission.claimed_by_id == actor.id),
+        ~own_first,
+    ]
+
+
+def second_queue_depth(session: Session, actor: Actor, now: datetime | None = None) -> int:
+    require_role(actor, *SENIOR_ROLES)
+    return int(session.scalar(select(func.count(Submission.id)).where(*_waiting(actor, now or utcnow()))) or 0)
+
+
+def claim_next_second(session: Session, actor: Actor, *, exclude: tuple[int, ...] = (),
+                      now: datetime | None = None) -> Submission | None:
+    require_role(actor, *SENIOR_ROLES)
+    moment = now or utcnow()
+    query = select(Submission).where(*_waiting(actor, moment))
+    if exclude:
+        query = query.where(Submission.id.not_in(list(exclude)))
+    submission = session.scalars(
+        query.order_by((Submission.claimed_by_id == actor.id).desc(), Submission.decided_at, Submission.id)
+        .limit(1).with_for_update(skip_locked=True, of=Submission)
+    ).first()
+    if submission is None:
+        return None
+    if submission.claimed_by_id != actor.id:
+        submission.claimed_at = moment
+    submission.claimed_by_id = actor.id
+    submission.claim_expires_at = moment + timedelta(seconds=get_policy(session).claim_expiry_seconds)
+    session.flush()
+    return submission
+
+
+def first_decision(session: Session, submission_id: int) -> ReviewDecision | None:
+    return session.scalars(
+        select(ReviewDecision).where(
+            ReviewDecision.submission_id == submission_id,
+            ReviewDecision.is_second_review.is_(False),
+            ReviewDecision.undone_at.is_(None),
+        ).order_by(ReviewDecision.decided_at.desc()).limit(1)
+    ).first()
+
+
+def decide_second(
+    session: Session,
+    actor: Actor,
+    submission_id: int,
+    decision: Decision,
+    *,
+    reason_code: str | None = None,
+    note: str = "",
+    now: datetime | None = None,
+) -> ReviewDecision:
+    """The senior's own decision. It does not change the photo's state: a disagreement is listed
+    for the team to act on, with both reasons."""
+    require_role(actor, *SENIOR_ROLES)
+    moment = now or utcnow()
+    note = note.strip()
+    if decision is Decision.REJECT:
+        if reason_code not in BY_CODE:
+            raise InvalidInput("请选择驳回原因。", "Choose a rejection reason.")
+        if BY_CODE[reason_code].needs_note and not note:
+            raise InvalidInput("选择“其他”时请填写说明。", "Add a note when the reason is 'other'.")
+    submission = lock_submission(session, submission_id)
+    first = first_decision(session, submission.id)
+    if not submission.needs_second_review or submission.state not in FIRST_DECIDED or first is None:
+        raise Conflict("该照片已复核或初审决定已撤销，未保存您的复核。",
+                       "This photo was already second-reviewed or its first decision was undone; nothing saved.")
+    if first.reviewer_id == actor.id:
+        raise Conflict("不能复核自己的初审决定。", "You cannot second-review your own decision.")
+    if (submission.claimed_by_id not in (None, actor.id) and submission.claim_expires_at
+            and submission.claim_expires_at > moment):
+        raise Conflict("该照片正由其他复核员复核。", "Another senior reviewer holds this photo.")
+    seconds = (moment - submission.claimed_at).total_seconds() if (
+        submission.claimed_by_id == actor.id and submission.claimed_at) else None
+    row = ReviewDecision(
+        submission_id=submission.id, reviewer_id=actor.id, decision=decision,
+        reason_code=reason_code if decision is Decision.REJECT else None, note=note,
+        is_second_review=True, seconds_spent=seconds, decided_at=moment, local_day=local_day(moment),
+    )
+    session.add(row)
+    submission.needs_second_review = False
+    submission.claimed_by_id = None
+    submission.claim_expires_at = None
+    submission.claimed_at = None
+    session.flush()
+    audit.record(session, actor, "review.second_opinion", "submission", submission.id,
+                 school_id=submission.roster_record.school_id, roster_record_id=submission.roster_record_id,
+                 decision=decision, reason=reason_code, note=note, agrees=decision is first.decision,
+                 first_decision_id=first.id)
+    return row
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    submission_id: int
+    student_name: str
+    school_name: str
+    second_review_reason: str | None
+    first_reviewer: str
+    first_decision: Decision
+    first_reason_code: str | None
+    first_note: str
+    second_reviewer: str
+    second_decision: Decision
+    second_reason_code: str | None
+    second_note: str
+    second_decided_at: datetime
+
+
+def disagreements(session: Session, actor: Actor, *, limit: int = 200) -> list[Disagreement]:
+    """Second reviews that reached the other decision than the first, newest first."""
+    require_role(actor, *SENIOR_ROLES)
+    first, second = aliased(ReviewDecision), aliased(ReviewDecision)
+    first_staff, second_staff = aliased(StaffUser), aliased(StaffUser)
+    query = (
+        select(first, second, first_staff.display_name, second_staff.display_name, RosterRecord.name,
+               School.name, Submission.second_review_reason)
+        .join(second, second.submission_id == first.submission_id)
+        .join(first_staff, first.reviewer_id == first_staff.id)
+        .join(second_staff, second.reviewer_id == second_staff.id)
+        .join(Submission, Submission.id == first.submission_id)
+        .join(RosterRecord, RosterRecord.id == Submission.roster_record_id)
+        .join(CollectionTask, CollectionTask.id == Submission.task_id)
+        .join(School, School.id == CollectionTask.school_id)
+        .where(first.is_second_review.is_(False), first.undone_at.is_(None),
+               second.is_second_review.is_(True), second.undone_at.is_(None),
+               first.decision != second.decision)
+        .order_by(second.decided_at.desc()).limit(limit)
+    )
+    return [
+        Disagreement(
+            submission_id=f.submission_id, student_name=student, school_name=school, second_review_reason=why,
+            first_reviewer=fname, first_decision=f.decision, first_reason_code=f.reason_code, first_note=f.note,
+            second_reviewer=sname, second_decision=s.decision, second_reason_code=s.reason_code,
+            second_note=s.note, second_decided_at=s.decided_at,
+        )
+        for f, s, fname, sname, student, school, why in session.execute(query)
+    ]

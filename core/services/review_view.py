@@ -1,0 +1,176 @@
+"""Everything the review screen shows about one photo, read in a few queries: the photos (by
+sha), the face score, the quality checks, the student's history and quota.
+
+Blind mode (second review) leaves out every decision already taken on this photo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.domain import quotas as quota_rules
+from core.domain.access import REVIEW_ROLES, Actor, require_role
+from core.domain.enums import Decision, EducationCategory, QuotaKind, SubmissionState
+from core.domain.identity import mask_id
+from core.domain.review_bands import Band, band_of
+from core.errors import NotFound
+from core.imaging.types import Check, QualityReport
+from core.models import QuotaEntry, ReviewDecision, StaffUser, Submission, utcnow
+from core.services import quotas
+from core.services.policy import get_policy
+
+
+@dataclass(frozen=True)
+class DecisionSummary:
+    decision: Decision
+    reason_code: str | None
+    note: str
+    reviewer_name: str
+    decided_at: datetime
+    undone: bool
+    is_second_review: bool
+
+
+@dataclass(frozen=True)
+class EarlierSubmission:
+    submission_id: int
+    submitted_at: datetime | None
+    state: SubmissionState
+    thumbnail_sha: str | None
+    decisions: tuple[DecisionSummary, ...]
+
+
+@dataclass(frozen=True)
+class GrantSummary:
+    kind: QuotaKind
+    amount: int
+    reason: str
+    actor_name: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class QuotaSummary:
+    standardisations_left_today: int
+    submissions_used: int
+    submissions_left: int
+    replacements_used: int
+    replacements_left: int
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    submission_id: int
+    state: SubmissionState
+    standardised_sha: str | None
+    raw_sha: str
+    thumbnail_sha: str | None
+    enrolment_sha: str | None
+    enrolment_error: str | None
+    student_name: str
+    student_number: str
+    id_masked: str
+    school_name: str
+    task_title: str
+    category: EducationCategory
+    cohort: str
+    attempt_number: int
+    submitted_at: datetime | None
+    claim_expires_at: datetime | None
+    held_by_me: bool
+    face_similarity: float | None
+    face_distance: float | None
+    band: Band
+    checks: tuple[Check, ...]
+    history: tuple[EarlierSubmission, ...]
+    grants: tuple[GrantSummary, ...]
+    quota: QuotaSummary
+    second_review_reason: str | None
+
+    @property
+    def failed_checks(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.checks if not c.passed)
+
+    def claim_lapsed(self, now: datetime | None = None) -> bool:
+        return self.held_by_me and self.claim_expires_at is not None and self.claim_expires_at < (now or utcnow())
+
+
+def review_item(session: Session, actor: Actor, submission_id: int, *, blind: bool = False) -> ReviewItem:
+    require_role(actor, *REVIEW_ROLES)
+    submission = session.get(Submission, submission_id)
+    if submission is None:
+        raise NotFound("照片不存在。", "No such submission.")
+    record = submission.roster_record
+    task = submission.task
+    usage = quotas.usage(session, record.id)
+    policy = get_policy(session)
+    return ReviewItem(
+        submission_id=submission.id,
+        state=submission.state,
+        standardised_sha=submission.standardised_sha,
+        raw_sha=submission.raw_sha,
+        thumbnail_sha=submission.thumbnail_sha,
+        enrolment_sha=record.enrolment_photo_sha,
+        enrolment_error=record.enrolment_error,
+        student_name=record.name,
+        student_number=record.student_number,
+        id_masked=mask_id(record.id_number),
+        school_name=task.school.name,
+        task_title=task.title,
+        category=task.category,
+        cohort=record.cohort,
+        attempt_number=submission.attempt_number,
+        submitted_at=submission.submitted_at,
+        claim_expires_at=submission.claim_expires_at,
+        held_by_me=submission.claimed_by_id == actor.id,
+        face_similarity=submission.face_similarity,
+        face_distance=submission.face_distance,
+        band=band_of(submission.face_verdict),
+        checks=tuple(QualityReport.from_list(submission.quality_report or []).checks),
+        history=student_history(session, record.id, exclude=submission.id if blind else None),
+        grants=_grants(session, record.id),
+        quota=QuotaSummary(
+            standardisations_left_today=quota_rules.standardisations_left(usage, policy),
+            submissions_used=usage.submissions_used,
+            submissions_left=quota_rules.submissions_left(usage, policy),
+            replacements_used=usage.replacements_used,
+            replacements_left=quota_rules.replacements_left(usage, policy),
+        ),
+        second_review_reason=None if blind else submission.second_review_reason,
+    )
+
+
+def student_history(session: Session, roster_record_id: int, *, exclude: int | None = None) -> tuple[EarlierSubmission, ...]:
+    """Every photo the student sent for review, newest first, with the decisions taken on each."""
+    subs = list(session.scalars(
+        select(Submission).where(Submission.roster_record_id == roster_record_id, Submission.attempt_number > 0)
+        .order_by(Submission.submitted_at.desc(), Submission.id.desc())
+    ))
+    subs = [s for s in subs if s.id != exclude]
+    decisions: dict[int, list[DecisionSummary]] = {s.id: [] for s in subs}
+    if subs:
+        for row, name in session.execute(
+            select(ReviewDecision, StaffUser.display_name)
+            .join(StaffUser, ReviewDecision.reviewer_id == StaffUser.id)
+            .where(ReviewDecision.submission_id.in_(list(decisions)))
+            .order_by(ReviewDecision.decided_at, ReviewDecision.id)
+        ):
+            decisions[row.submission_id].append(DecisionSummary(
+                decision=row.decision, reason_code=row.reason_code, note=row.note, reviewer_name=name,
+                decided_at=row.decided_at, undone=row.undone_at is not None, is_second_review=row.is_second_review,
+            ))
+    return tuple(
+        EarlierSubmission(s.id, s.submitted_at, s.state, s.thumbnail_sha, tuple(decisions[s.id])) for s in subs
+    )
+
+
+def _grants(session: Session, roster_record_id: int) -> tuple[GrantSummary, ...]:
+    rows = session.scalars(
+        select(QuotaEntry).where(QuotaEntry.roster_record_id == roster_record_id, QuotaEntry.entry_type == "grant")
+        .order_by(QuotaEntry.created_at.desc())
+    )
+    return tuple(GrantSummary(r.kind, r.amount, r.reason, r.actor_name, r.created_at) for r in rows)
