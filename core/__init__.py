@@ -2,3 +2,5 @@
 
 Nothing in this package imports Streamlit; pages and command lines call into it.
 """
+
+__version__ = "0.1.0"

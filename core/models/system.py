@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, event
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from core.domain.enums import JobStatus
 from core.errors import AccessDenied
@@ -39,6 +39,14 @@ def _refuse_change(*_: object) -> None:
 
 event.listen(AuditEvent, "before_update", _refuse_change)
 event.listen(AuditEvent, "before_delete", _refuse_change)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_change(state: ORMExecuteState) -> None:
+    """Bulk ``update(AuditEvent)`` / ``delete(AuditEvent)`` bypass the per-object hooks above."""
+    if (state.is_update or state.is_delete) and state.bind_mapper is not None \
+            and state.bind_mapper.class_ is AuditEvent:
+        _refuse_change()
 
 
 class PolicySetting(Base):

@@ -110,7 +110,7 @@ class AuditPage:
 def _filtered(filters: AuditFilter) -> Select[Any]:
     query = select(AuditEvent)
     if filters.actor.strip():
-        query = query.where(AuditEvent.actor_name.contains(filters.actor.strip(), autoescape=True))
+        query = query.where(AuditEvent.actor_name.icontains(filters.actor.strip(), autoescape=True))
     if filters.student.strip():
         wanted = filters.student.strip()
         records = select(RosterRecord.id).where(
