@@ -44,6 +44,12 @@ class RosterRecord(Base):
     __table_args__ = (
         UniqueConstraint("school_id", "student_number", name="uq_roster_school_student_number"),
         Index("ix_roster_school_category_cohort", "school_id", "category", "cohort"),
+        # Support lookup by name or student-number prefix (LIKE 'x%') on PostgreSQL, whatever the
+        # database collation; SQLite needs no extra index for it.
+        Index("ix_roster_name_pattern", "name", postgresql_ops={"name": "varchar_pattern_ops"}).ddl_if(
+            dialect="postgresql"),
+        Index("ix_roster_student_number_pattern", "student_number",
+              postgresql_ops={"student_number": "varchar_pattern_ops"}).ddl_if(dialect="postgresql"),
     )
 
     @property
@@ -58,7 +64,7 @@ class StudentAccount(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     wechat_openid: Mapped[str] = mapped_column(String(64), unique=True)
-    nickname: Mapped[str] = mapped_column(String(64))
+    nickname: Mapped[str] = mapped_column(String(64), index=True)  # support lookup by nickname
     notice_acknowledged_at: Mapped[datetime | None]
     failed_verifications: Mapped[int] = mapped_column(default=0)
     verification_locked_until: Mapped[datetime | None]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.domain.enums import TicketCategory, TicketChannel, TicketPriority, TicketStatus
@@ -35,6 +35,12 @@ class SupportTicket(Base):
 
     roster_record: Mapped[RosterRecord | None] = relationship()
     notes: Mapped[list[TicketNote]] = relationship(back_populates="ticket", order_by="TicketNote.created_at")
+
+    __table_args__ = (
+        Index("ix_ticket_status_due", "status", "due_at"),  # the queue: open tickets by due time
+        Index("ix_ticket_created", "created_at"),  # the dashboard's per-day counts
+        Index("ix_ticket_resolved", "resolved_at"),
+    )
 
 
 class TicketNote(Base):

@@ -1,0 +1,409 @@
+"""Hotline and QQ tickets: open, note, assign, wait, escalate to the school, resolve; the queue by
+due time; the registrar's list of escalations; the support dashboard (aggregated in SQL).
+
+Support and admins work every ticket (support is not school-scoped); a registrar sees and answers
+only the tickets escalated to their own school.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import Session, aliased
+
+from core.domain import tickets as rules
+from core.domain.access import SUPPORT_ROLES, Actor, require_role, require_school
+from core.domain.enums import Role, TicketCategory, TicketChannel, TicketPriority, TicketStatus
+from core.domain.identity import normalise_text
+from core.domain.quotas import CHINA, local_day
+from core.errors import AccessDenied, InvalidInput, NotFound
+from core.models import RosterRecord, School, StaffUser, SupportTicket, TicketNote, utcnow
+from core.services import audit
+
+
+@dataclass(frozen=True)
+class TicketRow:
+    """One line of a ticket list: what the queue, the student's page and the registrar show."""
+
+    id: int
+    number: str
+    subject: str
+    category: TicketCategory
+    priority: TicketPriority
+    status: TicketStatus
+    channel: TicketChannel
+    caller_phone: str
+    created_at: datetime
+    due_at: datetime
+    resolved_at: datetime | None
+    overdue: bool
+    escalated_to_school: bool
+    assignee_id: int | None
+    assignee_name: str | None
+    roster_record_id: int | None
+    student_name: str | None
+    school_id: int | None
+    school_name: str | None
+
+
+@dataclass(frozen=True)
+class NoteRow:
+    author_name: str
+    body: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class TicketDetail:
+    row: TicketRow
+    resolution: str
+    notes: list[NoteRow]
+
+
+def _require_support(actor: Actor) -> None:
+    require_role(actor, *SUPPORT_ROLES)
+
+
+def _load(session: Session, ticket_id: int) -> SupportTicket:
+    ticket = session.get(SupportTicket, ticket_id)
+    if ticket is None:
+        raise NotFound("工单不存在。", "No such ticket.")
+    return ticket
+
+
+def _require_worker(actor: Actor, ticket: SupportTicket) -> None:
+    """Support and admins work any ticket; a registrar only one escalated to their own school."""
+    if actor.is_staff and actor.role is Role.REGISTRAR:
+        if not ticket.escalated_to_school or ticket.school_id is None:
+            raise AccessDenied("该工单未转交学校。", "This ticket was not escalated to a school.")
+        require_school(actor, ticket.school_id)
+        return
+    _require_support(actor)
+
+
+def _audit(session: Session, actor: Actor, action: str, ticket: SupportTicket, **detail: object) -> None:
+    audit.record(session, actor, action, "support_ticket", ticket.id, school_id=ticket.school_id,
+                 roster_record_id=ticket.roster_record_id, number=ticket.number, **detail)
+
+
+def _note(session: Session, actor: Actor, ticket: SupportTicket, body: str, now: datetime) -> TicketNote:
+    note = TicketNote(ticket_id=ticket.id, author_id=actor.id if actor.is_staff else None,
+                      author_name=actor.name, body=body, created_at=now)
+    session.add(note)
+    return note
+
+
+def open_ticket(
+    session: Session,
+    actor: Actor,
+    *,
+    category: TicketCategory,
+    subject: str,
+    channel: TicketChannel = TicketChannel.HOTLINE,
+    priority: TicketPriority = TicketPriority.NORMAL,
+    caller_phone: str = "",
+    roster_record_id: int | None = None,
+    assignee_id: int | None = None,
+    note: str = "",
+    now: datetime | None = None,
+) -> SupportTicket:
+    """From a call (no student found yet) or from the lookup (``roster_record_id`` given)."""
+    _require_support(actor)
+    moment = now or utcnow()
+    subject = normalise_text(subject)
+    if not subject:
+        raise InvalidInput("请填写工单标题（来电问题摘要）。", "A subject is required.")
+    phone = normalise_text(caller_phone).replace(" ", "")
+    if phone and not phone.replace("-", "").replace("+", "").isdigit():
+        raise InvalidInput("来电号码只能包含数字、+ 和 -。", "The caller's phone may hold digits, + and - only.")
+    school_id = None
+    if roster_record_id is not None:
+        record = session.get(RosterRecord, roster_record_id)
+        if record is None:
+            raise NotFound("学籍记录不存在。", "Roster record not found.")
+        school_id = record.school_id
+    if assignee_id is not None:
+        _check_assignee(session, assignee_id)
+    ticket = SupportTicket(
+        number=f"P{uuid.uuid4().hex[:31]}",
+        roster_record_id=roster_record_id, school_id=school_id, channel=channel, caller_phone=phone,
+        category=category, priority=priority, status=TicketStatus.OPEN, subject=subject[:255],
+        assignee_id=assignee_id, created_by_id=actor.id if actor.is_staff else None,
+        created_at=moment, due_at=rules.due_at(moment, priority),
+    )
+    session.add(ticket)
+    session.flush()
+    ticket.number = rules.ticket_number(local_day(moment), ticket.id)
+    if note.strip():
+        _note(session, actor, ticket, note.strip(), moment)
+    _audit(session, actor, "ticket.open", ticket, category=category, priority=priority, channel=channel)
+    session.flush()
+    return ticket
+
+
+def _check_assignee(session: Session, assignee_id: int) -> StaffUser:
+    user = session.get(StaffUser, assignee_id)
+    if user is None or not user.active or user.role not in SUPPORT_ROLES:
+        raise InvalidInput("只能指派给在职的客服或管理员。", "Tickets can only be assigned to active support staff.")
+    return user
+
+
+def add_note(session: Session, actor: Actor, ticket_id: int, body: str, *, now: datetime | None = None) -> TicketNote:
+    ticket = _load(session, ticket_id)
+    _require_worker(actor, ticket)
+    if not body.strip():
+        raise InvalidInput("备注不能为空。", "The note is empty.")
+    note = _note(session, actor, ticket, body.strip(), now or utcnow())
+    session.flush()
+    _audit(session, actor, "ticket.note", ticket, note_id=note.id)
+    return note
+
+
+def assign(session: Session, actor: Actor, ticket_id: int, assignee_id: int | None) -> SupportTicket:
+    _require_support(actor)
+    ticket = _load(session, ticket_id)
+    rules.check_open(ticket.status)
+    if assignee_id is not None:
+        _check_assignee(session, assignee_id)
+    ticket.assignee_id = assignee_id
+    _audit(session, actor, "ticket.assign", ticket, assignee_id=assignee_id)
+    session.flush()
+    return ticket
+
+
+def set_status(session: Session, actor: Actor, ticket_id: int, status: TicketStatus, note: str = "",
+               *, now: datetime | None = None) -> SupportTicket:
+    """Open ↔ waiting on the student; a registrar hands an escalated ticket back by reopening it."""
+    ticket = _load(session, ticket_id)
+    _require_worker(actor, ticket)
+    rules.check_status_change(ticket.status, status)
+    moment = now or utcnow()
+    old = ticket.status
+    ticket.status = status
+    if note.strip():
+        _note(session, actor, ticket, note.strip(), moment)
+    _audit(session, actor, "ticket.status", ticket, old=old, new=status)
+    session.flush()
+    return ticket
+
+
+def escalate_to_school(session: Session, actor: Actor, ticket_id: int, reason: str,
+                       *, now: datetime | None = None) -> SupportTicket:
+    """转交学籍部门: the ticket waits on the school and shows in its registrar's list."""
+    _require_support(actor)
+    ticket = _load(session, ticket_id)
+    rules.check_open(ticket.status)
+    if ticket.school_id is None:
+        raise InvalidInput("工单未关联学生，无法确定转交哪所学校；请先从学生查询关联学生。",
+                           "The ticket has no student, so there is no school to escalate to.")
+    if not reason.strip():
+        raise InvalidInput("请填写转交原因。", "A reason is required to escalate.")
+    ticket.escalated_to_school = True
+    ticket.status = TicketStatus.WAITING_SCHOOL
+    _note(session, actor, ticket, f"转交学籍部门：{reason.strip()}", now or utcnow())
+    _audit(session, actor, "ticket.escalate", ticket, reason=reason)
+    session.flush()
+    return ticket
+
+
+def resolve(session: Session, actor: Actor, ticket_id: int, resolution: str,
+            *, now: datetime | None = None) -> SupportTicket:
+    _require_support(actor)
+    ticket = _load(session, ticket_id)
+    rules.check_open(ticket.status)
+    if not resolution.strip():
+        raise InvalidInput("请填写处理结果。", "Say how the ticket was resolved.")
+    ticket.status = TicketStatus.RESOLVED
+    ticket.resolved_at = now or utcnow()
+    ticket.resolution = resolution.strip()
+    _audit(session, actor, "ticket.resolve", ticket, resolution=resolution)
+    session.flush()
+    return ticket
+
+
+def reopen(session: Session, actor: Actor, ticket_id: int, reason: str, *, now: datetime | None = None) -> SupportTicket:
+    """A caller rings back about a resolved problem: the ticket reopens with a fresh due time."""
+    _require_support(actor)
+    ticket = _load(session, ticket_id)
+    if ticket.status is not TicketStatus.RESOLVED:
+        raise InvalidInput("工单尚未解决，无需重新打开。", "The ticket is not resolved.")
+    if not reason.strip():
+        raise InvalidInput("请填写重新打开的原因。", "A reason is required to reopen.")
+    moment = now or utcnow()
+    ticket.status = TicketStatus.OPEN
+    ticket.resolved_at = None
+    ticket.due_at = rules.due_at(moment, ticket.priority)
+    _note(session, actor, ticket, f"重新打开：{reason.strip()}", moment)
+    _audit(session, actor, "ticket.reopen", ticket, reason=reason)
+    session.flush()
+    return ticket
+
+
+def _rows(session: Session, query: Select, now: datetime) -> list[TicketRow]:
+    rows = []
+    for ticket, assignee_name, student_name, school_name in session.execute(query):
+        rows.append(TicketRow(
+            id=ticket.id, number=ticket.number, subject=ticket.subject, category=ticket.category,
+            priority=ticket.priority, status=ticket.status, channel=ticket.channel,
+            caller_phone=ticket.caller_phone, created_at=ticket.created_at, due_at=ticket.due_at,
+            resolved_at=ticket.resolved_at, overdue=rules.is_overdue(ticket.due_at, ticket.status, now),
+            escalated_to_school=ticket.escalated_to_school, assignee_id=ticket.assignee_id,
+            assignee_name=assignee_name, roster_record_id=ticket.roster_record_id,
+            student_name=student_name, school_id=ticket.school_id, school_name=school_name,
+        ))
+    return rows
+
+
+def _listing(*conditions: ColumnElement[bool]) -> Select:
+    assignee = aliased(StaffUser)
+    return (
+        select(SupportTicket, assignee.display_name, RosterRecord.name, School.name)
+        .outerjoin(assignee, SupportTicket.assignee_id == assignee.id)
+        .outerjoin(RosterRecord, SupportTicket.roster_record_id == RosterRecord.id)
+        .outerjoin(School, SupportTicket.school_id == School.id)
+        .where(*conditions)
+    )
+
+
+def queue(session: Session, actor: Actor, *, now: datetime | None = None, assignee_id: int | None = None,
+          statuses: frozenset[TicketStatus] = rules.OPEN_STATUSES, limit: int = 500) -> list[TicketRow]:
+    """Open tickets, soonest due first; overdue ones are marked."""
+    _require_support(actor)
+    conditions = [SupportTicket.status.in_(statuses)]
+    if assignee_id is not None:
+        conditions.append(SupportTicket.assignee_id == assignee_id)
+    query = _listing(*conditions).order_by(SupportTicket.due_at, SupportTicket.id).limit(limit)
+    return _rows(session, query, now or utcnow())
+
+
+def tickets_for_record(session: Session, actor: Actor, roster_record_id: int,
+                       *, now: datetime | None = None) -> list[TicketRow]:
+    _require_support(actor)
+    query = _listing(SupportTicket.roster_record_id == roster_record_id).order_by(SupportTicket.created_at.desc())
+    return _rows(session, query, now or utcnow())
+
+
+def escalations_for_school(session: Session, actor: Actor, school_id: int, *, include_resolved: bool = False,
+                           now: datetime | None = None) -> list[TicketRow]:
+    """What support handed to this school's registrar, soonest due first."""
+    require_role(actor, Role.REGISTRAR, *SUPPORT_ROLES)
+    require_school(actor, school_id)
+    conditions = [SupportTicket.school_id == school_id, SupportTicket.escalated_to_school.is_(True)]
+    if not include_resolved:
+        conditions.append(SupportTicket.status == TicketStatus.WAITING_SCHOOL)
+    query = _listing(*conditions).order_by(SupportTicket.due_at, SupportTicket.id)
+    return _rows(session, query, now or utcnow())
+
+
+def detail(session: Session, actor: Actor, ticket_id: int, *, now: datetime | None = None) -> TicketDetail:
+    ticket = _load(session, ticket_id)
+    _require_worker(actor, ticket)
+    [row] = _rows(session, _listing(SupportTicket.id == ticket_id), now or utcnow())
+    notes = [NoteRow(n.author_name, n.body, n.created_at) for n in ticket.notes]
+    return TicketDetail(row=row, resolution=ticket.resolution, notes=notes)
+
+
+def find_by_number(session: Session, actor: Actor, number: str) -> SupportTicket | None:
+    _require_support(actor)
+    ticket_id = rules.ticket_id_from_number(number)
+    if ticket_id is None:
+        return None
+    ticket = session.get(SupportTicket, ticket_id)
+    return ticket if ticket is not None and ticket.number.upper() == number.strip().upper() else None
+
+
+def support_staff(session: Session, actor: Actor) -> list[StaffUser]:
+    """Who a ticket can be assigned to."""
+    _require_support(actor)
+    return list(session.scalars(
+        select(StaffUser).where(StaffUser.active.is_(True), StaffUser.role.in_(SUPPORT_ROLES))
+        .order_by(StaffUser.display_name)
+    ))
+
+
+@dataclass(frozen=True)
+class DayCount:
+    day: date
+    opened: int
+    resolved: int
+
+
+@dataclass(frozen=True)
+class TicketDashboard:
+    days: list[DayCount]
+    """Every day of the period, oldest first, zero-filled."""
+    by_category: dict[TicketCategory, tuple[int, int]]
+    """Per category: tickets opened in the period, and of all tickets those still open."""
+    median_resolve_seconds: float | None
+    resolved_in_period: int
+    open_now: int
+    overdue_now: int
+    oldest_open: TicketRow | None
+
+
+def _china_day(session: Session, column: ColumnElement[datetime]) -> ColumnElement[str]:
+    """The Asia/Shanghai calendar day of a stored UTC timestamp, as 'YYYY-MM-DD' text."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("Asia/Shanghai", column), "YYYY-MM-DD")
+    return func.strftime("%Y-%m-%d", column, "+8 hours")  # China has no daylight saving time
+
+
+def _seconds(session: Session, start: ColumnElement[datetime], end: ColumnElement[datetime]) -> ColumnElement[float]:
+    if session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", end - start)
+    return (func.julianday(end) - func.julianday(start)) * 86400.0
+
+
+def dashboard(session: Session, actor: Actor, *, days: int = 14, now: datetime | None = None) -> TicketDashboard:
+    _require_support(actor)
+    moment = now or utcnow()
+    last_day = moment.astimezone(CHINA).date()
+    first_day = last_day - timedelta(days=days - 1)
+    since = datetime.combine(first_day, datetime.min.time(), tzinfo=CHINA)
+
+    def per_day(column: ColumnElement[datetime]) -> dict[str, int]:
+        day = _china_day(session, column)
+        query = select(day, func.count(SupportTicket.id)).where(column >= since).group_by(day)
+        return {str(d): int(n) for d, n in session.execute(query)}
+
+    opened, resolved = per_day(SupportTicket.created_at), per_day(SupportTicket.resolved_at)
+    series = []
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        key = day.isoformat()
+        series.append(DayCount(day, opened.get(key, 0), resolved.get(key, 0)))
+
+    open_filter = SupportTicket.status.in_(rules.OPEN_STATUSES)
+    in_period = session.execute(
+        select(SupportTicket.category, func.count(SupportTicket.id))
+        .where(SupportTicket.created_at >= since).group_by(SupportTicket.category)
+    ).all()
+    still_open = session.execute(
+        select(SupportTicket.category, func.count(SupportTicket.id)).where(open_filter).group_by(SupportTicket.category)
+    ).all()
+    opened_by, open_by = dict(in_period), dict(still_open)
+    by_category = {c: (int(opened_by.get(c, 0)), int(open_by.get(c, 0))) for c in TicketCategory
+                   if opened_by.get(c) or open_by.get(c)}
+
+    duration = _seconds(session, SupportTicket.created_at, SupportTicket.resolved_at)
+    resolved_filter = (SupportTicket.status == TicketStatus.RESOLVED, SupportTicket.resolved_at >= since)
+    count = int(session.scalar(select(func.count(SupportTicket.id)).where(*resolved_filter)) or 0)
+    median = None
+    if count:
+        middle = session.scalars(
+            select(duration).where(*resolved_filter).order_by(duration)
+            .offset((count - 1) // 2).limit(2 if count % 2 == 0 else 1)
+        ).all()
+        median = sum(float(v) for v in middle) / len(middle)
+
+    open_now = int(session.scalar(select(func.count(SupportTicket.id)).where(open_filter)) or 0)
+    overdue_now = int(session.scalar(
+        select(func.count(SupportTicket.id)).where(open_filter, SupportTicket.due_at < moment)) or 0)
+    oldest = _rows(session, _listing(open_filter).order_by(SupportTicket.created_at, SupportTicket.id).limit(1), moment)
+    return TicketDashboard(
+        days=series, by_category=by_category, median_resolve_seconds=median, resolved_in_period=count,
+        open_now=open_now, overdue_now=overdue_now, oldest_open=oldest[0] if oldest else None,
+    )
