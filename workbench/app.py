@@ -22,6 +22,9 @@ actor = current_actor()
 
 if actor is None:
     page = st.navigation([st.Page(auth.login_page, title=tr("登录", "Sign in"), icon=":material/login:")])
+elif auth.must_change_password(actor):
+    page = st.navigation([st.Page(lambda: auth.change_password_page(actor), title=tr("修改密码", "Change password"),
+                                  icon=":material/password:", url_path="change-password")])
 else:
     sections: dict[str, list[st.Page]] = {}
     for spec in pages_for(actor.role):

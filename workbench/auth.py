@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.domain.access import Actor
+from core.errors import DomainError
 from core.services import staff
 from workbench.context import database, sign_in
 from workbench.i18n import lang, tr
@@ -32,3 +34,33 @@ def login_page() -> None:
         else:
             sign_in(user_id)
             st.rerun()
+
+
+def must_change_password(actor: Actor) -> bool:
+    with database().session() as session:
+        return staff.must_change_password(session, actor.id)
+
+
+def change_password_page(actor: Actor) -> None:
+    """Shown instead of every other page until a reset or first password is replaced."""
+    st.title(tr("请修改密码", "Change your password"))
+    st.info(tr("管理员为您设置了临时密码。继续使用工作台前，请设置新密码（至少 8 位，须同时包含字母和数字）。",
+               "An admin set a temporary password. Choose a new one (8+ characters, letters and digits) to "
+               "continue."))
+    with st.form("change_password"):
+        old = st.text_input(tr("当前密码", "Current password"), type="password", key="old_password")
+        new = st.text_input(tr("新密码", "New password"), type="password", key="new_password")
+        again = st.text_input(tr("再次输入新密码", "New password again"), type="password", key="new_password_again")
+        submitted = st.form_submit_button(tr("保存新密码", "Save new password"), type="primary")
+    if not submitted:
+        return
+    if new != again:
+        st.error(tr("两次输入的新密码不一致。", "The two new passwords differ."))
+        return
+    try:
+        with database().session() as session:
+            staff.change_password(session, actor, old, new)
+    except DomainError as error:
+        st.error(error.message(lang()))
+        return
+    st.rerun()

@@ -29,6 +29,13 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("overview.py", "概览", "Overview", ":material/dashboard:", "总览", "General", (R, S, G, P, A)),
+    PageSpec("admin_schools.py", "学校", "Schools", ":material/school:", "管理", "Administration", (A,)),
+    PageSpec("admin_tasks.py", "采集任务", "Collection tasks", ":material/event:", "管理", "Administration", (A,)),
+    PageSpec("admin_staff.py", "员工账号", "Staff accounts", ":material/group:", "管理", "Administration", (A,)),
+    PageSpec("admin_policy.py", "阈值与规则", "Thresholds & policy", ":material/tune:", "管理", "Administration",
+             (A,)),
+    PageSpec("audit_log.py", "审计日志", "Audit log", ":material/history:", "管理", "Administration", (A,)),
+    PageSpec("operations.py", "运行状态", "Operations", ":material/monitor_heart:", "管理", "Administration", (A,)),
 )
 
 
