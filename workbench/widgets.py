@@ -7,8 +7,10 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 import streamlit as st
+from sqlalchemy.orm import Session
 
 from core.errors import DomainError
+from workbench.context import database
 from workbench.i18n import lang
 
 T = TypeVar("T")
@@ -33,6 +35,29 @@ def attempt(action: Callable[[], T]) -> T | None:
     except DomainError as error:
         show_error(error)
         return None
+
+
+FLASH_KEY = "_flash"
+
+
+def show_flash() -> None:
+    """The message a previous run left before reloading the page (see ``commit_then_reload``)."""
+    if message := st.session_state.pop(FLASH_KEY, None):
+        st.success(message)
+
+
+def commit_then_reload(action: Callable[[Session], object], message: str) -> None:
+    """Runs one service call in its own transaction; on success reloads the page (so every table
+    shows the new state) and shows ``message`` there; a refusal is shown and nothing is saved.
+    The reload happens after the commit: a rerun inside the transaction would roll it back."""
+    try:
+        with database().session() as session:
+            action(session)
+    except DomainError as error:
+        show_error(error)
+        return
+    st.session_state[FLASH_KEY] = message
+    st.rerun()
 
 
 def yuan(fen: int) -> str:
