@@ -40,6 +40,8 @@ class BatchItem(Base):
     roster_record_id: Mapped[int] = mapped_column(ForeignKey("roster_record.id"), index=True)
     file_name: Mapped[str] = mapped_column(String(64))
     sha256: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(64), default="")  # as on the roster when the batch was built,
+    student_number: Mapped[str] = mapped_column(String(32), default="")  # so a re-export stays byte-identical
     result: Mapped[BatchItemResult] = mapped_column(enum_column(BatchItemResult), default=BatchItemResult.PENDING)
     failure_reason: Mapped[str | None] = mapped_column(Text)
 

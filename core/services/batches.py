@@ -1,0 +1,418 @@
+"""CHSI upload batches: build from approved photos, export the package, import CHSI's result.
+
+- Build takes a task's approved photos (and those whose CHSI upload failed). A photo taken on a
+  temporary shooting code is held back by the state machine until the real collection code is
+  linked, and listed with the reason; so is a stored photo that is not a 480×640 JPEG.
+- Export streams a ZIP of ``<ID number>.jpg`` files straight from the photo store, one chunk at a
+  time, so a 10 000-photo batch never sits in memory. Entries are stored (JPEG does not compress),
+  in file-name order, with a fixed timestamp, and the archive is always written as a forward-only
+  stream: the same batch gives the same bytes every time, and the package's SHA-256 recorded at
+  the first export proves it. Once exported a batch cannot change.
+- The result file from CHSI marks each item on CHSI (the student is notified) or failed with its
+  reason; a failed photo is back in the registrar's list for the next batch.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import BinaryIO
+
+from openpyxl import Workbook
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.domain.access import SCHOOL_DATA_ROLES, Actor, require_role, require_school, school_scope
+from core.domain.enums import BatchItemResult, BatchStatus, SubmissionState
+from core.domain.identity import normalise_id_number, normalise_text
+from core.domain.quotas import local_day
+from core.domain.states import Event, transition
+from core.errors import Conflict, IllegalTransition, InvalidInput, NotFound
+from core.imaging.standard import HEIGHT, WIDTH
+from core.models import BatchItem, CollectionTask, School, Submission, UploadBatch, utcnow
+from core.services import audit
+from core.services.notifications import notify
+from core.services.roster import read_table
+from core.storage.photos import PhotoStore
+
+BUILDABLE = (SubmissionState.APPROVED, SubmissionState.UPLOAD_FAILED)
+ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
+MANIFEST_HEADER = ("姓名", "学号", "证件号码", "文件名", "SHA-256")
+RESULT_KEYS = {"文件名", "照片文件名", "照片名称", "file_name", "filename", "身份证号", "身份证号码", "证件号码", "证件号",
+               "id_number"}
+RESULT_COLUMNS = {"结果", "上传结果", "状态", "处理结果", "result", "status"}
+REASON_COLUMNS = {"失败原因", "原因", "备注", "说明", "reason", "message"}
+SUCCESS_WORDS = {"成功", "上传成功", "已上网", "通过", "success", "ok", "1"}
+FAILURE_WORDS = {"失败", "上传失败", "未通过", "不通过", "failed", "fail", "error", "0"}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    submission_id: int
+    roster_record_id: int
+    name: str
+    student_number: str
+    id_last4: str
+    state: SubmissionState
+    hold_reason: str | None = None
+    """Why the photo cannot go into a batch now (temporary shooting code, bad file)."""
+    failure_reason: str | None = None
+    """CHSI's reason, when an earlier upload of this photo failed."""
+
+
+@dataclass
+class Candidates:
+    ready: list[Candidate] = field(default_factory=list)
+    held: list[Candidate] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ManifestRow:
+    name: str
+    student_number: str
+    id_number: str
+    file_name: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class ResultError:
+    row: int
+    message_zh: str
+    message_en: str
+
+
+@dataclass
+class ResultReport:
+    applied: bool = False
+    on_chsi: int = 0
+    failed: int = 0
+    unchanged: int = 0
+    still_pending: int = 0
+    errors: list[ResultError] = field(default_factory=list)
+
+
+def _task_in_scope(session: Session, actor: Actor, task_id: int) -> CollectionTask:
+    require_role(actor, *SCHOOL_DATA_ROLES)
+    task = session.get(CollectionTask, task_id)
+    if task is None:
+        raise NotFound("采集任务不存在。", "No such collection task.")
+    require_school(actor, task.school_id)
+    return task
+
+
+def get_batch(session: Session, actor: Actor, batch_id: int, *, lock: bool = False) -> UploadBatch:
+    require_role(actor, *SCHOOL_DATA_ROLES)
+    query = select(UploadBatch).where(UploadBatch.id == batch_id)
+    batch = session.scalars(query.with_for_update() if lock else query).first()
+    if batch is None:
+        raise NotFound("上传批次不存在。", "No such upload batch.")
+    require_school(actor, batch.school_id)
+    return batch
+
+
+def list_batches(session: Session, actor: Actor, *, task_id: int | None = None) -> list[UploadBatch]:
+    require_role(actor, *SCHOOL_DATA_ROLES)
+    query = select(UploadBatch).order_by(UploadBatch.created_at.desc(), UploadBatch.id.desc())
+    if task_id is not None:
+        query = query.where(UploadBatch.task_id == _task_in_scope(session, actor, task_id).id)
+    scope = school_scope(actor)
+    if scope is not None:
+        query = query.where(UploadBatch.school_id == scope)
+    return list(session.scalars(query))
+
+
+def _hold_reason(submission: Submission, store: PhotoStore) -> str | None:
+    try:
+        transition(submission.state, Event.ADD_TO_BATCH, on_temporary_code=submission.on_temporary_code)
+    except IllegalTransition as refusal:
+        return refusal.message_zh
+    if submission.standardised_sha is None or not store.exists(submission.standardised_sha):
+        return "标准化照片文件缺失。"
+    try:
+        with Image.open(store.path_of(submission.standardised_sha)) as image:  # reads the header only
+            if image.format != "JPEG" or image.size != (WIDTH, HEIGHT):
+                return f"照片不是 {WIDTH}×{HEIGHT} 的 JPEG（{image.format} {image.size[0]}×{image.size[1]}）。"
+    except (UnidentifiedImageError, OSError):
+        return "照片文件无法读取。"
+    return None
+
+
+def _buildable(session: Session, task_id: int, *, lock: bool = False) -> list[Submission]:
+    """The newest approved (or failed-upload) photo of each student of the task."""
+    query = (select(Submission).where(Submission.task_id == task_id, Submission.state.in_(BUILDABLE))
+             .order_by(Submission.roster_record_id, Submission.id.desc()))
+    newest: dict[int, Submission] = {}
+    for submission in session.scalars(query.with_for_update() if lock else query):
+        newest.setdefault(submission.roster_record_id, submission)
+    return list(newest.values())
+
+
+def candidates(session: Session, actor: Actor, task_id: int, store: PhotoStore) -> Candidates:
+    """The registrar's list: photos ready for the next batch, and those held back with why."""
+    task = _task_in_scope(session, actor, task_id)
+    failures = dict(session.execute(
+        select(BatchItem.submission_id, BatchItem.failure_reason)
+        .join(Submission, BatchItem.submission_id == Submission.id)
+        .where(Submission.task_id == task.id, BatchItem.result == BatchItemResult.FAILED)
+        .order_by(BatchItem.id)).all())
+    found = Candidates()
+    for submission in _buildable(session, task.id):
+        record = submission.roster_record
+        hold = _hold_reason(submission, store)
+        entry = Candidate(submission.id, record.id, record.name, record.student_number, record.id_last4,
+                          submission.state, hold, failures.get(submission.id))
+        (found.held if hold else found.ready).append(entry)
+    found.ready.sort(key=lambda c: c.student_number)
+    found.held.sort(key=lambda c: c.student_number)
+    return found
+
+
+def build_batch(session: Session, actor: Actor, task_id: int, store: PhotoStore,
+                *, now: datetime | None = None) -> UploadBatch:
+    task = _task_in_scope(session, actor, task_id)
+    moment = now or utcnow()
+    chosen: list[Submission] = []
+    held = 0
+    used_names: set[str] = set()
+    for submission in _buildable(session, task.id, lock=True):
+        file_name = f"{submission.roster_record.id_number.upper()}.jpg"
+        if _hold_reason(submission, store) or file_name in used_names:
+            held += 1
+            continue
+        used_names.add(file_name)
+        chosen.append(submission)
+    if not chosen:
+        raise InvalidInput("没有可以上传学信网的照片（需审核通过，且不是临时拍摄码）。",
+                           "No photos can go to CHSI yet (they must be approved and not on a temporary code).")
+    school = session.get(School, task.school_id)
+    assert school is not None
+    sequence = 1 + (session.scalar(select(func.count(UploadBatch.id)).where(UploadBatch.school_id == school.id)) or 0)
+    batch = UploadBatch(number=f"{school.code}-{local_day(moment):%Y%m%d}-{sequence:03d}", school_id=school.id,
+                        task_id=task.id, created_by_id=actor.id if actor.is_staff else None, created_at=moment)
+    session.add(batch)
+    session.flush()
+    for submission in chosen:
+        record = submission.roster_record
+        submission.state = transition(submission.state, Event.ADD_TO_BATCH,
+                                      on_temporary_code=submission.on_temporary_code)
+        session.add(BatchItem(batch_id=batch.id, submission_id=submission.id, roster_record_id=record.id,
+                              file_name=f"{record.id_number.upper()}.jpg", sha256=submission.standardised_sha,
+                              name=record.name, student_number=record.student_number))
+    session.flush()
+    audit.record(session, actor, "batch.build", "upload_batch", batch.id, school_id=school.id, task_id=task.id,
+                 number=batch.number, items=len(chosen), held=held)
+    session.refresh(batch)
+    return batch
+
+
+def remove_item(session: Session, actor: Actor, item_id: int) -> None:
+    """Takes a photo out of a batch that has not been exported yet; it is approved again."""
+    item = session.get(BatchItem, item_id)
+    if item is None:
+        raise NotFound("批次中没有这张照片。", "No such batch item.")
+    batch = get_batch(session, actor, item.batch_id, lock=True)
+    _require_draft(batch)
+    item.submission.state = transition(item.submission.state, Event.REMOVE_FROM_BATCH)
+    session.delete(item)
+    audit.record(session, actor, "batch.remove_item", "upload_batch", batch.id, school_id=batch.school_id,
+                 roster_record_id=item.roster_record_id, submission_id=item.submission_id)
+    session.flush()
+
+
+def _require_draft(batch: UploadBatch) -> None:
+    if batch.status is not BatchStatus.DRAFT:
+        raise Conflict(f"批次 {batch.number} 已导出，不能再修改。",
+                       f"Batch {batch.number} has been exported and can no longer change.")
+
+
+def _items(session: Session, batch: UploadBatch) -> list[BatchItem]:
+    return list(session.scalars(select(BatchItem).where(BatchItem.batch_id == batch.id).order_by(BatchItem.file_name)))
+
+
+class _ForwardOnly:
+    """The archive's sink: counts and hashes bytes, never seeks. zipfile then always writes data
+    descriptors, so the bytes do not depend on whether the destination could seek."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+        self.position = 0
+        self.digest = hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self._out.write(data)
+        self.digest.update(data)
+        self.position += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.position
+
+    def flush(self) -> None:
+        self._out.flush()
+
+
+def write_package(session: Session, actor: Actor, batch_id: int, store: PhotoStore, out: BinaryIO) -> str:
+    """Streams the batch's ZIP into ``out`` and returns its SHA-256. The first export freezes the
+    batch; every later one must reproduce the same bytes."""
+    batch = get_batch(session, actor, batch_id, lock=True)
+    items = _items(session, batch)
+    if not items:
+        raise InvalidInput("批次中没有照片。", "The batch is empty.")
+    sink = _ForwardOnly(out)
+    with zipfile.ZipFile(sink, "w", zipfile.ZIP_STORED) as archive:  # type: ignore[arg-type]
+        for item in items:
+            info = zipfile.ZipInfo(item.file_name, date_time=ZIP_TIMESTAMP)
+            info.create_system = 3
+            info.external_attr = 0o100644 << 16
+            info.file_size = store.path_of(item.sha256).stat().st_size
+            with archive.open(info, "w") as entry:
+                for chunk in store.iter_chunks(item.sha256):
+                    entry.write(chunk)
+    sha = sink.digest.hexdigest()
+    if batch.status is BatchStatus.DRAFT:
+        batch.status = BatchStatus.EXPORTED
+        batch.exported_at = utcnow()
+        batch.package_sha256 = sha
+    elif sha != batch.package_sha256:
+        raise Conflict("重新导出的压缩包与首次导出不一致，请联系管理员。",
+                       "The re-exported package differs from the first export.", batch=batch.number)
+    audit.record(session, actor, "batch.export", "upload_batch", batch.id, school_id=batch.school_id,
+                 number=batch.number, items=len(items), package_sha256=sha)
+    session.flush()
+    return sha
+
+
+def manifest(session: Session, actor: Actor, batch_id: int) -> list[ManifestRow]:
+    batch = get_batch(session, actor, batch_id)
+    return [ManifestRow(i.name, i.student_number, i.file_name.removesuffix(".jpg"), i.file_name, i.sha256)
+            for i in _items(session, batch)]
+
+
+def manifest_file(session: Session, actor: Actor, batch_id: int, fmt: str) -> bytes:
+    """The manifest as CSV or XLSX, byte-identical for the same batch. It holds full ID numbers
+    (the files are named by them), so every download is audited."""
+    if fmt not in ("csv", "xlsx"):
+        raise InvalidInput("清单格式只能是 CSV 或 XLSX。", "The manifest is CSV or XLSX.")
+    rows = manifest(session, actor, batch_id)
+    batch = get_batch(session, actor, batch_id)
+    audit.record(session, actor, "batch.manifest", "upload_batch", batch.id, school_id=batch.school_id,
+                 format=fmt, rows=len(rows))
+    table = [MANIFEST_HEADER, *[(r.name, r.student_number, r.id_number, r.file_name, r.sha256) for r in rows]]
+    if fmt == "csv":
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(table)
+        return buffer.getvalue().encode("utf-8-sig")
+    return _fixed_xlsx(table, batch.created_at)
+
+
+def _fixed_xlsx(table: list[tuple[str, ...]], stamp: datetime) -> bytes:
+    """openpyxl stamps the current time into the file; rewrite it so equal tables give equal bytes."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "上传清单"
+    for row in table:
+        sheet.append(list(row))
+    for cell in sheet["A"][1:] + sheet["B"][1:] + sheet["C"][1:]:
+        cell.number_format = "@"
+    fixed = stamp.replace(tzinfo=None, microsecond=0)
+    book.properties.created = fixed
+    book.properties.modified = fixed
+    raw = io.BytesIO()
+    book.save(raw)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as source, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in sorted(source.infolist(), key=lambda i: i.filename):
+            target.writestr(zipfile.ZipInfo(info.filename, date_time=ZIP_TIMESTAMP), source.read(info),
+                            compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def import_result(session: Session, actor: Actor, batch_id: int, data: bytes, filename: str,
+                  *, now: datetime | None = None) -> ResultReport:
+    """Applies CHSI's result file. Any row that cannot be matched or read stops the whole import,
+    so a wrong file never marks half a batch."""
+    batch = get_batch(session, actor, batch_id, lock=True)
+    if batch.status is BatchStatus.DRAFT:
+        raise Conflict("批次尚未导出，不能导入上网结果。", "The batch has not been exported yet.")
+    headers, table = read_table(data, filename)
+    key_col = _column(headers, RESULT_KEYS, "文件名或证件号码", "file name or ID number")
+    result_col = _column(headers, RESULT_COLUMNS, "结果", "result")
+    reason_col = next((i for i, h in enumerate(headers) if h.lower() in REASON_COLUMNS), None)
+    items = {i.file_name.removesuffix(".jpg").upper(): i for i in _items(session, batch)}
+    report = ResultReport()
+    outcomes: list[tuple[BatchItem, BatchItemResult, str]] = []
+    for offset, cells in enumerate(table):
+        row = offset + 2
+        key = normalise_id_number(_cell(cells, key_col)).removesuffix(".JPG").removesuffix(".JPEG")
+        word = normalise_text(_cell(cells, result_col)).lower()
+        reason = normalise_text(_cell(cells, reason_col)) if reason_col is not None else ""
+        item = items.get(key)
+        if item is None:
+            report.errors.append(ResultError(row, f"第 {row} 行：文件 …{key[-4:]} 不在本批次中。",
+                                             f"Row {row}: file …{key[-4:]} is not in this batch."))
+            continue
+        if word in SUCCESS_WORDS:
+            result = BatchItemResult.ON_CHSI
+        elif word in FAILURE_WORDS:
+            result = BatchItemResult.FAILED
+        else:
+            report.errors.append(ResultError(row, f"第 {row} 行：无法识别的结果“{word}”（应为成功或失败）。",
+                                             f"Row {row}: unknown result '{word}' (success or failed)."))
+            continue
+        if item.result is not BatchItemResult.PENDING and item.result is not result:
+            report.errors.append(ResultError(row, f"第 {row} 行：该照片已记录为“{_result_zh(item.result)}”，不能改为“{_result_zh(result)}”。",
+                                             f"Row {row}: already recorded as {item.result.value}."))
+            continue
+        outcomes.append((item, result, reason))
+    if report.errors:
+        return report
+    for item, result, reason in outcomes:
+        if item.result is result:
+            report.unchanged += 1
+            continue
+        item.result = result
+        submission = item.submission
+        if result is BatchItemResult.ON_CHSI:
+            submission.state = transition(submission.state, Event.MARK_ON_CHSI)
+            notify(session, item.roster_record_id, "on_chsi", "照片已上传学信网",
+                   "您的学历照片已上传至学信网，可登录学信网查看。", submission_id=submission.id, batch=batch.number)
+            report.on_chsi += 1
+        else:
+            item.failure_reason = reason or "学信网未给出原因"
+            submission.state = transition(submission.state, Event.MARK_UPLOAD_FAILED)
+            report.failed += 1
+    report.applied = True
+    report.still_pending = sum(1 for i in items.values() if i.result is BatchItemResult.PENDING)
+    batch.result_imported_at = now or utcnow()
+    if report.still_pending == 0:
+        batch.status = BatchStatus.RESULT_IMPORTED
+    audit.record(session, actor, "batch.import_result", "upload_batch", batch.id, school_id=batch.school_id,
+                 filename=filename, on_chsi=report.on_chsi, failed=report.failed, pending=report.still_pending)
+    session.flush()
+    return report
+
+
+def _column(headers: list[str], names: set[str], label_zh: str, label_en: str) -> int:
+    for index, header in enumerate(headers):
+        if header.lower() in names:
+            return index
+    raise InvalidInput(f"结果文件缺少“{label_zh}”列。", f"The result file has no '{label_en}' column.")
+
+
+def _cell(cells: list[str], index: int | None) -> str:
+    return cells[index] if index is not None and index < len(cells) else ""
+
+
+def _result_zh(result: BatchItemResult) -> str:
+    return {"pending": "待上网", "on_chsi": "已上网", "failed": "上网失败"}[result.value]
+
+
+def items_of(session: Session, actor: Actor, batch_id: int) -> list[BatchItem]:
+    return _items(session, get_batch(session, actor, batch_id))

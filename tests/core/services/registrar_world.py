@@ -1,0 +1,56 @@
+"""Builders for the registrar's tests: students with a real collection code, and approved photos
+made through the real pipeline (standardise job → submit → review.decide)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from core.domain.access import Actor
+from core.domain.enums import Decision, PaymentPurpose
+from core.domain.identity import mask_name
+from core.imaging.collection_code import CollectionCode, DecodedCode, code_hash, encode_demo_code
+from core.models import CollectionTask, RosterRecord, Submission
+from core.services import linking, payments, review, submissions
+from core.storage.photos import PhotoStore
+from tests.factories import LinkedStudent
+
+
+def collection_code(record: RosterRecord) -> DecodedCode:
+    code = CollectionCode(record.school.code, record.student_number, mask_name(record.name), record.id_last4)
+    raw = encode_demo_code(code)
+    return DecodedCode(raw=raw, code_hash=code_hash(raw), code=code, error=None)
+
+
+def linked_with_code(session: Session, task: CollectionTask, record: RosterRecord) -> LinkedStudent:
+    """Linked with the student's real CHSI collection code (not a temporary shooting code), and paid."""
+    account = linking.sign_in(session, f"openid-{record.id}", f"同学{record.id}")
+    link = linking.link_account(session, account, task.id, record, code=collection_code(record))
+    student = LinkedStudent(account, record, link, task)
+    order = payments.open_order(session, student.actor, link, PaymentPurpose.TASK_FEE)
+    payments.pay(session, student.actor, order, payments.DevelopmentProvider())
+    return student
+
+
+def standardise(db, store: PhotoStore, student_actor: Actor, link_id: int, photo: Path) -> int:  # type: ignore[no-untyped-def]
+    """Requests standardisation; the job runs when the session commits (inline in tests)."""
+    with db.session() as session:
+        submission = submissions.request_standardisation(session, student_actor, link_id, photo.read_bytes(), store)
+        return submission.id
+
+
+def approved_through_pipeline(db, store: PhotoStore, reviewer: Actor, student_actor: Actor, link_id: int,  # type: ignore[no-untyped-def]
+                              photo: Path) -> int:
+    submission_id = standardise(db, store, student_actor, link_id, photo)
+    with db.session() as session:
+        submitted = submissions.submit(session, student_actor, submission_id)
+        assert submitted.state.value == "awaiting_review", (submitted.state, submitted.processing_error)
+    with db.session() as session:
+        review.decide(session, reviewer, submission_id, Decision.APPROVE)
+    return submission_id
+
+
+def state_of(db, submission_id: int) -> str:  # type: ignore[no-untyped-def]
+    with db.session() as session:
+        return session.get(Submission, submission_id).state.value
