@@ -29,6 +29,13 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("overview.py", "概览", "Overview", ":material/dashboard:", "总览", "General", (R, S, G, P, A)),
+    PageSpec("progress.py", "采集进度", "Progress", ":material/monitoring:", "学籍部门", "Registrar", (G, A)),
+    PageSpec("chase_list.py", "催办名单", "Chase list", ":material/campaign:", "学籍部门", "Registrar", (G, A)),
+    PageSpec("roster.py", "学籍名单", "Roster", ":material/badge:", "学籍部门", "Registrar", (G, A)),
+    PageSpec("roster_import.py", "导入名单", "Import roster", ":material/upload_file:", "学籍部门", "Registrar", (G, A)),
+    PageSpec("enrolment_photos.py", "学籍照片", "Enrolment photos", ":material/photo_library:", "学籍部门",
+             "Registrar", (G, A)),
+    PageSpec("batches.py", "上网批次", "CHSI batches", ":material/cloud_upload:", "学籍部门", "Registrar", (G, A)),
     PageSpec("admin_schools.py", "学校", "Schools", ":material/school:", "管理", "Administration", (A,)),
     PageSpec("admin_tasks.py", "采集任务", "Collection tasks", ":material/event:", "管理", "Administration", (A,)),
     PageSpec("admin_staff.py", "员工账号", "Staff accounts", ":material/group:", "管理", "Administration", (A,)),
