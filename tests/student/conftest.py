@@ -70,3 +70,54 @@ def student_app(env: tuple[Database, PhotoStore], monkeypatch: pytest.MonkeyPatc
 def portrait(fixtures_dir: Path, n: int = 1, expression: str = "neutral") -> bytes:
     files = sorted((fixtures_dir / "london").glob(f"*_{expression}.jpg"))
     return files[(n - 1) % len(files)].read_bytes()
+
+
+def signed_in(at: AppTest, nickname: str = "小丁") -> AppTest:
+    """Sign in with the development WeChat adapter and acknowledge the notice."""
+    at.run()
+    at.text_input(key="nickname").input(nickname)
+    at.button(key="sign_in").click().run()
+    if "notice_ack" in [c.key for c in at.checkbox]:  # the notice is acknowledged once per account
+        at.checkbox(key="notice_ack").check()
+        at.button(key="notice_next").click().run()
+    return at
+
+
+def at_identity_check(at: AppTest, s: Seeded, query: str = "whdx") -> AppTest:
+    """From home: 去采集 → search → school → task, arriving at the identity form."""
+    at.button(key="home_collect").click().run()
+    at.text_input(key="school_query").input(query).run()
+    at.button(key=f"school_{s.school_id}").click().run()
+    at.button(key=f"task_{s.task_id}").click().run()
+    return at
+
+
+def fill_identity(at: AppTest, name: str, number: str, last4: str, code: bytes | None, *,
+                  consent: bool = True) -> AppTest:
+    at.text_input(key="verify_name").input(name)
+    at.text_input(key="verify_number").input(number)
+    at.text_input(key="verify_last4").input(last4)
+    if code is not None:
+        at.file_uploader(key="code_upload").upload("采集码.png", code, "image/png")
+    if consent:
+        at.checkbox(key="consent").check()
+    at.run()
+    at.button(key="verify").click().run()
+    return at
+
+
+def linked_and_paid(at: AppTest, s: Seeded) -> AppTest:
+    """The whole way to the capture screen for the seeded student."""
+    signed_in(at)
+    at_identity_check(at, s)
+    fill_identity(at, s.name, s.student_number, s.id_last4, s.code_png)
+    at.button(key="confirm_link").click().run()
+    at.button(key="pay").click().run()
+    return at
+
+
+def texts(at: AppTest) -> str:
+    """Every message, markdown and caption on the screen, joined: what the student can read."""
+    parts = [e.value for kind in ("error", "warning", "info", "success", "markdown", "caption", "subheader", "title")
+             for e in at.get(kind)]
+    return "\n".join(str(p) for p in parts)
