@@ -1,0 +1,72 @@
+"""The chase list: who still has to act before the deadline, filterable, exportable (XLSX/CSV)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from core.domain.access import Actor
+from core.services import chase
+from core.services.chase import ChaseFilter, ChaseReason
+from workbench.context import database, require_actor
+from workbench.i18n import lang, tr
+from workbench.registrar import pick_school, pick_task
+
+SHOWN = 1000
+
+
+def exporter(actor: Actor, task_id: int, fmt: str, filters: ChaseFilter) -> Callable[[], bytes]:
+    """Runs when the download is clicked, so the export (and its audit entry) happens only then."""
+    def export() -> bytes:
+        with database().session() as session:
+            return chase.export_chase_list(session, actor, task_id, fmt, filters)
+    return export
+
+
+actor = require_actor()
+st.title(tr("催办名单", "Chase list"))
+left, right = st.columns(2)
+with left:
+    school = pick_school(actor)
+with right:
+    task = pick_task(actor, school)
+with database().session() as session:
+    groups = chase.departments_and_classes(session, actor, task.id)
+departments = sorted({d for d, _ in groups if d})
+
+cols = st.columns([2, 1, 1, 1])
+reasons = cols[0].multiselect(tr("待办事项", "What is missing"), list(ChaseReason), key="chase_reasons",
+                              format_func=lambda r: r.label_zh if lang() == "zh" else r.label_en)
+department = cols[1].selectbox(tr("院系", "Department"), ["", *departments], key="chase_department",
+                               format_func=lambda d: d or tr("全部", "All"))
+classes = sorted({c for d, c in groups if c and (not department or d == department)})
+class_name = cols[2].selectbox(tr("班级", "Class"), ["", *classes], key="chase_class",
+                               format_func=lambda c: c or tr("全部", "All"))
+search = cols[3].text_input(tr("搜索", "Search"), key="chase_search")
+filters = ChaseFilter(reasons=tuple(reasons), department=department, class_name=class_name, search=search)
+
+with database().session() as session:
+    entries = chase.chase_list(session, actor, task.id, filters)
+counts = pd.Series([e.reason for e in entries]).value_counts() if entries else pd.Series(dtype=int)
+st.caption(tr(f"共 {len(entries):,} 人需要催办", f"{len(entries):,} students to chase") + "：" + "，".join(
+    f"{(r.label_zh if lang() == 'zh' else r.label_en)} {int(counts.get(r, 0))}" for r in ChaseReason))
+
+downloads = st.columns([1, 1, 4])
+downloads[0].download_button(tr("导出 Excel", "Export XLSX"), exporter(actor, task.id, "xlsx", filters),
+                             file_name=f"催办名单-{task.cohort}.xlsx", key="chase_xlsx", icon=":material/download:",
+                             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+downloads[1].download_button(tr("导出 CSV", "Export CSV"), exporter(actor, task.id, "csv", filters),
+                             file_name=f"催办名单-{task.cohort}.csv", key="chase_csv", mime="text/csv",
+                             icon=":material/download:")
+if not entries:
+    st.success(tr("没有需要催办的学生。", "Nobody to chase."))
+    st.stop()
+st.dataframe(pd.DataFrame(
+    [(e.name, e.student_number, f"****{e.id_last4}", e.department, e.class_name,
+      e.reason.label_zh if lang() == "zh" else e.reason.label_en, e.detail) for e in entries[:SHOWN]],
+    columns=[tr("姓名", "Name"), tr("学号", "Student number"), tr("证件号", "ID"), tr("院系", "Department"),
+             tr("班级", "Class"), tr("待办事项", "What is missing"), tr("说明", "Detail")]), hide_index=True)
+if len(entries) > SHOWN:
+    st.caption(tr(f"仅显示前 {SHOWN} 人，导出文件包含全部。", f"The first {SHOWN} are shown; the export has everyone."))
