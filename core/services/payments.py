@@ -101,6 +101,7 @@ def pay(session: Session, actor: Actor, payment: Payment, provider: PaymentProvi
         session.flush()
         return payment
     payment.status = PaymentStatus.PAID
+    payment.failure_reason = None
     payment.provider_ref = result.provider_ref
     payment.paid_at = utcnow()
     if payment.purpose in PURPOSE_QUOTA:
