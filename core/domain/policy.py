@@ -26,10 +26,12 @@ class Policy:
     verification_attempts: int = 5
     """Failed identity checks before the check locks (as CHSI does)."""
     verification_lock_hours: int = 24
-    face_same_distance: float = 0.40
-    """At or below: 同一人. Overridden by the calibrated imaging thresholds at start-up."""
-    face_different_distance: float = 0.55
-    """Above: 非同一人, blocked automatically."""
+    face_same_distance: float = 0.39
+    """At or below: 同一人. Default = the calibrated ``ImagingThresholds.same_max_distance``
+    (a test keeps the two equal)."""
+    face_different_distance: float = 0.52
+    """From here up: 非同一人, blocked automatically. Default = the calibrated
+    ``ImagingThresholds.different_min_distance``."""
 
     @classmethod
     def field_names(cls) -> list[str]:

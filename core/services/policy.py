@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,6 +16,9 @@ from core.domain.policy import RANGES, Policy
 from core.errors import InvalidInput
 from core.models import PolicyChange, PolicySetting, utcnow
 from core.services import audit
+
+if TYPE_CHECKING:
+    from core.imaging.thresholds import ImagingThresholds
 
 
 def get_policy(session: Session) -> Policy:
@@ -124,13 +128,14 @@ def set_policy_value(session: Session, actor: Actor, key: str, value: float | in
     return set_policy_values(session, actor, {key: value})
 
 
-def face_thresholds(session: Session):  # type: ignore[no-untyped-def]
-    """The imaging thresholds with the face bands as the admin set them."""
+def face_thresholds(session: Session) -> ImagingThresholds:
+    """The imaging thresholds with the face bands as the admin set them, read per job, so a
+    change applies to the next photo processed."""
     from core.imaging.thresholds import DEFAULT_THRESHOLDS
 
     policy = get_policy(session)
     return replace(
         DEFAULT_THRESHOLDS,
-        face_same_distance=policy.face_same_distance,
-        face_different_distance=policy.face_different_distance,
+        same_max_distance=policy.face_same_distance,
+        different_min_distance=policy.face_different_distance,
     )
