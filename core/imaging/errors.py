@@ -69,3 +69,9 @@ class FaceTooSmall(ImagingError):
         )
         self.face_width_px = face_width_px
         self.needed_px = needed_px
+
+
+REFUSAL_CODES = frozenset(
+    kind.code for kind in (ImageLoadError, NoFace, MultipleFaces, FaceCutOff, FaceTooSmall)
+)
+"""Check codes that mean the photo was refused before any quality check could run."""

@@ -143,8 +143,13 @@ def cut(image_rgb: np.ndarray, frame: Frame, fill: tuple[int, int, int]) -> np.n
     return out
 
 
-def warp_to_frame(values: np.ndarray, source: Frame, target: Frame) -> np.ndarray:
-    """Resample a map rendered in ``source`` frame coordinates into ``target`` frame coordinates."""
+def warp_to_frame(
+    values: np.ndarray, source: Frame, target: Frame, outside: float | None = None
+) -> np.ndarray:
+    """Resample a map rendered in ``source`` frame coordinates into ``target`` frame coordinates.
+
+    Beyond the source, edge values are repeated, or ``outside`` is used when given.
+    """
     ratio = source.scale / target.scale
     matrix = np.array(
         [
@@ -154,7 +159,9 @@ def warp_to_frame(values: np.ndarray, source: Frame, target: Frame) -> np.ndarra
     )
     return cv2.warpAffine(
         values, matrix, (target.width, target.height),
-        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE,
+        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_REPLICATE if outside is None else cv2.BORDER_CONSTANT,
+        borderValue=0.0 if outside is None else outside,
     )
 
 

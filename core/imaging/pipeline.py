@@ -1,81 +1,155 @@
 """The imaging pipeline: a capture's bytes in, the CHSI photo and its quality report out.
 
-It composes the steps (load, find the face, frame, segment, replace the background, encode) and
-knows nothing of the database or of Streamlit, so the worker, the command line and the tests run
-exactly the same code.
+It composes the steps (load, find the face, frame, segment, replace the background, encode,
+embed, check) and knows nothing of the database or of Streamlit, so the worker, the command line
+and the tests all run exactly the same code.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from core.imaging.background import replace_background
-from core.imaging.faces import MAX_UPSCALE, face_at, find_face
-from core.imaging.framing import Frame, cut, from_output, map_face, measure_head, plan_frame, warp_to_frame
+from core.imaging.compare import compare
+from core.imaging.embedding import face_embedding
+from core.imaging.encoding import encode_jpeg, format_checks
+from core.imaging.errors import ImagingError
+from core.imaging.faces import find_face
 from core.imaging.loading import LoadedImage, load_image
-from core.imaging.segmentation import hair_top, keep_face_region, person_mask
+from core.imaging.quality import EnrolmentReference, enrolment_reference, run_checks
 from core.imaging.standard import Background
-from core.imaging.types import FoundFace
+from core.imaging.standardise import PREVIEW_LONG_SIDE, standardise_found
+from core.imaging.thresholds import DEFAULT_THRESHOLDS, ImagingThresholds
+from core.imaging.thumbnail import thumbnail_jpeg
+from core.imaging.timing import stage
+from core.imaging.types import Check, FaceComparison, FoundFace, QualityReport
 
-PREVIEW_LONG_SIDE = 1000
-"""A capture is first decoded at least this large (JPEG DCT scaling: 1/4 of a 12-megapixel photo);
-for a selfie at arm's length that is already enough for the 480×640 frame."""
-SEGMENT_HEIGHT = 384
-SEGMENT_SIDES, SEGMENT_TOP = 0.2, 0.35
-"""The person mask covers the frame plus this much room, so hair above a first guess still shows."""
+__all__ = [
+    "EnrolmentReference", "ProcessedCapture", "check_standardised", "process_capture",
+    "process_enrolment", "process_found", "refused",
+]
+
+ENROLMENT_MIN_FACE_WIDTH = 60
+"""An enrolment photo is only compared, never printed: a face this wide still embeds reliably."""
 
 
 @dataclass(frozen=True)
-class Standardised:
-    """A capture cut to the CHSI frame with the background replaced, before encoding."""
+class ProcessedCapture:
+    ok: bool
+    """Standardised, and no critical check failed."""
+    standardised_jpeg: bytes | None
+    """The CHSI 480×640 JPEG; None when refused."""
+    thumbnail_jpeg: bytes | None
+    report: QualityReport
+    """Every check; a refusal is there as its one failed check (``load``, ``face_count``, ...)."""
+    embedding: np.ndarray | None
+    comparison: FaceComparison | None
+    """Set when an enrolment reference was given."""
+    error: str | None
+    """The refusal in Chinese and English, None when processed."""
 
-    rgb: np.ndarray
-    face: FoundFace
-    """The face in the standardised image's pixels."""
-    capture_rgb: np.ndarray
-    capture_face: FoundFace
-    """The capture (possibly decoded at reduced size) and the face found in it."""
-    upscale: float
-    """How much the capture was enlarged (1.0 when it was only reduced)."""
 
-
-def standardise(data: bytes, background: Background = Background.BLUE) -> Standardised:
-    """Crop, scale and recolour a capture to the standard; raises an ImagingError when refused."""
-    preview = load_image(data, min_long_side=PREVIEW_LONG_SIDE)
-    face = find_face(preview.rgb, pixel_scale=preview.reduction)
-    colour = background.rgb
-
-    max_scale = MAX_UPSCALE * preview.reduction
-    first_guess = plan_frame(measure_head(face, None), max_scale)
-    region = first_guess.widened(SEGMENT_SIDES, SEGMENT_TOP, SEGMENT_HEIGHT)
-    region_face = map_face(face, region)
-    mask = keep_face_region(person_mask(cut(preview.rgb, region, colour)), region_face.box)
-    top_in_region = hair_top(mask, region_face)
-    hair = None if top_in_region is None else max(from_output(region, top_in_region), 0.0)
-    frame = plan_frame(measure_head(face, hair), max_scale)
-
-    source, in_source = _image_for(frame, preview, data)
-    crop = cut(source.rgb, in_source, colour)
-    crop_mask = warp_to_frame(mask, region, frame)
-    out = replace_background(crop, crop_mask, colour)
-    out_face = face_at(out, map_face(face, frame).box)
-    return Standardised(
-        rgb=out,
-        face=out_face,
-        capture_rgb=preview.rgb,
-        capture_face=face,
-        upscale=max(1.0, frame.scale / preview.reduction),
+def process_capture(
+    data: bytes,
+    *,
+    background: Background = Background.BLUE,
+    enrolment: EnrolmentReference | None = None,
+    thresholds: ImagingThresholds | None = None,
+) -> ProcessedCapture:
+    """Standardise, encode, embed, compare and check a student's capture; refusals are results."""
+    try:
+        with stage("load"):
+            capture = load_image(data, min_long_side=PREVIEW_LONG_SIDE)
+        with stage("find_face"):
+            face = find_face(capture.rgb, pixel_scale=capture.reduction)
+    except ImagingError as refusal:
+        return refused(refusal)
+    return process_found(
+        data, capture, face, background=background, enrolment=enrolment, thresholds=thresholds
     )
 
 
-def _image_for(frame: Frame, preview: LoadedImage, data: bytes) -> tuple[LoadedImage, Frame]:
-    """The capture at a resolution that needs no enlarging for ``frame`` (decoded again if needed)."""
-    if frame.scale <= 1.0 or preview.reduction == 1.0:
-        return preview, frame
-    full_scale = frame.scale / preview.reduction
-    needed = math.ceil(max(preview.source_size) * min(full_scale, 1.0))
-    source = load_image(data, min_long_side=needed)
-    return source, frame.in_image(source.reduction / preview.reduction)
+def process_found(
+    data: bytes,
+    capture: LoadedImage,
+    face: FoundFace,
+    *,
+    background: Background = Background.BLUE,
+    enrolment: EnrolmentReference | None = None,
+    thresholds: ImagingThresholds | None = None,
+) -> ProcessedCapture:
+    """Everything after face finding (separate so the benchmark can swap the face finder)."""
+    thresholds = thresholds or DEFAULT_THRESHOLDS
+    try:
+        result = standardise_found(data, capture, face, background)
+    except ImagingError as refusal:
+        return refused(refusal)
+    with stage("encode"):
+        jpeg = encode_jpeg(result.rgb).data
+        delivered = load_image(jpeg).rgb
+        thumbnail = thumbnail_jpeg(delivered)
+    with stage("embed"):
+        embedding = face_embedding(delivered, result.face)
+        comparison = None if enrolment is None else compare(embedding, enrolment.embedding, thresholds)
+    with stage("check"):
+        report = run_checks(
+            delivered,
+            result.face,
+            capture_rgb=result.capture_rgb,
+            capture_face=result.capture_face,
+            upscale=result.upscale,
+            enrolment=enrolment,
+            embedding=embedding,
+            thresholds=thresholds,
+            person_mask=result.capture_mask,
+            background=background,
+        )
+        report = QualityReport(list(report.checks) + format_checks(jpeg))
+    return ProcessedCapture(
+        ok=report.ok,
+        standardised_jpeg=jpeg,
+        thumbnail_jpeg=thumbnail,
+        report=report,
+        embedding=embedding,
+        comparison=comparison,
+        error=None,
+    )
+
+
+def process_enrolment(data: bytes) -> EnrolmentReference:
+    """The embedding and hash of a roster's enrolment photo; raises an ImagingError when refused."""
+    photo = load_image(data, min_long_side=PREVIEW_LONG_SIDE)
+    face = find_face(photo.rgb, pixel_scale=photo.reduction, min_width=ENROLMENT_MIN_FACE_WIDTH)
+    return enrolment_reference(photo.rgb, face)
+
+
+def check_standardised(data: bytes, thresholds: ImagingThresholds | None = None) -> QualityReport:
+    """The quality report of a photo that is already standardised (``photo check``)."""
+    try:
+        photo = load_image(data)
+        face = find_face(photo.rgb)
+    except ImagingError as refusal:
+        return refused(refusal).report
+    report = run_checks(photo.rgb, face, thresholds=thresholds or DEFAULT_THRESHOLDS)
+    return QualityReport(list(report.checks) + format_checks(data))
+
+
+def refused(refusal: ImagingError) -> ProcessedCapture:
+    check = Check(
+        code=refusal.code,
+        passed=False,
+        value=None,
+        allowed="",
+        message_zh=refusal.message_zh,
+        message_en=refusal.message_en,
+    )
+    return ProcessedCapture(
+        ok=False,
+        standardised_jpeg=None,
+        thumbnail_jpeg=None,
+        report=QualityReport([check]),
+        embedding=None,
+        comparison=None,
+        error=str(refusal),
+    )

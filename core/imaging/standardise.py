@@ -41,6 +41,8 @@ class Standardised:
     """The capture (possibly decoded at reduced size) and the face found in it."""
     upscale: float
     """How much the capture was enlarged (1.0 when it was only reduced)."""
+    capture_mask: np.ndarray
+    """The person mask (0..1) in the capture's pixels; 0 outside the region that was segmented."""
 
 
 def standardise(data: bytes, background: Background = Background.BLUE) -> Standardised:
@@ -75,7 +77,13 @@ def standardise_found(
         capture_rgb=capture.rgb,
         capture_face=face,
         upscale=max(1.0, frame.scale / capture.reduction),
+        capture_mask=_mask_in_capture(mask, region, capture.rgb.shape[:2]),
     )
+
+
+def _mask_in_capture(mask: np.ndarray, region: Frame, size: tuple[int, int]) -> np.ndarray:
+    whole = Frame(scale=1.0, left=0.0, top=0.0, width=size[1], height=size[0])
+    return warp_to_frame(mask, region, whole, outside=0.0)
 
 
 def _image_for(frame: Frame, capture: LoadedImage, data: bytes) -> tuple[LoadedImage, Frame]:

@@ -1,0 +1,160 @@
+"""Imaging pipeline speed and memory: per-stage and total time per capture, peak memory, and a
+naive baseline, for 1280×960 and 4032×3024 phone-sized captures.
+
+Run from the project root::
+
+    PYTHONPATH=. .venv/bin/python bench/bench_pipeline.py [--photos 8] [--repeat 3]
+
+Captures are made from the London fixture portraits (960×960, plain wall): the portrait is
+resized to the capture's height and the wall extended to its width, then saved as a JPEG at
+quality 92 as a phone would. Each configuration runs in its own process pinned to one CPU core
+(OpenCV limited to one thread), so its peak resident memory is its own.
+
+The naive baseline is the same pipeline with the face found the obvious way: the capture decoded
+at full size and ``face_recognition.face_locations`` run on it at full resolution (without
+upsampling, the cheapest full-size setting: the library's default of one upsampling is about
+four times slower still), then ``face_landmarks`` on the full image.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+LONDON = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "london"
+SIZES = {"1280x960": (1280, 960), "4032x3024": (4032, 3024)}
+TARGET_MS = {"1280x960": 150, "4032x3024": 350}
+TARGET_SPEEDUP = 3.0
+TARGET_PEAK_MB = 400
+STAGES = ["load", "find_face", "segment", "compose", "encode", "embed", "check"]
+
+
+def make_capture(portrait: Path, size: tuple[int, int]) -> bytes:
+    import cv2
+    import numpy as np
+    from PIL import Image
+
+    width, height = size
+    rgb = np.asarray(Image.open(portrait).convert("RGB"))
+    rgb = cv2.resize(rgb, (height, height), interpolation=cv2.INTER_AREA if height < rgb.shape[0] else cv2.INTER_CUBIC)
+    side = (width - height) // 2
+    rgb = cv2.copyMakeBorder(rgb, 0, 0, side, width - height - side, cv2.BORDER_REPLICATE)
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, "JPEG", quality=92)
+    return buffer.getvalue()
+
+
+def naive_process(data: bytes):
+    import face_recognition
+
+    from core.imaging.errors import MultipleFaces, NoFace
+    from core.imaging.loading import load_image
+    from core.imaging.pipeline import process_found, refused
+    from core.imaging.timing import stage
+    from core.imaging.types import FaceBox, FoundFace
+
+    with stage("load"):
+        capture = load_image(data)
+    with stage("find_face"):
+        boxes = face_recognition.face_locations(capture.rgb, number_of_times_to_upsample=0)
+        if len(boxes) != 1:
+            return refused(NoFace() if not boxes else MultipleFaces(len(boxes)))
+        named = face_recognition.face_landmarks(capture.rgb, boxes)[0]
+        top, right, bottom, left = boxes[0]
+        face = FoundFace(
+            box=FaceBox(top=top, right=right, bottom=bottom, left=left),
+            landmarks={k: [(float(x), float(y)) for x, y in v] for k, v in named.items()},
+        )
+    return process_found(data, capture, face)
+
+
+def worker(kind: str, size_name: str, photos: int, repeat: int) -> None:
+    """Runs in a child process; prints one JSON object."""
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    import cv2
+
+    cv2.setNumThreads(1)
+    from core.imaging.pipeline import process_capture
+    from core.imaging.timing import recorded_stage_times
+
+    run = process_capture if kind == "ours" else naive_process
+    portraits = sorted(LONDON.glob("*_neutral.jpg"))[:photos]
+    captures = [make_capture(p, SIZES[size_name]) for p in portraits]
+    run(captures[0])  # load the models once, as a long-running worker would have
+    results = []
+    for portrait, data in zip(portraits, captures):
+        totals, stage_runs, outcome = [], [], None
+        for _ in range(repeat if kind == "ours" else 1):
+            with recorded_stage_times() as stages:
+                start = time.perf_counter()
+                processed = run(data)
+                totals.append(time.perf_counter() - start)
+            stage_runs.append(dict(stages))
+            outcome = [processed.ok, sorted(c.code for c in processed.report.failed)]
+        best = totals.index(statistics.median_low(totals))
+        results.append({"photo": portrait.name, "total": statistics.median_low(totals),
+                        "stages": stage_runs[best], "outcome": outcome})
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"results": results, "peak_mb": peak_mb}))
+
+
+def spawn(kind: str, size_name: str, photos: int, repeat: int) -> dict:
+    command = [sys.executable, __file__, "--worker", kind, "--size", size_name,
+               "--photos", str(photos), "--repeat", str(repeat)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def report(photos: int, repeat: int) -> None:
+    print(f"Imaging pipeline, {photos} London portraits per size, one CPU core, "
+          f"median of {repeat} runs per photo (baseline: 1 run)\n")
+    for size_name in SIZES:
+        ours = spawn("ours", size_name, photos, repeat)
+        naive = spawn("naive", size_name, photos, 1)
+        ours_total = statistics.median(r["total"] for r in ours["results"]) * 1000
+        naive_total = statistics.median(r["total"] for r in naive["results"]) * 1000
+        same = sum(a["outcome"] == b["outcome"] for a, b in zip(ours["results"], naive["results"]))
+        print(f"== {size_name} capture")
+        print(f"{'stage':<12}{'ours ms':>10}{'naive ms':>10}")
+        for name in STAGES:
+            mine = statistics.median(r["stages"].get(name, 0.0) for r in ours["results"]) * 1000
+            theirs = statistics.median(r["stages"].get(name, 0.0) for r in naive["results"]) * 1000
+            print(f"{name:<12}{mine:>10.1f}{theirs:>10.1f}")
+        speedup = naive_total / ours_total
+        ok = lambda passed: "OK " if passed else "MISS"  # noqa: E731
+        print(f"{'total':<12}{ours_total:>10.1f}{naive_total:>10.1f}")
+        print(f"  total median  {ours_total:7.1f} ms   target <= {TARGET_MS[size_name]} ms   "
+              f"{ok(ours_total <= TARGET_MS[size_name])}")
+        print(f"  vs naive      {speedup:7.1f} x    target >= {TARGET_SPEEDUP:.0f} x      {ok(speedup >= TARGET_SPEEDUP)}")
+        print(f"  same verdicts {same}/{len(ours['results'])}")
+        print(f"  peak memory   {ours['peak_mb']:7.0f} MB   target <= {TARGET_PEAK_MB} MB   "
+              f"{ok(ours['peak_mb'] <= TARGET_PEAK_MB)}   (naive: {naive['peak_mb']:.0f} MB)")
+        passed = sum(r["outcome"][0] for r in ours["results"])
+        print(f"  passed all checks: {passed}/{len(ours['results'])}; failed codes: "
+              f"{sorted({c for r in ours['results'] for c in r['outcome'][1]})}\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--photos", type=int, default=8)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--worker", choices=["ours", "naive"])
+    parser.add_argument("--size", choices=list(SIZES))
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.worker, args.size, args.photos, args.repeat)
+    else:
+        report(args.photos, args.repeat)
+
+
+if __name__ == "__main__":
+    main()
