@@ -425,3 +425,39 @@ def list_queue(session: Session, actor: Actor, filters: QueueFilter = QueueFilte
                                and sub.claim_expires_at >= moment),
         ))
     return rows
+
+
+def failed_check_counts(session: Session, actor: Actor) -> dict[str, int]:
+    """How many waiting photos fail each quality check, for the quality filter's choices."""
+    require_role(actor, *REVIEW_ROLES)
+    counts: dict[str, int] = {}
+    for flags, n in session.execute(
+        select(Submission.quality_flags, func.count(Submission.id))
+        .where(Submission.state == SubmissionState.AWAITING_REVIEW, Submission.quality_flags != "")
+        .group_by(Submission.quality_flags)
+    ):
+        for code in flags.split(","):
+            counts[code] = counts.get(code, 0) + int(n)
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+@dataclass(frozen=True)
+class TaskChoice:
+    task_id: int
+    school_id: int
+    school_name: str
+    title: str
+    category: EducationCategory
+
+
+def task_choices(session: Session, actor: Actor) -> list[TaskChoice]:
+    """Schools and their tasks, for the queue's school and task filters."""
+    require_role(actor, *REVIEW_ROLES)
+    return [
+        TaskChoice(task_id, school_id, school_name, title, category)
+        for task_id, school_id, school_name, title, category in session.execute(
+            select(CollectionTask.id, School.id, School.name, CollectionTask.title, CollectionTask.category)
+            .join(School, CollectionTask.school_id == School.id)
+            .order_by(School.name, CollectionTask.title)
+        )
+    ]
