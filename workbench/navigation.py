@@ -29,6 +29,10 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("overview.py", "概览", "Overview", ":material/dashboard:", "总览", "General", (R, S, G, P, A)),
+    PageSpec("review_queue.py", "审核队列", "Review queue", ":material/fact_check:", "审核", "Review", (R, S, A)),
+    PageSpec("second_review.py", "复核", "Second review", ":material/rule:", "审核", "Review", (S, A)),
+    PageSpec("reviewer_stats.py", "审核统计", "Reviewer statistics", ":material/leaderboard:", "审核", "Review",
+             (R, S, A)),
     PageSpec("progress.py", "采集进度", "Progress", ":material/monitoring:", "学籍部门", "Registrar", (G, A)),
     PageSpec("chase_list.py", "催办名单", "Chase list", ":material/campaign:", "学籍部门", "Registrar", (G, A)),
     PageSpec("roster.py", "学籍名单", "Roster", ":material/badge:", "学籍部门", "Registrar", (G, A)),
