@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
@@ -54,6 +54,7 @@ from core.models import (
     Submission,
     SupportTicket,
     UploadBatch,
+    utcnow,
 )
 from core.services import audit, linking, notifications, payments, quotas, tickets
 from core.services.policy import get_policy
@@ -229,6 +230,7 @@ class SubmissionView:
 class QuotaView:
     standardisations_today: int
     standardisations_left_today: int
+    standardisations_granted_today: int
     daily_limit: int
     submissions_used: int
     submissions_left: int
@@ -298,7 +300,7 @@ class StudentView:
 
 
 def student_view(session: Session, actor: Actor, record_id: int, *, now: datetime | None = None) -> StudentView:
-    """Everything about one student, for the agent on the phone. Opening it is audited (personal data)."""
+    """Everything about one student, for the agent on the phone. Looking is audited (personal data)."""
     require_role(actor, *SUPPORT_ROLES)
     record = session.get(RosterRecord, record_id)
     if record is None:
@@ -335,10 +337,28 @@ def student_view(session: Session, actor: Actor, record_id: int, *, now: datetim
                                      .order_by(AuditEvent.id.desc()).limit(100))
         ],
     )
-    audit.record(session, actor, "support.view", "roster_record", record.id, school_id=record.school_id,
-                 roster_record_id=record.id)
-    session.flush()
+    _audit_view(session, actor, record, now or utcnow())
     return view
+
+
+VIEW_AUDIT_WINDOW = timedelta(minutes=30)
+"""A page re-reads the view on every click; one audit entry per agent, record and half hour says
+who looked at whose data without burying the log."""
+
+
+def _audit_view(session: Session, actor: Actor, record: RosterRecord, now: datetime) -> None:
+    recent = session.scalar(
+        select(AuditEvent.id).where(
+            AuditEvent.roster_record_id == record.id, AuditEvent.action == "support.view",
+            AuditEvent.actor_kind == actor.kind, AuditEvent.actor_id == actor.id,
+            AuditEvent.at > now - VIEW_AUDIT_WINDOW,
+        ).limit(1)
+    )
+    if recent is None:
+        event = audit.record(session, actor, "support.view", "roster_record", record.id,
+                             school_id=record.school_id, roster_record_id=record.id)
+        event.at = now
+        session.flush()
 
 
 def _record_view(record: RosterRecord) -> RecordView:
@@ -404,7 +424,8 @@ def _quota_view(usage: quota_rules.QuotaUsage, policy: Policy) -> QuotaView:
     return QuotaView(
         standardisations_today=usage.standardisations_today,
         standardisations_left_today=quota_rules.standardisations_left(usage, policy),
-        daily_limit=policy.daily_standardisations + usage.standardisations_granted_today,
+        standardisations_granted_today=usage.standardisations_granted_today,
+        daily_limit=policy.daily_standardisations,
         submissions_used=usage.submissions_used,
         submissions_left=quota_rules.submissions_left(usage, policy),
         free_submissions_left=quota_rules.free_submissions_left(usage, policy),

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from core.domain.enums import PaymentStatus, QuotaKind, Role, TicketCategory
 from core.errors import AccessDenied, InvalidInput, NotFound
+from core.models import utcnow
 from core.services import audit, linking, notifications, quotas, support, tickets
 from tests import factories as f
+
+NOW = utcnow()
 
 
 @pytest.fixture
@@ -123,8 +128,11 @@ def test_view_gathers_links_history_payments_quotas_notifications_tickets_and_is
         tickets.open_ticket(session, agent, category=TicketCategory.ACCOUNT_BINDING, subject="换微信号",
                             roster_record_id=ding.id)
     with db.session() as session:
-        view = support.student_view(session, agent, ding.id)
+        view = support.student_view(session, agent, ding.id, now=NOW)
+        support.student_view(session, agent, ding.id, now=NOW + timedelta(minutes=29))
         [viewed] = audit.events_for(session, roster_record_id=ding.id, action="support.view")
+        support.student_view(session, agent, ding.id, now=NOW + timedelta(minutes=31))
+        assert len(audit.events_for(session, roster_record_id=ding.id, action="support.view")) == 2
     assert view.record.name == "丁白云" and view.record.school_name == "武汉大学"
     assert view.record.id_masked.endswith(ding.id_last4) and ding.id_number[:6] not in view.record.id_masked
     assert view.record.on_temporary_code and not view.record.has_collection_code
