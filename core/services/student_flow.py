@@ -362,8 +362,11 @@ def capture_progress(session: Session, submission: Submission) -> CaptureProgres
     if submission.state is SubmissionState.STANDARDISED:
         return CaptureProgress(submission.id, ready=True)
     if submission.processing_error:
-        return CaptureProgress(submission.id, ready=False, error_zh=submission.processing_error,
-                               error_en=submission.processing_error)
+        refusal = next((c for c in quality_checks(submission) if not c.passed), None)
+        if refusal is None:
+            return CaptureProgress(submission.id, ready=False, error_zh=submission.processing_error,
+                                   error_en=submission.processing_error)
+        return CaptureProgress(submission.id, ready=False, error_zh=refusal.message_zh, error_en=refusal.message_en)
     failed = session.scalar(select(ProcessingJob.id).where(
         ProcessingJob.kind == jobs.PROCESS_SUBMISSION, ProcessingJob.subject_id == submission.id,
         ProcessingJob.status == JobStatus.FAILED))

@@ -192,9 +192,15 @@ def _review(account: StudentAccount, submission_id: int, summary: StudentStatus)
     st.image(photo_store().get(image_sha), caption=tr("标准化后的照片（480×640）", "Standardised photo (480×640)"),
              width=240)
     st.markdown(tr("**照片质量检测**", "**Quality check**"))
-    for check in checks:
-        icon = "✅" if check.passed else ("❌" if check.critical else "⚠️")
+    failed = [c for c in checks if not c.passed]
+    passed = [c for c in checks if c.passed]
+    for check in failed:
+        icon = "❌" if check.critical else "⚠️"
         st.markdown(f"{icon} {check.message_zh if lang() == 'zh' else check.message_en}")
+    if not failed:
+        st.markdown(tr("✅ 全部检测项均符合要求。", "✅ Every check passed."))
+    with st.expander(tr(f"已通过的检测项（{len(passed)} 项）", f"Checks passed ({len(passed)})")):
+        st.markdown("  \n".join(f"✅ {c.message_zh if lang() == 'zh' else c.message_en}" for c in passed))
     st.caption(tr("检测参数存在宽容度，结果可能有部份反馈不准确；请严格按学信网教毕指[2017]99号标准拍摄。",
                   "The automatic check may be imperfect; follow the CHSI standard when shooting."))
     if not quality_ok:
