@@ -62,6 +62,8 @@ class Submission(Base):
     __table_args__ = (
         Index("ix_submission_queue", "state", "submitted_at"),
         Index("ix_submission_task_state", "task_id", "state"),
+        # covers the dashboard's furthest-stage-per-student aggregate (an index-only scan in order)
+        Index("ix_submission_progress", "task_id", "roster_record_id", "state", "submitted_at"),
         Index("ix_submission_claimed_by", "claimed_by_id"),
         Index("ix_submission_second_review", "needs_second_review", "decided_at"),
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Date, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.domain.access import SCHOOL_DATA_ROLES, Actor, require_role, require_school, school_scope
@@ -130,7 +130,8 @@ def progress(session: Session, actor: Actor, *, school_id: int | None = None, ta
         require_school(actor, school_id)
     today = local_day(now or utcnow())
 
-    groups = _grouped_funnel(session, school_id, task)
+    task_ids = _task_ids(session, school_id, task)
+    groups = _grouped_funnel(session, school_id, task, task_ids)
     by_school: dict[int, Funnel] = {}
     by_category: dict[EducationCategory, Funnel] = {}
     by_department: dict[str, Funnel] = {}
@@ -145,7 +146,6 @@ def progress(session: Session, actor: Actor, *, school_id: int | None = None, ta
             by_class[key] = by_class.get(key, Funnel()) + funnel
     total = sum(by_school.values(), Funnel())
 
-    task_ids = _task_ids(session, school_id, task)
     since = max(today - timedelta(days=TREND_DAYS - 1), task.opens_on) if task else today - timedelta(days=TREND_DAYS - 1)
     return Dashboard(
         school_id=school_id,
@@ -167,62 +167,100 @@ def _ranked(groups: dict[str, Funnel]) -> list[GroupProgress]:
             sorted(groups.items(), key=lambda item: (item[1].completion, item[0]))]
 
 
-def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.max(case((condition, 1), else_=0))
+def _stage(task_ids: list[int] | None):  # type: ignore[no-untyped-def]
+    """Each student's furthest stage per task: 1 submitted, 2 approved (or later), 3 on CHSI.
 
-
-def _grouped_funnel(session: Session, school_id: int | None, task: CollectionTask | None
-                    ) -> list[tuple[tuple[int, EducationCategory, str, str], Funnel]]:
-    sub_where = [Submission.task_id == task.id] if task else []
-    per_record = (
-        select(
-            Submission.roster_record_id.label("rid"),
-            _flag(Submission.submitted_at.is_not(None)).label("submitted"),
-            _flag(Submission.state.in_(APPROVED_OR_LATER)).label("approved"),
-            _flag(Submission.state == SubmissionState.ON_CHSI).label("on_chsi"),
-        )
-        .where(*sub_where)
-        .group_by(Submission.roster_record_id)
-        .subquery()
+    One aggregate over the submissions, read in index order from ``ix_submission_progress``."""
+    rank = case(
+        (Submission.state == SubmissionState.ON_CHSI, 3),
+        (Submission.state.in_(APPROVED_OR_LATER), 2),
+        (Submission.submitted_at.is_not(None), 1),
+        else_=0,
     )
-    link_on = [AccountLink.roster_record_id == RosterRecord.id, AccountLink.active.is_(True)]
+    query = select(Submission.task_id, Submission.roster_record_id.label("rid"), func.max(rank).label("stage"))
+    if task_ids is not None:
+        query = query.where(Submission.task_id.in_(task_ids))
+    return query.group_by(Submission.task_id, Submission.roster_record_id).subquery()
+
+
+def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.sum(case((condition, 1), else_=0))
+
+
+Groups = list[tuple[tuple[int, EducationCategory, str, str], Funnel]]
+
+
+def _grouped_funnel(session: Session, school_id: int | None, task: CollectionTask | None,
+                    task_ids: list[int] | None) -> Groups:
+    if school_id is None:
+        return _funnel_by_school_and_category(session)
+    return _funnel_by_class(session, school_id, task, task_ids or [])
+
+
+def _funnel_by_class(session: Session, school_id: int, task: CollectionTask | None, task_ids: list[int]) -> Groups:
+    """One school (or task): the roster joined to each student's stage, grouped down to the class."""
+    stage = _stage(task_ids)
+    per_record = select(stage.c.rid, func.max(stage.c.stage).label("stage")).group_by(stage.c.rid).subquery()
     paid = (
         select(Payment.roster_record_id.label("rid"))
         .where(Payment.purpose == PaymentPurpose.TASK_FEE, Payment.status == PaymentStatus.PAID,
-               *([Payment.task_id == task.id] if task else []))
+               Payment.task_id.in_(task_ids))
         .group_by(Payment.roster_record_id)
         .subquery()
     )
-    if task:
-        link_on.append(AccountLink.task_id == task.id)
     exempt = or_(RosterRecord.has_chsi_photo.is_(True), RosterRecord.onsite_collected.is_(True))
     needs = ~exempt
-
-    def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
-        return func.sum(case((and_(needs, condition), 1), else_=0))
-
     query = (
         select(
             RosterRecord.school_id, RosterRecord.category, RosterRecord.department, RosterRecord.class_name,
-            count_if(literal(True)),
-            count_if(AccountLink.id.is_not(None)),
-            count_if(paid.c.rid.is_not(None)),
-            count_if(per_record.c.submitted == 1),
-            count_if(per_record.c.approved == 1),
-            count_if(per_record.c.on_chsi == 1),
-            func.sum(case((exempt, 1), else_=0)),
+            _count_if(needs),
+            _count_if(and_(needs, AccountLink.id.is_not(None))),
+            _count_if(and_(needs, paid.c.rid.is_not(None))),
+            _count_if(and_(needs, per_record.c.stage >= 1)),
+            _count_if(and_(needs, per_record.c.stage >= 2)),
+            _count_if(and_(needs, per_record.c.stage >= 3)),
+            _count_if(exempt),
         )
-        .outerjoin(AccountLink, and_(*link_on))
+        .outerjoin(AccountLink, and_(AccountLink.roster_record_id == RosterRecord.id, AccountLink.active.is_(True),
+                                     AccountLink.task_id.in_(task_ids)))
         .outerjoin(paid, paid.c.rid == RosterRecord.id)
         .outerjoin(per_record, per_record.c.rid == RosterRecord.id)
+        .where(RosterRecord.school_id == school_id)
         .group_by(RosterRecord.school_id, RosterRecord.category, RosterRecord.department, RosterRecord.class_name)
     )
-    if school_id is not None:
-        query = query.where(RosterRecord.school_id == school_id)
     if task is not None:
         query = query.where(RosterRecord.category == task.category, RosterRecord.cohort == task.cohort)
     return [((row[0], row[1], row[2] or "", row[3] or ""), Funnel(*(int(v or 0) for v in row[4:])))
             for row in session.execute(query)]
+
+
+def _funnel_by_school_and_category(session: Session) -> Groups:
+    """Every school: each stage counted from its own table by task, never joining the whole roster
+    to the whole submission table (the admin's view is the largest one)."""
+    groups: dict[tuple[int, EducationCategory], list[int]] = {}
+
+    def add(rows, *slots: int) -> None:  # type: ignore[no-untyped-def]
+        for school, category, *values in rows:
+            counts = groups.setdefault((school, category), [0] * 7)
+            for slot, value in zip(slots, values, strict=True):
+                counts[slot] += int(value or 0)
+
+    exempt = or_(RosterRecord.has_chsi_photo.is_(True), RosterRecord.onsite_collected.is_(True))
+    add(session.execute(select(RosterRecord.school_id, RosterRecord.category, _count_if(~exempt), _count_if(exempt))
+                        .group_by(RosterRecord.school_id, RosterRecord.category)), 0, 6)
+    by_task = (CollectionTask.school_id, CollectionTask.category)
+    add(session.execute(select(*by_task, func.count()).select_from(AccountLink)
+                        .join(CollectionTask, AccountLink.task_id == CollectionTask.id)
+                        .where(AccountLink.active.is_(True)).group_by(*by_task)), 1)
+    add(session.execute(select(*by_task, func.count(func.distinct(Payment.roster_record_id))).select_from(Payment)
+                        .join(CollectionTask, Payment.task_id == CollectionTask.id)
+                        .where(Payment.purpose == PaymentPurpose.TASK_FEE, Payment.status == PaymentStatus.PAID)
+                        .group_by(*by_task)), 2)
+    stage = _stage(None)
+    add(session.execute(select(*by_task, _count_if(stage.c.stage >= 1), _count_if(stage.c.stage >= 2),
+                               _count_if(stage.c.stage >= 3)).select_from(stage)
+                        .join(CollectionTask, stage.c.task_id == CollectionTask.id).group_by(*by_task)), 3, 4, 5)
+    return [((school, category, "", ""), Funnel(*counts)) for (school, category), counts in groups.items()]
 
 
 def _task_ids(session: Session, school_id: int | None, task: CollectionTask | None) -> list[int] | None:
@@ -234,32 +272,33 @@ def _task_ids(session: Session, school_id: int | None, task: CollectionTask | No
     return list(session.scalars(select(CollectionTask.id).where(CollectionTask.school_id == school_id)))
 
 
-def _local_day(session: Session, column: ColumnElement[datetime]) -> ColumnElement[str]:
+def _local_day(session: Session, column: ColumnElement[datetime]) -> ColumnElement[date]:
     """The Asia/Shanghai calendar day of a stored UTC timestamp, computed by the database."""
     if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone(CHINA.key, column), "YYYY-MM-DD")
+        return cast(func.timezone(CHINA.key, column), Date)
     return func.date(column, "+8 hours")
 
 
 def _trend(session: Session, task_ids: list[int] | None, since: date, today: date) -> list[DayCount]:
+    """Submissions per day, and decisions per day by the photo's outcome (approved or later,
+    rejected), from the submission rows themselves: no join, whatever the scope."""
     start = datetime.combine(since, datetime.min.time(), tzinfo=CHINA)
     submitted_day = _local_day(session, Submission.submitted_at)
-    submitted = select(submitted_day, func.count()).where(Submission.submitted_at >= start)
-    decided_day = _local_day(session, ReviewDecision.decided_at)
+    decided_day = _local_day(session, Submission.decided_at)
+    submitted = select(submitted_day, func.count()).where(Submission.submitted_at >= start).group_by(submitted_day)
     decided = (
-        select(decided_day, ReviewDecision.decision, func.count())
-        .where(ReviewDecision.decided_at >= start, ReviewDecision.undone_at.is_(None))
+        select(decided_day, _count_if(Submission.state.in_(APPROVED_OR_LATER)),
+               _count_if(Submission.state == SubmissionState.REJECTED))
+        .where(Submission.decided_at >= start).group_by(decided_day)
     )
     if task_ids is not None:
         submitted = submitted.where(Submission.task_id.in_(task_ids))
-        decided = decided.join(Submission, ReviewDecision.submission_id == Submission.id).where(
-            Submission.task_id.in_(task_ids))
+        decided = decided.where(Submission.task_id.in_(task_ids))
     days: dict[str, dict[str, int]] = {}
-    for day, count in session.execute(submitted.group_by(submitted_day)):
-        days.setdefault(day, {})["submitted"] = int(count)
-    for day, decision, count in session.execute(decided.group_by(decided_day, ReviewDecision.decision)):
-        key = "approved" if decision is Decision.APPROVE else "rejected"
-        days.setdefault(day, {})[key] = int(count)
+    for day, count in session.execute(submitted):
+        days.setdefault(str(day), {})["submitted"] = int(count)
+    for day, approved, rejected in session.execute(decided):
+        days.setdefault(str(day), {}).update(approved=int(approved or 0), rejected=int(rejected or 0))
     return [DayCount(since + timedelta(days=i), **days.get((since + timedelta(days=i)).isoformat(), {}))
             for i in range((today - since).days + 1)]
 
