@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from core.domain.enums import Role
+from core.services import audit
+from tests import factories as f
+
+
+def _seeded(db, events=3):
+    with db.session() as session:
+        admin = f.make_staff(session, Role.ADMIN, "admin")
+        a = f.make_school(session, "10486", "武汉大学")
+        b = f.make_school(session, "10487", "华中科技大学")
+        record = f.make_record(session, a, 1, name="丁白云")
+        support = f.actor_of(f.make_staff(session, Role.SUPPORT, "zhao"))
+        for n in range(events):
+            audit.record(session, support, "ticket.note", "support_ticket", n, school_id=a.id,
+                         roster_record_id=record.id)
+        audit.record(session, f.SYSTEM, "batch.export", "upload_batch", 1, school_id=b.id)
+    return admin, a, b, record
+
+
+def test_admin_filters_the_log_by_student_school_and_action(db, app_for):
+    admin, a, b, record = _seeded(db)
+    at = app_for(admin.id, page="audit_log.py").run()
+    assert not at.exception
+    total = at.dataframe[0].value.shape[0]
+    assert total >= 6
+    at.text_input(key="audit_student").input(record.student_number)
+    at.run()
+    frame = at.dataframe[0].value
+    assert list(frame["操作"]) == ["ticket.note"] * 3 and set(frame["学校"]) == {"武汉大学"}
+    at.text_input(key="audit_student").input("")
+    at.selectbox(key="audit_school").set_value(b.id)
+    at.run()
+    assert set(at.dataframe[0].value["操作"]) == {"school.create", "batch.export"}
+    at.selectbox(key="audit_school").set_value(None)
+    at.selectbox(key="audit_action").set_value("school.")
+    at.text_input(key="audit_actor").input("tests")
+    at.run()
+    assert list(at.dataframe[0].value["操作"]) == ["school.create", "school.create"]
+
+
+def test_the_log_pages_fifty_at_a_time(db, app_for):
+    admin, *_ = _seeded(db, events=120)
+    at = app_for(admin.id, page="audit_log.py").run()
+    assert at.dataframe[0].value.shape[0] == 50
+    assert any("第 1/3 页" in c.value for c in at.caption)
+    at.number_input(key="audit_page").set_value(3)
+    at.run()
+    with db.session() as session:
+        total = len(audit.events_for(session))
+    assert total > 100
+    assert at.dataframe[0].value.shape[0] == total - 100
+
+
+def test_export_is_prepared_on_request_and_audited(db, app_for):
+    admin, a, *_ = _seeded(db)
+    at = app_for(admin.id, page="audit_log.py").run()
+    assert not at.get("download_button")
+    at.selectbox(key="audit_school").set_value(a.id)
+    next(b for b in at.button if b.label == "生成 CSV").click()
+    at.run()
+    assert not at.exception
+    assert at.get("download_button")
+    with db.session() as session:
+        exported = audit.events_for(session, action="audit.export")
+        assert [(e.detail["format"], e.detail["rows"], e.detail["filters"]["school_id"]) for e in exported] == [
+            ("csv", 4, a.id)]
