@@ -234,11 +234,11 @@ with side:
         action = st.selectbox(tr("操作", "Action"), list(actions), format_func=actions.__getitem__,
                               key="support_action")
         with st.form("support_action_form", clear_on_submit=True):
+            # No key: when a ticket is opened the options change and the newest ticket is preselected.
             ticket_choices: list[int | None] = [t.id for t in open_tickets] + [None]
             numbers = {t.id: f"{t.number} · {t.subject}" for t in open_tickets}
             ticket_id = st.selectbox(tr("记入工单", "Log on ticket"), ticket_choices,
-                                     format_func=lambda i: numbers[i] if i else tr("不记入工单", "None"),
-                                     key="action_ticket")
+                                     format_func=lambda i: numbers[i] if i else tr("不记入工单", "None"))
             amount, upload, payment_id, notification_id = 1, None, None, None
             if action == "extend":
                 amount = st.number_input(tr("增加次数", "How many"), 1, 10, 1, key="action_amount")

@@ -113,7 +113,7 @@ def open_ticket(
     """From a call (no student found yet) or from the lookup (``roster_record_id`` given)."""
     _require_support(actor)
     moment = now or utcnow()
-    subject = normalise_text(subject)
+    subject = subject.strip()
     if not subject:
         raise InvalidInput("请填写工单标题（来电问题摘要）。", "A subject is required.")
     phone = normalise_text(caller_phone).replace(" ", "")
