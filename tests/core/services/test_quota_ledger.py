@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
 import pytest
 
 from core.domain.enums import Decision, QuotaKind, Role, SubmissionState
 from core.errors import PaymentRequired, QuotaExceeded
-from core.models import Submission
+from core.models import Submission, utcnow
 from core.services import audit, quotas, review, submissions
 from tests import factories as f
 from tests.core.services.helpers import portrait
@@ -31,7 +31,7 @@ def standardise(db, store, student, n=1, now=None):
 
 def test_sixth_standardisation_of_the_day_is_refused_until_beijing_midnight(env, student):
     db, store = env
-    morning = datetime(2026, 6, 1, 1, 0, tzinfo=timezone.utc)  # 09:00 in Beijing
+    morning = datetime.combine(utcnow().date(), time(1, 0), tzinfo=timezone.utc)  # 09:00 in Beijing
     for _ in range(5):
         standardise(db, store, student, now=morning)
     with pytest.raises(QuotaExceeded):
@@ -85,9 +85,8 @@ def test_one_free_replacement_before_review_then_none_after_approval(env, studen
     with db.session() as session:
         reviewer = f.actor_of(f.make_staff(session, Role.REVIEWER))
         review.decide(session, reviewer, second, Decision.APPROVE)
-    third = standardise(db, store, student, 3)
-    with pytest.raises(QuotaExceeded) as refused, db.session() as session:
-        submissions.submit(session, student.actor, third)
+    with pytest.raises(QuotaExceeded) as refused:
+        standardise(db, store, student, 3)
     assert "通过人工审核" in refused.value.message_zh
     with pytest.raises(QuotaExceeded), db.session() as session:
         quotas.grant(session, reviewer, student.record.id, QuotaKind.REPLACEMENT, "学生申请")
