@@ -17,6 +17,9 @@ EDGE_EPS = 1e-3
 BACKGROUND_SIGMA = 12
 """How far (px) to look for the old background's colour; blurred at 1/BLUR_STEP size for speed."""
 BLUR_STEP = 4
+WALL_SAME, WALL_DIFFERENT = 8.0, 40.0
+"""Colour difference (max channel) from the local old background below which an edge pixel is wall,
+above which it is fully the person's; between, its opacity is scaled down."""
 MIN_ALPHA = 0.25
 """Below this opacity an edge pixel's own colour is too uncertain to recover; it fades out."""
 
@@ -32,8 +35,10 @@ def replace_background(image_rgb: np.ndarray, mask: np.ndarray, colour: tuple[in
     if edge.any():
         image = image_rgb.astype(np.float32)
         old_background = _local_background(image, alpha)[edge]
-        a = alpha[edge][:, None]
         pixels = image[edge]
+        # An edge pixel that looks just like the old wall next to it is wall, whatever the mask says.
+        unlike_wall = np.abs(pixels - old_background).max(axis=1)
+        a = (alpha[edge] * np.clip((unlike_wall - WALL_SAME) / (WALL_DIFFERENT - WALL_SAME), 0, 1))[:, None]
         foreground = np.clip((pixels - (1 - a) * old_background) / np.maximum(a, MIN_ALPHA), 0, 255)
         blended = a * foreground + (1 - a) * np.array(colour, np.float32)
         out[edge] = np.clip(blended + 0.5, 0, 255).astype(np.uint8)

@@ -150,6 +150,19 @@ def test_replacement_keeps_the_person_and_recolours_the_rest() -> None:
     assert tuple(out[5, 5]) == (100, 197, 255)
 
 
+def test_a_too_wide_mask_does_not_paint_the_old_wall_around_the_head() -> None:
+    """The model's mask reaches a few pixels past the hair; those pixels must not keep the wall."""
+    rows, columns = np.mgrid[:200, :200]
+    radius = np.hypot(rows - 100, columns - 100)
+    head = np.clip(60.5 - radius, 0, 1)[:, :, None]
+    image = (head * np.array((40, 30, 25)) + (1 - head) * np.array((185, 185, 185))).astype(np.uint8)
+    too_wide = cv2.GaussianBlur((radius < 66).astype(np.float32), (0, 0), 3)
+    out = replace_background(image, too_wide, Background.BLUE.rgb).astype(int)
+    just_outside = (radius > 62) & (radius < 72)
+    assert np.abs(out[just_outside] - np.array(Background.BLUE.rgb)).max() <= 3
+    assert np.abs(out[radius < 57] - np.array((40, 30, 25))).max() <= 3
+
+
 def test_no_light_halo_of_the_old_wall_around_the_head(london_dir: Path) -> None:
     """Just outside the head, no pixel keeps the old grey wall's colour."""
     data = (london_dir / "001_neutral.jpg").read_bytes()  # curly hair: the hardest edge of the set
