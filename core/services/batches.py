@@ -25,7 +25,7 @@ from typing import BinaryIO
 from openpyxl import Workbook
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from core.domain.access import SCHOOL_DATA_ROLES, Actor, require_role, require_school, school_scope
 from core.domain.enums import BatchItemResult, BatchStatus, SubmissionState
@@ -146,6 +146,7 @@ def _hold_reason(submission: Submission, store: PhotoStore) -> str | None:
 def _buildable(session: Session, task_id: int, *, lock: bool = False) -> list[Submission]:
     """The newest approved (or failed-upload) photo of each student of the task."""
     query = (select(Submission).where(Submission.task_id == task_id, Submission.state.in_(BUILDABLE))
+             .options(selectinload(Submission.roster_record))
              .order_by(Submission.roster_record_id, Submission.id.desc()))
     newest: dict[int, Submission] = {}
     for submission in session.scalars(query.with_for_update() if lock else query):
