@@ -29,19 +29,19 @@ def replace_background(image_rgb: np.ndarray, mask: np.ndarray, colour: tuple[in
     alpha = refine_edge(image_rgb, mask)
     out = np.empty_like(image_rgb)
     out[:] = colour
-    solid = alpha >= 1.0
-    out[solid] = image_rgb[solid]
-    edge = (alpha > 0.0) & ~solid
-    if edge.any():
+    np.copyto(out, image_rgb, where=(alpha >= 1.0)[:, :, None])
+    edge = np.flatnonzero((alpha > 0.0) & (alpha < 1.0))
+    if edge.size:
         image = image_rgb.astype(np.float32)
-        old_background = _local_background(image, alpha)[edge]
-        pixels = image[edge]
+        pixels = image.reshape(-1, 3)[edge]
+        old_background = _local_background(image, alpha).reshape(-1, 3)[edge]
         # An edge pixel that looks just like the old wall next to it is wall, whatever the mask says.
         unlike_wall = np.abs(pixels - old_background).max(axis=1)
-        a = (alpha[edge] * np.clip((unlike_wall - WALL_SAME) / (WALL_DIFFERENT - WALL_SAME), 0, 1))[:, None]
+        gate = np.clip((unlike_wall - WALL_SAME) / (WALL_DIFFERENT - WALL_SAME), 0, 1)
+        a = (alpha.reshape(-1)[edge] * gate)[:, None]
         foreground = np.clip((pixels - (1 - a) * old_background) / np.maximum(a, MIN_ALPHA), 0, 255)
         blended = a * foreground + (1 - a) * np.array(colour, np.float32)
-        out[edge] = np.clip(blended + 0.5, 0, 255).astype(np.uint8)
+        out.reshape(-1, 3)[edge] = np.clip(blended + 0.5, 0, 255).astype(np.uint8)
     return out
 
 
