@@ -11,6 +11,8 @@ class ImagingError(Exception):
     """Base of every refusal: a photo that cannot be loaded, found or standardised."""
 
     code = "imaging"
+    allowed = ""
+    """What the refused check accepts, shown next to the failed value in a report."""
 
     def __init__(self, message_zh: str, message_en: str) -> None:
         super().__init__(message_en)
@@ -25,10 +27,12 @@ class ImageLoadError(ImagingError):
     """The bytes are not a readable photo (empty, corrupt, truncated, unsupported, too large)."""
 
     code = "load"
+    allowed = "JPEG, PNG, WebP, HEIC"
 
 
 class NoFace(ImagingError):
     code = "face_count"
+    allowed = "1"
 
     def __init__(self) -> None:
         super().__init__(
@@ -39,6 +43,7 @@ class NoFace(ImagingError):
 
 class MultipleFaces(ImagingError):
     code = "face_count"
+    allowed = "1"
 
     def __init__(self, count: int) -> None:
         super().__init__(
@@ -50,6 +55,7 @@ class MultipleFaces(ImagingError):
 
 class FaceCutOff(ImagingError):
     code = "face_cut"
+    allowed = "whole face inside the photo"
 
     def __init__(self, what_zh: str = "人脸", what_en: str = "The face") -> None:
         super().__init__(
@@ -69,6 +75,7 @@ class FaceTooSmall(ImagingError):
         )
         self.face_width_px = face_width_px
         self.needed_px = needed_px
+        self.allowed = f">= {needed_px:.0f} px"
 
 
 REFUSAL_CODES = frozenset(

@@ -14,7 +14,7 @@ import numpy as np
 from core.imaging.compare import compare
 from core.imaging.embedding import face_embedding
 from core.imaging.encoding import encode_jpeg, format_checks
-from core.imaging.errors import ImagingError
+from core.imaging.errors import FaceTooSmall, ImagingError, MultipleFaces, NoFace
 from core.imaging.faces import find_face
 from core.imaging.loading import LoadedImage, load_image
 from core.imaging.quality import EnrolmentReference, enrolment_reference, run_checks
@@ -136,11 +136,12 @@ def check_standardised(data: bytes, thresholds: ImagingThresholds | None = None)
 
 
 def refused(refusal: ImagingError) -> ProcessedCapture:
+    """A refusal as a result: its report holds the one failed check named by the refusal's code."""
     check = Check(
         code=refusal.code,
         passed=False,
-        value=None,
-        allowed="",
+        value=_refused_value(refusal),
+        allowed=refusal.allowed,
         message_zh=refusal.message_zh,
         message_en=refusal.message_en,
     )
@@ -153,3 +154,13 @@ def refused(refusal: ImagingError) -> ProcessedCapture:
         comparison=None,
         error=str(refusal),
     )
+
+
+def _refused_value(refusal: ImagingError) -> float | None:
+    if isinstance(refusal, MultipleFaces):
+        return float(refusal.count)
+    if isinstance(refusal, NoFace):
+        return 0.0
+    if isinstance(refusal, FaceTooSmall):
+        return round(refusal.face_width_px, 1)
+    return None

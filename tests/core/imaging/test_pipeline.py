@@ -109,6 +109,8 @@ def test_everyday_photo_is_framed_or_refused_with_its_reason(everyday_photo: Pat
 def test_small_face_in_event_photo_is_refused_as_too_small(faces_dir: Path) -> None:
     result = process_capture((faces_dir / "kit_harington" / "1.jpg").read_bytes())
     assert [c.code for c in result.report.failed] == ["face_too_small"]
+    check = result.report.failed[0]
+    assert check.value < 144 and check.allowed == ">= 144 px"
 
 
 def test_turned_head_fails_the_pose_check(faces_dir: Path) -> None:
@@ -132,6 +134,7 @@ def test_edge_case_is_refused_with_its_own_reason(edge_cases_dir: Path, name: st
     assert not result.ok
     assert result.standardised_jpeg is None and result.thumbnail_jpeg is None and result.embedding is None
     assert [(c.code, c.passed) for c in result.report.checks] == [(code, False)]
+    assert result.report.checks[0].allowed
     assert result.error == f"{result.report.checks[0].message_zh} / {result.report.checks[0].message_en}"
 
 
