@@ -50,7 +50,11 @@ def main(argv: list[str], out: TextIO | None = None) -> int:
         return 0
     if args.command == "standardise":
         out_dir = Path(args.out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            print(f"error: cannot create --out-dir {out_dir}: {exc.strerror}", file=sys.stderr)
+            return USAGE_ERROR
         _emit(stream, standardise_files(args.inputs, out_dir, Background(args.background)))
     elif args.command == "check":
         _emit(stream, check_files(args.inputs))
@@ -96,8 +100,12 @@ def standardise_files(inputs: Iterable[str], out_dir: Path, background: Backgrou
             line.update(ok=result.ok, checks=result.report.to_list(), error=result.error)
             if result.standardised_jpeg is not None:
                 target = _output_path(out_dir, Path(name), used)
-                target.write_bytes(result.standardised_jpeg)
-                line["output"] = str(target)
+                try:
+                    target.write_bytes(result.standardised_jpeg)
+                except OSError as exc:
+                    line.update(ok=False, error=f"无法写入 {target}：{exc.strerror} / Cannot write {target}: {exc.strerror}")
+                else:
+                    line["output"] = str(target)
         yield line
 
 

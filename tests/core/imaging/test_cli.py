@@ -69,6 +69,13 @@ def test_usage_errors_exit_non_zero(argv: list[str]) -> None:
     assert lines == []
 
 
+def test_out_dir_that_cannot_be_made_is_a_usage_error(tmp_path: Path, london_dir: Path) -> None:
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    status, lines = run(["photo", "standardise", str(london_dir / "003_neutral.jpg"), "--out-dir", str(blocker / "out")])
+    assert status != 0 and lines == []
+
+
 def test_compare_without_its_pairs_file_is_a_usage_error(tmp_path: Path) -> None:
     assert run(["photo", "compare", "--pairs", str(tmp_path / "none.csv")])[0] != 0
     wrong = tmp_path / "wrong.csv"
