@@ -51,7 +51,6 @@ def stage_row(stages: tuple[Stage, ...]) -> None:
         label = stage.label_zh if lang() == "zh" else stage.label_en
         chips.append(f'<div class="{" ".join(classes)}">{label}</div>')
     st.html(f'<div class="stage-row">{"".join(chips)}</div>')
-    st.caption(" → ".join(s.label_zh if lang() == "zh" else s.label_en for s in stages))
 
 
 def support_line() -> None:

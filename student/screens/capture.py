@@ -17,6 +17,7 @@ from workbench.i18n import lang, tr
 from workbench.widgets import attempt
 
 POLL_SECONDS = 1.5
+PASSED = ":green[:material/check_circle:]"
 
 INSTRUCTIONS_ZH = """\
 1. 采集照片用于学籍和学历电子注册、毕业（学位）证书等多种用途，请务必按要求认真拍摄。
@@ -195,12 +196,12 @@ def _review(account: StudentAccount, submission_id: int, summary: StudentStatus)
     failed = [c for c in checks if not c.passed]
     passed = [c for c in checks if c.passed]
     for check in failed:
-        icon = "❌" if check.critical else "⚠️"
+        icon = ":red[:material/cancel:]" if check.critical else ":orange[:material/warning:]"
         st.markdown(f"{icon} {check.message_zh if lang() == 'zh' else check.message_en}")
     if not failed:
-        st.markdown(tr("✅ 全部检测项均符合要求。", "✅ Every check passed."))
+        st.markdown(f"{PASSED} " + tr("全部检测项均符合要求。", "Every check passed."))
     with st.expander(tr(f"已通过的检测项（{len(passed)} 项）", f"Checks passed ({len(passed)})")):
-        st.markdown("  \n".join(f"✅ {c.message_zh if lang() == 'zh' else c.message_en}" for c in passed))
+        st.markdown("  \n".join(f"{PASSED} {c.message_zh if lang() == 'zh' else c.message_en}" for c in passed))
     st.caption(tr("检测参数存在宽容度，结果可能有部份反馈不准确；请严格按学信网教毕指[2017]99号标准拍摄。",
                   "The automatic check may be imperfect; follow the CHSI standard when shooting."))
     if not quality_ok:

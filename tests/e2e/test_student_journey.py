@@ -99,7 +99,8 @@ def test_student_shoots_submits_and_sees_the_approval(live_app, phone, page, tmp
     phone.get_by_text("我已阅读并同意").click()
     screenshot(phone, "student_03_identity")
     phone.get_by_role("button", name="提交核验").click()
-    phone.get_by_text("已查询到您的学籍信息").wait_for()
+    phone.get_by_role("button", name="关联任务").wait_for()
+    phone.get_by_role("button", name="提交核验").wait_for(state="detached")
     screenshot(phone, "student_04_confirm_masked")
     phone.get_by_role("button", name="关联任务").click()
 
@@ -109,7 +110,9 @@ def test_student_shoots_submits_and_sees_the_approval(live_app, phone, page, tmp
     screenshot(phone, "student_05_camera")
     phone.get_by_role("button", name="Take Photo").click()
     phone.get_by_role("button", name="满意，去制作", exact=False).click()
-    phone.get_by_text("照片质量检测").wait_for(timeout=60_000)
+    phone.get_by_role("button", name="提交审核").wait_for(timeout=180_000)  # the worker, on a busy machine
+    phone.get_by_role("img").first.wait_for()
+    phone.wait_for_function("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
     screenshot(phone, "student_06_standardised")
     phone.get_by_role("button", name="提交审核").click()
     phone.get_by_text("照片提交前二次确认").wait_for()

@@ -57,7 +57,7 @@ def test_standardise_shows_the_photo_and_plain_quality_report_then_submit_after_
     assert not at.exception
     assert [type(e).__name__ for e in at.main].count("Image") == 1
     page = texts(at)
-    assert "照片质量检测" in page and "✅ 双眼睁开" in page
+    assert "照片质量检测" in page and ":green[:material/check_circle:] 双眼睁开" in page
     assert "今日剩余标准化 4/5 次" in page
     at.button(key="submit").click().run()
     assert "照片提交前二次确认" in texts(at) and "剩余 2 次" in texts(at)
