@@ -33,11 +33,13 @@ with st.form("support_search", border=False):
            "Name (or part), student number, ID last 4, WeChat nickname/openid or ticket number"),
         key="support_query")
     searched = right.form_submit_button(tr("查询", "Search"), type="primary", icon=":material/search:")
+    anywhere = st.checkbox(tr("也查找姓名中间的字（如“白云”找到“丁白云”；较慢）",
+                              "Also match inside names (e.g. 白云 finds 丁白云; slower)"), key="support_anywhere")
 
 if searched:
     try:
         with database().session() as session:
-            hits = support.search(session, actor, query)
+            hits = support.search(session, actor, query, anywhere_in_name=anywhere)
     except DomainError as error:
         show_error(error)
         hits = None

@@ -2,8 +2,9 @@
 place, and the actions that resolve hotline tickets.
 
 Lookup uses only exact and prefix matches on btree indexes (name, student number, ID last 4,
-WeChat openid/nickname, ticket number); a name fragment from the middle of a name (``%白%``) needs a
-scan and runs only when the indexed matches found fewer than ``limit`` rows (see bench/bench_lookup.py).
+WeChat openid/nickname, ticket number), so it stays fast at a million records. A fragment from the
+middle of a name (``%白云%``) cannot use a btree index and scans the roster (about 1-2 s at a million
+records, see bench/bench_lookup.py), so it runs only when the agent asks for it.
 
 Each action takes a reason, is audited by the core service it calls, refuses what the rules forbid
 with that rule's own message, and, when worked from a ticket, leaves a note on the ticket.
@@ -85,8 +86,10 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def search(session: Session, actor: Actor, query: str, *, limit: int = 20) -> list[StudentHit]:
-    """Roster records matching what a caller gives, best matches first, across all schools."""
+def search(session: Session, actor: Actor, query: str, *, limit: int = 20,
+           anywhere_in_name: bool = False) -> list[StudentHit]:
+    """Roster records matching what a caller gives, best matches first, across all schools.
+    ``anywhere_in_name`` adds matches of the text inside a name (a scan: slow on a large roster)."""
     require_role(actor, *SUPPORT_ROLES)
     text = normalise_text(query).replace(" ", "")
     if len(text) < MIN_QUERY:
@@ -95,7 +98,8 @@ def search(session: Session, actor: Actor, query: str, *, limit: int = 20) -> li
                            "WeChat nickname or ticket number.")
     found: dict[int, str] = {}
 
-    def add(condition: ColumnElement[bool], matched_by: str, joins: tuple[object, ...] = ()) -> None:
+    def add(condition: ColumnElement[bool], matched_by: str, joins: tuple[object, ...] = (),
+            ordered: bool = True) -> None:
         if len(found) >= limit:
             return
         q = select(RosterRecord.id)
@@ -104,7 +108,9 @@ def search(session: Session, actor: Actor, query: str, *, limit: int = 20) -> li
         q = q.where(condition)
         if found:
             q = q.where(RosterRecord.id.not_in(list(found)))
-        for record_id in session.scalars(q.order_by(RosterRecord.id).limit(limit - len(found))):
+        if ordered:
+            q = q.order_by(RosterRecord.id)
+        for record_id in sorted(session.scalars(q.limit(limit - len(found)))):
             found.setdefault(record_id, matched_by)
 
     ticket_id = ticket_id_from_number(text)
@@ -123,8 +129,8 @@ def search(session: Session, actor: Actor, query: str, *, limit: int = 20) -> li
     if not any(ch.isdigit() for ch in text):
         add(RosterRecord.name == text, "name")
         add(RosterRecord.name.like(_escape_like(text) + "%", escape="\\"), "name_prefix")
-        if not found:
-            add(RosterRecord.name.like("%" + _escape_like(text) + "%", escape="\\"), "name_part")
+        if anywhere_in_name:  # unordered, so the scan stops at the first ``limit`` matches
+            add(RosterRecord.name.like("%" + _escape_like(text) + "%", escape="\\"), "name_part", ordered=False)
     if not found:
         return []
     rows = session.execute(

@@ -95,6 +95,16 @@ def test_open_a_ticket_from_the_lookup_and_it_is_linked_to_the_student(db, app_f
     assert any(ticket.number in link.label for link in at.get("page_link"))
 
 
+def test_a_name_fragment_is_found_when_asked_for(db, app_for):
+    record, agent = seed(db)
+    at = app_for(agent.id, page="support_lookup.py").run()
+    search(at, "白云")
+    assert "没有找到学生" in at.info[0].value
+    at.checkbox(key="support_anywhere").check()
+    search(at, "白云")
+    assert at.subheader[0].value == f"丁白云 · {record.student_number}"
+
+
 def test_not_found_and_too_short_queries(db, app_for):
     _, agent = seed(db)
     at = app_for(agent.id, page="support_lookup.py").run()

@@ -47,8 +47,12 @@ def test_a_fragment_from_the_middle_of_a_name_is_found(db, people):
     with db.session() as session:
         hits = support.search(session, people["agent"], "丁白云 ")
         assert ids(hits) == [people["ding"].id] and hits[0].matched_by == "name"
-        fragment = support.search(session, people["agent"], "白云")
+        assert support.search(session, people["agent"], "白云") == [], "a scan only when asked for"
+        fragment = support.search(session, people["agent"], "白云", anywhere_in_name=True)
+        inside = support.search(session, people["agent"], "丁白", anywhere_in_name=True)
     assert ids(fragment) == [people["ding"].id] and fragment[0].matched_by == "name_part"
+    assert [(h.name, h.matched_by) for h in inside] == [
+        ("丁白", "name"), ("丁白云", "name_prefix"), ("王丁白", "name_part")]
 
 
 def test_student_number_exact_and_prefix(db, people):
