@@ -110,8 +110,10 @@ def build_demo(photos: str | None = None, if_empty: bool = False, *, database: D
     pictures = load_photos(folder)
     print(f"demo: {pictures.note}", flush=True)
     rng = random.Random(20250601)
+    started = time.monotonic()
     plan = _reference_data(db, store, pictures, rng, students)
-    print(f"demo: schools, tasks, {students} students and staff ready (password {DEMO_PASSWORD})", flush=True)
+    print(f"demo: schools, tasks, {students} students and staff ready (password {DEMO_PASSWORD}) "
+          f"in {time.monotonic() - started:.0f} s", flush=True)
     _play_students(db, store, pictures, plan, rng, wait_seconds)
     print("demo: done", flush=True)
     return 0
@@ -211,8 +213,8 @@ def _play_students(db: Database, store: PhotoStore, pictures: DemoPhotos, plans:
             account = linking.sign_in(session, f"demo-openid-{record.id}", f"微信用户{record.id}")
             plan.actor = Actor.student(account.id, account.nickname)
             code = None if plan.outcome == "held" else demo_code(record, plan.school_code)
-            link = linking.link_account(session, account, plan.task_id, record, code=code,
-                                        mailing_address="湖北省武汉市洪山区珞喻路1037号 学生公寓 3栋")
+            address = linking.MailingAddress(record.name, "13871234567", "湖北省武汉市洪山区珞喻路1037号 学生公寓3栋")
+            link = linking.link_account(session, account, plan.task_id, record, code=code, mailing_address=address)
             if plan.outcome == "unpaid":
                 continue
             order = payments.open_order(session, plan.actor, link, PaymentPurpose.TASK_FEE)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 18:35:24.950920
+Create Date: 2026-11-28 19:15:33.574397
 """
 
 from __future__ import annotations
@@ -86,6 +86,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_student_account')),
     sa.UniqueConstraint('wechat_openid', name=op.f('uq_student_account_wechat_openid'))
     )
+    with op.batch_alter_table('student_account', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_student_account_nickname'), ['nickname'], unique=False)
+
     op.create_table('collection_task',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('school_id', sa.Integer(), nullable=False),
@@ -136,10 +139,12 @@ def upgrade() -> None:
     sa.UniqueConstraint('school_id', 'student_number', name='uq_roster_school_student_number')
     )
     with op.batch_alter_table('roster_record', schema=None) as batch_op:
+        batch_op.create_index('ix_roster_name_pattern', ['name'], unique=False, postgresql_ops={'name': 'varchar_pattern_ops'})
         batch_op.create_index(batch_op.f('ix_roster_record_id_last4'), ['id_last4'], unique=False)
         batch_op.create_index(batch_op.f('ix_roster_record_name'), ['name'], unique=False)
         batch_op.create_index(batch_op.f('ix_roster_record_student_number'), ['student_number'], unique=False)
         batch_op.create_index('ix_roster_school_category_cohort', ['school_id', 'category', 'cohort'], unique=False)
+        batch_op.create_index('ix_roster_student_number_pattern', ['student_number'], unique=False, postgresql_ops={'student_number': 'varchar_pattern_ops'})
 
     op.create_table('staff_user',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -277,8 +282,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('submission', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_submission_account_id'), ['account_id'], unique=False)
+        batch_op.create_index('ix_submission_claimed_by', ['claimed_by_id'], unique=False)
+        batch_op.create_index('ix_submission_progress', ['task_id', 'roster_record_id', 'state', 'submitted_at'], unique=False)
         batch_op.create_index('ix_submission_queue', ['state', 'submitted_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_submission_roster_record_id'), ['roster_record_id'], unique=False)
+        batch_op.create_index('ix_submission_second_review', ['needs_second_review', 'decided_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_submission_task_id'), ['task_id'], unique=False)
         batch_op.create_index('ix_submission_task_state', ['task_id', 'state'], unique=False)
 
@@ -311,6 +319,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_support_ticket_roster_record_id'), ['roster_record_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_support_ticket_school_id'), ['school_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_support_ticket_status'), ['status'], unique=False)
+        batch_op.create_index('ix_ticket_created', ['created_at'], unique=False)
+        batch_op.create_index('ix_ticket_resolved', ['resolved_at'], unique=False)
+        batch_op.create_index('ix_ticket_status_due', ['status', 'due_at'], unique=False)
 
     op.create_table('upload_batch',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -340,6 +351,8 @@ def upgrade() -> None:
     sa.Column('roster_record_id', sa.Integer(), nullable=False),
     sa.Column('file_name', sa.String(length=64), nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('student_number', sa.String(length=32), nullable=False),
     sa.Column('result', sa.Enum('pending', 'on_chsi', 'failed', name='batchitemresult', native_enum=False, length=32), nullable=False),
     sa.Column('failure_reason', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['batch_id'], ['upload_batch.id'], name=op.f('fk_batch_item_batch_id_upload_batch')),
@@ -385,6 +398,7 @@ def upgrade() -> None:
     sa.Column('is_second_review', sa.Boolean(), nullable=False),
     sa.Column('seconds_spent', sa.Float(), nullable=True),
     sa.Column('decided_at', core.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('local_day', sa.Date(), nullable=True),
     sa.Column('undone_at', core.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['reviewer_id'], ['staff_user.id'], name=op.f('fk_review_decision_reviewer_id_staff_user')),
     sa.ForeignKeyConstraint(['submission_id'], ['submission.id'], name=op.f('fk_review_decision_submission_id_submission')),
@@ -392,6 +406,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('review_decision', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_review_decision_decided_at'), ['decided_at'], unique=False)
+        batch_op.create_index('ix_review_decision_reviewer_day', ['reviewer_id', 'local_day'], unique=False)
         batch_op.create_index(batch_op.f('ix_review_decision_reviewer_id'), ['reviewer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_review_decision_submission_id'), ['submission_id'], unique=False)
 
@@ -421,6 +436,7 @@ def downgrade() -> None:
     with op.batch_alter_table('review_decision', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_review_decision_submission_id'))
         batch_op.drop_index(batch_op.f('ix_review_decision_reviewer_id'))
+        batch_op.drop_index('ix_review_decision_reviewer_day')
         batch_op.drop_index(batch_op.f('ix_review_decision_decided_at'))
 
     op.drop_table('review_decision')
@@ -440,6 +456,9 @@ def downgrade() -> None:
 
     op.drop_table('upload_batch')
     with op.batch_alter_table('support_ticket', schema=None) as batch_op:
+        batch_op.drop_index('ix_ticket_status_due')
+        batch_op.drop_index('ix_ticket_resolved')
+        batch_op.drop_index('ix_ticket_created')
         batch_op.drop_index(batch_op.f('ix_support_ticket_status'))
         batch_op.drop_index(batch_op.f('ix_support_ticket_school_id'))
         batch_op.drop_index(batch_op.f('ix_support_ticket_roster_record_id'))
@@ -448,8 +467,11 @@ def downgrade() -> None:
     with op.batch_alter_table('submission', schema=None) as batch_op:
         batch_op.drop_index('ix_submission_task_state')
         batch_op.drop_index(batch_op.f('ix_submission_task_id'))
+        batch_op.drop_index('ix_submission_second_review')
         batch_op.drop_index(batch_op.f('ix_submission_roster_record_id'))
         batch_op.drop_index('ix_submission_queue')
+        batch_op.drop_index('ix_submission_progress')
+        batch_op.drop_index('ix_submission_claimed_by')
         batch_op.drop_index(batch_op.f('ix_submission_account_id'))
 
     op.drop_table('submission')
@@ -478,10 +500,12 @@ def downgrade() -> None:
     op.drop_table('account_link')
     op.drop_table('staff_user')
     with op.batch_alter_table('roster_record', schema=None) as batch_op:
+        batch_op.drop_index('ix_roster_student_number_pattern', postgresql_ops={'student_number': 'varchar_pattern_ops'})
         batch_op.drop_index('ix_roster_school_category_cohort')
         batch_op.drop_index(batch_op.f('ix_roster_record_student_number'))
         batch_op.drop_index(batch_op.f('ix_roster_record_name'))
         batch_op.drop_index(batch_op.f('ix_roster_record_id_last4'))
+        batch_op.drop_index('ix_roster_name_pattern', postgresql_ops={'name': 'varchar_pattern_ops'})
 
     op.drop_table('roster_record')
     with op.batch_alter_table('collection_task', schema=None) as batch_op:
@@ -489,6 +513,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_collection_task_school_id'))
 
     op.drop_table('collection_task')
+    with op.batch_alter_table('student_account', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_student_account_nickname'))
+
     op.drop_table('student_account')
     op.drop_table('school')
     op.drop_table('policy_setting')
