@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pillow_heif
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from core.imaging.errors import ImageLoadError
 
@@ -82,6 +82,9 @@ def _decode(image: Image.Image, min_long_side: int | None) -> LoadedImage:
     if min_long_side and image.format == "JPEG" and max(width, height) > min_long_side:
         k = min_long_side / max(width, height)
         image.draft(None, (math.ceil(width * k), math.ceil(height * k)))
+    # face_recognition turns this on for the whole process when imported; a truncated upload
+    # would then decode with a grey bottom instead of being refused.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     image.load()
     source_size = (height, width) if _swaps_axes(image) else (width, height)
     kind = image.format or ""

@@ -138,6 +138,8 @@ def test_non_image(tmp_path: Path, content: bytes) -> None:
 
 
 def test_truncated_jpeg(tmp_path: Path, london_dir: Path) -> None:
+    import face_recognition  # noqa: F401  (its import lets PIL load truncated files, process-wide)
+
     whole = (london_dir / "003_neutral.jpg").read_bytes()
     path = tmp_path / "truncated.jpg"
     path.write_bytes(whole[: len(whole) // 2])
