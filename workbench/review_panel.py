@@ -75,7 +75,7 @@ def _score(item: ReviewItem) -> None:
     band = item.band
     text = f":{band.tone}-badge[{band.label(lang())}]"
     if item.face_similarity is not None:
-        text += f" {tr('相似度', 'similarity')} **{item.face_similarity:.2f}**"
+        text += f" {tr('相似度', 'similarity')} **{item.face_similarity:.1f}**"
         if item.face_distance is not None:
             text += f" · {tr('距离', 'distance')} {item.face_distance:.3f}"
     st.markdown(f"{tr('人像比对', 'Face comparison')}：{text}")

@@ -33,17 +33,17 @@ class World:
 
 @pytest.fixture
 def world(env, fixtures_dir) -> World:
-    """One real capture (person 001, smiling) against their enrolment photo (neutral), processed by
+    """One real capture (person 003, smiling) against their enrolment photo (neutral), processed by
     the real pipeline and submitted; three reviewers and an admin."""
     db, store = env
     with db.session() as session:
         school = f.make_school(session)
         task = f.make_task(session, school)
         record = f.make_record(session, school, 1)
-        f.set_enrolment_photo(session, store, record, fixtures_dir / "london" / "001_neutral.jpg")
+        f.set_enrolment_photo(session, store, record, fixtures_dir / "london" / "003_neutral.jpg")
         session.commit()
         student = f.make_linked_student(session, task, record)
-        template = f.submit_photo(session, store, student, fixtures_dir / "london" / "001_smiling.jpg")
+        template = f.submit_photo(session, store, student, fixtures_dir / "london" / "003_smiling.jpg")
         reviewers = [f.actor_of(f.make_staff(session, Role.REVIEWER, f"reviewer{i}")) for i in range(3)]
         admin = f.actor_of(f.make_staff(session, Role.ADMIN, "admin"))
         template.submitted_at = T0 - timedelta(hours=1)
@@ -73,7 +73,7 @@ def test_real_capture_arrives_in_the_queue_with_its_score_and_checks(env, world)
         item = review_item(session, a, claimed.id)
     assert item.state is SubmissionState.AWAITING_REVIEW
     assert item.band.label_zh == "同一人"
-    assert item.face_similarity is not None and item.face_similarity > 0.5
+    assert item.face_similarity is not None and item.face_similarity > 80, "percent scale"
     assert item.checks and all(c.allowed for c in item.checks)
     assert store.exists(item.standardised_sha) and store.exists(item.enrolment_sha)
     assert item.thumbnail_sha and store.exists(item.thumbnail_sha)
