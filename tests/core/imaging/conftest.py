@@ -85,3 +85,27 @@ def _measure(image_rgb: np.ndarray, background: tuple[int, int, int]) -> Measure
 def measure() -> Callable[[np.ndarray, tuple[int, int, int]], MeasuredGeometry]:
     """Measures hair top, eye line, face width and centring of a standardised photo."""
     return _measure
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Report the collection-code decode rate per degradation kind measured by test_qr.py."""
+    rows = [
+        dict(report.user_properties)
+        for status in ("passed", "failed")
+        for report in terminalreporter.stats.get(status, [])
+        if report.when == "call" and any(key == "qr_kind" for key, _ in report.user_properties)
+    ]
+    if not rows:
+        return
+    terminalreporter.section("collection-code decode rate per degradation")
+    for row in rows:
+        n = row["qr_count"]
+        terminalreporter.write_line(
+            f"{row['qr_kind']:<13} zxing alone {row['qr_plain'] / n:6.1%}   "
+            f"zxing+zbar+ladder {row['qr_full'] / n:6.1%}   ({n} images)"
+        )
+    total = sum(row["qr_count"] for row in rows)
+    terminalreporter.write_line(
+        f"{'all':<13} zxing alone {sum(r['qr_plain'] for r in rows) / total:6.1%}   "
+        f"zxing+zbar+ladder {sum(r['qr_full'] for r in rows) / total:6.1%}   ({total} images)"
+    )

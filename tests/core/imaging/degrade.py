@@ -184,12 +184,12 @@ def screenshot(code: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def screen_moire(code: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A photo of a phone screen: subpixel grid aliased into moiré, tilt, glare, noise, JPEG."""
-    screen = _phone_screen(code, rng, int(rng.uniform(300, 500)), (750, 1334))
+    screen = _phone_screen(code, rng, int(rng.uniform(216, 360)), (540, 960))
     sub = np.zeros((screen.shape[0] * 3, screen.shape[1] * 3, 3), np.uint8)
     for c in range(3):
         sub[:, c::3, c] = np.repeat(screen[:, :, c], 3, axis=0)
     sub[2::3] //= 3
-    out_h = int(rng.uniform(1400, 2000))
+    out_h = int(rng.uniform(1000, 1440))
     out_w = out_h * 3 // 4
     canvas = _scene(out_h, out_w, rng)
     fit = out_h * rng.uniform(0.8, 1.0) / sub.shape[0]
@@ -197,11 +197,12 @@ def screen_moire(code: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     quad = _random_quad(sw, sh, 0.06, rng) + [(out_w - sw) / 2, (out_h - sh) / 2]
     photo = _paste_warped(canvas, sub, np.float32(quad)).astype(np.float32)
     photo *= 1.6 * rng.uniform(0.9, 1.2)
-    gy, gx = np.mgrid[0:out_h, 0:out_w].astype(np.float32)
-    cx, cy = rng.uniform(0, out_w), rng.uniform(0, out_h)
-    photo += 90 * np.exp(-((gx - cx) ** 2 + (gy - cy) ** 2) / (2 * (0.25 * out_w) ** 2))[..., None]
+    spread = 2 * (0.25 * out_w) ** 2
+    glare_x = np.exp(-((np.arange(out_w, dtype=np.float32) - rng.uniform(0, out_w)) ** 2) / spread)
+    glare_y = np.exp(-((np.arange(out_h, dtype=np.float32) - rng.uniform(0, out_h)) ** 2) / spread)
+    photo += 90 * np.outer(glare_y, glare_x)[..., None]
     photo = cv2.GaussianBlur(photo, (0, 0), rng.uniform(0.5, 1.2))
-    photo += rng.normal(0, 4, photo.shape).astype(np.float32)
+    photo += 4 * rng.standard_normal(photo.shape, dtype=np.float32)
     return _jpeg(_to_uint8(photo), 85)
 
 
@@ -249,10 +250,11 @@ class Sample:
     image: np.ndarray
 
 
-def samples(kind: str, count: int, seed: int = 2025) -> Iterator[Sample]:
+def samples(kind: str, count: int, seed: int = 2025, token_bytes: int = 0) -> Iterator[Sample]:
     """``count`` degraded uploads of one kind, each with its own random code (same seed, same
-    set)."""
-    rng = np.random.default_rng([seed, list(DEGRADATIONS).index(kind)])
+    set). With ``token_bytes``, payloads are random bytes of that length, like CHSI's encrypted
+    token, instead of demo codes."""
+    rng = np.random.default_rng([seed, list(DEGRADATIONS).index(kind), token_bytes])
     for _ in range(count):
-        payload = encode_demo_code(sample_code(rng))
+        payload = rng.bytes(token_bytes) if token_bytes else encode_demo_code(sample_code(rng))
         yield Sample(kind, payload, DEGRADATIONS[kind](clean_code_rgb(payload), rng))
