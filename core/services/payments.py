@@ -29,8 +29,17 @@ class ProviderResult:
 
 
 class PaymentProvider(Protocol):
-    """Production: WeChat Pay JSAPI — create a prepay order for ``order_no`` and ``amount_fen``,
-    the mini-program calls wx.requestPayment, and WeChat's signed notify callback confirms it."""
+    """Charges one order. Production adapter (not built here): WeChat Pay API v3, JSAPI/mini-program.
+
+    1. ``POST /v3/pay/transactions/jsapi`` with ``out_trade_no=order_no``, ``amount.total=amount_fen``
+       (CNY fen), ``description`` and ``payer.openid`` → ``prepay_id``;
+    2. the mini-program calls ``wx.requestPayment`` with the signed ``prepay_id`` package;
+    3. WeChat's notify callback (signature verified, resource decrypted with AEAD_AES_256_GCM) or
+       ``GET /v3/pay/transactions/out-trade-no/{order_no}`` says SUCCESS / CLOSED / PAYERROR, and
+       ``charge`` returns that as :class:`ProviderResult` (``provider_ref`` = ``transaction_id``).
+
+    Because the same ``order_no`` is reused for a retry and :func:`pay` re-reads the order under a
+    row lock, a callback that arrives twice or a student who taps twice is charged once."""
 
     def charge(self, order_no: str, amount_fen: int, description: str) -> ProviderResult: ...
 

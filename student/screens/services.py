@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.domain.identity import mask_name
 from core.imaging import standard
+from core.imaging.code_image import render_code_png
+from core.imaging.collection_code import CollectionCode, encode_demo_code
 from core.models import AccountLink, School, StudentAccount
-from core.services import linking, student_flow
+from core.services import linking, student_flow, wechat
 from student import state
 from student.screens.enrol import code_input
 from student.ui import header, support_line
@@ -207,6 +210,8 @@ def render_standard(account: StudentAccount) -> None:
 
 def render_code_help(account: StudentAccount) -> None:
     header(tr("采集码下载", "Getting the collection code"), back_to=state.SERVICES)
+    if isinstance(wechat.provider, wechat.DevelopmentIdentityProvider):
+        _demo_code_maker()
     st.markdown(tr(
         "操作前必须下载好本人的学信网“图像采集码”，有三种方式：\n\n"
         "1. **学信网学信档案**（手机端和电脑端流程一致）：登录学信网 › 学信档案 › 查看本人学籍信息 › 选择学籍，查看对应采集码并**保存图片**。\n"
@@ -218,3 +223,25 @@ def render_code_help(account: StudentAccount) -> None:
         "save the code image), the CHSI WeChat official account, or the CHSI app (学籍查询 › your record). Upload the "
         "saved image, not a screenshot. CHSI locks identity checks for 24 hours after repeated failures, so get the "
         "code 3-5 days before you shoot."))
+
+
+def _demo_code_maker() -> None:
+    """Development only: stands in for CHSI, rendering the demo-format code of the details typed in
+    (nothing is looked up), so the journey can be tried without a real CHSI account."""
+    with st.expander(tr("开发环境：模拟学信网生成演示采集码", "Development: make a demo collection code")):
+        school_code = st.text_input(tr("院校代码", "School code"), key="demo_school_code", max_chars=5)
+        number = st.text_input(tr("学号", "Student number"), key="demo_number")
+        name = st.text_input(tr("姓名", "Name"), key="demo_name")
+        last4 = st.text_input(tr("证件号后4位", "ID last 4"), key="demo_last4", max_chars=4)
+        if not (school_code and number and name and last4):
+            return
+        try:
+            code = CollectionCode(school_code.strip(), number.strip(), mask_name(name), last4.strip().upper())
+        except ValueError:
+            st.error(tr("格式不对：院校代码 5 位数字，学号为字母数字，证件号后4位为 3 位数字加数字或 X。",
+                        "Format: 5-digit school code, letters/digits student number, last 4 = 3 digits + digit/X."))
+            return
+        png = render_code_png(encode_demo_code(code))
+        st.image(png, width=200)
+        st.download_button(tr("保存采集码图片", "Save the code image"), png, file_name=f"{code.student_number}.png",
+                           mime="image/png", key="demo_code_download")

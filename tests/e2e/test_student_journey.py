@@ -75,6 +75,7 @@ def test_student_shoots_submits_and_sees_the_approval(live_app, phone, page, tmp
     workbench = live_app(None, script="workbench/app.py")
 
     phone.goto(student_app.url)
+    phone.get_by_label("微信昵称").wait_for(timeout=120_000)  # the first run imports the app, slow on a busy machine
     phone.get_by_label("微信昵称").fill("小丁")
     phone.get_by_role("button", name="微信授权登录").click()
     phone.get_by_text("重要通知").wait_for()

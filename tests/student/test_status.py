@@ -186,3 +186,17 @@ def test_samples_diagram_is_drawn_from_the_standard():
 
     svg = sample_diagram_svg()
     assert svg.startswith("<svg") and "头顶 50–110px" in svg and "眼睛 200–300px" in svg and "rgb(100,197,255)" in svg
+
+
+def test_development_code_maker_renders_a_code_to_save_and_refuses_a_bad_format(db, student_app, seeded):
+    s = seeded()
+    at = signed_in(student_app())
+    at.button(key="home_services").click().run()
+    at.button(key="svc_code_help").click().run()
+    at.text_input(key="demo_school_code").input("10486")
+    at.text_input(key="demo_number").input(s.student_number)
+    at.text_input(key="demo_name").input(s.name)
+    at.text_input(key="demo_last4").input(s.id_last4).run()
+    assert at.get("download_button")[0].proto.label == "保存采集码图片"
+    at.text_input(key="demo_last4").input("12").run()
+    assert "格式不对" in at.error[0].value
