@@ -246,3 +246,16 @@ def test_check_of_a_raw_capture_fails_the_standard(london_dir: Path) -> None:
 def test_check_of_unreadable_bytes() -> None:
     report = check_standardised(b"nothing")
     assert [c.code for c in report.checks] == ["load"] and not report.ok
+
+
+def test_phone_capture_stored_sideways_with_exif_orientation(london_dir: Path, tmp_path: Path, measure) -> None:
+    """Phones store the sensor's pixels and an EXIF orientation; the photo must come out upright."""
+    upright = Image.open(london_dir / "070_neutral.jpg")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90° clockwise to display"
+    path = tmp_path / "sideways.jpg"
+    upright.transpose(Image.Transpose.ROTATE_90).save(path, quality=95, exif=exif)
+    result = process_capture(path.read_bytes())
+    assert result.ok, [c.code for c in result.report.failed]
+    geometry = measure(load_image(result.standardised_jpeg).rgb, Background.BLUE.rgb)
+    assert _inside(geometry.eye_line, EYE_LINE_RANGE) and _inside(geometry.hair_top, HAIR_TOP_RANGE)
