@@ -62,8 +62,10 @@ class Submission(Base):
     __table_args__ = (
         Index("ix_submission_queue", "state", "submitted_at"),
         Index("ix_submission_task_state", "task_id", "state"),
-        # covers the dashboard's furthest-stage-per-student aggregate (an index-only scan in order)
+        # the dashboard reads these index-only: the furthest stage per student, and counts per day
         Index("ix_submission_progress", "task_id", "roster_record_id", "state", "submitted_at"),
+        Index("ix_submission_submitted_day", "submitted_at", "task_id"),
+        Index("ix_submission_decided_day", "decided_at", "state", "task_id"),
         Index("ix_submission_claimed_by", "claimed_by_id"),
         Index("ix_submission_second_review", "needs_second_review", "decided_at"),
     )
@@ -86,6 +88,9 @@ class ReviewDecision(Base):
 
     submission: Mapped[Submission] = relationship(back_populates="decisions")
     reviewer: Mapped[StaffUser] = relationship()
+
+    # the dashboard's rejection-reason breakdown reads only the rejections, index-only
+    __table_args__ = (Index("ix_review_decision_reason", "decision", "reason_code", "undone_at", "submission_id"),)
 
     __table_args__ = (Index("ix_review_decision_reviewer_day", "reviewer_id", "local_day"),)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Date, and_, case, cast, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.domain.access import SCHOOL_DATA_ROLES, Actor, require_role, require_school, school_scope
@@ -170,7 +170,8 @@ def _ranked(groups: dict[str, Funnel]) -> list[GroupProgress]:
 def _stage(task_ids: list[int] | None):  # type: ignore[no-untyped-def]
     """Each student's furthest stage per task: 1 submitted, 2 approved (or later), 3 on CHSI.
 
-    One aggregate over the submissions, read in index order from ``ix_submission_progress``."""
+    One aggregate over the submissions, read in index order from ``ix_submission_progress``
+    (which also covers the daily trend, so neither reads the wide submission rows)."""
     rank = case(
         (Submission.state == SubmissionState.ON_CHSI, 3),
         (Submission.state.in_(APPROVED_OR_LATER), 2),
@@ -252,7 +253,8 @@ def _funnel_by_school_and_category(session: Session) -> Groups:
     add(session.execute(select(*by_task, func.count()).select_from(AccountLink)
                         .join(CollectionTask, AccountLink.task_id == CollectionTask.id)
                         .where(AccountLink.active.is_(True)).group_by(*by_task)), 1)
-    add(session.execute(select(*by_task, func.count(func.distinct(Payment.roster_record_id))).select_from(Payment)
+    # one paid task fee per student and task: open_order hands back the paid order instead of a new one
+    add(session.execute(select(*by_task, func.count()).select_from(Payment)
                         .join(CollectionTask, Payment.task_id == CollectionTask.id)
                         .where(Payment.purpose == PaymentPurpose.TASK_FEE, Payment.status == PaymentStatus.PAID)
                         .group_by(*by_task)), 2)
@@ -272,35 +274,27 @@ def _task_ids(session: Session, school_id: int | None, task: CollectionTask | No
     return list(session.scalars(select(CollectionTask.id).where(CollectionTask.school_id == school_id)))
 
 
-def _local_day(session: Session, column: ColumnElement[datetime]) -> ColumnElement[date]:
-    """The Asia/Shanghai calendar day of a stored UTC timestamp, computed by the database."""
-    if session.get_bind().dialect.name == "postgresql":
-        return cast(func.timezone(CHINA.key, column), Date)
-    return func.date(column, "+8 hours")
-
-
 def _trend(session: Session, task_ids: list[int] | None, since: date, today: date) -> list[DayCount]:
     """Submissions per day, and decisions per day by the photo's outcome (approved or later,
-    rejected), from the submission rows themselves: no join, whatever the scope."""
-    start = datetime.combine(since, datetime.min.time(), tzinfo=CHINA)
-    submitted_day = _local_day(session, Submission.submitted_at)
-    decided_day = _local_day(session, Submission.decided_at)
-    submitted = select(submitted_day, func.count()).where(Submission.submitted_at >= start).group_by(submitted_day)
-    decided = (
-        select(decided_day, _count_if(Submission.state.in_(APPROVED_OR_LATER)),
-               _count_if(Submission.state == SubmissionState.REJECTED))
-        .where(Submission.decided_at >= start).group_by(decided_day)
-    )
-    if task_ids is not None:
-        submitted = submitted.where(Submission.task_id.in_(task_ids))
-        decided = decided.where(Submission.task_id.in_(task_ids))
-    days: dict[str, dict[str, int]] = {}
-    for day, count in session.execute(submitted):
-        days.setdefault(str(day), {})["submitted"] = int(count)
-    for day, approved, rejected in session.execute(decided):
-        days.setdefault(str(day), {}).update(approved=int(approved or 0), rejected=int(rejected or 0))
-    return [DayCount(since + timedelta(days=i), **days.get((since + timedelta(days=i)).isoformat(), {}))
-            for i in range((today - since).days + 1)]
+    rejected). Each day is a range count over an index (China-local midnight to midnight), so no
+    function runs per row and the cost does not grow with the submissions outside the window."""
+    days = [since + timedelta(days=i) for i in range((today - since).days + 1)]
+    scope = [Submission.task_id.in_(task_ids)] if task_ids is not None else []
+
+    def per_day(column: ColumnElement[datetime], *where: ColumnElement[bool]) -> list[ColumnElement[int]]:
+        counts = []
+        for day in days:
+            start = datetime.combine(day, datetime.min.time(), tzinfo=CHINA)
+            counts.append(select(func.count()).where(column >= start, column < start + timedelta(days=1),
+                                                     *where, *scope).scalar_subquery())
+        return counts
+
+    submitted = per_day(Submission.submitted_at)
+    approved = per_day(Submission.decided_at, Submission.state.in_(APPROVED_OR_LATER))
+    rejected = per_day(Submission.decided_at, Submission.state == SubmissionState.REJECTED)
+    row = session.execute(select(*submitted, *approved, *rejected)).one()
+    n = len(days)
+    return [DayCount(day, int(row[i]), int(row[n + i]), int(row[2 * n + i])) for i, day in enumerate(days)]
 
 
 def _reasons(session: Session, task_ids: list[int] | None) -> list[ReasonCount]:
