@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from core.domain.enums import QuotaKind, Role, TicketCategory
-from core.models import SupportTicket
-from core.services import audit, quotas, tickets
+from core.domain.states import STATE_LABELS_ZH
+from core.models import Submission, SupportTicket
+from core.services import audit, quotas, submissions
 from tests import factories as f
 
 
@@ -122,3 +125,22 @@ def test_the_page_is_not_registered_for_a_reviewer(db, app_for):
     assert not at.exception
     assert [t.value for t in at.title] != ["学生查询"]
     assert not [t for t in at.text_input if t.key == "support_query"]
+
+
+def test_the_students_capture_is_shown_with_its_state(env, app_for, fixtures_dir):
+    db, store = env
+    with db.session() as session:
+        school = f.make_school(session)
+        task = f.make_task(session, school)
+        record = f.make_record(session, school, 1, name="丁白云")
+        student = f.make_linked_student(session, task, record)
+        agent = f.make_staff(session, Role.SUPPORT, "wang.support")
+        submissions.request_standardisation(session, student.actor, student.link.id,
+                                            (fixtures_dir / "london" / "001_neutral.jpg").read_bytes(), store)
+    at = app_for(agent.id, page="support_lookup.py").run()
+    search(at, "丁白云")
+    assert not at.exception
+    with db.session() as session:
+        state = session.scalars(select(Submission.state)).one()
+    assert any(md.value.startswith("**#") and STATE_LABELS_ZH[state] in md.value for md in at.markdown)
+    assert at.get("image"), "the capture (or its standardised photo) is shown"
