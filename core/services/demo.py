@@ -27,6 +27,7 @@ from core.domain.access import Actor
 from core.domain.enums import (
     Decision,
     EducationCategory,
+    JobStatus,
     MailingMode,
     PaymentPurpose,
     Role,
@@ -35,8 +36,8 @@ from core.domain.enums import (
 from core.domain.identity import id_check_digit, mask_name
 from core.errors import DomainError
 from core.imaging.collection_code import CollectionCode, DecodedCode, DemoCodeDecoder, code_hash, encode_demo_code
-from core.models import RosterRecord, School, StaffUser, Submission, utcnow
-from core.services import linking, payments, processing, review, schools, staff, submissions
+from core.models import ProcessingJob, RosterRecord, StaffUser, Submission, utcnow
+from core.services import jobs, linking, payments, processing, review, schools, staff, submissions
 from core.storage.photos import PhotoStore, default_photo_store
 
 DEMO_PASSWORD = "Demo2025!"
@@ -243,6 +244,12 @@ def _advance_when_processed(db: Database, plans: list[StudentPlan], rng: random.
         for plan in pending:
             with db.session() as session:
                 submission = session.get(Submission, plan.submission_id)
+                job_failed = session.scalar(select(ProcessingJob.id).where(
+                    ProcessingJob.subject_id == plan.submission_id, ProcessingJob.kind == jobs.PROCESS_SUBMISSION,
+                    ProcessingJob.status == JobStatus.FAILED)) is not None
+                if job_failed:
+                    print(f"demo: processing of photo {plan.submission_id} failed; see the operations page", flush=True)
+                    continue
                 if submission.state is SubmissionState.CAPTURED and submission.processing_error is None:
                     waiting.append(plan)
                     continue
