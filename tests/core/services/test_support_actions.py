@@ -3,6 +3,8 @@ leaves; on both databases, with real photos and real collection-code images."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from sqlalchemy import select
 
@@ -16,12 +18,11 @@ from core.domain.enums import (
     TicketCategory,
 )
 from core.domain.identity import mask_name
-from core.domain.states import Event, transition
 from core.errors import AccessDenied, Conflict, InvalidInput, LinkRefused, QuotaExceeded
 from core.imaging.code_image import render_code_png
 from core.imaging.collection_code import CollectionCode, encode_demo_code
-from core.models import AccountLink, BatchItem, Notification, Payment, RosterRecord, Submission, UploadBatch, utcnow
-from core.services import audit, linking, notifications, quotas, review, support, tickets
+from core.models import AccountLink, Notification, Payment, RosterRecord, UploadBatch
+from core.services import audit, batches, linking, notifications, quotas, review, support, tickets
 from tests import factories as f
 
 
@@ -62,19 +63,17 @@ def approved_photo(env, fixtures_dir, desk) -> int:
         return submission.id
 
 
-def export_in_batch(db, desk, submission_id: int) -> None:
-    # core/services/batches.py (registrar desk) is not in the tree yet: the exported batch is built
-    # with the ORM, the submission moved through the state machine as the batch service would.
+def export_in_batch(env, desk) -> None:
+    """The real collection code arrives, the registrar builds the CHSI batch and exports it."""
+    db, store = env
+    record = desk["record"]
     with db.session() as session:
-        submission = session.get(Submission, submission_id)
-        record = submission.roster_record
-        submission.state = transition(submission.state, Event.ADD_TO_BATCH, on_temporary_code=False)
-        batch = UploadBatch(number="B2026060001", school_id=record.school_id, task_id=submission.task_id,
-                            status=BatchStatus.EXPORTED, exported_at=utcnow(), package_sha256="0" * 64)
-        session.add(batch)
-        session.flush()
-        session.add(BatchItem(batch_id=batch.id, submission_id=submission.id, roster_record_id=record.id,
-                              file_name=f"{record.id_number}.jpg", sha256=submission.standardised_sha))
+        support.link_uploaded_code(session, desk["agent"], record.id, code_png(record, "10486"), "学生发来采集码")
+        registrar = f.actor_of(f.make_staff(session, Role.REGISTRAR, "reg.whu", school=desk["school"]))
+        batch = batches.build_batch(session, registrar, desk["task"].id, store)
+        batches.write_package(session, registrar, batch.id, store, io.BytesIO())
+    with db.session() as session:
+        assert session.get(UploadBatch, batch.id).status is BatchStatus.EXPORTED
 
 
 def test_support_unbinds_a_paid_link_the_student_could_not(db, desk):
@@ -96,8 +95,8 @@ def test_support_unbinds_a_paid_link_the_student_could_not(db, desk):
 
 def test_unbinding_a_record_whose_approved_photo_is_in_an_exported_batch_is_refused(env, fixtures_dir, desk):
     db, _ = env
-    submission_id = approved_photo(env, fixtures_dir, desk)
-    export_in_batch(db, desk, submission_id)
+    approved_photo(env, fixtures_dir, desk)
+    export_in_batch(env, desk)
     with db.session() as session, pytest.raises(LinkRefused) as refused:
         support.unbind(session, desk["agent"], desk["student"].link.id, "学生要求换号", ticket_id=desk["ticket"].id)
     assert refused.value.message_zh == "该学生的照片已审核通过并导出到学信网上传批次，不能解绑。"
