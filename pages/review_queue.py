@@ -150,10 +150,10 @@ def load(filters: QueueFilter) -> tuple[ReviewItem | None, review.QueueDepth, in
 @st.fragment
 def work_area(filters: QueueFilter) -> None:
     item, depth, mine = load(filters)
-    waiting, held, today = st.columns(3)
-    waiting.metric(tr("待审核", "Waiting"), f"{depth.waiting:,}")
-    held.metric(tr("审核中", "Being reviewed"), f"{depth.held:,}")
-    today.metric(tr("我今日已审", "My decisions today"), f"{mine:,}")
+    counters.markdown(tr(
+        f"待审核 **{depth.waiting:,}** · 审核中 **{depth.held:,}** · 我今日已审 **{mine:,}**",
+        f"Waiting **{depth.waiting:,}** · being reviewed **{depth.held:,}** · mine today **{mine:,}**",
+    ))
     message = st.session_state.pop(FLASH, None)
     if message:
         getattr(st, message[0])(message[1])
@@ -178,29 +178,25 @@ def work_area(filters: QueueFilter) -> None:
 
 def actions(item: ReviewItem, filters: QueueFilter) -> None:
     name = item.student_name
-    top = st.columns([2, 1, 1, 1, 1, 2], vertical_alignment="center")
+    top = st.columns([3, 2, 2, 2, 2, 8, 3], vertical_alignment="center")
     top[0].button(tr("通过", "Approve"), key="rq_approve", type="primary", shortcut="a", icon=":material/check:",
                   on_click=decide_current, args=(Decision.APPROVE, None, filters, name), width="stretch")
-    top[1].button(tr("跳过", "Skip"), key="rq_skip", shortcut="s", on_click=skip_current, args=(filters,))
-    top[2].button(tr("撤销", "Undo"), key="rq_undo", shortcut="u", on_click=undo_last,
+    top[1].button(tr("跳过", "Skip"), key="rq_skip", shortcut="s", on_click=skip_current, args=(filters,),
+                  width="stretch")
+    top[2].button(tr("撤销", "Undo"), key="rq_undo", shortcut="u", on_click=undo_last, width="stretch",
                   disabled=st.session_state.get(LAST) is None)
-    top[3].button(tr("框线", "Guides"), key="rq_guides_btn", shortcut="g", on_click=toggle_guides,
+    top[3].button(tr("框线", "Guides"), key="rq_guides_btn", shortcut="g", on_click=toggle_guides, width="stretch",
                   type="primary" if st.session_state.get("rq_guides") else "secondary")
     top[4].toggle(tr("原图", "Raw"), key="rq_raw")
-    top[5].caption(tr("驳回：按数字键选择原因", "Reject: press the reason's number"))
-    rows = [NUMBERED[:5], NUMBERED[5:]]
-    for row in rows:
-        cols = st.columns(6)
-        for col, reason in zip(cols, row):
-            key = REASON_KEYS[NUMBERED.index(reason)]
+    top[5].text_input(tr("备注", "Note"), key=NOTE, label_visibility="collapsed",
+                      placeholder=tr("备注（学生可见；选“其他”时必填）", "Note (the student sees it; required for 'other')"))
+    top[6].button(OTHER.label_zh if lang() == "zh" else OTHER.label_en, key="rq_reject_other", shortcut="o",
+                  on_click=decide_current, args=(Decision.REJECT, OTHER.code, filters, name), width="stretch")
+    for row in (NUMBERED[:5], NUMBERED[5:]):
+        for col, reason in zip(st.columns(5), row):
             col.button(reason.label_zh if lang() == "zh" else reason.label_en, key=f"rq_reject_{reason.code}",
-                       shortcut=key, on_click=decide_current, args=(Decision.REJECT, reason.code, filters, name),
-                       width="stretch")
-    note, other = st.columns([5, 1], vertical_alignment="bottom")
-    note.text_input(tr("备注（学生可见；选择“其他”时必填）", "Note (the student sees it; required for 'other')"),
-                    key=NOTE)
-    other.button(OTHER.label_zh if lang() == "zh" else OTHER.label_en, key="rq_reject_other", shortcut="o",
-                 on_click=decide_current, args=(Decision.REJECT, OTHER.code, filters, name), width="stretch")
+                       shortcut=REASON_KEYS[NUMBERED.index(reason)], width="stretch",
+                       on_click=decide_current, args=(Decision.REJECT, reason.code, filters, name))
 
 
 def override(item: ReviewItem) -> None:
@@ -219,7 +215,9 @@ def override(item: ReviewItem) -> None:
                     st.success(tr("已赠送，并已提交复核。", "Granted; sent to second review."))
 
 
-st.title(tr("审核队列", "Review queue"))
+heading, counters = st.columns([3, 4], vertical_alignment="bottom")
+heading.title(tr("审核队列", "Review queue"))
+counters = counters.empty()
 chosen = filter_bar()
 if st.session_state.get(FILTERS) != chosen:
     previous = st.session_state.get(CURRENT)

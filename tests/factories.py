@@ -116,8 +116,8 @@ def submit_photo(session: Session, store: PhotoStore, student: LinkedStudent, ph
 
 def share_photos(session: Session, template: Submission, record: RosterRecord, task: CollectionTask,
                  submitted_at: datetime, **fields: object) -> Submission:
-    """Another student's photo awaiting review that shares ``template``'s processed photos (and, unless
-    ``fields`` say otherwise, its scores). Large queues (concurrency tests, bench) process a few real
+    """Another student's photo awaiting review that shares ``template``'s processed photos and enrolment
+    photo (and, unless ``fields`` say otherwise, its scores). Large queues (concurrency tests, bench) process a few real
     photos once and share them, as the issue allows, instead of running the pipeline 100 000 times."""
     values: dict[str, object] = dict(
         roster_record_id=record.id, task_id=task.id, account_id=None, state=SubmissionState.AWAITING_REVIEW,
@@ -129,6 +129,10 @@ def share_photos(session: Session, template: Submission, record: RosterRecord, t
         submitted_at=submitted_at,
     )
     values.update(fields)
+    if record.enrolment_photo_sha is None:
+        shared = template.roster_record
+        record.enrolment_photo_sha = shared.enrolment_photo_sha
+        record.enrolment_embedding, record.enrolment_phash = shared.enrolment_embedding, shared.enrolment_phash
     submission = Submission(**values)
     session.add(submission)
     session.flush()

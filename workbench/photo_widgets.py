@@ -16,9 +16,10 @@ from core.imaging.standard import EYE_LINE_RANGE, HAIR_TOP_RANGE, HEIGHT, WIDTH
 from workbench.context import photo_store
 from workbench.i18n import lang, tr
 
-HAIR_BAND_RGBA = (255, 160, 0, 70)
-EYE_BAND_RGBA = (0, 200, 120, 70)
-EDGE_ALPHA = 200
+HAIR_BAND_RGBA = (230, 30, 30, 60)
+EYE_BAND_RGBA = (255, 215, 0, 70)
+EDGE_ALPHA = 255
+"""Red and yellow read on the blue, white and grey backgrounds alike; the band edges are opaque."""
 
 
 def frame_guides(jpeg: bytes) -> bytes:
@@ -33,7 +34,7 @@ def frame_guides(jpeg: bytes) -> bytes:
         y0, y1 = round(top * scale_y), round(bottom * scale_y)
         draw.rectangle((0, y0, image.width, y1), fill=rgba)
         for y in (y0, y1):
-            draw.line((0, y, image.width, y), fill=rgba[:3] + (EDGE_ALPHA,), width=max(1, round(image.width / WIDTH)))
+            draw.line((0, y, image.width, y), fill=rgba[:3] + (EDGE_ALPHA,), width=max(2, round(2 * image.width / WIDTH)))
     out = io.BytesIO()
     Image.alpha_composite(image, overlay).convert("RGB").save(out, "JPEG", quality=90)
     return out.getvalue()
@@ -61,7 +62,7 @@ def show_photo(sha: str | None, caption: str, *, guides: bool = False, width: in
 
 def guide_legend() -> str:
     return tr(
-        f"橙色：头顶应在 {HAIR_TOP_RANGE[0]}–{HAIR_TOP_RANGE[1]} px；绿色：眼睛应在 {EYE_LINE_RANGE[0]}–{EYE_LINE_RANGE[1]} px（自上而下）",
-        f"Orange: top of hair {HAIR_TOP_RANGE[0]}–{HAIR_TOP_RANGE[1]} px; green: eye line "
+        f"红色：头顶应在 {HAIR_TOP_RANGE[0]}–{HAIR_TOP_RANGE[1]} px；黄色：眼睛应在 {EYE_LINE_RANGE[0]}–{EYE_LINE_RANGE[1]} px（自上而下）",
+        f"Red: top of hair {HAIR_TOP_RANGE[0]}–{HAIR_TOP_RANGE[1]} px; yellow: eye line "
         f"{EYE_LINE_RANGE[0]}–{EYE_LINE_RANGE[1]} px from the top",
     )

@@ -48,7 +48,9 @@ def shown_student(at) -> str:
 
 
 def metrics(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    """The counters line: 待审核 **2** · 审核中 **1** · 我今日已审 **0**."""
+    line = next(m.value for m in at.markdown if m.value.startswith("待审核"))
+    return dict(part.replace("*", "").rsplit(" ", 1) for part in line.split(" · "))
 
 
 def test_reviewer_decides_and_the_next_photo_appears_by_itself(queue, app_for):
