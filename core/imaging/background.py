@@ -11,6 +11,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from core.imaging.framing import solid
+
 EDGE_RADIUS = 6
 """Guided-filter window radius in output pixels: about the width of the model's blurred edge."""
 EDGE_EPS = 1e-3
@@ -27,9 +29,8 @@ MIN_ALPHA = 0.25
 def replace_background(image_rgb: np.ndarray, mask: np.ndarray, colour: tuple[int, int, int]) -> np.ndarray:
     """``image_rgb`` with every non-person pixel set to ``colour``; ``mask`` is the soft person mask."""
     alpha = refine_edge(image_rgb, mask)
-    out = np.empty_like(image_rgb)
-    out[:] = colour
-    np.copyto(out, image_rgb, where=(alpha >= 1.0)[:, :, None])
+    out = solid(image_rgb.shape[0], image_rgb.shape[1], colour)
+    cv2.copyTo(image_rgb, (alpha >= 1.0).view(np.uint8), out)
     edge = np.flatnonzero((alpha > 0.0) & (alpha < 1.0))
     if edge.size:
         image = image_rgb.astype(np.float32)
@@ -54,17 +55,25 @@ def refine_edge(image_rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def _guided_filter(guide: np.ndarray, src: np.ndarray, radius: int, eps: float) -> np.ndarray:
-    size = (2 * radius + 1, 2 * radius + 1)
+    """He & Sun's fast guided filter: coefficients at half size, applied to the full-size guide."""
+    height, width = guide.shape
+    half = (max(1, width // 2), max(1, height // 2))
+    small_guide = cv2.resize(guide, half, interpolation=cv2.INTER_AREA)
+    small_src = cv2.resize(src, half, interpolation=cv2.INTER_AREA)
+    size = (radius + 1, radius + 1)
 
     def box(x: np.ndarray) -> np.ndarray:
         return cv2.boxFilter(x, -1, size, borderType=cv2.BORDER_REFLECT)
 
-    mean_i, mean_p = box(guide), box(src)
-    var_i = box(guide * guide) - mean_i * mean_i
-    cov_ip = box(guide * src) - mean_i * mean_p
+    mean_i, mean_p = box(small_guide), box(small_src)
+    var_i = box(small_guide * small_guide) - mean_i * mean_i
+    cov_ip = box(small_guide * small_src) - mean_i * mean_p
     a = cov_ip / (var_i + eps)
     b = mean_p - a * mean_i
-    return box(a) * guide + box(b)
+    full = (width, height)
+    mean_a = cv2.resize(box(a), full, interpolation=cv2.INTER_LINEAR)
+    mean_b = cv2.resize(box(b), full, interpolation=cv2.INTER_LINEAR)
+    return mean_a * guide + mean_b
 
 
 def _local_background(image: np.ndarray, alpha: np.ndarray) -> np.ndarray:
