@@ -103,10 +103,13 @@ else:
                   f"Exported {batch.exported_at:%Y-%m-%d %H:%M} UTC · package SHA-256 {batch.package_sha256}"))
 
 actions = st.columns([1, 1, 1, 2])
-if actions[0].button(tr("导出上传包", "Export the package"), key="export_package", icon=":material/archive:"):
+export_label = tr("导出上传包", "Export the package") if batch.status is BatchStatus.DRAFT else \
+    tr("再次导出（与首次完全一致）", "Export again (identical bytes)")
+if actions[0].button(export_label, key="export_package", icon=":material/archive:"):
     with refusals():
-        target = Path(tempfile.gettempdir()) / f"chsi-batch-{batch.number}.zip"
-        with database().session() as session, target.open("wb") as out:
+        handle, name = tempfile.mkstemp(prefix=f"chsi-batch-{batch.number}-", suffix=".zip")
+        target = Path(name)
+        with database().session() as session, open(handle, "wb") as out:
             batches.write_package(session, actor, batch_id, store, out)
         st.session_state["package_path"] = (batch_id, str(target))
         st.rerun()

@@ -38,6 +38,7 @@ departments = sorted({d for d, _ in groups if d})
 
 cols = st.columns([2, 1, 1, 1])
 reasons = cols[0].multiselect(tr("待办事项", "What is missing"), list(ChaseReason), key="chase_reasons",
+                              placeholder=tr("全部", "All"),
                               format_func=lambda r: r.label_zh if lang() == "zh" else r.label_en)
 department = cols[1].selectbox(tr("院系", "Department"), ["", *departments], key="chase_department",
                                format_func=lambda d: d or tr("全部", "All"))

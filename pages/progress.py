@@ -47,6 +47,7 @@ with charts[1]:
                          (tr("驳回", "Rejected"), [d.rejected for d in board.trend])):
         trend.add_trace(go.Scatter(x=days, y=values, name=name, mode="lines+markers"))
     trend.update_layout(height=360, margin=dict(l=10, r=10, t=10, b=10), legend=dict(orientation="h"))
+    trend.update_xaxes(tickformat="%m-%d")
     st.plotly_chart(trend, key="trend_chart")
 
 charts = st.columns(2)

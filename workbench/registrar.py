@@ -13,13 +13,14 @@ from workbench.i18n import tr
 
 
 def pick_school(actor: Actor, *, allow_all: bool = False, key: str = "registrar_school") -> School | None:
-    """The school to work on; None means every school (only when ``allow_all``, admins only)."""
+    """The school to work on; None means every school (offered with ``allow_all`` when there is
+    more than one school to choose from, i.e. to admins)."""
     with database().session() as session:
         schools = {s.id: s for s in dashboard.schools_for(session, actor)}
     if not schools:
         st.info(tr("还没有学校。", "There are no schools yet."))
         st.stop()
-    if len(schools) == 1 and not allow_all:
+    if len(schools) == 1:
         only = next(iter(schools.values()))
         st.caption(f"{only.name}（{only.code}）")
         return only

@@ -41,8 +41,8 @@ def test_registrar_progress_shows_their_school_funnel_and_charts(db, app_for):
     charts = at.get("plotly_chart")
     assert len(charts) == 4  # funnel, trend, reasons, category
     assert {m.label: m.value for m in at.metric}["完成率（审核通过）"] == "0.0%"
-    school_choice = at.selectbox[0]
-    assert [o for o in school_choice.options] == ["全部学校", "武汉大学（10486）"]
+    [task_choice] = at.selectbox  # no school to choose: a registrar has only their own
+    assert task_choice.options == ["全部任务", "2025届毕业生学历图像采集（普通本专科 · 2025届）"]
     assert not any("华中科技大学" in str(d.value) for d in at.dataframe)
 
 
@@ -75,3 +75,37 @@ def test_batches_page_lists_nothing_to_build_without_approved_photos(db, app_for
     assert at.button(key="build_batch").disabled
     with db.session() as session:
         assert session.scalar(select(UploadBatch.id)) is None
+
+
+def test_batches_page_builds_exports_and_imports_the_result(env, app_for, fixtures_dir):
+    from tests.core.services import registrar_world as w
+
+    db, store = env
+    with db.session() as session:
+        school = f.make_school(session, "10486", "武汉大学")
+        task = f.make_task(session, school)
+        reviewer = f.actor_of(f.make_staff(session, Role.REVIEWER, "li.reviewer"))
+        registrar = f.make_staff(session, Role.REGISTRAR, "reg.whu", school=school)
+        records = [f.make_record(session, school, i, name=n) for i, n in enumerate(["丁白云", "张三"])]
+        people = [(s.actor, s.link.id) for s in (w.linked_with_code(session, task, r) for r in records)]
+        ids = [r.id_number for r in records]
+    for (actor, link_id), photo in zip(people, ("001_neutral.jpg", "003_neutral.jpg")):
+        w.approved_through_pipeline(db, store, reviewer, actor, link_id, fixtures_dir / "london" / photo)
+
+    at = app_for(registrar.id, page="batches.py").run()
+    assert not at.exception
+    assert any("可打包 2 张" in c.value for c in at.caption)
+    at.button(key="build_batch").click().run()
+    assert not at.exception
+    at.button(key="export_package").click().run()
+    assert not at.exception
+    assert at.button(key="export_package").label == "再次导出（与首次完全一致）"
+    with db.session() as session:
+        batch = session.scalar(select(UploadBatch))
+        assert batch.status.value == "exported" and batch.package_sha256
+    result = f"文件名,结果,失败原因\n{ids[0]}.jpg,成功,\n{ids[1]}.jpg,失败,照片模糊\n".encode("gbk")
+    at.file_uploader(key="result_file").set_value(("结果.csv", result, "text/csv")).run()
+    at.button(key="import_result").click().run()
+    assert not at.exception
+    assert any("已上网 1 人" in s.value and "上网失败 1 人" in s.value for s in at.success)
+    assert any("可打包 1 张" in c.value for c in at.caption)  # the failed photo is back in the list
