@@ -7,6 +7,7 @@ import streamlit as st
 
 from core.domain.enums import PaymentStatus, TicketCategory, TicketChannel, TicketPriority
 from core.domain.reasons import BY_CODE
+from core.domain.review_bands import band_of
 from core.domain.states import STATE_LABELS_EN, STATE_LABELS_ZH
 from core.domain.tickets import OPEN_STATUSES
 from core.errors import DomainError
@@ -132,8 +133,9 @@ with main:
                     photo_col.image(store.get(sha), width=150)
                 except DomainError as error:
                     photo_col.error(error.message(lang()))
-                if s.face_similarity is not None:
-                    info_col.write(tr("人像比对", "Face comparison") + f"：{s.face_similarity:.0%} · {s.face_verdict or ''}")
+                band = band_of(s.face_verdict)
+                score = f"{s.face_similarity:.1f} · " if s.face_similarity is not None else ""
+                info_col.write(tr("人像比对", "Face comparison") + f"：{score}:{band.tone}[{band.label(lang())}]")
                 if s.processing_error:
                     info_col.error(s.processing_error)
                 failed = [c for c in s.checks if not c.passed]

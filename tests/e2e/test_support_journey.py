@@ -15,24 +15,30 @@ from tests.e2e.conftest import login, screenshot
 DEMO_ID_NUMBER = "420106200303152414"  # valid check digit, ends in 2414 as in the guide's screenshots
 
 
-def seed(session, store):
-    school = f.make_school(session, "15555", "武汉某某大学")
-    f.make_school(session, "10487", "华中科技大学")
-    task = f.make_task(session, school)
-    record = RosterRecord(school_id=school.id, name="丁白云", student_number="2110216052", id_number=DEMO_ID_NUMBER,
-                          id_last4="2414", category=task.category, cohort=task.cohort, department="计算机学院")
-    session.add(record)
-    session.flush()
-    for seed_no in range(2, 6):
-        f.make_record(session, school, seed_no, name=f"王同学{seed_no}")
-    student = f.make_linked_student(session, task, record, openid="oWX-dingbaiyun")
-    for _ in range(5):
-        quotas.add_entry(session, record.id, QuotaKind.STANDARDISATION, "use", actor=student.actor)
-    f.make_staff(session, Role.SUPPORT, "zhou.support")
+def seeder(fixtures_dir):
+    def seed(session, store):
+        school = f.make_school(session, "15555", "武汉某某大学")
+        f.make_school(session, "10487", "华中科技大学")
+        task = f.make_task(session, school)
+        record = RosterRecord(school_id=school.id, name="丁白云", student_number="2110216052", id_number=DEMO_ID_NUMBER,
+                              id_last4="2414", category=task.category, cohort=task.cohort, department="计算机学院")
+        session.add(record)
+        session.flush()
+        f.set_enrolment_photo(session, store, record, fixtures_dir / "london" / "003_neutral.jpg")
+        session.commit()
+        for seed_no in range(2, 6):
+            f.make_record(session, school, seed_no, name=f"王同学{seed_no}")
+        student = f.make_linked_student(session, task, record, openid="oWX-dingbaiyun")
+        f.submit_photo(session, store, student, fixtures_dir / "london" / "003_smiling.jpg")
+        for _ in range(4):  # four more standardisations today: the daily 5 are used up
+            quotas.add_entry(session, record.id, QuotaKind.STANDARDISATION, "use", actor=student.actor)
+        f.make_staff(session, Role.SUPPORT, "zhou.support")
+
+    return seed
 
 
-def test_agent_finds_student_opens_ticket_resets_quota_and_resolves(live_app, page):
-    app = live_app(seed)
+def test_agent_finds_student_opens_ticket_resets_quota_and_resolves(live_app, page, fixtures_dir):
+    app = live_app(seeder(fixtures_dir))
     page.set_viewport_size({"width": 1440, "height": 1800})  # Streamlit scrolls inside: show the whole page
     login(page, app.url, "zhou.support", f.PASSWORD)
     page.get_by_role("link", name="学生查询").click()
@@ -40,6 +46,7 @@ def test_agent_finds_student_opens_ticket_resets_quota_and_resolves(live_app, pa
     page.get_by_role("button", name="查询").click()
     page.get_by_role("heading", name="丁白云 · 2110216052").wait_for()
     page.get_by_text("0 / 5").wait_for()
+    page.get_by_text("待审核").first.wait_for()
     screenshot(page, "support_lookup_found")
 
     page.get_by_label("问题类别").click()
