@@ -101,3 +101,20 @@ def test_dashboard_shows_counts_and_the_oldest_open_ticket(db, app_for):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["待处理"] == "2" and metrics["已超时"] == "1" and metrics["解决用时中位数"] == "-"
     assert any(late.number in m.value for m in at.markdown)
+
+
+def test_a_link_from_a_ticket_opens_the_student_and_the_pages_work_in_english(db, app_for):
+    agent, record, late, _ = seed(db)
+    at = app_for(agent.id, page="support_lookup.py", lang="en")
+    at.query_params["record"] = str(record.id)
+    at.run()
+    assert not at.exception and at.title[0].value == "Student lookup"
+    assert at.subheader[0].value == f"丁白云 · {record.student_number}"
+    assert any(late.number in link.label and "overdue" in link.label for link in at.get("page_link"))
+    at = app_for(agent.id, page="tickets.py", lang="en")
+    at.query_params["ticket"] = str(late.id)
+    at.run()
+    assert not at.exception and at.subheader[0].value == f"{late.number} · 支付失败"
+    assert "overdue" in at.error[0].value
+    at = app_for(agent.id, page="support_dashboard.py", lang="en").run()
+    assert not at.exception and {m.label for m in at.metric} >= {"Open now", "Overdue now"}
