@@ -1,0 +1,202 @@
+"""Calibrates the face-comparison band on East Asian faces and reports its verdict rates.
+
+Run from the project root::
+
+    .venv/bin/python -m bench.calibrate_face_threshold [--variants]
+
+Every photo of ``../shared/fixtures/lfw_east_asian/`` (180 press photos of 15 people) and of
+``../shared/fixtures/london/`` (51 people, neutral and smiling) is embedded once by
+``core.imaging.embedding.face_embedding``; then every pair is compared. It prints the distance
+distributions of same-person and different-person pairs, the band chosen from the LFW pairs
+(targets: same person judged different ≤ 2 %, different people judged same ≤ 0.1 %, as few
+uncertain as those allow), the three rates of that band and of the configured thresholds on both
+sets, and the time per embedding. ``--variants`` also compares the alignment and jitter choices
+(5- vs 68-point alignment, dlib's random jitter, mirror averaging) on the LFW pairs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import dlib  # noqa: E402
+import numpy as np  # noqa: E402
+from face_recognition import api as face_api  # noqa: E402
+
+from core.imaging.compare import VerdictRates, pairwise_distances, verdict_rates  # noqa: E402
+from core.imaging.embedding import face_embedding  # noqa: E402
+from core.imaging.faces import detect_faces, face_at, find_face  # noqa: E402
+from core.imaging.loading import load_image  # noqa: E402
+from core.imaging.thresholds import DEFAULT_THRESHOLDS, ImagingThresholds  # noqa: E402
+from core.imaging.types import FoundFace  # noqa: E402
+
+FIXTURES = ROOT.parent / "shared" / "fixtures"
+LFW = FIXTURES / "lfw_east_asian"
+LONDON = FIXTURES / "london"
+MAX_SAME_JUDGED_DIFFERENT = 0.02
+MAX_DIFFERENT_JUDGED_SAME = 0.001
+
+
+def central_face(image_rgb: np.ndarray) -> FoundFace | None:
+    """The face nearest the centre: an LFW photo is centred on its subject, others may show behind."""
+    boxes = detect_faces(image_rgb)
+    if not boxes:
+        return None
+    height, width = image_rgb.shape[:2]
+    box = min(boxes, key=lambda b: ((b.left + b.right - width) ** 2 + (b.top + b.bottom - height) ** 2))
+    return face_at(image_rgb, box)
+
+
+def lfw_faces() -> tuple[list[str], list[tuple[np.ndarray, FoundFace]], list[str]]:
+    """Person labels and (image, face) of every LFW photo with a face; the names of those without."""
+    labels, found, missed = [], [], []
+    for path in sorted(LFW.glob("*/*.jpg")):
+        image = load_image(path.read_bytes()).rgb
+        face = central_face(image)
+        if face is None:
+            missed.append(f"{path.parent.name}/{path.name}")
+            continue
+        labels.append(path.parent.name)
+        found.append((image, face))
+    return labels, found, missed
+
+
+def london_faces() -> tuple[list[str], list[tuple[np.ndarray, FoundFace]]]:
+    """Person labels and (image, face) of every London portrait, neutral and smiling."""
+    labels, found = [], []
+    for path in sorted(LONDON.glob("*_*.jpg")):
+        image = load_image(path.read_bytes()).rgb
+        labels.append(path.name.split("_")[0])
+        found.append((image, find_face(image)))
+    return labels, found
+
+
+def embed_all(found: list[tuple[np.ndarray, FoundFace]]) -> tuple[np.ndarray, float, float]:
+    """Stacked embeddings, and the mean wall and CPU seconds per embedding (on a shared, loaded
+    machine the CPU time is the figure to read)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    embeddings = np.stack([face_embedding(image, face) for image, face in found])
+    return embeddings, (time.perf_counter() - wall) / len(found), (time.process_time() - cpu) / len(found)
+
+
+def split_distances(labels: list[str], embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    names = np.asarray(labels)
+    upper = np.triu_indices(len(names), k=1)
+    distances = pairwise_distances(embeddings)[upper]
+    same = (names[:, None] == names[None, :])[upper]
+    return np.sort(distances[same]), np.sort(distances[~same])
+
+
+def choose_band(same: np.ndarray, different: np.ndarray) -> tuple[float, float]:
+    """The widest `same` and narrowest `different` thresholds the two error bounds allow.
+
+    Each is placed midway in the gap between two measured distances, so that the verdict of no
+    measured pair sits on a threshold.
+    """
+    allowed_false_same = int(np.floor(MAX_DIFFERENT_JUDGED_SAME * len(different)))
+    same_max = (different[allowed_false_same - 1] + different[allowed_false_same]) / 2 if allowed_false_same else different[0] / 2
+    allowed_false_different = int(np.floor(MAX_SAME_JUDGED_DIFFERENT * len(same)))
+    last_kept = len(same) - 1 - allowed_false_different
+    different_min = (same[last_kept] + same[last_kept + 1]) / 2 if allowed_false_different else same[-1]
+    if same_max >= different_min:
+        same_max = different_min = (same_max + different_min) / 2
+    return round(float(same_max), 4), round(float(different_min), 4)
+
+
+def describe(name: str, values: np.ndarray) -> str:
+    q = np.percentile(values, [0, 1, 5, 25, 50, 75, 95, 99, 100])
+    return f"  {name:<16} n={len(values):>6}  " + "  ".join(
+        f"{label} {v:.3f}" for label, v in zip(["min", "p1", "p5", "p25", "med", "p75", "p95", "p99", "max"], q)
+    )
+
+
+def histogram(same: np.ndarray, different: np.ndarray) -> str:
+    edges = np.arange(0.0, 1.05, 0.05)
+    hs, _ = np.histogram(same, edges)
+    hd, _ = np.histogram(different, edges)
+    rows = ["  distance   same  different"]
+    rows += [f"  {lo:.2f}-{lo + 0.05:.2f} {a:>6} {b:>10}" for lo, a, b in zip(edges[:-1], hs, hd) if a or b]
+    return "\n".join(rows)
+
+
+def rates_line(rates: VerdictRates) -> str:
+    return (
+        f"same judged different {rates.same_judged_different:6.2%} (target ≤ {MAX_SAME_JUDGED_DIFFERENT:.0%})  "
+        f"different judged same {rates.different_judged_same:6.3%} (target ≤ {MAX_DIFFERENT_JUDGED_SAME:.1%})  "
+        f"uncertain {rates.uncertain:6.2%} (same pairs {rates.uncertain_same:.2%}, different pairs {rates.uncertain_different:.2%})"
+    )
+
+
+def variants(labels: list[str], found: list[tuple[np.ndarray, FoundFace]]) -> None:
+    """Uncertain share at the targets' band for each alignment/jitter choice (the reason for ours)."""
+    def descriptor(image: np.ndarray, face: FoundFace, model: str, jitters: int) -> np.ndarray:
+        box = face.box
+        rect = dlib.rectangle(box.left, box.top, box.right, box.bottom)
+        predictor = face_api.pose_predictor_5_point if model == "5" else face_api.pose_predictor_68_point
+        return np.array(face_api.face_encoder.compute_face_descriptor(image, predictor(image, rect), jitters))
+
+    choices = {
+        "68-point, 1 pass": lambda i, f: descriptor(i, f, "68", 1),
+        "5-point, 1 pass": lambda i, f: descriptor(i, f, "5", 1),
+        "5-point, 10 random jitters": lambda i, f: descriptor(i, f, "5", 10),
+        "5-point, mirror average (chosen)": face_embedding,
+    }
+    print("\nAlignment and jitter on lfw_east_asian (band re-chosen for each):")
+    for name, embed in choices.items():
+        start = time.process_time()
+        embeddings = np.stack([embed(image, face) for image, face in found])
+        seconds = (time.process_time() - start) / len(found)
+        same, different = split_distances(labels, embeddings)
+        same_max, different_min = choose_band(same, different)
+        rates = verdict_rates(labels, embeddings, ImagingThresholds(same_max_distance=same_max, different_min_distance=different_min))
+        print(f"  {name:<34} band {same_max:.3f}–{different_min:.3f}  uncertain {rates.uncertain:6.2%}  {seconds * 1000:5.0f} ms CPU/embedding")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--variants", action="store_true", help="also compare alignment and jitter choices (slow)")
+    args = parser.parse_args()
+
+    lfw_labels, lfw_found, missed = lfw_faces()
+    lfw, wall, cpu = embed_all(lfw_found)
+    london_labels, london_found = london_faces()
+    london, _, _ = embed_all(london_found)
+    print(f"lfw_east_asian: {len(lfw_labels)} photos with a face, {len(set(lfw_labels))} people; no face found in {missed or 'none'}")
+    print(f"london: {len(london_labels)} photos, {len(set(london_labels))} people")
+    print(f"time per embedding (5-point alignment, mirror average = 2 network passes): {wall * 1000:.0f} ms wall, "
+          f"{cpu * 1000:.0f} ms CPU (OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']})")
+
+    for name, labels, embeddings in (("lfw_east_asian", lfw_labels, lfw), ("london", london_labels, london)):
+        same, different = split_distances(labels, embeddings)
+        print(f"\nDistances, {name}:")
+        print(describe("same person", same))
+        print(describe("different people", different))
+        print(histogram(same, different))
+
+    same, different = split_distances(lfw_labels, lfw)
+    same_max, different_min = choose_band(same, different)
+    chosen = ImagingThresholds(same_max_distance=same_max, different_min_distance=different_min)
+    configured = DEFAULT_THRESHOLDS
+    print(f"\nBand chosen from the lfw_east_asian pairs: same ≤ {same_max:.4f} < uncertain ≤ {different_min:.4f} < different")
+    print(f"Configured in core/imaging/thresholds.py:  same ≤ {configured.same_max_distance:.4f} "
+          f"< uncertain ≤ {configured.different_min_distance:.4f} < different")
+    print(f"dlib's documented 0.6 would accept {float(np.mean(different <= 0.6)):.1%} of different-person pairs here")
+    for label, thresholds in (("chosen", chosen), ("configured", configured)):
+        for name, labels, embeddings in (("lfw_east_asian", lfw_labels, lfw), ("london", london_labels, london)):
+            print(f"  {label:<10} {name:<15} {rates_line(verdict_rates(labels, embeddings, thresholds))}")
+
+    if args.variants:
+        variants(lfw_labels, lfw_found)
+
+
+if __name__ == "__main__":
+    main()

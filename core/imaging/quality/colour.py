@@ -1,0 +1,45 @@
+"""Colour: a colour photo (not greyscale) without a strong cast, judged on the face skin.
+
+Skin of every complexion lies in a narrow band of hues (reddish-yellow) with some saturation; a
+greyscale photo has none, and a colour cast turns the hue out of that band. Saturation is chroma
+over lightness, so that a merely dark photo does not look grey.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from core.imaging.quality.regions import face_mask
+from core.imaging.thresholds import ImagingThresholds
+from core.imaging.types import Check, FoundFace
+
+
+def skin_colour(image_rgb: np.ndarray, face: FoundFace) -> tuple[float, float]:
+    """Saturation (CIELAB chroma / lightness) and hue angle (degrees) of the skin's median colour."""
+    lab = cv2.cvtColor(image_rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
+    lightness, a, b = np.median(lab[face_mask(image_rgb, face)], axis=0)
+    return float(math.hypot(a, b) / max(lightness, 1.0)), math.degrees(math.atan2(b, a))
+
+
+def check_greyscale(image_rgb: np.ndarray, face: FoundFace, thresholds: ImagingThresholds) -> Check:
+    saturation, _ = skin_colour(image_rgb, face)
+    passed = saturation >= thresholds.min_skin_saturation
+    return Check(
+        code="colour", passed=passed, value=round(saturation, 3), allowed=f"≥ {thresholds.min_skin_saturation:g}",
+        message_zh="彩色照片。" if passed else "照片为黑白或颜色过淡：请使用彩色拍摄，关闭黑白滤镜。",
+        message_en="A colour photo." if passed else "The photo is black-and-white or washed out; shoot in colour without filters.",
+    )
+
+
+def check_colour_cast(image_rgb: np.ndarray, face: FoundFace, thresholds: ImagingThresholds) -> Check:
+    _, hue = skin_colour(image_rgb, face)
+    lo, hi = thresholds.skin_hue_range_deg
+    passed = lo <= hue <= hi
+    return Check(
+        code="colour_cast", passed=passed, value=round(hue, 1), allowed=f"{lo:g}°–{hi:g}°",
+        message_zh="肤色自然。" if passed else "照片偏色：请在自然白光下拍摄，不要使用滤镜或彩色灯光。",
+        message_en="Skin colour looks natural." if passed else "The photo has a colour cast; shoot in white daylight without filters or coloured lights.",
+    )

@@ -1,0 +1,19 @@
+"""Resolution: how far the capture's face had to be enlarged (enlarged pixels print blurred)."""
+
+from __future__ import annotations
+
+from core.imaging.thresholds import ImagingThresholds
+from core.imaging.types import Check
+
+
+def check_resolution(upscale: float, thresholds: ImagingThresholds) -> Check:
+    passed = upscale <= thresholds.max_upscale
+    return Check(
+        code="resolution",
+        passed=passed,
+        value=round(upscale, 2),
+        allowed=f"≤ {thresholds.max_upscale:.2f}×",
+        message_zh="分辨率正常。" if passed else "人脸像素不足，需要放大后才能达到标准尺寸：请靠近镜头或使用后置摄像头重新拍摄。",
+        message_en="Resolution is fine." if passed
+        else "The face has too few pixels and had to be enlarged; move closer or use the rear camera and retake.",
+    )

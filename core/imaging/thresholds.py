@@ -1,0 +1,67 @@
+"""Every threshold of the quality checks and of the face comparison, in one configuration object.
+
+The numbers of the CHSI standard come from ``core.imaging.standard``. The others are not fixed by
+the standard: each says what it was calibrated on (``../shared/fixtures/``, see
+``bench/calibrate_face_threshold.py`` for the face comparison and ``tests/core/imaging/test_quality.py``
+for the checks, which print the measured ranges).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.imaging.faces import MAX_UPSCALE
+from core.imaging.standard import EYE_LINE_RANGE, FACE_WIDTH_RANGE, HAIR_TOP_RANGE
+
+
+@dataclass(frozen=True)
+class ImagingThresholds:
+    # --- From the CHSI standard (教毕指[2017]99号) ---
+    hair_top_range: tuple[int, int] = HAIR_TOP_RANGE
+    eye_line_range: tuple[int, int] = EYE_LINE_RANGE
+    face_width_range: tuple[int, int] = FACE_WIDTH_RANGE
+
+    # --- Resolution: the face finder's own limit, so that both refuse the same faces ---
+    max_upscale: float = MAX_UPSCALE
+
+    # --- Calibrated on the London set: 51 neutral portraits, standardised by the real pipeline, all
+    #     pass; the limit is set just outside their most extreme value (given in brackets) ---
+    max_centre_offset_px: float = 24.0  # 5 % of the width (pipeline output is within ±3 px)
+    max_roll_deg: float = 6.0  # neutral |roll| ≤ 4.7°; the rotation-by-10° test must fail
+    max_yaw_deg: float = 20.0  # neutral |yaw| ≤ 18.5° (the generic 3-D model is coarse)
+    pitch_range_deg: tuple[float, float] = (-5.0, 25.0)  # neutral −0.6° to 20.3° (model-dependent offset)
+    min_eye_openness: float = 0.2  # neutral ≥ 0.24
+    max_mouth_opening: float = 0.115  # neutral ≤ 0.110; 19 of 51 smiling exceed it
+    max_mouth_width: float = 0.96  # neutral ≤ 0.948 (mouth over eye distance)
+    max_corner_lift: float = 0.08  # neutral ≤ 0.076
+    min_sharpness: float = 0.3  # neutral ≥ 0.63; a Gaussian blur of σ = 2.5 px falls below
+    max_noise: float = 2.5  # neutral ≤ 0.97; added noise of σ = 12 rises above
+    highlight_range: tuple[float, float] = (80.0, 250.0)  # neutral 93–203 (skin p98, all complexions)
+    min_contrast: float = 0.2  # neutral ≥ 0.33
+    max_lighting_imbalance: float = 0.25  # neutral ≤ 0.13
+    min_skin_saturation: float = 0.08  # neutral ≥ 0.17; the same photos in greyscale ≤ 0.002
+    skin_hue_range_deg: tuple[float, float] = (15.0, 80.0)  # neutral 28.7°–61.3°
+
+    # --- Calibrated on London captures (plain grey, ≤ 0.001) against the everyday photos of faces/:
+    #     flags, people or scenery behind ≥ 0.095 (obama, biden, kit_harington, rose_leslie/2);
+    #     rose_leslie/1, a plain blurred interior, 0.028 passes ---
+    max_background_clutter: float = 0.05
+
+    # --- Derived from the enrolment photo, calibrated on the London set: each of the 102 standardised
+    #     photos against its own source (all must be flagged: phash ≤ 16 bits, distance ≤ 0.077) and
+    #     against the other photo of the same session (none may be: phash ≥ 8, distance ≥ 0.088) ---
+    max_derived_phash_distance: int = 6
+    max_derived_embedding_distance: float = 0.08
+
+    # --- Face comparison: chosen by bench/calibrate_face_threshold.py from all pairs of
+    #     lfw_east_asian/ (178 press photos of 15 people with a face found: 2 298 same-person and
+    #     13 455 different-person pairs) as the widest `same` with ≤ 0.1 % of different people judged
+    #     same and the narrowest `different` with ≤ 2 % of same people judged different. On those
+    #     pairs: 1.96 % / 0.097 % / 10.3 % uncertain; on london/ (neutral vs smiling, 51 people):
+    #     0 % / 0 % / 0.19 %. dlib's documented 0.6 would judge 38.7 % of the different-person LFW
+    #     pairs the same person. ---
+    same_max_distance: float = 0.3922
+    different_min_distance: float = 0.5174
+
+
+DEFAULT_THRESHOLDS = ImagingThresholds()
