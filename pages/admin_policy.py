@@ -15,6 +15,7 @@ from workbench.context import database, require_actor
 from workbench.i18n import tr
 from workbench.widgets import commit_then_reload, show_flash
 
+# Label and note (zh, en) of each setting of core.domain.policy.Policy; UI text, so it lives here.
 SETTINGS: dict[str, tuple[str, str, str, str]] = {
     "face_same_distance": ("人像比对：同一人阈值（距离 ≤）", "Face comparison: same person (distance ≤)",
                            "校准于 lfw_east_asian（15 人 180 张）。", "Calibrated on lfw_east_asian (15 people, 180 photos)."),
@@ -38,7 +39,6 @@ SETTINGS: dict[str, tuple[str, str, str, str]] = {
                               "As CHSI does."),
     "verification_lock_hours": ("身份核验锁定时长（小时）", "Identity check lock (hours)", "", ""),
 }
-"""Labels and notes for each setting of ``core.domain.policy.Policy`` (UI text, so kept here)."""
 
 IMAGING_GROUPS: list[tuple[str, str, tuple[str, ...]]] = [
     ("学信网标准（教毕指[2017]99号）", "CHSI standard", ("hair_top_range", "eye_line_range", "face_width_range")),

@@ -7,7 +7,7 @@ import streamlit as st
 from core.domain.access import Actor
 from core.errors import DomainError
 from core.services import staff
-from workbench.context import database, sign_in
+from workbench.context import database, sign_in, sign_out
 from workbench.i18n import lang, tr
 
 REASONS = {
@@ -44,6 +44,9 @@ def must_change_password(actor: Actor) -> bool:
 def change_password_page(actor: Actor) -> None:
     """Shown instead of every other page until a reset or first password is replaced."""
     st.title(tr("请修改密码", "Change your password"))
+    if st.sidebar.button(tr("退出登录", "Sign out"), key="sign_out_unchanged", icon=":material/logout:"):
+        sign_out()
+        st.rerun()
     st.info(tr("管理员为您设置了临时密码。继续使用工作台前，请设置新密码（至少 8 位，须同时包含字母和数字）。",
                "An admin set a temporary password. Choose a new one (8+ characters, letters and digits) to "
                "continue."))
