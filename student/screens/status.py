@@ -73,7 +73,9 @@ def render(account: StudentAccount) -> None:
                            file_name=f"{summary.student_number}.jpg", mime="image/jpeg", key="download",
                            width="stretch", icon=":material/download:")
     elif summary.next_submission is not NextSubmission.CLOSED and summary.paid:
-        if st.button(tr("去拍摄", "Take a photo"), key="status_capture", type="primary", width="stretch"):
+        replacing = summary.next_submission in (NextSubmission.REPLACEMENT, NextSubmission.BUY_REPLACEMENT)
+        label = tr("更换照片", "Replace the photo") if replacing else tr("去拍摄", "Take a photo")
+        if st.button(label, key="status_capture", type="secondary" if replacing else "primary", width="stretch"):
             state.go(state.COLLECT)
     if st.button(tr("消息通知", "Messages") + (f" ({summary.unread})" if summary.unread else ""),
                  key="status_inbox", width="stretch"):
