@@ -167,9 +167,12 @@ def enrolment_003(london_dir: Path) -> EnrolmentReference:
     return process_enrolment((london_dir / "003_neutral.jpg").read_bytes())
 
 
-def test_enrolment_reference(enrolment_003: EnrolmentReference) -> None:
+def test_enrolment_reference(enrolment_003: EnrolmentReference, london_dir: Path) -> None:
     assert enrolment_003.embedding.shape == (128,)
-    assert 0 <= enrolment_003.phash < 2**64
+    assert enrolment_003.phash >= 0
+    again = process_enrolment((london_dir / "003_neutral.jpg").read_bytes())
+    assert again.phash == enrolment_003.phash
+    assert np.array_equal(again.embedding, enrolment_003.embedding)
 
 
 def test_same_person_new_photo_is_compared_same_and_not_derived(london_dir: Path, enrolment_003) -> None:
