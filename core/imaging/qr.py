@@ -46,7 +46,10 @@ _ZBAR_CFG_BINARY = 4
 
 @cache
 def zbar_reader() -> Reader | None:
-    """The zbar reader, or None (logged once) when pyzbar or libzbar0 is missing."""
+    """The zbar reader, or None (logged once) when pyzbar or libzbar0 is missing.
+
+    pyzbar's ``decode()`` cannot switch on zbar's binary mode, so the reader drives the scanner
+    through pyzbar's own ctypes helpers (pinned pyzbar==0.1.9)."""
     try:
         from ctypes import c_void_p, cast
 
