@@ -9,6 +9,7 @@ import streamlit as st
 
 from core.domain.enums import EducationCategory
 from core.domain.identity import mask_name
+from core.domain.quotas import CHINA
 from core.errors import InvalidInput
 from core.imaging.collection_code import DecodedCode
 from core.models import RosterRecord, StudentAccount, utcnow
@@ -144,7 +145,7 @@ def _verify(account: StudentAccount) -> None:
                 f"{tr('学历类别', 'Category')}：{task.category.label_zh}  \n{tr('任务', 'Task')}：{task.title}")
     locked = account.verification_locked_until is not None and account.verification_locked_until > utcnow()
     if locked:
-        until = account.verification_locked_until.astimezone(student_flow.rules.CHINA)
+        until = account.verification_locked_until.astimezone(CHINA)
         st.error(tr(f"身份核验失败次数过多，已锁定至 {until:%m-%d %H:%M}（24 小时），请届时再试。"
                     "请核对学号、证件号后4位，并确认采集码为本人学信网下载的图片。",
                     f"Too many failed checks: locked until {until:%m-%d %H:%M} (24 hours). Check your details "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.domain.enums import SubmissionState
+from core.domain.quotas import CHINA
 from core.imaging.types import Verdict
 from core.models import StudentAccount
 from core.services import notifications, student_flow
@@ -125,7 +126,7 @@ def render_inbox(account: StudentAccount) -> None:
                    "No messages yet. Review and CHSI results will appear here."))
     for title, body, created_at, unread in messages:
         with st.container(border=True):
-            local = created_at.astimezone(student_flow.rules.CHINA)
+            local = created_at.astimezone(CHINA)
             st.markdown(f"**{title}**{' · ' + tr('新', 'new') if unread else ''}")
             st.markdown(body)
             st.caption(f"{local:%Y-%m-%d %H:%M}")

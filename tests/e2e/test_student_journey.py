@@ -112,8 +112,9 @@ def test_student_shoots_submits_and_sees_the_approval(live_app, phone, page, tmp
     phone.get_by_role("button", name="Take Photo").click()
     phone.get_by_role("button", name="满意，去制作", exact=False).click()
     phone.get_by_role("button", name="提交审核").wait_for(timeout=180_000)  # the worker, on a busy machine
-    phone.get_by_role("img").first.wait_for()
-    phone.wait_for_function("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
+    phone.get_by_text("标准化后的照片（480×640）").wait_for()
+    phone.wait_for_function(
+        "[...document.querySelectorAll('[data-testid=\"stImage\"] img')].some(i => i.complete && i.naturalWidth > 0)")
     screenshot(phone, "student_06_standardised")
     phone.get_by_role("button", name="提交审核").click()
     phone.get_by_text("照片提交前二次确认").wait_for()

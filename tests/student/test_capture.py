@@ -154,3 +154,23 @@ def _jpeg_of_code(png: bytes) -> bytes:
     from tests.student.test_identity import as_camera_jpeg
 
     return as_camera_jpeg(png)
+
+
+def test_the_app_waits_for_the_worker_and_shows_the_result_when_it_is_done(env, student_app, seeded, fixtures_dir):
+    from core import worker
+    from core.services import jobs
+
+    db, store = env
+    s = seeded()
+    at = linked_and_paid(student_app(), s)
+    worker.configure(db, store, immediate=False)  # the job waits in the queue, as with a real worker
+    shoot(at, portrait(fixtures_dir, 1))
+    at.button(key="standardise").click().run()
+    assert "正在制作标准照" in at.info[0].value
+    assert not at.camera_input and "submit" not in [b.key for b in at.button]
+    with db.session() as session:
+        submission = session.scalar(select(Submission))
+        assert submission.state is SubmissionState.CAPTURED
+        processing.run(session, store, jobs.PROCESS_SUBMISSION, submission.id)
+    at.run()
+    assert at.button(key="submit") and "照片质量检测" in texts(at)
