@@ -38,6 +38,7 @@ with st.form("support_search", border=False):
                               "Also match inside names (e.g. 白云 finds 丁白云; slower)"), key="support_anywhere")
 
 if searched:
+    st.session_state.pop(RECORD_KEY, None)
     try:
         with database().session() as session:
             hits = support.search(session, actor, query, anywhere_in_name=anywhere)

@@ -74,6 +74,8 @@ def show_ticket(ticket_id: int) -> None:
                 commit_then_reload(lambda s: tickets.resolve(s, actor, t.id, resolution),
                                    tr("工单已解决。", "Ticket resolved."))
     with step_col:
+        if t.assignee_id is not None and t.assignee_id not in staff:  # e.g. an account since disabled
+            staff[t.assignee_id] = t.assignee_name or f"#{t.assignee_id}"
         options: list[int | None] = [None, *staff]
         assignee = st.selectbox(tr("处理人", "Assignee"), options,
                                 index=options.index(t.assignee_id) if t.assignee_id in options else 0,
