@@ -44,6 +44,11 @@ DEMO_PASSWORD = "Demo2025!"
 SYSTEM = Actor.system("demo")
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂英华云白宇浩然子涵欣怡梓萱一诺雨轩思远嘉怡俊杰"
+FIXED_STUDENTS = {
+    # Known students for walk-throughs (both 武汉大学, 普通本专科, 2025届; README lists them):
+    0: ("丁白云", "2110216052", "420106200301042414", "awaiting"),  # the operator guide's example, photo in review
+    4: ("王小明", "2110216053", "420106200203151238", "unlinked"),  # free to try the student app with
+}
 DEPARTMENTS = ["计算机学院", "经济与管理学院", "文学院", "物理科学与技术学院", "医学部", "法学院"]
 
 STAFF = [
@@ -175,8 +180,11 @@ def _reference_data(db: Database, store: PhotoStore, pictures: DemoPhotos, rng: 
             used_numbers.add(number)
             photo_index = i % len(enrolment_shas)
             identity = id_number(rng)
+            name = person_name(rng)
+            if i in FIXED_STUDENTS:
+                name, number, identity, _ = FIXED_STUDENTS[i]
             record = RosterRecord(
-                school_id=task.school_id, name=person_name(rng), student_number=number, id_number=identity,
+                school_id=task.school_id, name=name, student_number=number, id_number=identity,
                 id_last4=identity[-4:], category=task.category, cohort=task.cohort,
                 department=rng.choice(DEPARTMENTS), class_name=f"{rng.randint(1, 6)}班",
                 has_chsi_photo=i % 97 == 5, enrolment_photo_sha=enrolment_shas[photo_index],
@@ -184,6 +192,8 @@ def _reference_data(db: Database, store: PhotoStore, pictures: DemoPhotos, rng: 
             session.add(record)
             session.flush()
             outcome = OUTCOMES[i % len(OUTCOMES)] if not record.has_chsi_photo else "unlinked"
+            if i in FIXED_STUDENTS:
+                outcome = FIXED_STUDENTS[i][3]
             plans.append(StudentPlan(record.id, task.id, by_code[task.school_id], photo_index, outcome))
     _compute_enrolment_embeddings(db, store)
     return plans
