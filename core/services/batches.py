@@ -34,7 +34,7 @@ from core.domain.quotas import local_day
 from core.domain.states import Event, transition
 from core.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from core.imaging.standard import HEIGHT, WIDTH
-from core.models import BatchItem, CollectionTask, School, Submission, UploadBatch, utcnow
+from core.models import BatchItem, CollectionTask, Submission, UploadBatch, utcnow
 from core.services import audit
 from core.services.notifications import notify
 from core.services.roster import read_table
@@ -191,8 +191,7 @@ def build_batch(session: Session, actor: Actor, task_id: int, store: PhotoStore,
     if not chosen:
         raise InvalidInput("没有可以上传学信网的照片（需审核通过，且不是临时拍摄码）。",
                            "No photos can go to CHSI yet (they must be approved and not on a temporary code).")
-    school = session.get(School, task.school_id)
-    assert school is not None
+    school = task.school
     sequence = 1 + (session.scalar(select(func.count(UploadBatch.id)).where(UploadBatch.school_id == school.id)) or 0)
     batch = UploadBatch(number=f"{school.code}-{local_day(moment):%Y%m%d}-{sequence:03d}", school_id=school.id,
                         task_id=task.id, created_by_id=actor.id if actor.is_staff else None, created_at=moment)

@@ -170,9 +170,11 @@ def import_enrolment_photos(
 
     # Only now, with every entry read, does the roster change (a refused archive changes nothing;
     # photos already stored are unreferenced content, harmless in a content-addressed store).
+    ids = [record_id for record_id, _ in stored]
+    records = {r.id: r for start in range(0, len(ids), 900)
+               for r in session.scalars(select(RosterRecord).where(RosterRecord.id.in_(ids[start:start + 900])))}
     for record_id, sha in stored:
-        record = session.get(RosterRecord, record_id)
-        assert record is not None
+        record = records[record_id]
         if sha == record.enrolment_photo_sha and (record.enrolment_embedding is not None or record.enrolment_error):
             report.unchanged.append(record.student_number)
             continue
