@@ -26,11 +26,11 @@ class Policy:
     verification_attempts: int = 5
     """Failed identity checks before the check locks (as CHSI does)."""
     verification_lock_hours: int = 24
-    face_same_distance: float = 0.39
-    """At or below: 同一人. Default = the calibrated ``ImagingThresholds.same_max_distance``
-    (a test keeps the two equal)."""
-    face_different_distance: float = 0.52
-    """From here up: 非同一人, blocked automatically. Default = the calibrated
+    face_same_distance: float | None = None
+    """At or below: 同一人. None = the calibrated ``ImagingThresholds.same_max_distance``, so the
+    calibration stays the one place the default lives."""
+    face_different_distance: float | None = None
+    """From here up: 非同一人, blocked automatically. None = the calibrated
     ``ImagingThresholds.different_min_distance``."""
 
     @classmethod

@@ -1,5 +1,9 @@
 """Reading and changing the operating policy. Values live in the database, so a change made by an
-admin applies to new work in every process without a restart."""
+admin applies to new work in every process without a restart.
+
+The face-comparison bands default to the imaging calibration (``core.imaging.thresholds``); it is
+imported only where the bands are needed, so reading the policy never loads the face models.
+"""
 
 from __future__ import annotations
 
@@ -21,10 +25,26 @@ if TYPE_CHECKING:
     from core.imaging.thresholds import ImagingThresholds
 
 
+def _stored(session: Session) -> dict[str, float | int]:
+    rows = {row.key: row.value for row in session.scalars(select(PolicySetting))}
+    return {k: v for k, v in rows.items() if k in Policy.field_names()}
+
+
 def get_policy(session: Session) -> Policy:
-    stored = {row.key: row.value for row in session.scalars(select(PolicySetting))}
-    known = {k: v for k, v in stored.items() if k in Policy.field_names()}
-    return replace(Policy(), **known)
+    return replace(Policy(), **_stored(session))
+
+
+def defaults() -> Policy:
+    """Every default filled in, the face bands from the calibration."""
+    from core.imaging.thresholds import DEFAULT_THRESHOLDS
+
+    return replace(Policy(), face_same_distance=DEFAULT_THRESHOLDS.same_max_distance,
+                   face_different_distance=DEFAULT_THRESHOLDS.different_min_distance)
+
+
+def effective_policy(session: Session) -> Policy:
+    """The values in force, with no setting left to a default of None."""
+    return replace(defaults(), **_stored(session))
 
 
 @dataclass(frozen=True)
@@ -52,13 +72,13 @@ def _whole_number(key: str) -> bool:
 
 def list_settings(session: Session, actor: Actor) -> list[SettingView]:
     require_role(actor, Role.ADMIN)
-    policy = get_policy(session)
+    standard, policy = defaults(), effective_policy(session)
     rows = {row.key: row for row in session.scalars(select(PolicySetting))}
     views = []
     for key, (low, high) in RANGES.items():
         row = rows.get(key)
         views.append(SettingView(
-            key=key, default=getattr(Policy(), key), current=getattr(policy, key), low=low, high=high,
+            key=key, default=getattr(standard, key), current=getattr(policy, key), low=low, high=high,
             whole_number=_whole_number(key), updated_by=row.updated_by if row else None,
             updated_at=row.updated_at if row else None,
         ))
@@ -99,7 +119,7 @@ def set_policy_values(session: Session, actor: Actor, values: dict[str, float | 
     """Changes several settings at once, so related ones (the two face bands) move together and
     the result is checked as a whole. Unchanged values leave no history."""
     require_role(actor, Role.ADMIN)
-    current = get_policy(session)
+    current = effective_policy(session)
     wanted = {key: _validated(key, value) for key, value in values.items()}
     proposed = replace(current, **wanted)
     if proposed.face_same_distance > proposed.face_different_distance:
@@ -121,7 +141,7 @@ def set_policy_values(session: Session, actor: Actor, values: dict[str, float | 
         session.add(PolicyChange(key=key, old_value=old, new_value=value, changed_by=actor.name))
         audit.record(session, actor, "policy.change", "policy", None, key=key, old=old, new=value)
     session.flush()
-    return get_policy(session)
+    return effective_policy(session)
 
 
 def set_policy_value(session: Session, actor: Actor, key: str, value: float | int) -> Policy:
@@ -133,7 +153,7 @@ def face_thresholds(session: Session) -> ImagingThresholds:
     change applies to the next photo processed."""
     from core.imaging.thresholds import DEFAULT_THRESHOLDS
 
-    policy = get_policy(session)
+    policy = effective_policy(session)
     return replace(
         DEFAULT_THRESHOLDS,
         same_max_distance=policy.face_same_distance,

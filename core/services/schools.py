@@ -19,7 +19,7 @@ from core.domain.access import Actor, require_role
 from core.domain.enums import EducationCategory, MailingMode, PaymentPurpose, PaymentStatus, Role, TaskStatus
 from core.errors import Conflict, InvalidInput, NotFound
 from core.imaging.standard import Background
-from core.models import CollectionTask, Payment, RosterRecord, School, StaffUser, utcnow
+from core.models import CollectionTask, Payment, RosterRecord, School, StaffUser, SupportTicket, utcnow
 from core.services import audit
 
 
@@ -92,15 +92,17 @@ def create_school(session: Session, actor: Actor, *, code: str, name: str, short
 
 @dataclass(frozen=True)
 class SchoolUsage:
-    """What hangs on a school; any of it means the school can only be deactivated."""
+    """What hangs on a school; any of it means the school can only be deactivated. (Batches
+    belong to tasks, so ``tasks`` covers them.)"""
 
     tasks: int
     records: int
     staff: int
+    tickets: int
 
     @property
     def has_data(self) -> bool:
-        return bool(self.tasks or self.records or self.staff)
+        return bool(self.tasks or self.records or self.staff or self.tickets)
 
 
 def school_usage(session: Session, school_id: int) -> SchoolUsage:
@@ -108,7 +110,7 @@ def school_usage(session: Session, school_id: int) -> SchoolUsage:
         return int(session.scalar(select(func.count()).where(column == school_id)) or 0)
 
     return SchoolUsage(tasks=count(CollectionTask.school_id), records=count(RosterRecord.school_id),
-                       staff=count(StaffUser.school_id))
+                       staff=count(StaffUser.school_id), tickets=count(SupportTicket.school_id))
 
 
 def update_school(session: Session, actor: Actor, school_id: int, *, code: str, name: str, short_name: str,
@@ -167,10 +169,10 @@ def delete_school(session: Session, actor: Actor, school_id: int) -> None:
     usage = school_usage(session, school.id)
     if usage.has_data:
         raise Conflict(
-            f"该校已有数据（采集任务 {usage.tasks} 个、学籍记录 {usage.records} 条、账号 {usage.staff} 个），"
-            "不能删除，只能停用。",
+            f"该校已有数据（采集任务 {usage.tasks} 个、学籍记录 {usage.records} 条、账号 {usage.staff} 个、"
+            f"客服工单 {usage.tickets} 个），不能删除，只能停用。",
             f"The school has data ({usage.tasks} tasks, {usage.records} roster records, {usage.staff} staff "
-            "accounts): it cannot be deleted, only deactivated.",
+            f"accounts, {usage.tickets} support tickets): it cannot be deleted, only deactivated.",
         )
     audit.record(session, actor, "school.delete", "school", school.id, school_id=school.id,
                  code=school.code, name=school.name)

@@ -37,7 +37,7 @@ def test_inconsistent_face_bands_are_refused_on_the_page(db, app_for):
     at.run()
     assert at.error[0].value == "“同一人”阈值不能大于“非同一人”阈值。"
     with db.session() as session:
-        assert policy.get_policy(session).face_same_distance == 0.39
+        assert policy.get_policy(session).face_same_distance is None  # still the calibrated default
 
 
 def test_quality_limits_are_shown_read_only_with_their_calibration(db, app_for):

@@ -103,16 +103,20 @@ def test_no_other_role_may_read_or_change_the_settings(db, role):
         assert policy.get_policy(session) == Policy()
 
 
-def test_face_band_defaults_are_the_calibrated_thresholds_and_an_admin_change_reaches_the_imaging(db):
+def test_face_band_defaults_come_from_the_calibration_and_an_admin_change_reaches_the_imaging(db):
     from core.imaging.thresholds import DEFAULT_THRESHOLDS
 
-    assert (Policy().face_same_distance, Policy().face_different_distance) == (
-        DEFAULT_THRESHOLDS.same_max_distance, DEFAULT_THRESHOLDS.different_min_distance)
     with db.session() as session:
+        admin = _admin(session)
+        views = {v.key: v for v in policy.list_settings(session, admin)}
+        assert (views["face_same_distance"].default, views["face_different_distance"].default) == (
+            DEFAULT_THRESHOLDS.same_max_distance, DEFAULT_THRESHOLDS.different_min_distance)
         assert policy.face_thresholds(session) == DEFAULT_THRESHOLDS
-        policy.set_policy_values(session, _admin(session), {"face_same_distance": 0.35,
-                                                            "face_different_distance": 0.6})
+        policy.set_policy_values(session, admin, {"face_same_distance": 0.35, "face_different_distance": 0.6})
     with db.session() as session:
         used = policy.face_thresholds(session)
         assert (used.same_max_distance, used.different_min_distance) == (0.35, 0.6)
         assert used.max_roll_deg == DEFAULT_THRESHOLDS.max_roll_deg
+        changes = {c.key: c.old_value for c in policy.history(session, admin)}
+        assert changes == {"face_same_distance": DEFAULT_THRESHOLDS.same_max_distance,
+                           "face_different_distance": DEFAULT_THRESHOLDS.different_min_distance}

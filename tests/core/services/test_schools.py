@@ -4,10 +4,10 @@ from datetime import timedelta
 
 import pytest
 
-from core.domain.enums import EducationCategory, MailingMode, Role, TaskStatus
+from core.domain.enums import EducationCategory, MailingMode, Role, TaskStatus, TicketCategory, TicketChannel
 from core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from core.imaging.standard import Background
-from core.models import CollectionTask, School, utcnow
+from core.models import CollectionTask, School, SupportTicket, utcnow
 from core.services import audit, linking, schools
 from tests import factories as f
 
@@ -93,15 +93,19 @@ def test_a_school_with_students_cannot_be_deleted_only_deactivated(db):
             "school.create", "school.deactivate"]
 
 
-@pytest.mark.parametrize("what", ["task", "staff"])
-def test_a_school_with_a_task_or_a_registrar_cannot_be_deleted(db, what):
+@pytest.mark.parametrize("what", ["task", "staff", "ticket"])
+def test_a_school_with_a_task_a_registrar_or_a_ticket_cannot_be_deleted(db, what):
     with db.session() as session:
         admin = _admin(session)
         school = f.make_school(session)
         if what == "task":
             f.make_task(session, school)
-        else:
+        elif what == "staff":
             f.make_staff(session, Role.REGISTRAR, "reg", school=school)
+        else:
+            session.add(SupportTicket(number="P1", school_id=school.id, channel=TicketChannel.HOTLINE,
+                                      category=TicketCategory.SCHOOL_NOT_FOUND, subject="学校搜不到",
+                                      due_at=utcnow()))
         with pytest.raises(Conflict, match="only deactivated"):
             schools.delete_school(session, admin, school.id)
 
