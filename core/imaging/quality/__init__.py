@@ -72,7 +72,7 @@ def run_checks(
         check_mouth_closed(face, thresholds),
         check_expression(face, thresholds),
         check_sharpness(image, face, thresholds),
-        check_noise(image, face, thresholds),
+        check_noise(image, face, thresholds, capture_rgb, capture_face),
         check_exposure(image, face, thresholds),
         check_dynamic_range(image, face, thresholds),
         check_lighting(image, face, thresholds),
