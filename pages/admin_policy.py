@@ -78,7 +78,7 @@ with st.form("policy"):
                                                 help=help_text, key=f"policy_{view.key}")
         else:
             entered[view.key] = st.number_input(tr(label_zh, label_en), value=float(view.current), step=0.01,
-                                                format="%.3f", help=help_text, key=f"policy_{view.key}")
+                                                format="%.4f", help=help_text, key=f"policy_{view.key}")
         if view.changed:
             st.caption(tr(f"默认 {view.default} · {view.updated_by} 修改于 "
                           f"{view.updated_at.astimezone(CHINA):%Y-%m-%d %H:%M}",
