@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text
+from sqlalchemy import Float, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.domain.enums import Decision, QuotaKind, SubmissionState
@@ -68,6 +68,9 @@ class Submission(Base):
         Index("ix_submission_decided_day", "decided_at", "state", "task_id"),
         Index("ix_submission_claimed_by", "claimed_by_id"),
         Index("ix_submission_second_review", "needs_second_review", "decided_at"),
+        # the review queue: only the waiting photos, in queue order, so claim-next reads its first row
+        Index("ix_submission_awaiting", "submitted_at", "id",
+              postgresql_where=text("state = 'awaiting_review'"), sqlite_where=text("state = 'awaiting_review'")),
     )
 
 
@@ -89,10 +92,11 @@ class ReviewDecision(Base):
     submission: Mapped[Submission] = relationship(back_populates="decisions")
     reviewer: Mapped[StaffUser] = relationship()
 
-    # the dashboard's rejection-reason breakdown reads only the rejections, index-only
-    __table_args__ = (Index("ix_review_decision_reason", "decision", "reason_code", "undone_at", "submission_id"),)
-
-    __table_args__ = (Index("ix_review_decision_reviewer_day", "reviewer_id", "local_day"),)
+    __table_args__ = (
+        # the dashboard's rejection-reason breakdown reads only the rejections, index-only
+        Index("ix_review_decision_reason", "decision", "reason_code", "undone_at", "submission_id"),
+        Index("ix_review_decision_reviewer_day", "reviewer_id", "local_day"),
+    )
 
 
 class QuotaEntry(Base):

@@ -117,13 +117,16 @@ def claim_next(
     *,
     exclude: Collection[int] = (),
     now: datetime | None = None,
+    resume: bool = True,
+    policy: Policy | None = None,
 ) -> Submission | None:
     """The reviewer's next photo, oldest first, held for ``Policy.claim_expiry_seconds``; None when
-    nothing matching waits. A photo the reviewer already holds comes back first."""
+    nothing matching waits. With ``resume``, a photo the reviewer already holds comes back first
+    (a reloaded tab continues where it was)."""
     require_role(actor, *REVIEW_ROLES)
     moment = now or utcnow()
-    policy = get_policy(session)
-    held = current_claim(session, actor, moment)
+    policy = policy or get_policy(session)
+    held = current_claim(session, actor, moment) if resume else None
     if held is not None and held.id not in exclude:
         return _hold(held, actor, moment, policy)
     order = (Submission.submitted_at.desc(), Submission.id.desc()) if filters.newest_first else (
@@ -221,6 +224,7 @@ def decide(
     seconds_spent: float | None = None,
     now: datetime | None = None,
     rng: random.Random | None = None,
+    policy: Policy | None = None,
 ) -> ReviewDecision:
     """Approve, or reject with a reason the student will read. ``seconds_spent`` defaults to the
     time since the reviewer claimed the photo."""
@@ -242,7 +246,7 @@ def decide(
     submission.claimed_by_id = None
     submission.claim_expires_at = None
     submission.claimed_at = None
-    flagged = second_review_reason(submission, decision, get_policy(session), rng or random.SystemRandom())
+    flagged = second_review_reason(submission, decision, policy or get_policy(session), rng or random.SystemRandom())
     if flagged and submission.second_review_reason != SECOND_REVIEW_OVERRIDE:
         submission.needs_second_review = True
         submission.second_review_reason = flagged
@@ -286,8 +290,9 @@ def decide_and_claim_next(
     now: datetime | None = None,
 ) -> tuple[ReviewDecision, Submission | None]:
     """One keypress of the review screen: the decision and the next photo, in one transaction."""
-    row = decide(session, actor, submission_id, decision, reason_code=reason_code, note=note, now=now)
-    return row, claim_next(session, actor, filters, exclude=exclude, now=now)
+    policy = get_policy(session)
+    row = decide(session, actor, submission_id, decision, reason_code=reason_code, note=note, now=now, policy=policy)
+    return row, claim_next(session, actor, filters, exclude=exclude, now=now, resume=False, policy=policy)
 
 
 def undo(session: Session, actor: Actor, decision_id: int, *, now: datetime | None = None) -> Submission:
