@@ -30,7 +30,7 @@ def header(title: str, back_to: str | None = state.HOME) -> None:
     """The screen title, with a back button like the mini-program's top bar."""
     if back_to is not None and st.button(tr("‹ 返回", "‹ Back"), key=f"back_{state.view()}", type="tertiary"):
         state.go(back_to)
-    st.subheader(title)
+    st.subheader(title, anchor=False)
 
 
 def yuan(fen: int) -> str:

@@ -64,7 +64,7 @@ def _choose_task() -> None:
     if not tasks:
         st.warning(tr("该学校当前没有开放的采集任务。", "This school has no open collection task now."))
         return
-    st.subheader(tasks[0].school_name)
+    st.subheader(tasks[0].school_name, anchor=False)
     category = st.radio(tr("学历类别", "Education category"), student_flow.categories(tasks), key="category",
                         format_func=lambda c: c.label_zh if lang() == "zh" else c.name.title(), horizontal=True)
     st.caption(tr("请选择本人对应的学历类别，并核对任务与学校通知是否一致；请在规定时间内完成采集。",
@@ -139,7 +139,7 @@ def _verify(account: StudentAccount) -> None:
     with database().session() as session:
         task = student_flow.task_choice(session, state.recall("enrol_task_id"))
         account = session.get(StudentAccount, account.id)
-    st.subheader(tr("身份核验", "Identity check"))
+    st.subheader(tr("身份核验", "Identity check"), anchor=False)
     st.caption(tr("请如实填写以下核验信息", "Fill in your details exactly as registered"))
     st.markdown(f"{tr('学校名称', 'School')}：{task.school_name}  \n"
                 f"{tr('学历类别', 'Category')}：{task.category.label_zh}  \n{tr('任务', 'Task')}：{task.title}")
@@ -212,7 +212,7 @@ def _confirm(account: StudentAccount) -> None:
             (tr("证件号后4位", "ID last 4"), record.id_last4),
             (tr("学历类别", "Category"), EducationCategory(record.category).label_zh),
         ]
-    st.subheader(tr("关联任务", "Link the task"))
+    st.subheader(tr("关联任务", "Link the task"), anchor=False)
     with st.container(border=True):
         st.markdown("  \n".join(f"{label}：**{value}**" for label, value in rows))
     st.success(tr("已查询到您的学籍信息，请点击“关联任务”。", "Your record was found: tap “Link task”."))

@@ -18,7 +18,7 @@ def render(account: StudentAccount) -> None:
         link = student_flow.active_link(session, account.id)
         summary = student_flow.status(session, link) if link else None
         unread = notifications.unread_count(session, account.id)
-    st.title(tr("学历图像采集", "Graduate photo collection"))
+    st.title(tr("学历图像采集", "Graduate photo collection"), anchor=False)
     st.caption(tr(f"微信昵称：{account.nickname}", f"WeChat: {account.nickname}"))
     with st.container(border=True):
         if summary is None:

@@ -13,7 +13,7 @@ from workbench.widgets import attempt
 
 
 def render_sign_in() -> None:
-    st.title(tr("学历图像采集", "Graduate photo collection"))
+    st.title(tr("学历图像采集", "Graduate photo collection"), anchor=False)
     st.write(tr("为学信网学籍学历电子注册采集本人证件照。只需获取微信昵称即可登录。",
                 "Take your photo for CHSI registration. Only your WeChat nickname is needed to sign in."))
     nickname = st.text_input(tr("微信昵称", "WeChat nickname"), key="nickname", max_chars=wechat.MAX_NICKNAME)
@@ -56,7 +56,7 @@ Tip: ask a friend to shoot you with the rear camera. Photos that do not meet the
 
 
 def render_notice(account: StudentAccount) -> None:
-    st.subheader(tr("重要通知", "Important notice"))
+    st.subheader(tr("重要通知", "Important notice"), anchor=False)
     with st.container(border=True):
         st.markdown(tr(NOTICE_ZH, NOTICE_EN))
     agreed = st.checkbox(tr("我已阅读并理解以上通知", "I have read and understood this notice"), key="notice_ack")

@@ -135,14 +135,18 @@ def test_student_shoots_submits_and_sees_the_approval(live_app, phone, page, tmp
         assert session.scalar(select(Submission)).state is SubmissionState.APPROVED
 
     phone.get_by_role("button", name="‹ 返回").click()
+    phone.get_by_role("button", name="‹ 返回").wait_for(state="detached")
     phone.get_by_role("button", name="采集结果 · 我的上传").click()
-    phone.get_by_text("当前状态：").wait_for()
-    phone.get_by_text("审核通过", exact=True).first.wait_for()
     phone.get_by_role("button", name="下载审核通过的照片").wait_for()
+    assert phone.locator(".stage.current").inner_text() == "审核通过"
     screenshot(phone, "student_09_approved")
     phone.get_by_role("button", name="消息通知").click()
     phone.get_by_text("您的照片已通过人工审核").wait_for()
     screenshot(phone, "student_10_inbox")
+    phone.get_by_role("button", name="‹ 返回").click()
+    phone.get_by_role("button", name="其他服务与工具").wait_for()
+    phone.get_by_role("button", name="‹ 返回").wait_for(state="detached")
+    screenshot(phone, "student_11_home")
 
 
 def _last4(app) -> str:  # type: ignore[no-untyped-def]
