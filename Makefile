@@ -3,10 +3,13 @@
 #                start one worker and the staff workbench on http://localhost:8501
 #                (the student app on http://localhost:8502)
 #   make test  — install what is missing and run the whole test suite
+#   make bench — every benchmark in bench/ (the PostgreSQL ones use the local server; each
+#                script takes --url and size options: python -m bench.<name> --help)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+BENCHES := bench_pipeline bench_qr calibrate_face_threshold bench_queue bench_dashboard bench_export bench_lookup
 
 .PHONY: run test install bench clean-data
 
@@ -26,7 +29,7 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 bench: $(STAMP)
-	$(PY) -m bench
+	for name in $(BENCHES); do echo "== bench.$$name"; $(PY) -m bench.$$name || exit 1; done
 
 clean-data:
 	rm -rf data/workbench.db* data/queue.db* data/photos
