@@ -6,12 +6,13 @@ decision · G frame guides. The work area is a fragment, so a decision reruns on
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from core.domain.enums import Decision, EducationCategory, QuotaKind, SubmissionState
 from core.domain.quotas import CHINA
 from core.domain.reasons import REJECTION_REASONS
-from core.domain.review_bands import BANDS
+from core.domain.review_bands import BANDS, band_of
 from core.errors import Conflict, DomainError
 from core.imaging.types import Verdict
 from core.services import review
@@ -20,6 +21,7 @@ from core.services.review_view import ReviewItem, review_item
 from workbench import review_panel
 from workbench.context import database, require_actor
 from workbench.i18n import lang, tr
+from workbench.photo_widgets import thumbnail_uri
 from workbench.widgets import refusals
 
 actor = require_actor()
@@ -174,6 +176,7 @@ def work_area(filters: QueueFilter) -> None:
     if item.claim_expires_at:
         st.caption(tr("领取有效至 ", "Held until ") + item.claim_expires_at.astimezone(CHINA).strftime("%H:%M:%S"))
     override(item)
+    upcoming(filters)
 
 
 def actions(item: ReviewItem, filters: QueueFilter) -> None:
@@ -213,6 +216,27 @@ def override(item: ReviewItem) -> None:
                     with database().session() as session:
                         review.grant_override(session, actor, item.submission_id, kind, reason, amount=int(amount))
                     st.success(tr("已赠送，并已提交复核。", "Granted; sent to second review."))
+
+
+def upcoming(filters: QueueFilter) -> None:
+    """The next waiting photos with thumbnails, on request (it costs a query per keypress)."""
+    if not st.toggle(tr("显示后续待审照片", "Show the photos that come next"), key="rq_list"):
+        return
+    with database().session() as session:
+        rows = review.list_queue(session, actor, filters, limit=20)
+    st.dataframe(pd.DataFrame({
+        tr("照片", "Photo"): [thumbnail_uri(r.thumbnail_sha) for r in rows],
+        tr("学生", "Student"): [r.student_name for r in rows],
+        tr("学校", "School"): [r.school_name for r in rows],
+        tr("任务", "Task"): [r.task_title for r in rows],
+        tr("提交次数", "Attempt"): [r.attempt_number for r in rows],
+        tr("人像比对", "Face"): [
+            band_of(r.face_verdict).label(lang()) + ("" if r.face_similarity is None else f" {r.face_similarity:.1f}")
+            for r in rows],
+        tr("不合格项", "Failed checks"): [", ".join(r.quality_flags) for r in rows],
+        tr("状态", "Status"): [tr("他人审核中", "held by another reviewer") if r.held_by_other else "" for r in rows],
+    }), column_config={tr("照片", "Photo"): st.column_config.ImageColumn(width="small")}, hide_index=True,
+        row_height=64)
 
 
 heading, counters = st.columns([3, 4], vertical_alignment="bottom")

@@ -6,6 +6,7 @@ Drawing two translucent bands with Pillow is display work; nothing here looks at
 
 from __future__ import annotations
 
+import base64
 import io
 
 import streamlit as st
@@ -66,3 +67,14 @@ def guide_legend() -> str:
         f"Red: top of hair {HAIR_TOP_RANGE[0]}–{HAIR_TOP_RANGE[1]} px; yellow: eye line "
         f"{EYE_LINE_RANGE[0]}–{EYE_LINE_RANGE[1]} px from the top",
     )
+
+
+@st.cache_data(max_entries=2000, show_spinner=False)
+def thumbnail_uri(sha: str | None) -> str | None:
+    """A thumbnail as a data URI, for image columns of tables (made by the worker, never here)."""
+    if sha is None:
+        return None
+    try:
+        return "data:image/jpeg;base64," + base64.b64encode(photo_store().get(sha)).decode("ascii")
+    except DomainError:
+        return None

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from core.domain.access import Actor, require_role
@@ -59,7 +59,7 @@ def claim_next_second(session: Session, actor: Actor, *, exclude: tuple[int, ...
     if exclude:
         query = query.where(Submission.id.not_in(list(exclude)))
     submission = session.scalars(
-        query.order_by((Submission.claimed_by_id == actor.id).desc(), Submission.decided_at, Submission.id)
+        query.order_by(case((Submission.claimed_by_id == actor.id, 0), else_=1), Submission.decided_at, Submission.id)
         .limit(1).with_for_update(skip_locked=True, of=Submission)
     ).first()
     if submission is None:

@@ -178,3 +178,16 @@ def test_a_reviewer_cannot_open_an_admin_page_nor_call_an_admin_service(db, app_
     assert at.title[0].value == "概览", "navigation falls back to the reviewer's own first page"
     with db.session() as session, pytest.raises(AccessDenied):
         set_policy_value(session, actor, "second_review_rate", 0.5)
+
+
+def test_the_photos_that_come_next_are_listed_with_thumbnails_on_request(queue, app_for):
+    db, reviewer, other, ids = queue
+    with db.session() as session:
+        review.claim(session, f.actor_of(session.get(StaffUser, other)), ids[1])
+    at = app_for(reviewer, page="review_queue.py").run()
+    assert not at.dataframe
+    at.toggle(key="rq_list").set_value(True).run()
+    table = at.dataframe[0].value
+    assert list(table["学生"]) == NAMES
+    assert list(table["状态"]) == ["", "他人审核中", ""]
+    assert all(uri.startswith("data:image/jpeg;base64,") for uri in table["照片"])
