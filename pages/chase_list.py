@@ -8,7 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from core.domain.access import Actor
-from core.services import chase
+from core.domain.quotas import CHINA
+from core.services import chase, tickets
 from core.services.chase import ChaseFilter, ChaseReason
 from workbench.context import database, require_actor
 from workbench.i18n import lang, tr
@@ -32,6 +33,18 @@ with left:
     school = pick_school(actor)
 with right:
     task = pick_task(actor, school)
+with database().session() as session:
+    escalated = tickets.escalations_for_school(session, actor, school.id)
+if escalated:
+    with st.expander(tr(f"客服转交本校处理的问题（{len(escalated)}）", f"Escalated by support ({len(escalated)})"),
+                     expanded=True, icon=":material/support_agent:"):
+        st.dataframe(pd.DataFrame(
+            [(t.number, t.student_name or "", t.subject, t.due_at.astimezone(CHINA).strftime("%m-%d %H:%M"),
+              tr("已超时", "overdue") if t.overdue else "") for t in escalated],
+            columns=[tr("工单号", "Ticket"), tr("学生", "Student"), tr("问题", "Subject"), tr("截止", "Due"),
+                     tr("状态", "Status")]), hide_index=True)
+        st.caption(tr("处理后请致电客服 027-87885551 告知结果，客服会回访学生。",
+                      "After handling, call support (027-87885551); support calls the student back."))
 with database().session() as session:
     groups = chase.departments_and_classes(session, actor, task.id)
 departments = sorted({d for d, _ in groups if d})
