@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 os.environ.setdefault("WORKBENCH_QUEUE", "immediate")
 
 from core import worker  # noqa: E402
-from core.db import Database  # noqa: E402
+from core.db import Database, alembic_config  # noqa: E402
 from core.models import Base  # noqa: E402
 from core.storage.photos import PhotoStore  # noqa: E402
 
@@ -44,11 +44,23 @@ def fixtures_dir() -> Path:
     return FIXTURES
 
 
+def create_schema(database: Database) -> None:
+    """The models' schema, stamped as the newest migration (tests/core/test_migrations.py proves
+    the migrations build the same schema)."""
+    from alembic import command
+
+    Base.metadata.create_all(database.engine)
+    with database.engine.begin() as connection:
+        cfg = alembic_config(database.url)
+        cfg.attributes["connection"] = connection
+        command.stamp(cfg, "head")
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"
     database = Database(f"sqlite:///{path}")
-    Base.metadata.create_all(database.engine)
+    create_schema(database)
     database.dispose()
     return path
 
@@ -63,7 +75,7 @@ def pg_database_url() -> Iterator[str]:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = Database(PG_URL).engine.url.set(database=name).render_as_string(hide_password=False)
     database = Database(url)
-    Base.metadata.create_all(database.engine)
+    create_schema(database)
     database.dispose()
     yield url
     with admin.connect() as conn:

@@ -38,5 +38,5 @@ else:
         if st.button(tr("退出登录", "Sign out"), key="sign_out", icon=":material/logout:"):
             sign_out()
             st.rerun()
-    page = st.navigation(sections)
+    page = st.navigation(sections, expanded=True)
 page.run()

@@ -136,8 +136,11 @@ class StudentPlan:
     actor: Actor | None = None
 
 
-OUTCOMES = (["unlinked"] * 30 + ["unpaid"] * 8 + ["standardised"] * 6 + ["awaiting"] * 30 + ["approved"] * 14
-            + ["rejected"] * 7 + ["blocked"] * 3 + ["held"] * 2)
+OUTCOME_SHARES = {"unlinked": 30, "unpaid": 8, "standardised": 6, "awaiting": 30, "approved": 14, "rejected": 7,
+                  "blocked": 3, "held": 2}
+OUTCOMES = [kind for _, kind in sorted(
+    ((j + 0.5) / count, kind) for kind, count in OUTCOME_SHARES.items() for j in range(count))]
+"""Spread in proportion, so any first few dozen students already show every state."""
 
 
 def _reference_data(db: Database, store: PhotoStore, pictures: DemoPhotos, rng: random.Random,

@@ -20,7 +20,7 @@ import pytest
 
 from core import worker
 from core.db import Database
-from core.models import Base
+from tests.conftest import create_schema
 from core.storage.photos import PhotoStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,7 +72,7 @@ def live_app(tmp_path: Path) -> Iterator[Callable[..., LiveApp]]:
         data_dir = tmp_path / "data"
         data_dir.mkdir(exist_ok=True)
         db = Database(f"sqlite:///{data_dir / 'workbench.db'}")
-        Base.metadata.create_all(db.engine)
+        create_schema(db)
         store = PhotoStore(data_dir / "photos")
         env = dict(os.environ, WORKBENCH_DATA_DIR=str(data_dir), WORKBENCH_DATABASE_URL=db.url,
                    WORKBENCH_PHOTO_STORE=str(store.root), WORKBENCH_QUEUE="sqlite")

@@ -1,0 +1,44 @@
+"""The demo data set `make run` loads: built through the services, with every state present."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from core.domain.enums import Role, SubmissionState
+from core.models import CollectionTask, RosterRecord, School, StaffUser, Submission
+from core.services import staff
+from core.services.demo import DEMO_PASSWORD, build_demo
+
+
+def test_demo_builds_schools_tasks_staff_and_photos_in_every_state(env, fixtures_dir, capsys):
+    db, store = env
+    assert build_demo(str(fixtures_dir), database=db, store=store, students=32) == 0
+    assert "photos from" in capsys.readouterr().out
+    with db.session() as session:
+        assert session.scalar(select(func.count(School.id))) == 3
+        assert session.scalar(select(func.count(CollectionTask.id))) == 4
+        assert session.scalar(select(func.count(RosterRecord.id))) == 32
+        assert {u.role for u in session.scalars(select(StaffUser))} == set(Role)
+        for user in session.scalars(select(StaffUser)):
+            assert staff.authenticate(session, user.username, DEMO_PASSWORD).user is not None
+        states = set(session.scalars(select(Submission.state).distinct()))
+        assert {SubmissionState.AWAITING_REVIEW, SubmissionState.APPROVED, SubmissionState.REJECTED,
+                SubmissionState.AUTO_BLOCKED, SubmissionState.STANDARDISED} <= states
+        guide = session.scalars(select(RosterRecord).where(RosterRecord.student_number == "2110216052")).one()
+        assert (guide.name, guide.id_last4) == ("丁白云", "2414")
+        assert guide.enrolment_embedding is not None
+        held = session.scalars(select(Submission).where(Submission.on_temporary_code.is_(True))).all()
+        assert held and all(s.state is SubmissionState.APPROVED for s in held)
+    assert build_demo(str(fixtures_dir), if_empty=True, database=db, store=store) == 0
+    assert build_demo(str(fixtures_dir), database=db, store=store) == 1
+    with db.session() as session:
+        assert session.scalar(select(func.count(RosterRecord.id))) == 32
+
+
+def test_demo_falls_back_to_a_packaged_portrait_without_fixtures(env, tmp_path, capsys):
+    db, store = env
+    assert build_demo(str(tmp_path / "nowhere"), database=db, store=store, students=8) == 0
+    assert "astronaut" in capsys.readouterr().out
+    with db.session() as session:
+        assert session.scalar(select(func.count(RosterRecord.id))) == 8
+        assert session.scalar(select(func.count(Submission.id))) > 0
