@@ -33,6 +33,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("second_review.py", "复核", "Second review", ":material/rule:", "审核", "Review", (S, A)),
     PageSpec("reviewer_stats.py", "审核统计", "Reviewer statistics", ":material/leaderboard:", "审核", "Review",
              (R, S, A)),
+    PageSpec("student_history.py", "学生审核记录", "Student history", ":material/history:", "审核", "Review",
+             (R, S, A)),
     PageSpec("progress.py", "采集进度", "Progress", ":material/monitoring:", "学籍部门", "Registrar", (G, A)),
     PageSpec("chase_list.py", "催办名单", "Chase list", ":material/campaign:", "学籍部门", "Registrar", (G, A)),
     PageSpec("roster.py", "学籍名单", "Roster", ":material/badge:", "学籍部门", "Registrar", (G, A)),

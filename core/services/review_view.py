@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from core.domain import quotas as quota_rules
@@ -19,7 +19,7 @@ from core.domain.identity import mask_id
 from core.domain.review_bands import Band, band_of
 from core.errors import NotFound
 from core.imaging.types import Check, QualityReport
-from core.models import QuotaEntry, ReviewDecision, StaffUser, Submission, utcnow
+from core.models import QuotaEntry, ReviewDecision, RosterRecord, School, StaffUser, Submission, utcnow
 from core.services import quotas
 from core.services.policy import get_policy
 
@@ -106,8 +106,6 @@ def review_item(session: Session, actor: Actor, submission_id: int, *, blind: bo
         raise NotFound("照片不存在。", "No such submission.")
     record = submission.roster_record
     task = submission.task
-    usage = quotas.usage(session, record.id)
-    policy = get_policy(session)
     return ReviewItem(
         submission_id=submission.id,
         state=submission.state,
@@ -132,16 +130,49 @@ def review_item(session: Session, actor: Actor, submission_id: int, *, blind: bo
         band=band_of(submission.face_verdict),
         checks=tuple(QualityReport.from_list(submission.quality_report or []).checks),
         history=student_history(session, record.id, exclude=submission.id if blind else None),
-        grants=_grants(session, record.id),
-        quota=QuotaSummary(
-            standardisations_left_today=quota_rules.standardisations_left(usage, policy),
-            submissions_used=usage.submissions_used,
-            submissions_left=quota_rules.submissions_left(usage, policy),
-            replacements_used=usage.replacements_used,
-            replacements_left=quota_rules.replacements_left(usage, policy),
-        ),
+        grants=grants(session, record.id),
+        quota=quota_summary(session, record.id),
         second_review_reason=None if blind else submission.second_review_reason,
     )
+
+
+def quota_summary(session: Session, roster_record_id: int) -> QuotaSummary:
+    usage = quotas.usage(session, roster_record_id)
+    policy = get_policy(session)
+    return QuotaSummary(
+        standardisations_left_today=quota_rules.standardisations_left(usage, policy),
+        submissions_used=usage.submissions_used,
+        submissions_left=quota_rules.submissions_left(usage, policy),
+        replacements_used=usage.replacements_used,
+        replacements_left=quota_rules.replacements_left(usage, policy),
+    )
+
+
+@dataclass(frozen=True)
+class StudentHit:
+    roster_record_id: int
+    name: str
+    student_number: str
+    id_masked: str
+    school_name: str
+    latest_submission_id: int | None
+    """The student's newest photo sent for review: overrides from the student's page attach to it."""
+
+
+def find_students(session: Session, actor: Actor, text: str, *, limit: int = 20) -> list[StudentHit]:
+    """A reviewer looks a student up by student number, name, or the last 4 of the ID number."""
+    require_role(actor, *REVIEW_ROLES)
+    text = text.strip()
+    if not text:
+        return []
+    match = or_(RosterRecord.student_number == text, RosterRecord.name == text, RosterRecord.id_last4 == text.upper())
+    latest = (select(func.max(Submission.id)).where(Submission.roster_record_id == RosterRecord.id,
+                                                    Submission.attempt_number > 0).scalar_subquery())
+    rows = session.execute(
+        select(RosterRecord, School.name, latest).join(School, School.id == RosterRecord.school_id)
+        .where(match).order_by(RosterRecord.name, RosterRecord.id).limit(limit)
+    )
+    return [StudentHit(r.id, r.name, r.student_number, mask_id(r.id_number), school, sub) for r, school, sub in rows]
 
 
 def student_history(session: Session, roster_record_id: int, *, exclude: int | None = None) -> tuple[EarlierSubmission, ...]:
@@ -168,7 +199,7 @@ def student_history(session: Session, roster_record_id: int, *, exclude: int | N
     )
 
 
-def _grants(session: Session, roster_record_id: int) -> tuple[GrantSummary, ...]:
+def grants(session: Session, roster_record_id: int) -> tuple[GrantSummary, ...]:
     rows = session.scalars(
         select(QuotaEntry).where(QuotaEntry.roster_record_id == roster_record_id, QuotaEntry.entry_type == "grant")
         .order_by(QuotaEntry.created_at.desc())

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from core.domain.enums import Decision, Role
+from core.domain.enums import Decision, QuotaKind, Role
 from core.models import ReviewDecision, utcnow
 from core.services import review
 from core.services.policy import set_policy_value
@@ -76,3 +76,26 @@ def test_statistics_page_shows_the_reviewers_day(decided, app_for):
     assert list(table["审核数"]) == [2] and list(table["通过率"]) == ["100%"]
     assert list(table["复核一致率"]) == ["—"]
     assert list(app_for(senior, page="reviewer_stats.py").run().dataframe[0].value["审核员"]) == ["王审核"]
+
+
+def test_student_page_shows_history_and_grants_an_override_that_goes_to_second_review(decided, app_for):
+    db, reviewer, senior = decided
+    from core.models import QuotaEntry, Submission
+
+    at = app_for(reviewer, page="student_history.py").run()
+    at.text_input(key="sh_query").input("丁白云").run()
+    assert not at.exception
+    assert any("王审核：通过" in c.value for c in at.caption)
+    at.selectbox(key="sh_o_kind").select(QuotaKind.SUBMISSION)
+    at.text_input(key="sh_o_reason").input("学校补拍，赠送一次")
+    at.get("form_submit_button")[0].click()
+    at.run()
+    assert "已赠送" in at.success[0].value
+    with db.session() as session:
+        entry = session.scalars(select(QuotaEntry).where(QuotaEntry.entry_type == "grant")).one()
+        assert entry.reason == "学校补拍，赠送一次"
+        flagged = session.get(Submission, entry.submission_id)
+        assert flagged.roster_record.name == "丁白云"
+        assert flagged.second_review_reason == review.SECOND_REVIEW_OVERRIDE
+    at.text_input(key="sh_query").input("nobody").run()
+    assert "没有找到" in at.info[0].value
