@@ -1,7 +1,8 @@
 """Not the enrolment photo, nor derived from it (cropped, rescaled, recoloured, re-backgrounded).
 
-Two signs, either one enough: the aligned face's perceptual hash nearly equal to the enrolment
-photo's, or a face embedding closer to it than two real photos of one person ever are.
+Two signs: the aligned face's perceptual hash nearly equal to the enrolment photo's, and a face
+embedding closer to it than two real photos of one person ever are. Either one is enough when
+strong; both together when each is only moderate.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.imaging.compare import face_distance
-from core.imaging.phash import hamming, perceptual_hash
+from core.imaging.phash import HASH_SIZE, hamming, perceptual_hash
 from core.imaging.thresholds import ImagingThresholds
 from core.imaging.types import Check
 
@@ -30,12 +31,19 @@ def check_derived(phash: int, embedding: np.ndarray, enrolment: EnrolmentReferen
                   thresholds: ImagingThresholds) -> Check:
     bits = hamming(phash, enrolment.phash)
     distance = face_distance(embedding, enrolment.embedding)
-    derived = bits <= thresholds.max_derived_phash_distance or distance <= thresholds.max_derived_embedding_distance
+    t = thresholds
+    derived = (
+        bits <= t.max_derived_phash_distance
+        or distance <= t.max_derived_embedding_distance
+        or (bits <= t.max_derived_phash_distance_with_embedding and distance <= t.max_derived_embedding_distance_with_phash)
+    )
     return Check(
         code="derived",
         passed=not derived,
-        value=f"phash {bits}/64, distance {distance:.3f}",
-        allowed=f"phash > {thresholds.max_derived_phash_distance}, distance > {thresholds.max_derived_embedding_distance:g}",
+        value=f"phash {bits}/{HASH_SIZE**2} bits, distance {distance:.3f}",
+        allowed=(f"phash > {t.max_derived_phash_distance} and distance > {t.max_derived_embedding_distance:g}, "
+                 f"not both phash ≤ {t.max_derived_phash_distance_with_embedding} "
+                 f"and distance ≤ {t.max_derived_embedding_distance_with_phash:g}"),
         message_zh="为新拍摄的照片。" if not derived else "照片与入学照片相同或由其翻拍、裁剪而来：请现场实时拍摄本人照片。",
         message_en="A new photo." if not derived
         else "The photo is the enrolment photo or derived from it; take a new live photo of yourself.",

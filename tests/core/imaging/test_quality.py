@@ -1,0 +1,274 @@
+"""Quality checks on real photos: the London set through the real pipeline, and real captures
+degraded one way at a time, each of which must trip its own check and no other critical one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import cv2
+import numpy as np
+import pytest
+
+from core.imaging.faces import find_face
+from core.imaging.loading import load_image
+from core.imaging.pipeline import ProcessedCapture, process_capture
+from core.imaging.quality import EnrolmentReference, enrolment_reference, run_checks
+from core.imaging.quality.background import check_background
+from core.imaging.thresholds import DEFAULT_THRESHOLDS
+from core.imaging.types import FoundFace, QualityReport
+
+from .conftest import LONDON
+
+NEUTRAL = sorted(LONDON.glob("*_neutral.jpg"))
+SMILING = sorted(LONDON.glob("*_smiling.jpg"))
+TALL_BUN = "001_neutral.jpg"
+"""No framing fits her bun inside the standard's hair-top range (see test_pipeline.py): she fails
+hair_top, correctly, and nothing else."""
+EXPRESSION_CODES = {"mouth_closed", "expression"}
+FORMAT_CODES = {"format", "dimensions", "dpi", "jpeg_quality", "file_size"}
+"""Checks of the JPEG file, added by the pipeline after the quality checks."""
+DEGRADED = ["003_neutral.jpg", "042_neutral.jpg", "070_neutral.jpg", "096_neutral.jpg", "122_neutral.jpg"]
+"""Light and dark complexions, women and men."""
+
+
+def _report_line(request: pytest.FixtureRequest, line: str) -> None:
+    """Printed in the test run's output even when output is captured."""
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(line)
+
+
+@pytest.fixture(scope="module")
+def london() -> dict[str, ProcessedCapture]:
+    return {path.name: process_capture(path.read_bytes()) for path in NEUTRAL + SMILING}
+
+
+def _quality_failures(report: QualityReport) -> set[str]:
+    return {c.code for c in report.failed if c.code not in FORMAT_CODES}
+
+
+def _standardised(result: ProcessedCapture) -> tuple[np.ndarray, FoundFace]:
+    image = load_image(result.standardised_jpeg).rgb
+    return image, find_face(image)
+
+
+def test_every_neutral_portrait_passes_every_quality_check(london, request) -> None:
+    failures = {name: _quality_failures(london[path.name].report) for path in NEUTRAL for name in [path.name]}
+    flagged = {name: codes for name, codes in failures.items() if codes}
+    _report_line(request, f"quality: {len(NEUTRAL) - len(flagged)}/{len(NEUTRAL)} London neutral portraits pass "
+                          f"every check; flagged: {flagged or 'none'}")
+    assert flagged == {TALL_BUN: {"hair_top"}}
+
+
+def test_smiling_portraits_are_flagged_and_neutral_ones_are_not(london, request) -> None:
+    smiling = [p.name for p in SMILING if _quality_failures(london[p.name].report) & EXPRESSION_CODES]
+    neutral = [p.name for p in NEUTRAL if _quality_failures(london[p.name].report) & EXPRESSION_CODES]
+    _report_line(request, f"quality: mouth/expression flagged on {len(smiling)}/{len(SMILING)} smiling and "
+                          f"{len(neutral)}/{len(NEUTRAL)} neutral London portraits")
+    assert neutral == []
+    assert len(smiling) >= 25
+
+
+def test_every_check_tells_the_student_what_to_do(london) -> None:
+    for result in london.values():
+        for check in result.report.checks:
+            assert check.message_zh and check.message_en and check.allowed
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in check.message_zh)
+
+
+# --- Degradations of a real capture, run through the real pipeline ---------------------------
+
+
+def _eye_midpoint(face: FoundFace) -> tuple[float, float]:
+    left, right = np.mean(face.landmarks["left_eye"], axis=0), np.mean(face.landmarks["right_eye"], axis=0)
+    return float((left[0] + right[0]) / 2), float((left[1] + right[1]) / 2)
+
+
+def blur(image: np.ndarray, face: FoundFace) -> np.ndarray:
+    return cv2.GaussianBlur(image, (0, 0), 0.012 * face.box.width)
+
+
+def darken(image: np.ndarray, face: FoundFace) -> np.ndarray:
+    return (image.astype(np.float32) * 0.35).astype(np.uint8)
+
+
+def shadow(image: np.ndarray, face: FoundFace) -> np.ndarray:
+    """The image-right half of the face at 55 % light, with a soft edge at the nose and around the face."""
+    nose_x = float(np.mean([x for x, _ in face.landmarks["nose_bridge"]]))
+    columns = np.arange(image.shape[1], dtype=np.float32)
+    side = np.clip((columns - nose_x) / (0.3 * face.box.width) + 0.5, 0, 1)[None, :]
+    outline = face.landmarks["chin"] + face.landmarks["left_eyebrow"] + face.landmarks["right_eyebrow"]
+    head = np.zeros(image.shape[:2], np.float32)
+    cv2.fillConvexPoly(head, cv2.convexHull(np.array(outline, np.float32)).astype(np.int32), 1.0)
+    head = cv2.GaussianBlur(head, (0, 0), 0.05 * face.box.width)
+    gain = 1 - 0.45 * side * head
+    return (image * gain[:, :, None]).astype(np.uint8)
+
+
+def rotate(image: np.ndarray, face: FoundFace) -> np.ndarray:
+    """10° about the eyes, in the direction the head already leans (so the tilt adds up)."""
+    left, right = np.mean(face.landmarks["left_eye"], axis=0), np.mean(face.landmarks["right_eye"], axis=0)
+    leans_clockwise = right[1] > left[1]
+    matrix = cv2.getRotationMatrix2D(_eye_midpoint(face), -10.0 if leans_clockwise else 10.0, 1.0)
+    return cv2.warpAffine(image, matrix, (image.shape[1], image.shape[0]), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REPLICATE)
+
+
+def close_eyes(image: np.ndarray, face: FoundFace) -> np.ndarray:
+    """Eyes painted over with the surrounding skin, and a curved lash line where the lids would meet."""
+    mask = np.zeros(image.shape[:2], np.uint8)
+    for part in ("left_eye", "right_eye"):
+        hull = cv2.convexHull(np.array(face.landmarks[part], np.float32)).astype(np.int32)
+        cv2.fillConvexPoly(mask, hull, 255)
+    reach = int(0.08 * face.box.width) | 1
+    mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (reach, reach)))
+    out = cv2.inpaint(image, mask, 5, cv2.INPAINT_TELEA)
+    thickness = max(2, round(0.012 * face.box.width))
+    for part in ("left_eye", "right_eye"):
+        eye = np.array(face.landmarks[part], np.float64)
+        sag = (eye[0] + eye[3]) / 2 + [0, 0.15 * np.linalg.norm(eye[3] - eye[0])]
+        curve = [(1 - u) ** 2 * eye[0] + 2 * u * (1 - u) * sag + u**2 * eye[3] for u in np.linspace(0, 1, 20)]
+        cv2.polylines(out, [np.array(curve, np.int32)], False, (50, 35, 30), thickness, cv2.LINE_AA)
+    return out
+
+
+def noise(image: np.ndarray, face: FoundFace) -> np.ndarray:
+    rng = np.random.default_rng(7)
+    return np.clip(image + rng.normal(0, 14, image.shape), 0, 255).astype(np.uint8)
+
+
+DEGRADATIONS: list[tuple[Callable[[np.ndarray, FoundFace], np.ndarray], str]] = [
+    (blur, "sharpness"),
+    (darken, "exposure"),
+    (shadow, "lighting"),
+    (rotate, "pose_roll"),
+    (close_eyes, "eyes_open"),
+    (noise, "noise"),
+]
+
+
+def _jpeg(image: np.ndarray) -> bytes:
+    ok, buffer = cv2.imencode(".jpg", cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 95])
+    assert ok
+    return buffer.tobytes()
+
+
+OPEN_EYE_SHAPE = {"042_neutral.jpg", "096_neutral.jpg", "122_neutral.jpg"}
+"""Known weakness: on these faces dlib's 68-point model still draws an open eye over the painted-shut
+lids (eye aspect ratio 0.27–0.36), so the landmark-based check cannot see the closed eyes."""
+
+
+def _cases() -> list:
+    cases = []
+    for degrade, code in DEGRADATIONS:
+        for name in DEGRADED:
+            marks = []
+            if degrade is close_eyes and name in OPEN_EYE_SHAPE:
+                marks = [pytest.mark.xfail(strict=True, reason="landmarks keep an open-eye shape: OPEN_EYE_SHAPE")]
+            cases.append(pytest.param(name, degrade, code, id=f"{code}-{name}", marks=marks))
+    return cases
+
+
+@pytest.mark.parametrize("name, degrade, code", _cases())
+def test_degraded_capture_trips_its_own_check_and_no_other(london, name: str, degrade, code: str) -> None:
+    assert _quality_failures(london[name].report) == set()
+    capture = load_image((LONDON / name).read_bytes()).rgb
+    result = process_capture(_jpeg(degrade(capture, find_face(capture))))
+    assert result.error is None, result.error
+    critical = {c.code for c in result.report.failed if c.critical and c.code not in FORMAT_CODES}
+    assert critical == {code}
+
+
+def test_greyscale_and_colour_cast_are_caught(london) -> None:
+    image, face = _standardised(london["027_neutral.jpg"])
+    grey = np.repeat(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)[:, :, None], 3, axis=2)
+    cast = np.clip(image * np.array([0.8, 1.25, 0.8]), 0, 255).astype(np.uint8)
+    flat = (128 + (image.astype(np.float32) - 128) * 0.35).astype(np.uint8)
+    assert "colour" in _quality_failures(run_checks(grey, face))
+    assert "colour_cast" in _quality_failures(run_checks(cast, face))
+    assert "dynamic_range" in _quality_failures(run_checks(flat, face))
+
+
+def test_resolution_and_face_count(london) -> None:
+    image, face = _standardised(london["027_neutral.jpg"])
+    codes = {c.code: c for c in run_checks(image, face, upscale=DEFAULT_THRESHOLDS.max_upscale + 0.2).checks}
+    assert not codes["resolution"].passed
+    second = image.copy()
+    small = cv2.resize(image[150:450, 90:390], (150, 150), interpolation=cv2.INTER_AREA)
+    second[480:630, 320:470] = small
+    assert "face_count" in _quality_failures(run_checks(second, face))
+
+
+def test_off_centre_and_misplaced_head_fail_the_geometry(london) -> None:
+    image, face = _standardised(london["027_neutral.jpg"])
+    background = image[:8, :8].reshape(-1, 3)[0]
+    shifted = np.empty_like(image)
+    shifted[:] = background
+    shifted[70:, 60:] = image[:-70, :-60]
+    moved = find_face(shifted)
+    assert {"centring", "hair_top", "eye_line"} <= _quality_failures(run_checks(shifted, moved))
+
+
+# --- The capture's background: another person or an object -----------------------------------
+
+
+def test_plain_studio_background_passes(london) -> None:
+    result = london["027_neutral.jpg"]
+    capture = load_image((LONDON / "027_neutral.jpg").read_bytes()).rgb
+    assert check_background(capture, find_face(capture), DEFAULT_THRESHOLDS).passed
+    assert "background" in {c.code for c in result.report.checks}
+
+
+def test_object_beside_the_student_fails_the_background_check() -> None:
+    capture = load_image((LONDON / "027_neutral.jpg").read_bytes()).rgb
+    face = find_face(capture)
+    cluttered = capture.copy()
+    shelf = np.indices((400, 180)).sum(axis=0) % 40 < 20
+    cluttered[100:500, 20:200][shelf] = (150, 90, 40)
+    assert not check_background(cluttered, face, DEFAULT_THRESHOLDS).passed
+
+
+def test_another_person_beside_the_student_fails_the_background_check() -> None:
+    capture = load_image((LONDON / "027_neutral.jpg").read_bytes()).rgb
+    face = find_face(capture)
+    other = load_image((LONDON / "070_neutral.jpg").read_bytes()).rgb
+    crowded = capture.copy()
+    crowded[:480, :250] = other[100:580, 355:605]  # someone else's head at the edge of the picture
+    check = check_background(crowded, face, DEFAULT_THRESHOLDS)
+    assert not check.passed
+
+
+# --- Derived from the enrolment photo ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def references() -> dict[str, EnrolmentReference]:
+    """Every London source photo as if it were a roster's enrolment photo."""
+    out = {}
+    for path in NEUTRAL + SMILING:
+        image = load_image(path.read_bytes()).rgb
+        out[path.name] = enrolment_reference(image, find_face(image))
+    return out
+
+
+def _other_shot(name: str) -> str:
+    person, expression = name.split("_")
+    return f"{person}_{'smiling.jpg' if expression == 'neutral.jpg' else 'neutral.jpg'}"
+
+
+def test_standardised_photo_is_derived_from_its_source_and_not_from_another_shot(london, references, request) -> None:
+    derived_from_source, derived_from_other = [], []
+    for path in NEUTRAL + SMILING:
+        result = london[path.name]
+        image, face = _standardised(result)
+        for source, found in ((path.name, derived_from_source), (_other_shot(path.name), derived_from_other)):
+            report = run_checks(image, face, enrolment=references[source], embedding=result.embedding)
+            check = next(c for c in report.checks if c.code == "derived")
+            if not check.passed:
+                found.append(path.name)
+            elif source == path.name:
+                _report_line(request, f"derived: {path.name} not flagged against its source: {check.value}")
+    _report_line(request, f"derived: {len(derived_from_source)}/{len(NEUTRAL + SMILING)} standardised London photos "
+                          f"flagged against their own source, {len(derived_from_other)} against the other photo "
+                          "of the same session")
+    assert len(derived_from_source) == len(NEUTRAL + SMILING)
+    assert derived_from_other == []
