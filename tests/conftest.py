@@ -1,8 +1,8 @@
 """Shared fixtures: a real database (SQLite always; PostgreSQL too when
 WORKBENCH_TEST_DATABASE_URL is set), a real photo store, and jobs run inline.
 
-Every test that asks for ``db`` runs once per backend. Schemas come from the models; a separate test
-proves the Alembic migrations produce exactly that schema. On PostgreSQL each test session creates its
+Every test that asks for ``db`` runs once per backend. Schemas come from the Alembic migrations;
+tests/core/test_migrations.py proves they match the models. On PostgreSQL each test session creates its
 own database (so parallel runs never collide) and each test starts from empty tables.
 """
 
@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 os.environ.setdefault("WORKBENCH_QUEUE", "immediate")
 
 from core import worker  # noqa: E402
-from core.db import Database, alembic_config  # noqa: E402
+from core.db import Database  # noqa: E402
 from core.models import Base  # noqa: E402
 from core.storage.photos import PhotoStore  # noqa: E402
 
@@ -45,15 +45,8 @@ def fixtures_dir() -> Path:
 
 
 def create_schema(database: Database) -> None:
-    """The models' schema, stamped as the newest migration (tests/core/test_migrations.py proves
-    the migrations build the same schema)."""
-    from alembic import command
-
-    Base.metadata.create_all(database.engine)
-    with database.engine.begin() as connection:
-        cfg = alembic_config(database.url)
-        cfg.attributes["connection"] = connection
-        command.stamp(cfg, "head")
+    """The schema exactly as production gets it: through the Alembic migrations."""
+    database.migrate()
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 19:15:33.574397
+Create Date: 2026-11-28 20:06:43.966906
 """
 
 from __future__ import annotations
@@ -282,11 +282,14 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('submission', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_submission_account_id'), ['account_id'], unique=False)
+        batch_op.create_index('ix_submission_awaiting', ['submitted_at', 'id'], unique=False, postgresql_where=sa.text("state = 'awaiting_review'"), sqlite_where=sa.text("state = 'awaiting_review'"))
         batch_op.create_index('ix_submission_claimed_by', ['claimed_by_id'], unique=False)
+        batch_op.create_index('ix_submission_decided_day', ['decided_at', 'state', 'task_id'], unique=False)
         batch_op.create_index('ix_submission_progress', ['task_id', 'roster_record_id', 'state', 'submitted_at'], unique=False)
         batch_op.create_index('ix_submission_queue', ['state', 'submitted_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_submission_roster_record_id'), ['roster_record_id'], unique=False)
         batch_op.create_index('ix_submission_second_review', ['needs_second_review', 'decided_at'], unique=False)
+        batch_op.create_index('ix_submission_submitted_day', ['submitted_at', 'task_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_submission_task_id'), ['task_id'], unique=False)
         batch_op.create_index('ix_submission_task_state', ['task_id', 'state'], unique=False)
 
@@ -406,6 +409,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('review_decision', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_review_decision_decided_at'), ['decided_at'], unique=False)
+        batch_op.create_index('ix_review_decision_reason', ['decision', 'reason_code', 'undone_at', 'submission_id'], unique=False)
         batch_op.create_index('ix_review_decision_reviewer_day', ['reviewer_id', 'local_day'], unique=False)
         batch_op.create_index(batch_op.f('ix_review_decision_reviewer_id'), ['reviewer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_review_decision_submission_id'), ['submission_id'], unique=False)
@@ -437,6 +441,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_review_decision_submission_id'))
         batch_op.drop_index(batch_op.f('ix_review_decision_reviewer_id'))
         batch_op.drop_index('ix_review_decision_reviewer_day')
+        batch_op.drop_index('ix_review_decision_reason')
         batch_op.drop_index(batch_op.f('ix_review_decision_decided_at'))
 
     op.drop_table('review_decision')
@@ -467,11 +472,14 @@ def downgrade() -> None:
     with op.batch_alter_table('submission', schema=None) as batch_op:
         batch_op.drop_index('ix_submission_task_state')
         batch_op.drop_index(batch_op.f('ix_submission_task_id'))
+        batch_op.drop_index('ix_submission_submitted_day')
         batch_op.drop_index('ix_submission_second_review')
         batch_op.drop_index(batch_op.f('ix_submission_roster_record_id'))
         batch_op.drop_index('ix_submission_queue')
         batch_op.drop_index('ix_submission_progress')
+        batch_op.drop_index('ix_submission_decided_day')
         batch_op.drop_index('ix_submission_claimed_by')
+        batch_op.drop_index('ix_submission_awaiting', postgresql_where=sa.text("state = 'awaiting_review'"), sqlite_where=sa.text("state = 'awaiting_review'"))
         batch_op.drop_index(batch_op.f('ix_submission_account_id'))
 
     op.drop_table('submission')

@@ -113,3 +113,17 @@ def test_audit_log_refuses_changes_and_deletes(db):
 
 def audit_actions(session):
     return [e.action for e in session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_event SET action = 'nothing.happened'", "DELETE FROM audit_event"])
+def test_audit_log_refuses_raw_sql_rewrites_too(db, statement):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    with db.session() as session:
+        f.make_school(session)
+    with pytest.raises(DBAPIError) as refused, db.session() as session:
+        session.execute(text(statement))
+    assert "append-only" in str(refused.value)
+    with db.session() as session:
+        assert audit_actions(session) == ["school.create"]
