@@ -32,7 +32,8 @@ class ImagingThresholds:
     pitch_range_deg: tuple[float, float] = (-5.0, 25.0)  # neutral −0.6° to 20.3° (model-dependent offset)
     min_eye_openness: float = 0.2  # neutral ≥ 0.24
     max_mouth_opening: float = 0.14  # neutral ≤ 0.110 (landmarks on a blurred or shadowed capture of
-    #   parted lips at rest, 0.094, move it by up to +0.03); 17 of 51 smiling exceed it
+    #   parted lips at rest, 0.094, move it by up to +0.03); with the two limits below, 27 of 51
+    #   smiling portraits are flagged (mouth or expression), no neutral one
     max_mouth_width: float = 0.97  # neutral ≤ 0.948 (mouth over eye distance)
     max_corner_lift: float = 0.1  # neutral ≤ 0.08 (landmarks found again on the output move it by ±0.005)
     min_sharpness: float = 0.3  # neutral ≥ 0.63; a capture blurred by σ = 1.2 % of the face width falls below
