@@ -92,7 +92,10 @@ def execute(job_id: int, *, final: bool) -> None:
 
         with db.session() as session:
             job = session.get(ProcessingJob, job_id)
-            processing.run(session, store(), job.kind, job.subject_id)
+            kind, subject_id = job.kind, job.subject_id
+        processing.run(db, store(), kind, subject_id)
+        with db.session() as session:
+            job = session.get(ProcessingJob, job_id)
             job.status = JobStatus.DONE
             job.error = None
     except Exception as exc:

@@ -206,13 +206,19 @@ def _compute_enrolment_embeddings(db: Database, store: PhotoStore) -> None:
     """Each distinct enrolment photo is processed once (the worker's own job body) and its result
     shared by the records that use it."""
     with db.session() as session:
-        records = list(session.scalars(select(RosterRecord).where(RosterRecord.enrolment_photo_sha.is_not(None))))
-        done: dict[str, RosterRecord] = {}
-        for record in records:
-            first = done.get(record.enrolment_photo_sha)
-            if first is None:
-                done[record.enrolment_photo_sha] = processing.process_enrolment_photo(session, store, record.id)
-                continue
+        first_of: dict[str, int] = {}
+        for record_id, sha in session.execute(
+                select(RosterRecord.id, RosterRecord.enrolment_photo_sha)
+                .where(RosterRecord.enrolment_photo_sha.is_not(None)).order_by(RosterRecord.id)):
+            first_of.setdefault(sha, record_id)
+    for record_id in first_of.values():
+        processing.process_enrolment_photo(db, store, record_id)
+    with db.session() as session:
+        computed = {r.enrolment_photo_sha: r for r in session.scalars(
+            select(RosterRecord).where(RosterRecord.id.in_(first_of.values())))}
+        for record in session.scalars(select(RosterRecord).where(RosterRecord.id.not_in(first_of.values()),
+                                                                 RosterRecord.enrolment_photo_sha.is_not(None))):
+            first = computed[record.enrolment_photo_sha]
             record.enrolment_embedding = first.enrolment_embedding
             record.enrolment_phash = first.enrolment_phash
             record.enrolment_error = first.enrolment_error

@@ -1,30 +1,37 @@
 """The bodies of background jobs: run the imaging pipeline and record its results.
 
 They run in the worker (or inline in the demo command and tests), never in a Streamlit page.
-Each is idempotent: a retried job that already finished changes nothing.
+Each reads its inputs in one short transaction, runs the imaging with no transaction open, and
+writes the results in a second short one: a photo takes a few hundred milliseconds to process, and
+on SQLite an open write transaction would make every page wait that long. Each is idempotent: a
+retried job that already finished changes nothing.
 """
 
 from __future__ import annotations
 
-import numpy as np
-from sqlalchemy.orm import Session
+from dataclasses import dataclass
 
+import numpy as np
+
+from core.db import Database
 from core.domain.enums import SubmissionState
 from core.domain.states import Event, transition
 from core.errors import NotFound
 from core.imaging.errors import ImagingError
 from core.imaging.pipeline import EnrolmentReference, process_capture, process_enrolment
+from core.imaging.standard import Background
+from core.imaging.thresholds import ImagingThresholds
 from core.models import RosterRecord, Submission, utcnow
 from core.services import jobs
 from core.services.policy import face_thresholds
 from core.storage.photos import PhotoStore
 
 
-def run(session: Session, store: PhotoStore, kind: str, subject_id: int) -> None:
+def run(db: Database, store: PhotoStore, kind: str, subject_id: int) -> None:
     if kind == jobs.PROCESS_SUBMISSION:
-        process_submission(session, store, subject_id)
+        process_submission(db, store, subject_id)
     elif kind == jobs.PROCESS_ENROLMENT:
-        process_enrolment_photo(session, store, subject_id)
+        process_enrolment_photo(db, store, subject_id)
     else:
         raise ValueError(f"unknown job kind {kind}")
 
@@ -38,55 +45,64 @@ def enrolment_reference(record: RosterRecord) -> EnrolmentReference | None:
     )
 
 
-def process_submission(session: Session, store: PhotoStore, submission_id: int) -> Submission:
-    submission = session.get(Submission, submission_id)
-    if submission is None:
-        raise NotFound("照片不存在。", f"Submission {submission_id} not found.")
-    if submission.state is not SubmissionState.CAPTURED:
-        return submission
-    record = submission.roster_record
-    result = process_capture(
-        store.get(submission.raw_sha),
-        background=submission.task.background,
-        enrolment=enrolment_reference(record),
-        thresholds=face_thresholds(session),
-    )
-    submission.quality_report = result.report.to_list()
-    submission.quality_ok = result.ok
-    submission.quality_flags = ",".join(c.code for c in result.report.failed)[:255]
-    if result.comparison is not None:
-        submission.face_distance = result.comparison.distance
-        submission.face_similarity = result.comparison.similarity
-        submission.face_verdict = result.comparison.verdict.value
-    if result.standardised_jpeg is None:
-        submission.processing_error = result.error
-        session.flush()
-        return submission
-    submission.standardised_sha = store.put(result.standardised_jpeg)
-    if result.thumbnail_jpeg is not None:
-        submission.thumbnail_sha = store.put(result.thumbnail_jpeg)
-    submission.processing_error = None
-    submission.state = transition(submission.state, Event.STANDARDISE)
-    submission.standardised_at = utcnow()
-    session.flush()
-    return submission
+@dataclass(frozen=True)
+class _CaptureInputs:
+    raw_sha: str
+    background: Background
+    enrolment: EnrolmentReference | None
+    thresholds: ImagingThresholds
 
 
-def process_enrolment_photo(session: Session, store: PhotoStore, record_id: int) -> RosterRecord:
+def process_submission(db: Database, store: PhotoStore, submission_id: int) -> None:
+    with db.session() as session:
+        submission = session.get(Submission, submission_id)
+        if submission is None:
+            raise NotFound("照片不存在。", f"Submission {submission_id} not found.")
+        if submission.state is not SubmissionState.CAPTURED:
+            return
+        inputs = _CaptureInputs(submission.raw_sha, submission.task.background,
+                                enrolment_reference(submission.roster_record), face_thresholds(session))
+    result = process_capture(store.get(inputs.raw_sha), background=inputs.background,
+                             enrolment=inputs.enrolment, thresholds=inputs.thresholds)
+    standardised_sha = store.put(result.standardised_jpeg) if result.standardised_jpeg is not None else None
+    thumbnail_sha = store.put(result.thumbnail_jpeg) if result.thumbnail_jpeg is not None else None
+    with db.session() as session:
+        submission = session.get(Submission, submission_id)
+        if submission.state is not SubmissionState.CAPTURED:
+            return
+        submission.quality_report = result.report.to_list()
+        submission.quality_ok = result.ok
+        submission.quality_flags = ",".join(c.code for c in result.report.failed)[:255]
+        if result.comparison is not None:
+            submission.face_distance = result.comparison.distance
+            submission.face_similarity = result.comparison.similarity
+            submission.face_verdict = result.comparison.verdict.value
+        if standardised_sha is None:
+            submission.processing_error = result.error
+            return
+        submission.standardised_sha = standardised_sha
+        submission.thumbnail_sha = thumbnail_sha
+        submission.processing_error = None
+        submission.state = transition(submission.state, Event.STANDARDISE)
+        submission.standardised_at = utcnow()
+
+
+def process_enrolment_photo(db: Database, store: PhotoStore, record_id: int) -> None:
     """Computes the enrolment embedding once; every later submission compares against it."""
-    record = session.get(RosterRecord, record_id)
-    if record is None or record.enrolment_photo_sha is None:
-        raise NotFound("学籍照片不存在。", f"Record {record_id} has no enrolment photo.")
+    with db.session() as session:
+        record = session.get(RosterRecord, record_id)
+        if record is None or record.enrolment_photo_sha is None:
+            raise NotFound("学籍照片不存在。", f"Record {record_id} has no enrolment photo.")
+        photo_sha = record.enrolment_photo_sha
     try:
-        reference = process_enrolment(store.get(record.enrolment_photo_sha))
+        reference, error = process_enrolment(store.get(photo_sha)), None
     except ImagingError as refusal:
-        record.enrolment_embedding = None
-        record.enrolment_phash = None
-        record.enrolment_error = refusal.message_zh
-        session.flush()
-        return record
-    record.enrolment_embedding = np.asarray(reference.embedding, dtype=np.float64).tobytes()
-    record.enrolment_phash = f"{reference.phash:016x}"
-    record.enrolment_error = None
-    session.flush()
-    return record
+        reference, error = None, refusal.message_zh
+    with db.session() as session:
+        record = session.get(RosterRecord, record_id)
+        if record.enrolment_photo_sha != photo_sha:
+            return  # a newer photo arrived meanwhile; its own job computes it
+        record.enrolment_embedding = (
+            np.asarray(reference.embedding, dtype=np.float64).tobytes() if reference else None)
+        record.enrolment_phash = f"{reference.phash:016x}" if reference else None
+        record.enrolment_error = error

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from core.domain.enums import Role, SubmissionState
 from core.models import RosterRecord, Submission
-from core.services import processing
+from core.services import jobs
 from tests import factories as f
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, login, screenshot
 from tests.student.conftest import code_png
@@ -66,7 +66,7 @@ def test_student_shoots_submits_and_sees_the_approval(live_app, phone, page, tmp
         record = f.make_record(session, school, 1)
         record.enrolment_photo_sha = store.put((fixtures_dir / "london" / "001_smiling.jpg").read_bytes())
         session.flush()
-        processing.process_enrolment_photo(session, store, record.id)
+        jobs.enqueue_after_commit(session, jobs.PROCESS_ENROLMENT, record.id)
         code_file.write_bytes(code_png(record, school.code))
         f.make_staff(session, Role.REVIEWER, "li.reviewer")
         assert task.id

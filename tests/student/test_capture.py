@@ -123,9 +123,9 @@ def test_a_different_person_is_blocked_at_once_with_advice(db, env, student_app,
     with db.session() as session:
         record = session.get(RosterRecord, s.record_id)
         record.enrolment_photo_sha = store.put(portrait(fixtures_dir, 7))
-        session.flush()
-        processing.process_enrolment_photo(session, store, record.id)
-        assert record.enrolment_embedding is not None
+    processing.process_enrolment_photo(db, store, s.record_id)
+    with db.session() as session:
+        assert session.get(RosterRecord, s.record_id).enrolment_embedding is not None
     at = standardised(linked_and_paid(student_app(), s), portrait(fixtures_dir, 1))
     at.button(key="submit").click().run()
     at.button(key="submit_confirm").click().run()
@@ -142,8 +142,7 @@ def test_the_same_person_passes_the_comparison(db, env, student_app, seeded, fix
     with db.session() as session:
         record = session.get(RosterRecord, s.record_id)
         record.enrolment_photo_sha = store.put(portrait(fixtures_dir, 1, "smiling"))
-        session.flush()
-        processing.process_enrolment_photo(session, store, record.id)
+    processing.process_enrolment_photo(db, store, s.record_id)
     at = standardised(linked_and_paid(student_app(), s), portrait(fixtures_dir, 1))
     at.button(key="submit").click().run()
     at.button(key="submit_confirm").click().run()
@@ -171,6 +170,6 @@ def test_the_app_waits_for_the_worker_and_shows_the_result_when_it_is_done(env, 
     with db.session() as session:
         submission = session.scalar(select(Submission))
         assert submission.state is SubmissionState.CAPTURED
-        processing.run(session, store, jobs.PROCESS_SUBMISSION, submission.id)
+    processing.run(db, store, jobs.PROCESS_SUBMISSION, submission.id)
     at.run()
     assert at.button(key="submit") and "照片质量检测" in texts(at)
