@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.domain.enums import Decision
+from core.errors import InvalidInput
+
 
 @dataclass(frozen=True)
 class RejectionReason:
@@ -36,3 +39,13 @@ BY_CODE: dict[str, RejectionReason] = {r.code: r for r in REJECTION_REASONS}
 
 def reason(code: str) -> RejectionReason:
     return BY_CODE[code]
+
+
+def check_decision(decision: Decision, reason_code: str | None, note: str) -> None:
+    """A rejection needs a reason from the taxonomy, and "other" needs a note the student can read."""
+    if decision is not Decision.REJECT:
+        return
+    if reason_code not in BY_CODE:
+        raise InvalidInput("请选择驳回原因。", "Choose a rejection reason.")
+    if BY_CODE[reason_code].needs_note and not note.strip():
+        raise InvalidInput("选择“其他”时请填写说明。", "Add a note when the reason is 'other'.")

@@ -34,8 +34,8 @@ from core.domain.quotas import local_day
 from core.domain.states import Event, transition
 from core.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from core.imaging.standard import HEIGHT, WIDTH
-from core.models import BatchItem, CollectionTask, Submission, UploadBatch, utcnow
-from core.services import audit
+from core.models import BatchItem, Submission, UploadBatch, utcnow
+from core.services import audit, schools
 from core.services.notifications import notify
 from core.services.roster import read_table
 from core.storage.photos import PhotoStore
@@ -97,15 +97,6 @@ class ResultReport:
     errors: list[ResultError] = field(default_factory=list)
 
 
-def _task_in_scope(session: Session, actor: Actor, task_id: int) -> CollectionTask:
-    require_role(actor, *SCHOOL_DATA_ROLES)
-    task = session.get(CollectionTask, task_id)
-    if task is None:
-        raise NotFound("采集任务不存在。", "No such collection task.")
-    require_school(actor, task.school_id)
-    return task
-
-
 def get_batch(session: Session, actor: Actor, batch_id: int, *, lock: bool = False) -> UploadBatch:
     require_role(actor, *SCHOOL_DATA_ROLES)
     query = select(UploadBatch).where(UploadBatch.id == batch_id)
@@ -120,7 +111,7 @@ def list_batches(session: Session, actor: Actor, *, task_id: int | None = None) 
     require_role(actor, *SCHOOL_DATA_ROLES)
     query = select(UploadBatch).order_by(UploadBatch.created_at.desc(), UploadBatch.id.desc())
     if task_id is not None:
-        query = query.where(UploadBatch.task_id == _task_in_scope(session, actor, task_id).id)
+        query = query.where(UploadBatch.task_id == schools.task_in_scope(session, actor, task_id).id)
     scope = school_scope(actor)
     if scope is not None:
         query = query.where(UploadBatch.school_id == scope)
@@ -156,7 +147,7 @@ def _buildable(session: Session, task_id: int, *, lock: bool = False) -> list[Su
 
 def candidates(session: Session, actor: Actor, task_id: int, store: PhotoStore) -> Candidates:
     """The registrar's list: photos ready for the next batch, and those held back with why."""
-    task = _task_in_scope(session, actor, task_id)
+    task = schools.task_in_scope(session, actor, task_id)
     failures = dict(session.execute(
         select(BatchItem.submission_id, BatchItem.failure_reason)
         .join(Submission, BatchItem.submission_id == Submission.id)
@@ -176,7 +167,7 @@ def candidates(session: Session, actor: Actor, task_id: int, store: PhotoStore) 
 
 def build_batch(session: Session, actor: Actor, task_id: int, store: PhotoStore,
                 *, now: datetime | None = None) -> UploadBatch:
-    task = _task_in_scope(session, actor, task_id)
+    task = schools.task_in_scope(session, actor, task_id)
     moment = now or utcnow()
     chosen: list[Submission] = []
     held = 0

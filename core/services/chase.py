@@ -18,14 +18,14 @@ from openpyxl import Workbook
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from core.domain.access import SCHOOL_DATA_ROLES, Actor, require_role, require_school
+from core.domain.access import Actor
 from core.domain.enums import BatchItemResult, Decision, EducationCategory, PaymentPurpose, PaymentStatus
 from core.domain.enums import SubmissionState as S
 from core.domain.identity import normalise_text
 from core.domain.reasons import BY_CODE
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput
 from core.models import AccountLink, BatchItem, CollectionTask, Payment, ReviewDecision, RosterRecord, Submission
-from core.services import audit
+from core.services import audit, schools
 
 REPEATED_BLOCKS = 2
 """Auto-blocked this many times with no photo in review: the student needs the registrar."""
@@ -75,22 +75,13 @@ class ChaseFilter:
     search: str = ""
 
 
-def _task_in_scope(session: Session, actor: Actor, task_id: int) -> CollectionTask:
-    require_role(actor, *SCHOOL_DATA_ROLES)
-    task = session.get(CollectionTask, task_id)
-    if task is None:
-        raise NotFound("采集任务不存在。", "No such collection task.")
-    require_school(actor, task.school_id)
-    return task
-
-
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.sum(case((condition, 1), else_=0))
 
 
 def chase_list(session: Session, actor: Actor, task_id: int, filters: ChaseFilter = ChaseFilter(),
                *, limit: int | None = None) -> list[ChaseEntry]:
-    task = _task_in_scope(session, actor, task_id)
+    task = schools.task_in_scope(session, actor, task_id)
     stats = (
         select(
             Submission.roster_record_id.label("rid"),
@@ -216,7 +207,7 @@ def export_chase_list(session: Session, actor: Actor, task_id: int, fmt: str,
 
 def departments_and_classes(session: Session, actor: Actor, task_id: int) -> list[tuple[str, str]]:
     """The (department, class) pairs on the task's roster, for the filters."""
-    task = _task_in_scope(session, actor, task_id)
+    task = schools.task_in_scope(session, actor, task_id)
     return [tuple(r) for r in session.execute(  # type: ignore[misc]
         select(RosterRecord.department, RosterRecord.class_name)
         .where(RosterRecord.school_id == task.school_id, RosterRecord.category == task.category,

@@ -23,9 +23,9 @@ from core.domain.access import REVIEW_ROLES, Actor, require_role
 from core.domain.enums import Decision, EducationCategory, QuotaKind, SubmissionState
 from core.domain.policy import Policy
 from core.domain.quotas import local_day
-from core.domain.reasons import BY_CODE
+from core.domain.reasons import BY_CODE, check_decision
 from core.domain.states import STATE_LABELS_ZH, Event, transition
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, NotFound
 from core.imaging.types import Verdict
 from core.models import CollectionTask, QuotaEntry, ReviewDecision, RosterRecord, School, Submission, utcnow
 from core.services import audit, quotas
@@ -231,11 +231,7 @@ def decide(
     require_role(actor, *REVIEW_ROLES)
     moment = now or utcnow()
     note = note.strip()
-    if decision is Decision.REJECT:
-        if reason_code not in BY_CODE:
-            raise InvalidInput("请选择驳回原因。", "Choose a rejection reason.")
-        if BY_CODE[reason_code].needs_note and not note:
-            raise InvalidInput("选择“其他”时请填写说明。", "Add a note when the reason is 'other'.")
+    check_decision(decision, reason_code, note)
     submission = lock_submission(session, submission_id)
     _check_decidable(submission, actor, moment)
     if seconds_spent is None and submission.claimed_by_id == actor.id and submission.claimed_at:

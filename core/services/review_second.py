@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session, aliased
 from core.domain.access import Actor, require_role
 from core.domain.enums import Decision, Role, SubmissionState
 from core.domain.quotas import local_day
-from core.domain.reasons import BY_CODE
-from core.errors import Conflict, InvalidInput
+from core.domain.reasons import check_decision
+from core.errors import Conflict
 from core.models import CollectionTask, ReviewDecision, RosterRecord, School, StaffUser, Submission, utcnow
 from core.services import audit
 from core.services.policy import get_policy
@@ -97,11 +97,7 @@ def decide_second(
     require_role(actor, *SENIOR_ROLES)
     moment = now or utcnow()
     note = note.strip()
-    if decision is Decision.REJECT:
-        if reason_code not in BY_CODE:
-            raise InvalidInput("请选择驳回原因。", "Choose a rejection reason.")
-        if BY_CODE[reason_code].needs_note and not note:
-            raise InvalidInput("选择“其他”时请填写说明。", "Add a note when the reason is 'other'.")
+    check_decision(decision, reason_code, note)
     submission = lock_submission(session, submission_id)
     first = first_decision(session, submission.id)
     if not submission.needs_second_review or submission.state not in FIRST_DECIDED or first is None:

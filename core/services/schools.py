@@ -15,7 +15,7 @@ from pypinyin import Style, lazy_pinyin
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.domain.access import Actor, require_role
+from core.domain.access import SCHOOL_DATA_ROLES, Actor, require_role, require_school
 from core.domain.enums import EducationCategory, MailingMode, PaymentPurpose, PaymentStatus, Role, TaskStatus
 from core.errors import Conflict, InvalidInput, NotFound
 from core.imaging.standard import Background
@@ -351,4 +351,14 @@ def set_task_status(session: Session, actor: Actor, task_id: int, status: TaskSt
     audit.record(session, actor, "task.status", "collection_task", task.id, school_id=task.school_id,
                  old=old, new=status)
     session.flush()
+    return task
+
+
+def task_in_scope(session: Session, actor: Actor, task_id: int) -> CollectionTask:
+    """A task the registrar (of its school) or an admin may work on; anyone else is refused."""
+    require_role(actor, *SCHOOL_DATA_ROLES)
+    task = session.get(CollectionTask, task_id)
+    if task is None:
+        raise NotFound("采集任务不存在。", "No such collection task.")
+    require_school(actor, task.school_id)
     return task

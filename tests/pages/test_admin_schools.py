@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import pytest
-
 from core.domain.enums import Role
 from core.models import School
 from core.services import audit
