@@ -13,12 +13,11 @@ import numpy as np
 
 from core.imaging.errors import FaceCutOff, FaceTooSmall, MultipleFaces, NoFace
 from core.imaging.standard import FACE_WIDTH_RANGE
+from core.imaging.thresholds import MAX_UPSCALE
 from core.imaging.types import FaceBox, FoundFace, Landmarks
 
 DETECTION_LONG_SIDE = 512
 """HOG without upsampling finds faces from about 80 px, i.e. from 1/6 of the photo's long side."""
-MAX_UPSCALE = 1.25
-"""A face may be enlarged at most this much to reach the standard's minimum face width."""
 MIN_FACE_WIDTH = FACE_WIDTH_RANGE[0] / MAX_UPSCALE
 
 

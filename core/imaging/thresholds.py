@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.imaging.faces import MAX_UPSCALE
 from core.imaging.standard import EYE_LINE_RANGE, FACE_WIDTH_RANGE, HAIR_TOP_RANGE
+
+MAX_UPSCALE = 1.25
+"""A face may be enlarged at most this much to reach the standard's minimum face width. Face
+finding refuses smaller faces with it, and the resolution check reports against it."""
 
 
 @dataclass(frozen=True)
