@@ -337,6 +337,27 @@ def grant_override(
     if submission is None:
         raise NotFound("照片不存在。", "No such submission.")
     entry = quotas.grant(session, actor, submission.roster_record_id, kind, reason, amount=amount, now=now)
+    send_override_to_second_review(session, actor, entry, submission)
+    return entry
+
+
+REVIEWABLE = (SubmissionState.AWAITING_REVIEW, SubmissionState.APPROVED, SubmissionState.REJECTED)
+
+
+def send_override_to_second_review(session: Session, actor: Actor, entry: QuotaEntry,
+                                   submission: Submission | None = None) -> Submission | None:
+    """Every quota override, wherever it was granted (review screen, student page, support desk),
+    sends the student's photo under review or last decided to a senior reviewer. A student with no
+    such photo yet has nothing to look at; the grant stands and is audited on its own."""
+    if submission is None:
+        submission = session.scalars(
+            select(Submission)
+            .where(Submission.roster_record_id == entry.roster_record_id, Submission.state.in_(REVIEWABLE))
+            .order_by(Submission.id.desc())
+            .limit(1)
+        ).first()
+    if submission is None:
+        return None
     entry.submission_id = submission.id
     submission.needs_second_review = True
     submission.second_review_reason = SECOND_REVIEW_OVERRIDE
@@ -344,7 +365,7 @@ def grant_override(
                  school_id=submission.roster_record.school_id, roster_record_id=submission.roster_record_id,
                  reason=SECOND_REVIEW_OVERRIDE, quota_entry_id=entry.id)
     session.flush()
-    return entry
+    return submission
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,7 @@ from core.models import (
     UploadBatch,
     utcnow,
 )
-from core.services import audit, linking, notifications, payments, quotas, tickets
+from core.services import audit, linking, notifications, payments, quotas, review, tickets
 from core.services.policy import get_policy
 
 MIN_QUERY = 2
@@ -474,6 +474,7 @@ def reset_daily_quota(session: Session, actor: Actor, record_id: int, reason: st
         raise InvalidInput(f"今日 {policy.daily_standardisations} 次标准化尚未使用，无需重置。",
                            "Today's standardisations are all still available; nothing to reset.")
     entry = quotas.grant(session, actor, record_id, QuotaKind.STANDARDISATION, reason, amount=used_up, now=now)
+    review.send_override_to_second_review(session, actor, entry)
     _on_ticket(session, actor, ticket_id, f"已重置今日标准化次数（+{used_up}）。原因：{reason.strip()}")
     return entry
 
@@ -481,6 +482,7 @@ def reset_daily_quota(session: Session, actor: Actor, record_id: int, reason: st
 def extend_daily_quota(session: Session, actor: Actor, record_id: int, amount: int, reason: str, *,
                        ticket_id: int | None = None, now: datetime | None = None) -> QuotaEntry:
     entry = quotas.grant(session, actor, record_id, QuotaKind.STANDARDISATION, reason, amount=amount, now=now)
+    review.send_override_to_second_review(session, actor, entry)
     _on_ticket(session, actor, ticket_id, f"今日标准化次数增加 {amount} 次。原因：{reason.strip()}")
     return entry
 
@@ -488,6 +490,7 @@ def extend_daily_quota(session: Session, actor: Actor, record_id: int, amount: i
 def grant_submission(session: Session, actor: Actor, record_id: int, reason: str, *,
                      ticket_id: int | None = None) -> QuotaEntry:
     entry = quotas.grant(session, actor, record_id, QuotaKind.SUBMISSION, reason)
+    review.send_override_to_second_review(session, actor, entry)
     _on_ticket(session, actor, ticket_id, f"赠送 1 次免费提交审核。原因：{reason.strip()}")
     return entry
 
@@ -496,6 +499,7 @@ def grant_replacement(session: Session, actor: Actor, record_id: int, reason: st
                       ticket_id: int | None = None) -> QuotaEntry:
     """Refused once a photo is approved: the rule in core.domain.quotas words the refusal."""
     entry = quotas.grant(session, actor, record_id, QuotaKind.REPLACEMENT, reason)
+    review.send_override_to_second_review(session, actor, entry)
     _on_ticket(session, actor, ticket_id, f"赠送 1 次更换照片。原因：{reason.strip()}")
     return entry
 
