@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
 from core.domain.enums import Role, TaskStatus
@@ -24,9 +25,19 @@ def open_page(page, link: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def choose(page, label: str, option: str, scope=None) -> None:  # type: ignore[no-untyped-def]
-    """Picks an option of a Streamlit selectbox (the list opens at the page level)."""
-    (scope or page).get_by_label(label).first.click()
-    page.get_by_role("option", name=option).first.click()
+    """Picks an option of a Streamlit selectbox (the list opens at the page level). A rerun that
+    lands while the list is opening closes it again, so the list is reopened up to three times."""
+    box = (scope or page).get_by_label(label).first
+    choice = page.get_by_role("option", name=option).first
+    for _ in range(3):
+        box.click()
+        try:
+            choice.wait_for(timeout=7_000)
+        except PlaywrightTimeout:
+            continue
+        choice.click()
+        return
+    raise AssertionError(f"option {option!r} of {label!r} never appeared")
 
 
 def expander(page, title: str):  # type: ignore[no-untyped-def]
