@@ -16,7 +16,7 @@ from core.domain.states import STATE_LABELS_EN, STATE_LABELS_ZH
 from core.services import batches
 from workbench.context import database, photo_store, require_actor
 from workbench.i18n import lang, tr
-from workbench.registrar import pick_school, pick_task
+from workbench.registrar import pick_school_and_task
 from workbench.widgets import refusals
 
 STATUS = {BatchStatus.DRAFT: ("草稿", "Draft"), BatchStatus.EXPORTED: ("已导出", "Exported"),
@@ -38,11 +38,7 @@ def state_label(state) -> str:  # type: ignore[no-untyped-def]
 actor = require_actor()
 store = photo_store()
 st.title(tr("上网批次", "CHSI upload batches"))
-left, right = st.columns(2)
-with left:
-    school = pick_school(actor)
-with right:
-    task = pick_task(actor, school)
+_, task = pick_school_and_task(actor)
 
 with database().session() as session:
     found = batches.candidates(session, actor, task.id, store)

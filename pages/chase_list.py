@@ -13,7 +13,7 @@ from core.services import chase, tickets
 from core.services.chase import ChaseFilter, ChaseReason
 from workbench.context import database, require_actor
 from workbench.i18n import lang, tr
-from workbench.registrar import pick_school, pick_task
+from workbench.registrar import pick_school_and_task
 
 SHOWN = 1000
 
@@ -28,11 +28,7 @@ def exporter(actor: Actor, task_id: int, fmt: str, filters: ChaseFilter) -> Call
 
 actor = require_actor()
 st.title(tr("催办名单", "Chase list"))
-left, right = st.columns(2)
-with left:
-    school = pick_school(actor)
-with right:
-    task = pick_task(actor, school)
+school, task = pick_school_and_task(actor)
 with database().session() as session:
     escalated = tickets.escalations_for_school(session, actor, school.id)
 if escalated:

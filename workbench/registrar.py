@@ -46,3 +46,13 @@ def pick_task(actor: Actor, school: School | None, *, allow_all: bool = False,
         f"{tasks[i].title}（{tasks[i].category.label_zh} · {tasks[i].cohort}）",
     )
     return tasks[chosen] if chosen is not None else None
+
+
+def pick_school_and_task(actor: Actor) -> tuple[School, CollectionTask]:
+    """The school and one of its tasks, side by side: what every per-task registrar page starts with."""
+    left, right = st.columns(2)
+    with left:
+        school = pick_school(actor)
+    with right:
+        task = pick_task(actor, school)
+    return school, task
