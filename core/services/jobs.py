@@ -25,15 +25,16 @@ def enqueue_after_commit(session: Session, kind: str, subject_id: int) -> Proces
     job = ProcessingJob(kind=kind, subject_id=subject_id)
     session.add(job)
     session.flush()
-    job_id = job.id
+    _send_after_commit(session, job.id)
+    return job
 
+
+def _send_after_commit(session: Session, job_id: int) -> None:
     @event.listens_for(session, "after_commit", once=True)
     def _send(_session: Session) -> None:
         from core import worker
 
         worker.send(job_id)
-
-    return job
 
 
 def retry(session: Session, actor: Actor, job_id: int) -> ProcessingJob:
@@ -48,12 +49,5 @@ def retry(session: Session, actor: Actor, job_id: int) -> ProcessingJob:
     job.error = None
     audit.record(session, actor, "job.retry", "processing_job", job.id, kind=job.kind)
     session.flush()
-    job_id_ = job.id
-
-    @event.listens_for(session, "after_commit", once=True)
-    def _send(_session: Session) -> None:
-        from core import worker
-
-        worker.send(job_id_)
-
+    _send_after_commit(session, job.id)
     return job
