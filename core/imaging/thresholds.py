@@ -34,6 +34,16 @@ class ImagingThresholds:
     max_yaw_deg: float = 20.0  # neutral |yaw| ≤ 18.5° (the generic 3-D model is coarse)
     pitch_range_deg: tuple[float, float] = (-5.0, 25.0)  # neutral −0.6° to 20.3° (model-dependent offset)
     min_eye_openness: float = 0.2  # neutral ≥ 0.24
+    min_iris_contrast: float = 0.25  # dark iris between brighter sides inside the eye outline (see
+    #   quality/eyes.py), calibrated on the fixtures: neutral ≥ 0.400, smiling ≥ 0.316, faces/ ≥ 0.382,
+    #   the 51 neutral captures blurred, darkened, shadowed, rotated or noisy ≥ 0.295 (blur); the same
+    #   captures with the eyes painted shut ≤ 0.243, and ≤ 0.215 on the 31 whose landmarks still draw
+    #   an open eye (openness ≥ 0.2), so all 51 are caught
+    narrow_eye_iris_contrast: float = 0.4  # an eye under min_eye_openness still counts as open at this
+    #   iris contrast: painted shut ≤ 0.243 (0.326 on landmarks found again on the delivered photo,
+    #   openness 0.075); on lfw_east_asian/ (enlarged 2.5×) the narrow eyes that are closed or
+    #   squinting reach 0.35 and all 16 above 0.4 are open (checked by eye), as are 013_smiling
+    #   (0.433) and faces/biden/2 (0.554), which openness alone flagged
     max_mouth_opening: float = 0.14  # neutral ≤ 0.110 (landmarks on a blurred or shadowed capture of
     #   parted lips at rest, 0.094, move it by up to +0.03); with the two limits below, 27 of 51
     #   smiling portraits are flagged (mouth or expression), no neutral one

@@ -68,7 +68,7 @@ def run_checks(
         check_roll(pose, thresholds),
         check_yaw(pose, thresholds),
         check_pitch(pose, thresholds),
-        check_eyes_open(face, thresholds),
+        check_eyes_open(image, face, thresholds),
         check_mouth_closed(face, thresholds),
         check_expression(face, thresholds),
         check_sharpness(image, face, thresholds),
