@@ -3,11 +3,12 @@ naive baseline, for 1280×960 and 4032×3024 phone-sized captures.
 
 Run from the project root::
 
-    PYTHONPATH=. .venv/bin/python bench/bench_pipeline.py [--photos 8] [--repeat 3]
+    .venv/bin/python -m bench.bench_pipeline [--photos 8] [--repeat 3]
 
 Captures are made from the London fixture portraits (960×960, plain wall): the portrait is
 resized to the capture's height and the wall extended to its width, then saved as a JPEG at
-quality 92 as a phone would. Each configuration runs in its own process pinned to one CPU core
+quality 92 as a phone would. Each capture is compared with an enrolment reference made from the
+same person's smiling portrait (every submission is compared with its enrolment photo). Each configuration runs in its own process pinned to one CPU core
 (OpenCV limited to one thread), so its peak resident memory is its own.
 
 The naive baseline is the same pipeline with the face found the obvious way: the capture decoded
@@ -29,7 +30,8 @@ import sys
 import time
 from pathlib import Path
 
-LONDON = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "london"
+ROOT = Path(__file__).resolve().parent.parent
+LONDON = ROOT.parent / "shared" / "fixtures" / "london"
 SIZES = {"1280x960": (1280, 960), "4032x3024": (4032, 3024)}
 TARGET_MS = {"1280x960": 150, "4032x3024": 350}
 TARGET_SPEEDUP = 3.0
@@ -54,7 +56,7 @@ def make_capture(portrait: Path, size: tuple[int, int]) -> bytes:
     return buffer.getvalue()
 
 
-def naive_process(data: bytes):
+def naive_process(data: bytes, enrolment=None):  # type: ignore[no-untyped-def]
     import face_recognition
 
     from core.imaging.errors import MultipleFaces, NoFace
@@ -75,7 +77,7 @@ def naive_process(data: bytes):
             box=FaceBox(top=top, right=right, bottom=bottom, left=left),
             landmarks={k: [(float(x), float(y)) for x, y in v] for k, v in named.items()},
         )
-    return process_found(data, capture, face)
+    return process_found(data, capture, face, enrolment=enrolment)
 
 
 def worker(kind: str, size_name: str, photos: int, repeat: int) -> None:
@@ -84,23 +86,25 @@ def worker(kind: str, size_name: str, photos: int, repeat: int) -> None:
     import cv2
 
     cv2.setNumThreads(1)
-    from core.imaging.pipeline import process_capture
+    from core.imaging.pipeline import process_capture, process_enrolment
     from core.imaging.timing import recorded_stage_times
 
     run = process_capture if kind == "ours" else naive_process
     portraits = sorted(LONDON.glob("*_neutral.jpg"))[:photos]
     captures = [make_capture(p, SIZES[size_name]) for p in portraits]
-    run(captures[0])  # load the models once, as a long-running worker would have
+    enrolments = [process_enrolment(p.with_name(p.name.replace("neutral", "smiling")).read_bytes()) for p in portraits]
+    run(captures[0], enrolment=enrolments[0])  # load the models once, as a long-running worker would have
     results = []
-    for portrait, data in zip(portraits, captures):
+    for portrait, data, enrolment in zip(portraits, captures, enrolments):
         runs, outcome = [], None
         for _ in range(repeat if kind == "ours" else 1):
             with recorded_stage_times() as stages:
                 wall, cpu = time.perf_counter(), time.process_time()
-                processed = run(data)
+                processed = run(data, enrolment=enrolment)
                 wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
             runs.append({"wall": wall, "cpu": cpu, "stages_wall": stages.wall, "stages_cpu": stages.cpu})
-            outcome = [processed.ok, sorted(c.code for c in processed.report.failed)]
+            verdict = processed.comparison.verdict.value if processed.comparison else None
+            outcome = [processed.ok, sorted(c.code for c in processed.report.failed), verdict]
         runs.sort(key=lambda r: r["cpu"])
         results.append({"photo": portrait.name, **runs[(len(runs) - 1) // 2], "outcome": outcome})
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -108,9 +112,9 @@ def worker(kind: str, size_name: str, photos: int, repeat: int) -> None:
 
 
 def spawn(kind: str, size_name: str, photos: int, repeat: int) -> dict:
-    command = [sys.executable, __file__, "--worker", kind, "--size", size_name,
+    command = [sys.executable, "-m", "bench.bench_pipeline", "--worker", kind, "--size", size_name,
                "--photos", str(photos), "--repeat", str(repeat)]
-    done = subprocess.run(command, capture_output=True, text=True, check=True,
+    done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT,
                           env={**os.environ, "OMP_NUM_THREADS": "1"})
     return json.loads(done.stdout.strip().splitlines()[-1])
 

@@ -6,7 +6,7 @@ Run from the project root::
 
 Every photo of ``../shared/fixtures/lfw_east_asian/`` (180 press photos of 15 people) and of
 ``../shared/fixtures/london/`` (51 people, neutral and smiling) is embedded once by
-``core.imaging.embedding.face_embedding``; then every pair is compared. It prints the distance
+``core.imaging.embedding`` (its single pass and the mirror average); then every pair is compared. It prints the distance
 distributions of same-person and different-person pairs, the band chosen from the LFW pairs
 (targets: same person judged different ≤ 2 %, different people judged same ≤ 0.1 %, as few
 uncertain as those allow), the three rates of that band and of the configured thresholds on both
@@ -20,6 +20,7 @@ import argparse
 import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "2")
@@ -32,10 +33,11 @@ import dlib  # noqa: E402
 import numpy as np  # noqa: E402
 from face_recognition import api as face_api  # noqa: E402
 
-from core.imaging.compare import VerdictRates, pairwise_distances, verdict_rates  # noqa: E402
-from core.imaging.embedding import face_embedding  # noqa: E402
+from core.imaging.compare import VerdictRates, pairwise_distances, verdict_for, verdict_rates  # noqa: E402
+from core.imaging.embedding import aligned_chip, chip_descriptor, face_embedding, mirror_average  # noqa: E402
 from core.imaging.faces import detect_faces, face_at, find_face  # noqa: E402
 from core.imaging.loading import load_image  # noqa: E402
+from core.imaging.matching import single_pass_decides  # noqa: E402
 from core.imaging.thresholds import DEFAULT_THRESHOLDS, ImagingThresholds  # noqa: E402
 from core.imaging.types import FoundFace  # noqa: E402
 
@@ -80,12 +82,63 @@ def london_faces() -> tuple[list[str], list[tuple[np.ndarray, FoundFace]]]:
     return labels, found
 
 
-def embed_all(found: list[tuple[np.ndarray, FoundFace]]) -> tuple[np.ndarray, float, float]:
-    """Stacked embeddings, and the mean wall and CPU seconds per embedding (on a shared, loaded
-    machine the CPU time is the figure to read)."""
+@dataclass(frozen=True)
+class Embedded:
+    averaged: np.ndarray
+    """The stored embeddings (mirror-averaged), one row per photo."""
+    single: np.ndarray
+    """Each photo's first network pass alone, as ``core.imaging.matching`` tries first."""
+    wall: float
+    cpu: float
+    """Mean seconds per (two-pass) embedding; on a shared, loaded machine CPU is the figure to read."""
+
+
+def embed_all(found: list[tuple[np.ndarray, FoundFace]]) -> Embedded:
     wall, cpu = time.perf_counter(), time.process_time()
-    embeddings = np.stack([face_embedding(image, face) for image, face in found])
-    return embeddings, (time.perf_counter() - wall) / len(found), (time.process_time() - cpu) / len(found)
+    averaged, single = [], []
+    for image, face in found:
+        chip = aligned_chip(image, face)
+        single.append(chip_descriptor(chip))
+        averaged.append(mirror_average(chip, single[-1]))
+    return Embedded(np.stack(averaged), np.stack(single),
+                    (time.perf_counter() - wall) / len(found), (time.process_time() - cpu) / len(found))
+
+
+@dataclass(frozen=True)
+class SinglePassAgreement:
+    """How the one-pass shortcut fares on every ordered pair (capture single pass, enrolment averaged)."""
+
+    pairs: int
+    decided_in_one_pass: float
+    same_pairs_in_one_pass: float
+    disagreements: int
+    """Pairs whose verdict differs from the full embedding's; must be 0."""
+    nearest_not_same: float
+    """Smallest single-pass distance among pairs the full embedding does not judge `same`."""
+    furthest_not_different: float
+    max_offset: float
+    """Largest distance between a photo's single-pass and averaged descriptors."""
+
+
+def single_pass_agreement(labels: list[str], embedded: Embedded,
+                          thresholds: ImagingThresholds = DEFAULT_THRESHOLDS) -> SinglePassAgreement:
+    names = np.asarray(labels)
+    capture, enrolment = np.where(~np.eye(len(names), dtype=bool))
+    single = np.linalg.norm(embedded.single[capture] - embedded.averaged[enrolment], axis=1)
+    full = np.linalg.norm(embedded.averaged[capture] - embedded.averaged[enrolment], axis=1)
+    decided = np.array([single_pass_decides(float(d), thresholds) for d in single])
+    agree = [verdict_for(float(a), thresholds) is verdict_for(float(b), thresholds)
+             for a, b in zip(single[decided], full[decided], strict=True)]
+    same = names[capture] == names[enrolment]
+    return SinglePassAgreement(
+        pairs=len(single),
+        decided_in_one_pass=float(decided.mean()),
+        same_pairs_in_one_pass=float(decided[same].mean()),
+        disagreements=agree.count(False),
+        nearest_not_same=float(single[full > thresholds.same_max_distance].min()),
+        furthest_not_different=float(single[full <= thresholds.different_min_distance].max()),
+        max_offset=float(np.linalg.norm(embedded.single - embedded.averaged, axis=1).max()),
+    )
 
 
 def split_distances(labels: list[str], embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -167,9 +220,11 @@ def main() -> None:
     args = parser.parse_args()
 
     lfw_labels, lfw_found, missed = lfw_faces()
-    lfw, wall, cpu = embed_all(lfw_found)
+    lfw_embedded = embed_all(lfw_found)
+    lfw, wall, cpu = lfw_embedded.averaged, lfw_embedded.wall, lfw_embedded.cpu
     london_labels, london_found = london_faces()
-    london, _, _ = embed_all(london_found)
+    london_embedded = embed_all(london_found)
+    london = london_embedded.averaged
     print(f"lfw_east_asian: {len(lfw_labels)} photos with a face, {len(set(lfw_labels))} people; no face found in {missed or 'none'}")
     print(f"london: {len(london_labels)} photos, {len(set(london_labels))} people")
     print(f"time per embedding (5-point alignment, mirror average = 2 network passes): {wall * 1000:.0f} ms wall, "
@@ -193,6 +248,16 @@ def main() -> None:
     for label, thresholds in (("chosen", chosen), ("configured", configured)):
         for name, labels, embeddings in (("lfw_east_asian", lfw_labels, lfw), ("london", london_labels, london)):
             print(f"  {label:<10} {name:<15} {rates_line(verdict_rates(labels, embeddings, thresholds))}")
+
+
+    print("\nOne network pass where it decides (core/imaging/matching.py; capture single pass against the "
+          "enrolment's averaged embedding, every ordered pair):")
+    for name, labels, embedded in (("lfw_east_asian", lfw_labels, lfw_embedded), ("london", london_labels, london_embedded)):
+        a = single_pass_agreement(labels, embedded)
+        print(f"  {name:<15} {a.pairs} pairs: {a.decided_in_one_pass:.1%} decided in one pass "
+              f"(same-person pairs {a.same_pairs_in_one_pass:.1%}), {a.disagreements} verdicts differ from the full "
+              f"embedding's; single-pass distance of pairs not judged same ≥ {a.nearest_not_same:.3f}, of pairs "
+              f"not judged different ≤ {a.furthest_not_different:.3f}; single vs averaged offset ≤ {a.max_offset:.3f}")
 
     if args.variants:
         variants(lfw_labels, lfw_found)

@@ -11,12 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.imaging.compare import compare
-from core.imaging.embedding import face_embedding
 from core.imaging.encoding import encode_jpeg, format_checks
 from core.imaging.errors import FaceTooSmall, ImagingError, MultipleFaces, NoFace
 from core.imaging.faces import find_face
 from core.imaging.loading import LoadedImage, load_image
+from core.imaging.matching import match_enrolment
 from core.imaging.quality import EnrolmentReference, enrolment_reference, run_checks
 from core.imaging.standard import Background
 from core.imaging.standardise import PREVIEW_LONG_SIDE, standardise_found
@@ -41,9 +40,12 @@ class ProcessedCapture:
     standardised_jpeg: bytes | None
     """The CHSI 480×640 JPEG; None when refused."""
     thumbnail_jpeg: bytes | None
+    face: FoundFace | None
+    """The face in the standardised photo's pixels, as the checks and the comparison measured it."""
     report: QualityReport
     """Every check; a refusal is there as its one failed check (``load``, ``face_count``, ...)."""
     embedding: np.ndarray | None
+    """The descriptor compared with the enrolment embedding (none is needed without one)."""
     comparison: FaceComparison | None
     """Set when an enrolment reference was given."""
     error: str | None
@@ -89,9 +91,11 @@ def process_found(
         jpeg = encode_jpeg(result.rgb).data
         delivered = load_image(jpeg).rgb
         thumbnail = thumbnail_jpeg(delivered)
-    with stage("embed"):
-        embedding = face_embedding(delivered, result.face)
-        comparison = None if enrolment is None else compare(embedding, enrolment.embedding, thresholds)
+    embedding, comparison = None, None
+    if enrolment is not None:
+        with stage("embed"):
+            match = match_enrolment(delivered, result.face, enrolment.embedding, thresholds)
+            embedding, comparison = match.embedding, match.comparison
     with stage("check"):
         report = run_checks(
             delivered,
@@ -110,6 +114,7 @@ def process_found(
         ok=report.ok,
         standardised_jpeg=jpeg,
         thumbnail_jpeg=thumbnail,
+        face=result.face,
         report=report,
         embedding=embedding,
         comparison=comparison,
@@ -149,6 +154,7 @@ def refused(refusal: ImagingError) -> ProcessedCapture:
         ok=False,
         standardised_jpeg=None,
         thumbnail_jpeg=None,
+        face=None,
         report=QualityReport([check]),
         embedding=None,
         comparison=None,

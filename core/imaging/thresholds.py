@@ -82,5 +82,16 @@ class ImagingThresholds:
     same_max_distance: float = 0.3922
     different_min_distance: float = 0.5174
 
+    # --- One network pass instead of two (core/imaging/matching.py), measured by
+    #     bench/calibrate_face_threshold.py on every ordered pair of lfw_east_asian/ and london/ (capture
+    #     single pass against enrolment mirror-averaged): no pair judged other than `same` by the full
+    #     embedding lies below 0.377 single-pass, none judged other than `different` above 0.590, so
+    #     the margins below keep a further 0.02 clear of both and every verdict equal. A photo's single-
+    #     pass descriptor lies at most 0.155 from its averaged one, which bounds how near the enrolment
+    #     face the derived check may need the precise embedding ---
+    single_pass_same_margin: float = 0.035
+    single_pass_different_margin: float = 0.09
+    max_single_pass_offset: float = 0.16
+
 
 DEFAULT_THRESHOLDS = ImagingThresholds()

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from bench.calibrate_face_threshold import (
-    MAX_DIFFERENT_JUDGED_SAME, MAX_SAME_JUDGED_DIFFERENT, choose_band, embed_all, lfw_faces, london_faces,
-    rates_line, split_distances,
+    MAX_DIFFERENT_JUDGED_SAME, MAX_SAME_JUDGED_DIFFERENT, Embedded, choose_band, embed_all, lfw_faces, london_faces,
+    rates_line, single_pass_agreement, split_distances,
 )
 from core.imaging.compare import verdict_rates
 from core.imaging.thresholds import DEFAULT_THRESHOLDS, ImagingThresholds
@@ -22,15 +22,27 @@ def _report_line(request: pytest.FixtureRequest, line: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def lfw() -> tuple[list[str], np.ndarray, list[str]]:
+def lfw_embedded() -> tuple[list[str], Embedded, list[str]]:
     labels, found, missed = lfw_faces()
-    return labels, embed_all(found)[0], missed
+    return labels, embed_all(found), missed
 
 
 @pytest.fixture(scope="session")
-def london_set() -> tuple[list[str], np.ndarray]:
+def london_embedded() -> tuple[list[str], Embedded]:
     labels, found = london_faces()
-    return labels, embed_all(found)[0]
+    return labels, embed_all(found)
+
+
+@pytest.fixture(scope="session")
+def lfw(lfw_embedded) -> tuple[list[str], np.ndarray, list[str]]:
+    labels, embedded, missed = lfw_embedded
+    return labels, embedded.averaged, missed
+
+
+@pytest.fixture(scope="session")
+def london_set(london_embedded) -> tuple[list[str], np.ndarray]:
+    labels, embedded = london_embedded
+    return labels, embedded.averaged
 
 
 def test_nearly_every_lfw_photo_is_embedded(lfw) -> None:
@@ -70,3 +82,18 @@ def test_dlibs_documented_threshold_is_far_too_loose_here(lfw) -> None:
     labels, embeddings, _ = lfw
     loose = ImagingThresholds(same_max_distance=0.6, different_min_distance=0.6)
     assert verdict_rates(labels, embeddings, loose).different_judged_same > 0.2
+
+
+@pytest.mark.parametrize("which", ["lfw_east_asian", "london"])
+def test_one_network_pass_decides_only_where_the_full_embedding_agrees(which, lfw_embedded, london_embedded,
+                                                                       request) -> None:
+    labels, embedded = (lfw_embedded[0], lfw_embedded[1]) if which == "lfw_east_asian" else london_embedded
+    agreement = single_pass_agreement(labels, embedded)
+    _report_line(request, f"one pass, {which}: {agreement.decided_in_one_pass:.1%} of {agreement.pairs} pairs decided "
+                          f"in one pass, {agreement.disagreements} disagree with the full embedding")
+    assert agreement.disagreements == 0
+    assert agreement.decided_in_one_pass > 0.5
+    assert agreement.max_offset <= DEFAULT_THRESHOLDS.max_single_pass_offset
+    t = DEFAULT_THRESHOLDS
+    assert agreement.nearest_not_same > t.same_max_distance - t.single_pass_same_margin
+    assert agreement.furthest_not_different <= t.different_min_distance + t.single_pass_different_margin
