@@ -3,13 +3,11 @@ the quality-check limits (read-only: they are calibrated in code, see core/imagi
 
 from __future__ import annotations
 
-from dataclasses import fields
-
 import pandas as pd
 import streamlit as st
 
 from core.domain.quotas import CHINA
-from core.imaging.thresholds import DEFAULT_THRESHOLDS, ImagingThresholds
+from core.imaging.thresholds import DEFAULT_THRESHOLDS
 from core.services import policy
 from workbench.context import database, require_actor
 from workbench.i18n import tr
@@ -45,15 +43,20 @@ IMAGING_GROUPS: list[tuple[str, str, tuple[str, ...]]] = [
     ("人脸检测的放大上限", "Face finder's upscale limit", ("max_upscale",)),
     ("校准：London 集（51 张中性 + 51 张微笑，标准化后）", "Calibrated on the London set (51 neutral, 51 smiling)",
      ("max_centre_offset_px", "max_roll_deg", "max_yaw_deg", "pitch_range_deg", "min_eye_openness",
-      "max_mouth_opening", "max_mouth_width", "min_sharpness", "max_noise", "face_luminance_range",
-      "min_dynamic_range", "max_lighting_imbalance", "min_skin_chroma", "skin_hue_range_deg")),
+      "min_iris_contrast", "narrow_eye_iris_contrast", "max_mouth_opening", "max_mouth_width", "max_corner_lift",
+      "min_sharpness", "max_noise", "highlight_range", "min_contrast", "max_lighting_imbalance",
+      "min_skin_saturation", "skin_hue_range_deg")),
     ("校准：London 纯灰背景 对比 faces/ 日常照片", "Calibrated: London plain grey vs everyday photos",
      ("max_background_clutter",)),
     ("校准：是否由入学照片翻拍/派生", "Calibrated: derived from the enrolment photo",
-     ("max_derived_phash_distance", "max_derived_embedding_distance")),
+     ("max_derived_phash_distance", "max_derived_embedding_distance", "max_derived_phash_distance_with_embedding",
+      "max_derived_embedding_distance_with_phash")),
     ("校准：lfw_east_asian 全部配对（人像比对，已由上方设置覆盖）",
      "Calibrated on lfw_east_asian pairs (face bands; overridden by the settings above)",
      ("same_max_distance", "different_min_distance")),
+    ("校准：单次网络计算即可判定的范围（两组全部配对）",
+     "Calibrated: where one network pass decides the comparison (all pairs of both sets)",
+     ("single_pass_same_margin", "single_pass_different_margin", "max_single_pass_offset")),
 ]
 
 actor = require_actor()
@@ -110,13 +113,8 @@ st.caption(tr("这些阈值依据学信网标准或在测试照片上校准，�
               "These come from the CHSI standard or a calibration on the test photos and ship with the code "
               "(core/imaging/thresholds.py); changing one means recalibrating (the bench/ scripts print the "
               "measured ranges)."))
-grouped = {name for _, _, names in IMAGING_GROUPS for name in names}
-others = tuple(f.name for f in fields(ImagingThresholds) if f.name not in grouped)
-for group_zh, group_en, names in [*IMAGING_GROUPS, ("其他", "Other", others)]:
-    present = [name for name in names if hasattr(DEFAULT_THRESHOLDS, name)]
-    if not present:
-        continue
+for group_zh, group_en, names in IMAGING_GROUPS:
     st.markdown(f"**{tr(group_zh, group_en)}**")
-    st.dataframe(pd.DataFrame({tr("阈值", "Limit"): present,
-                               tr("取值", "Value"): [str(getattr(DEFAULT_THRESHOLDS, n)) for n in present]}),
+    st.dataframe(pd.DataFrame({tr("阈值", "Limit"): names,
+                               tr("取值", "Value"): [str(getattr(DEFAULT_THRESHOLDS, n)) for n in names]}),
                  hide_index=True)

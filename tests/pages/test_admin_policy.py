@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from dataclasses import fields
+
 from core.domain.enums import Role
+from core.imaging.thresholds import ImagingThresholds
 from core.services import policy
 from tests import factories as f
 
@@ -45,3 +48,10 @@ def test_quality_limits_are_shown_read_only_with_their_calibration(db, app_for):
     shown = {name for frame in at.dataframe for name in frame.value["阈值"]}
     assert {"eye_line_range", "max_roll_deg", "max_background_clutter", "same_max_distance"} <= shown
     assert any("London" in m.value for m in at.markdown)
+
+
+
+def test_every_quality_limit_is_shown_once_in_its_calibration_group(db, app_for):
+    at = _admin_page(db, app_for)
+    shown = [name for frame in at.dataframe if "阈值" in frame.value for name in frame.value["阈值"]]
+    assert sorted(shown) == sorted(f.name for f in fields(ImagingThresholds))
