@@ -10,7 +10,7 @@ half-applies.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import Enum, IntEnum
 
 from core.domain.enums import SubmissionState as S
 from core.errors import IllegalTransition
@@ -81,6 +81,25 @@ STATE_LABELS_EN: dict[S, str] = {
 DECIDED = frozenset({S.APPROVED, S.REJECTED})
 LIVE = frozenset({S.SUBMITTED, S.AWAITING_REVIEW, S.APPROVED, S.IN_BATCH, S.ON_CHSI, S.UPLOAD_FAILED})
 """States in which a submission is the student's current photo (not superseded or refused)."""
+APPROVED_OR_LATER = frozenset({S.APPROVED, S.IN_BATCH, S.ON_CHSI, S.UPLOAD_FAILED})
+
+
+class Stage(IntEnum):
+    """How far a student got in a task, for the progress funnel: the furthest stage any of their
+    submissions reached (a rejected or replaced photo still counts as submitted)."""
+
+    NONE = 0
+    SUBMITTED = 1
+    APPROVED = 2
+    ON_CHSI = 3
+
+
+def stage_of(state: S, submitted: bool) -> Stage:
+    if state is S.ON_CHSI:
+        return Stage.ON_CHSI
+    if state in APPROVED_OR_LATER:
+        return Stage.APPROVED
+    return Stage.SUBMITTED if submitted else Stage.NONE
 
 
 def transition(current: S, event: Event, *, on_temporary_code: bool = False) -> S:

@@ -3,6 +3,7 @@
 from core.models.base import Base, utcnow
 from core.models.batches import BatchItem, UploadBatch
 from core.models.organisation import CollectionTask, School, StaffUser
+from core.models.progress import PhotoProgress, rebuild_progress, refresh_progress
 from core.models.students import AccountLink, Notification, Payment, RosterRecord, StudentAccount
 from core.models.submissions import QuotaEntry, ReviewDecision, Submission
 from core.models.support import SupportTicket, TicketNote
@@ -16,6 +17,7 @@ __all__ = [
     "CollectionTask",
     "Notification",
     "Payment",
+    "PhotoProgress",
     "PolicyChange",
     "PolicySetting",
     "ProcessingJob",
@@ -29,5 +31,7 @@ __all__ = [
     "SupportTicket",
     "TicketNote",
     "UploadBatch",
+    "rebuild_progress",
+    "refresh_progress",
     "utcnow",
 ]

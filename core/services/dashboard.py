@@ -2,8 +2,9 @@
 trend, rejection reasons, days left and completion by category, department and class.
 
 Everything is aggregated in SQL. One grouped query reduces the roster to a row per (school,
-category, department, class) with the funnel counts; Python only adds those few rows up, so the
-dashboard costs the same few queries at a thousand or a million submissions. A registrar's view is
+category, department, class) with the funnel counts; Python only adds those few rows up. Each
+student's furthest stage comes from ``PhotoProgress`` (kept on every submission change), not from
+grouping the submissions, so the funnel costs the same at a thousand or a million submissions. A registrar's view is
 limited to their own school here, whatever school or task the caller asks for.
 """
 
@@ -18,12 +19,13 @@ from sqlalchemy.orm import Session
 from core.domain.access import SCHOOL_DATA_ROLES, Actor, require_role, require_school, school_scope
 from core.domain.enums import Decision, EducationCategory, PaymentPurpose, PaymentStatus, SubmissionState
 from core.domain.quotas import CHINA, local_day
+from core.domain.states import APPROVED_OR_LATER, Stage
 from core.domain.reasons import BY_CODE
 from core.errors import NotFound
-from core.models import AccountLink, CollectionTask, Payment, ReviewDecision, RosterRecord, School, Submission, utcnow
+from core.models import (
+    AccountLink, CollectionTask, Payment, PhotoProgress, ReviewDecision, RosterRecord, School, Submission, utcnow,
+)
 
-APPROVED_OR_LATER = (SubmissionState.APPROVED, SubmissionState.IN_BATCH, SubmissionState.ON_CHSI,
-                     SubmissionState.UPLOAD_FAILED)
 TREND_DAYS = 30
 
 
@@ -167,23 +169,6 @@ def _ranked(groups: dict[str, Funnel]) -> list[GroupProgress]:
             sorted(groups.items(), key=lambda item: (item[1].completion, item[0]))]
 
 
-def _stage(task_ids: list[int] | None):  # type: ignore[no-untyped-def]
-    """Each student's furthest stage per task: 1 submitted, 2 approved (or later), 3 on CHSI.
-
-    One aggregate over the submissions, read in index order from ``ix_submission_progress``
-    (which also covers the daily trend, so neither reads the wide submission rows)."""
-    rank = case(
-        (Submission.state == SubmissionState.ON_CHSI, 3),
-        (Submission.state.in_(APPROVED_OR_LATER), 2),
-        (Submission.submitted_at.is_not(None), 1),
-        else_=0,
-    )
-    query = select(Submission.task_id, Submission.roster_record_id.label("rid"), func.max(rank).label("stage"))
-    if task_ids is not None:
-        query = query.where(Submission.task_id.in_(task_ids))
-    return query.group_by(Submission.task_id, Submission.roster_record_id).subquery()
-
-
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.sum(case((condition, 1), else_=0))
 
@@ -200,8 +185,12 @@ def _grouped_funnel(session: Session, school_id: int | None, task: CollectionTas
 
 def _funnel_by_class(session: Session, school_id: int, task: CollectionTask | None, task_ids: list[int]) -> Groups:
     """One school (or task): the roster joined to each student's stage, grouped down to the class."""
-    stage = _stage(task_ids)
-    per_record = select(stage.c.rid, func.max(stage.c.stage).label("stage")).group_by(stage.c.rid).subquery()
+    per_record = (
+        select(PhotoProgress.roster_record_id.label("rid"), func.max(PhotoProgress.stage).label("stage"))
+        .where(PhotoProgress.task_id.in_(task_ids))
+        .group_by(PhotoProgress.roster_record_id)
+        .subquery()
+    )
     paid = (
         select(Payment.roster_record_id.label("rid"))
         .where(Payment.purpose == PaymentPurpose.TASK_FEE, Payment.status == PaymentStatus.PAID,
@@ -217,9 +206,9 @@ def _funnel_by_class(session: Session, school_id: int, task: CollectionTask | No
             _count_if(needs),
             _count_if(and_(needs, AccountLink.id.is_not(None))),
             _count_if(and_(needs, paid.c.rid.is_not(None))),
-            _count_if(and_(needs, per_record.c.stage >= 1)),
-            _count_if(and_(needs, per_record.c.stage >= 2)),
-            _count_if(and_(needs, per_record.c.stage >= 3)),
+            _count_if(and_(needs, per_record.c.stage >= Stage.SUBMITTED)),
+            _count_if(and_(needs, per_record.c.stage >= Stage.APPROVED)),
+            _count_if(and_(needs, per_record.c.stage >= Stage.ON_CHSI)),
             _count_if(exempt),
         )
         .outerjoin(AccountLink, and_(AccountLink.roster_record_id == RosterRecord.id, AccountLink.active.is_(True),
@@ -258,10 +247,10 @@ def _funnel_by_school_and_category(session: Session) -> Groups:
                         .join(CollectionTask, Payment.task_id == CollectionTask.id)
                         .where(Payment.purpose == PaymentPurpose.TASK_FEE, Payment.status == PaymentStatus.PAID)
                         .group_by(*by_task)), 2)
-    stage = _stage(None)
-    add(session.execute(select(*by_task, _count_if(stage.c.stage >= 1), _count_if(stage.c.stage >= 2),
-                               _count_if(stage.c.stage >= 3)).select_from(stage)
-                        .join(CollectionTask, stage.c.task_id == CollectionTask.id).group_by(*by_task)), 3, 4, 5)
+    stage = PhotoProgress.stage
+    add(session.execute(select(*by_task, _count_if(stage >= Stage.SUBMITTED), _count_if(stage >= Stage.APPROVED),
+                               _count_if(stage >= Stage.ON_CHSI)).select_from(PhotoProgress)
+                        .join(CollectionTask, PhotoProgress.task_id == CollectionTask.id).group_by(*by_task)), 3, 4, 5)
     return [((school, category, "", ""), Funnel(*counts)) for (school, category), counts in groups.items()]
 
 
