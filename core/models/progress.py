@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, UOWTransaction, mapped_column
 
 from core.domain.enums import SubmissionState
-from core.domain.states import APPROVED_OR_LATER, Stage
+from core.domain.states import Stage, stage_of
 from core.models.base import Base
 from core.models.submissions import Submission
 
@@ -36,10 +36,12 @@ class PhotoProgress(Base):
 
 
 def stage_column() -> ColumnElement[int]:
-    """``core.domain.states.stage_of`` in SQL, for one submission row."""
+    """``core.domain.states.stage_of`` in SQL, for one submission row (built from it, so the rule
+    stays in one place)."""
+    reached = {state: stage_of(state, submitted=True) for state in SubmissionState}
     return case(
-        (Submission.state == SubmissionState.ON_CHSI, int(Stage.ON_CHSI)),
-        (Submission.state.in_(APPROVED_OR_LATER), int(Stage.APPROVED)),
+        *[(Submission.state.in_([s for s, at in reached.items() if at is stage]), int(stage))
+          for stage in (Stage.ON_CHSI, Stage.APPROVED)],
         (Submission.submitted_at.is_not(None), int(Stage.SUBMITTED)),
         else_=int(Stage.NONE),
     )

@@ -66,3 +66,13 @@ def test_cannot_approve_twice():
     approved = transition(S.AWAITING_REVIEW, Event.APPROVE)
     with pytest.raises(IllegalTransition):
         transition(approved, Event.APPROVE)
+
+
+def test_stage_is_how_far_the_photo_got():
+    from core.domain.states import Stage, stage_of
+
+    assert stage_of(S.STANDARDISED, submitted=False) is Stage.NONE
+    assert {stage_of(s, submitted=True) for s in (S.SUBMITTED, S.AUTO_BLOCKED, S.AWAITING_REVIEW, S.REJECTED,
+                                                   S.REPLACED)} == {Stage.SUBMITTED}
+    assert {stage_of(s, submitted=True) for s in (S.APPROVED, S.IN_BATCH, S.UPLOAD_FAILED)} == {Stage.APPROVED}
+    assert stage_of(S.ON_CHSI, submitted=True) is Stage.ON_CHSI
