@@ -8,7 +8,11 @@ Run from the project root::
 Captures are made from the London fixture portraits (960×960, plain wall): the portrait is
 resized to the capture's height and the wall extended to its width, then saved as a JPEG at
 quality 92 as a phone would. Each capture is compared with an enrolment reference made from the
-same person's smiling portrait (every submission is compared with its enrolment photo). Each configuration runs in its own process pinned to one CPU core
+same person's smiling portrait (every submission is compared with its enrolment photo): taken in the same
+session, those pairs are so alike that the comparison always takes its second network pass (the
+derived-photo check needs the precise embedding that near). The report also times the captures against
+another person's portrait, where one pass decides, as it does for 59 % of the East Asian press-photo
+pairs (``calibrate_face_threshold``). Each configuration runs in its own process pinned to one CPU core
 (OpenCV limited to one thread), so its peak resident memory is its own.
 
 The naive baseline is the same pipeline with the face found the obvious way: the capture decoded
@@ -80,7 +84,7 @@ def naive_process(data: bytes, enrolment=None):  # type: ignore[no-untyped-def]
     return process_found(data, capture, face, enrolment=enrolment)
 
 
-def worker(kind: str, size_name: str, photos: int, repeat: int) -> None:
+def worker(kind: str, size_name: str, photos: int, repeat: int, enrolment_of: str = "same") -> None:
     """Runs in a child process; prints one JSON object."""
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     import cv2
@@ -92,7 +96,10 @@ def worker(kind: str, size_name: str, photos: int, repeat: int) -> None:
     run = process_capture if kind == "ours" else naive_process
     portraits = sorted(LONDON.glob("*_neutral.jpg"))[:photos]
     captures = [make_capture(p, SIZES[size_name]) for p in portraits]
-    enrolments = [process_enrolment(p.with_name(p.name.replace("neutral", "smiling")).read_bytes()) for p in portraits]
+    references = [p.with_name(p.name.replace("neutral", "smiling")) for p in portraits]
+    if enrolment_of == "other":
+        references = references[1:] + references[:1]
+    enrolments = [process_enrolment(path.read_bytes()) for path in references]
     run(captures[0], enrolment=enrolments[0])  # load the models once, as a long-running worker would have
     results = []
     for portrait, data, enrolment in zip(portraits, captures, enrolments):
@@ -111,9 +118,9 @@ def worker(kind: str, size_name: str, photos: int, repeat: int) -> None:
     print(json.dumps({"results": results, "peak_mb": peak_mb}))
 
 
-def spawn(kind: str, size_name: str, photos: int, repeat: int) -> dict:
+def spawn(kind: str, size_name: str, photos: int, repeat: int, enrolment_of: str = "same") -> dict:
     command = [sys.executable, "-m", "bench.bench_pipeline", "--worker", kind, "--size", size_name,
-               "--photos", str(photos), "--repeat", str(repeat)]
+               "--photos", str(photos), "--repeat", str(repeat), "--enrolment-of", enrolment_of]
     done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT,
                           env={**os.environ, "OMP_NUM_THREADS": "1"})
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -157,7 +164,11 @@ def report(photos: int, repeat: int) -> None:
               f"{mark(ours['peak_mb'] <= TARGET_PEAK_MB)}   (naive: {naive['peak_mb']:.0f} MB)")
         passed = sum(r["outcome"][0] for r in ours["results"])
         print(f"  passed all checks: {passed}/{len(ours['results'])}; failed check codes: "
-              f"{sorted({c for r in ours['results'] for c in r['outcome'][1]})}\n")
+              f"{sorted({c for r in ours['results'] for c in r['outcome'][1]})}")
+        one_pass = spawn("ours", size_name, photos, repeat, enrolment_of="other")
+        print(f"  where one network pass decides the comparison (the same captures against another person's "
+              f"enrolment photo): embed {median_ms(one_pass, 'stages_cpu', 'embed'):.1f} ms, total median "
+              f"{median_ms(one_pass, 'cpu'):.1f} ms   target <= {target} ms   {mark(median_ms(one_pass, 'cpu') <= target)}\n")
 
 
 def main() -> None:
@@ -166,9 +177,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--worker", choices=["ours", "naive"])
     parser.add_argument("--size", choices=list(SIZES))
+    parser.add_argument("--enrolment-of", choices=["same", "other"], default="same")
     args = parser.parse_args()
     if args.worker:
-        worker(args.worker, args.size, args.photos, args.repeat)
+        worker(args.worker, args.size, args.photos, args.repeat, args.enrolment_of)
     else:
         report(args.photos, args.repeat)
 

@@ -19,8 +19,13 @@ from core.imaging.types import Check, FoundFace
 
 def skin_colour(image_rgb: np.ndarray, face: FoundFace) -> tuple[float, float]:
     """Saturation (CIELAB chroma / lightness) and hue angle (degrees) of the skin's median colour."""
-    lab = cv2.cvtColor(image_rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
-    lightness, a, b = np.median(lab[face_mask(image_rgb, face)], axis=0)
+    mask = face_mask(image_rgb, face)
+    if not mask.any():
+        return 0.0, float("nan")
+    rows, cols = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
+    box = slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)  # convert only around the skin
+    lab = cv2.cvtColor(image_rgb[box].astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
+    lightness, a, b = np.median(lab[mask[box]], axis=0)
     return float(math.hypot(a, b) / max(lightness, 1.0)), math.degrees(math.atan2(b, a))
 
 
