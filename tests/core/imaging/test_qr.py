@@ -2,7 +2,8 @@
 
 The set comes from ``degrade.py`` (seeded, in memory); ``bench/bench_qr.py`` measures the same set
 with timings. Minimum rates are the rates measured on this set, less a margin of 2 images, which
-covers decoder differences between platforms; a read must always give back the exact bytes.
+covers decoder differences between platforms, and at least ``MINIMUM_OVERALL`` over all kinds; a
+read must always give back the exact bytes.
 """
 
 from __future__ import annotations
@@ -22,18 +23,20 @@ COUNT = 40
 
 # kind: (measured with zxing alone, measured with zxing + zbar + ladder) on COUNT images
 MEASURED: dict[str, tuple[int, int]] = {
-    "small": (31, 38),
+    "small": (31, 40),
     "rotated": (40, 40),
-    "perspective": (32, 36),
+    "perspective": (32, 39),
     "jpeg_q20": (39, 40),
     "blur": (28, 40),
     "low_contrast": (31, 40),
     "noise": (15, 40),
     "screenshot": (40, 40),
-    "screen_moire": (12, 38),
+    "screen_moire": (12, 40),
     "photo_12mp": (36, 40),
 }
 MARGIN = 2
+MINIMUM_OVERALL = 0.985
+"""The ladder's goal over all kinds (measured: 399 of 400)."""
 
 
 @dataclass(frozen=True)
@@ -75,18 +78,24 @@ def test_decode_rate_per_degradation(kind: str, record_property: pytest.RecordPr
     assert result.plain >= MEASURED[kind][0] - MARGIN
 
 
+def test_overall_decode_rate() -> None:
+    full = sum(measure(kind).full for kind in MEASURED)
+    assert full >= MINIMUM_OVERALL * COUNT * len(MEASURED)
+
+
 @pytest.mark.parametrize(
     ("step", "kind"),
     [
         ("upscale", "small"),
         ("median", "noise"),
         ("sharpen", "blur"),
-        ("max_channel_blur", "screen_moire"),
+        ("sharpen", "photo_12mp"),
+        ("max_channel_threshold", "screen_moire"),
         ("rectify", "perspective"),
     ],
 )
 def test_each_ladder_step_reads_codes_the_plain_decode_misses(step: str, kind: str) -> None:
-    assert step in dict(LADDER)
+    assert step in {rung.name for rung in LADDER}
     assert step in measure(kind).steps
 
 
