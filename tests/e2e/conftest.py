@@ -139,3 +139,11 @@ def login(page, url: str, username: str, password: str) -> None:  # type: ignore
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
     page.get_by_role("button", name="退出登录").wait_for()
+
+
+def settled(page) -> None:  # type: ignore[no-untyped-def]
+    """Waits until Streamlit has finished its rerun: until then the previous run's elements stay on
+    the page (marked stale) beside the new ones, so a label can match twice."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-stale=\"true\"], [data-testid^=\"stStatusWidgetRunning\"]')"
+    )

@@ -10,7 +10,7 @@ from core.domain.enums import QuotaKind, Role, TicketCategory, TicketPriority, T
 from core.models import RosterRecord, SupportTicket
 from core.services import audit, quotas
 from tests import factories as f
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import login, screenshot, settled
 
 DEMO_ID_NUMBER = "420106200303152414"  # valid check digit, ends in 2414 as in the guide's screenshots
 
@@ -57,6 +57,7 @@ def test_agent_finds_student_opens_ticket_resets_quota_and_resolves(live_app, pa
     page.get_by_label("来电号码").fill("13800138000")
     page.get_by_role("button", name="创建工单").click()
     page.get_by_text("工单已创建。").wait_for()
+    settled(page)  # the action form is rebuilt with the new ticket preselected
 
     page.get_by_label("原因（必填，记入审计日志）").fill("学生来电：光线问题反复重拍，重置今日次数")
     page.get_by_role("button", name="执行").click()
