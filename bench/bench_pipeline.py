@@ -9,7 +9,7 @@ Captures are made from the London fixture portraits (960×960, plain wall): the 
 resized to the capture's height and the wall extended to its width, then saved as a JPEG at
 quality 92 as a phone would. Each capture is compared with an enrolment reference made from the
 same person's smiling portrait (every submission is compared with its enrolment photo): taken in the same
-session, those pairs are so alike that the comparison always takes its second network pass (the
+session, those pairs are so alike that the comparison mostly takes its second network pass (the
 derived-photo check needs the precise embedding that near). The report also times the captures against
 another person's portrait, where one pass decides, as it does for 59 % of the East Asian press-photo
 pairs (``calibrate_face_threshold``). Each configuration runs in its own process pinned to one CPU core
