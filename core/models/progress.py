@@ -9,7 +9,7 @@ a committed state. ``rebuild_progress`` recomputes it whole (migration backfill,
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, ForeignKey, Index, SmallInteger, case, delete, event, exists, func, inspect, select, tuple_
+from sqlalchemy import ColumnElement, ForeignKey, Index, SmallInteger, case, delete, event, func, inspect, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -65,10 +65,6 @@ def refresh_progress(connection: Connection, pairs: set[tuple[int, int]]) -> Non
         return
     key = tuple_(Submission.task_id, Submission.roster_record_id)
     _upsert(connection, _furthest(key.in_(sorted(pairs))))
-    orphaned = ~exists().where(Submission.task_id == PhotoProgress.task_id,
-                               Submission.roster_record_id == PhotoProgress.roster_record_id)
-    connection.execute(delete(PhotoProgress).where(
-        tuple_(PhotoProgress.task_id, PhotoProgress.roster_record_id).in_(sorted(pairs)), orphaned))
 
 
 def rebuild_progress(connection: Connection) -> None:
@@ -76,21 +72,17 @@ def rebuild_progress(connection: Connection) -> None:
     _upsert(connection, _furthest())
 
 
-_TRACKED = ("state", "submitted_at", "task_id", "roster_record_id")
+_TRACKED = ("state", "submitted_at")
+"""What moves a stage; a submission never changes student or task, and is never deleted."""
 
 
 @event.listens_for(Session, "after_flush")
 def _refresh_changed(session: Session, _context: UOWTransaction) -> None:
-    pairs: set[tuple[int, int]] = set()
-    for submission in (*session.new, *session.dirty, *session.deleted):
-        if not isinstance(submission, Submission):
-            continue
-        attrs = inspect(submission).attrs
-        if submission in session.dirty and not any(attrs[name].history.has_changes() for name in _TRACKED):
-            continue
-        pairs.add((submission.task_id, submission.roster_record_id))
-        for old_task in attrs.task_id.history.deleted or ():
-            pairs.add((old_task, submission.roster_record_id))
-        for old_record in attrs.roster_record_id.history.deleted or ():
-            pairs.add((submission.task_id, old_record))
+    pairs = {
+        (submission.task_id, submission.roster_record_id)
+        for submission in (*session.new, *session.dirty)
+        if isinstance(submission, Submission) and (
+            submission in session.new
+            or any(inspect(submission).attrs[name].history.has_changes() for name in _TRACKED))
+    }
     refresh_progress(session.connection(), pairs)
