@@ -114,6 +114,16 @@ def submit_photo(session: Session, store: PhotoStore, student: LinkedStudent, ph
     return submissions.submit(session, student.actor, submission.id)
 
 
+def submit_real_capture(session: Session, store: PhotoStore, task: CollectionTask, record: RosterRecord,
+                        london: Path) -> Submission:
+    """Person 003 of the London fixtures: the neutral portrait as ``record``'s enrolment photo, the
+    smiling one captured and submitted through the real pipeline by a newly linked student."""
+    set_enrolment_photo(session, store, record, london / "003_neutral.jpg")
+    session.commit()
+    student = make_linked_student(session, task, record)
+    return submit_photo(session, store, student, london / "003_smiling.jpg")
+
+
 def share_photos(session: Session, template: Submission, record: RosterRecord, task: CollectionTask,
                  submitted_at: datetime, **fields: object) -> Submission:
     """Another student's photo awaiting review that shares ``template``'s processed photos and enrolment

@@ -40,10 +40,7 @@ def world(env, fixtures_dir) -> World:
         school = f.make_school(session)
         task = f.make_task(session, school)
         record = f.make_record(session, school, 1)
-        f.set_enrolment_photo(session, store, record, fixtures_dir / "london" / "003_neutral.jpg")
-        session.commit()
-        student = f.make_linked_student(session, task, record)
-        template = f.submit_photo(session, store, student, fixtures_dir / "london" / "003_smiling.jpg")
+        template = f.submit_real_capture(session, store, task, record, fixtures_dir / "london")
         reviewers = [f.actor_of(f.make_staff(session, Role.REVIEWER, f"reviewer{i}")) for i in range(3)]
         admin = f.actor_of(f.make_staff(session, Role.ADMIN, "admin"))
         template.submitted_at = T0 - timedelta(hours=1)

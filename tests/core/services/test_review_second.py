@@ -26,10 +26,7 @@ def setup(env, fixtures_dir):
         school = f.make_school(session)
         task = f.make_task(session, school)
         record = f.make_record(session, school, 1)
-        f.set_enrolment_photo(session, store, record, fixtures_dir / "london" / "003_neutral.jpg")
-        session.commit()
-        student = f.make_linked_student(session, task, record)
-        template = f.submit_photo(session, store, student, fixtures_dir / "london" / "003_smiling.jpg")
+        template = f.submit_real_capture(session, store, task, record, fixtures_dir / "london")
         template.submitted_at = T0 - timedelta(hours=1)
         ids = [template.id] + [
             f.share_photos(session, template, f.make_record(session, school, 100 + i), task,
