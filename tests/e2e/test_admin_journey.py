@@ -11,7 +11,7 @@ from sqlalchemy import select
 from core.domain.enums import Role, TaskStatus
 from core.models import CollectionTask, School, StaffUser
 from tests import factories as f
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import login, screenshot, settled
 
 REGISTRAR_PASSWORD = "Ccnu2025init"
 
@@ -26,16 +26,18 @@ def open_page(page, link: str) -> None:  # type: ignore[no-untyped-def]
 
 def choose(page, label: str, option: str, scope=None) -> None:  # type: ignore[no-untyped-def]
     """Picks an option of a Streamlit selectbox (the list opens at the page level). A rerun that
-    lands while the list is opening closes it again, so the list is reopened up to three times."""
+    lands while the list is open closes or redraws it, so the list is opened only once the page has
+    settled, and reopened up to three times."""
     box = (scope or page).get_by_label(label).first
     choice = page.get_by_role("option", name=option).first
     for _ in range(3):
+        settled(page)
         box.click()
         try:
-            choice.wait_for(timeout=7_000)
+            choice.click(timeout=7_000)
         except PlaywrightTimeout:
+            page.keyboard.press("Escape")
             continue
-        choice.click()
         return
     raise AssertionError(f"option {option!r} of {label!r} never appeared")
 
