@@ -108,6 +108,7 @@ def process_found(
             thresholds=thresholds,
             person_mask=result.capture_mask,
             background=background,
+            face_count=1,  # process_found is given the capture's only face
         )
         report = QualityReport(list(report.checks) + format_checks(jpeg))
     return ProcessedCapture(

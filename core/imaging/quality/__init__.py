@@ -46,20 +46,25 @@ def run_checks(
     thresholds: ImagingThresholds = DEFAULT_THRESHOLDS,
     person_mask: np.ndarray | None = None,
     background: Background | None = None,
+    face_count: int | None = None,
 ) -> QualityReport:
     """Every check of a standardised photo.
 
     ``person_mask`` (capture pixels, 0..1) sharpens the background check; without it the person is
     approximated from the face box. ``background`` is the colour the background was replaced with;
     without it, it is read from the photo's top corners. The capture checks (background) and the
-    enrolment check (derived) run only when their inputs are given.
+    enrolment check (derived) run only when their inputs are given. ``face_count`` is the number of
+    faces the capture held, when the caller has counted them there: the photo is cut from the
+    capture and its background replaced around the one person, so it cannot show a face the capture
+    did not, and counting again would cost a second detection. Without it the photo's faces are
+    counted (``photo check`` of a finished photo).
     """
     image = standardised_rgb
     height, width = image.shape[:2]
     pose = head_pose(face, (width, height))
     bg = np.array(background.rgb) if background is not None else background_colour(image)
     checks = [
-        check_face_count(len(detect_faces(image))),
+        check_face_count(face_count if face_count is not None else len(detect_faces(image))),
         check_resolution(upscale, thresholds),
         check_hair_top(hair_top_row(image, face, bg), thresholds),
         check_eye_line(face, thresholds),
