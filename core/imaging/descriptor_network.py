@@ -137,7 +137,7 @@ def read_network(path: Path) -> DescriptorNetwork:
             outputs, position = _read_int(data, position)
             inputs, position = _read_int(data, position)
             params, position = _read_tensor(data, position)
-            projection = params.reshape(inputs, outputs)
+            projection = params.reshape(inputs, outputs).copy()  # not a view that keeps the file's bytes alive
     expected = 1 + 2 * len(DOWNSAMPLING)
     strides = [c.stride for c in convolutions[1::2]]
     if means is None or projection is None or len(convolutions) != expected or strides != [2 if d else 1 for d in DOWNSAMPLING]:
