@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import face_recognition_models
 import numpy as np
 import pytest
 from face_recognition import api as face_api
@@ -46,9 +47,7 @@ def test_a_batch_gives_each_chip_its_own_descriptor(chips) -> None:
     assert np.abs(together[len(chips)] - mirrored).max() < 1e-5
 
 
-def test_another_model_file_is_refused(tmp_path) -> None:
-    import face_recognition_models
-
+def test_another_model_file_is_refused() -> None:
     other = Path(face_recognition_models.pose_predictor_five_point_model_location())
     with pytest.raises(ValueError, match="not dlib_face_recognition_resnet_model_v1"):
         read_network(other)
