@@ -2,7 +2,9 @@
 
 The model is MediaPipe's selfie segmentation (Apache-2.0, 250 KB), shipped inside the
 ``mediapipe==0.10.21`` wheel. It is found on disk without importing mediapipe (whose import pulls
-dependencies we do not install) and run with OpenCV's TFLite importer, so nothing is downloaded.
+dependencies we do not install), so nothing is downloaded, and run by LiteRT, the TensorFlow Lite
+runtime this model is made for: its XNNPACK kernels take 4 ms a mask on one core where OpenCV's
+TFLite importer took 11–16 ms, for the same mask within 1e-4.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from ai_edge_litert.interpreter import Interpreter
 
 from core.imaging.types import FaceBox, FoundFace
 
@@ -33,17 +36,21 @@ def model_path() -> Path:
 
 
 @cache
-def _net() -> cv2.dnn.Net:
-    return cv2.dnn.readNetFromTFLite(str(model_path()))
+def _interpreter() -> Interpreter:
+    interpreter = Interpreter(model_path=str(model_path()), num_threads=1)
+    interpreter.allocate_tensors()
+    return interpreter
 
 
 def person_mask(image_rgb: np.ndarray) -> np.ndarray:
     """Soft person mask (float32 0..1) at the size of ``image_rgb``."""
-    blob = cv2.dnn.blobFromImage(image_rgb, 1 / 255.0, MODEL_INPUT)
+    pixels = cv2.resize(image_rgb, MODEL_INPUT, interpolation=cv2.INTER_LINEAR)
+    batch = (pixels.astype(np.float32) * np.float32(1 / 255.0))[None]
     with _net_lock:
-        net = _net()
-        net.setInput(blob)
-        out = net.forward()
+        interpreter = _interpreter()
+        interpreter.set_tensor(interpreter.get_input_details()[0]["index"], batch)
+        interpreter.invoke()
+        out = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
     mask = out.reshape(MODEL_INPUT[1], MODEL_INPUT[0])
     height, width = image_rgb.shape[:2]
     return cv2.resize(mask, (width, height), interpolation=cv2.INTER_LINEAR)
