@@ -250,6 +250,25 @@ def test_quality_is_the_highest_that_fits(encoded_sample) -> None:
             assert len(one_better.getvalue()) > MAX_FILE_BYTES
 
 
+@pytest.mark.parametrize("grain", [3, 10, 30])
+def test_search_finds_the_highest_fitting_quality_far_from_its_first_guess(encoded_sample, grain: int) -> None:
+    """Grainier photos need lower qualities, down to 4:2:0 chroma and the floor of 60; the answer
+    must still be the one an encode at every quality would give."""
+    rgb = encoded_sample[0][0]
+    grainy = np.clip(rgb + np.random.default_rng(grain).normal(0, grain, rgb.shape), 0, 255).astype(np.uint8)
+    found = encode_jpeg(grainy)
+
+    def size(quality: int) -> int:
+        buffer = io.BytesIO()
+        Image.fromarray(grainy).save(buffer, "JPEG", quality=quality, subsampling=found.subsampling,
+                                     dpi=(300, 300), optimize=True)
+        return len(buffer.getvalue())
+
+    fitting = [q for q in range(MIN_JPEG_QUALITY, 101) if size(q) <= MAX_FILE_BYTES]
+    assert found.quality == (max(fitting) if fitting else MIN_JPEG_QUALITY)
+    assert len(found.data) == size(found.quality)
+
+
 @pytest.mark.parametrize("quality", [60, 75, 90, 100])
 def test_quality_is_read_back_from_the_file(quality: int) -> None:
     noise = np.random.default_rng(1).integers(0, 255, (64, 64, 3), dtype=np.uint8)
