@@ -16,6 +16,7 @@ from core.imaging.background import replace_background
 from core.imaging.faces import MAX_UPSCALE, face_at, find_face
 from core.imaging.framing import Frame, cut, from_output, map_face, measure_head, plan_frame, warp_to_frame
 from core.imaging.loading import LoadedImage, load_image
+from core.imaging.quality.background import WORK_WIDTH as BACKGROUND_WORK_WIDTH
 from core.imaging.segmentation import hair_top, keep_face_region, person_mask
 from core.imaging.standard import Background
 from core.imaging.timing import stage
@@ -42,7 +43,9 @@ class Standardised:
     upscale: float
     """How much the capture was enlarged (1.0 when it was only reduced)."""
     capture_mask: np.ndarray
-    """The person mask (0..1) in the capture's pixels; 0 outside the region that was segmented."""
+    """The person mask (0..1) over the whole capture, at the background check's working width
+    (the check measures a share of pixels, so a full-size map would only cost time); 0 outside
+    the region that was segmented."""
 
 
 def standardise(data: bytes, background: Background = Background.BLUE) -> Standardised:
@@ -82,7 +85,9 @@ def standardise_found(
 
 
 def _mask_in_capture(mask: np.ndarray, region: Frame, size: tuple[int, int]) -> np.ndarray:
-    whole = Frame(scale=1.0, left=0.0, top=0.0, width=size[1], height=size[0])
+    height, width = size
+    scale = min(1.0, BACKGROUND_WORK_WIDTH / width)
+    whole = Frame(scale=scale, left=0.0, top=0.0, width=round(width * scale), height=max(1, round(height * scale)))
     return warp_to_frame(mask, region, whole, outside=0.0)
 
 

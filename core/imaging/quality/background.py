@@ -30,7 +30,11 @@ def main_person(capture_rgb: np.ndarray, face: FoundFace) -> np.ndarray:
 
 
 def background_clutter(capture_rgb: np.ndarray, face: FoundFace, person_mask: np.ndarray | None = None) -> float:
-    """Share of the capture's background pixels far in colour from the background's median."""
+    """Share of the capture's background pixels far in colour from the background's median.
+
+    ``person_mask`` covers the whole capture at any resolution (the pipeline gives it at
+    ``WORK_WIDTH``); without it the person is segmented here.
+    """
     person = main_person(capture_rgb, face) if person_mask is None else person_mask > PERSON
     factor = WORK_WIDTH / capture_rgb.shape[1]
     size = (WORK_WIDTH, max(1, round(capture_rgb.shape[0] * factor)))
