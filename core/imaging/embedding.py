@@ -7,9 +7,9 @@ jitter, the descriptor of the aligned chip is averaged with that of its mirror i
 pairs that gains nearly as much as 10 random jitters, at 2 network passes instead of 10, and it is
 deterministic (dlib's jitter draws from a generator whose state depends on earlier calls, so the
 same photo would not always give the same distance). The network runs in
-``core.imaging.descriptor_network`` (dlib's weights on numpy's BLAS, about 11 ms a pass on one core
-instead of dlib's 73); ``core.imaging.matching`` pays the second pass only where it can change an
-outcome.
+``core.imaging.descriptor_network`` (dlib's weights on OpenCV's and numpy's kernels, about 10 ms a
+pass on one core instead of dlib's 73); ``core.imaging.matching`` pays the second pass only where
+it can change an outcome.
 """
 
 from __future__ import annotations
