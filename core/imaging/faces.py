@@ -7,11 +7,11 @@ are then predicted on the image itself, so they are as precise as its resolution
 
 from __future__ import annotations
 
-import cv2
 import face_recognition
 import numpy as np
 
 from core.imaging.errors import FaceCutOff, FaceTooSmall, MultipleFaces, NoFace
+from core.imaging.resample import shrink
 from core.imaging.standard import FACE_WIDTH_RANGE
 from core.imaging.thresholds import MAX_UPSCALE
 from core.imaging.types import FaceBox, FoundFace, Landmarks
@@ -57,7 +57,7 @@ def detect_faces(image_rgb: np.ndarray) -> list[FaceBox]:
     small = image_rgb
     if factor < 1.0:
         size = (max(1, round(width * factor)), max(1, round(height * factor)))
-        small = cv2.resize(image_rgb, size, interpolation=cv2.INTER_AREA)
+        small = shrink(image_rgb, size)
     found = face_recognition.face_locations(small, number_of_times_to_upsample=0)
     if not found:
         found = face_recognition.face_locations(small, number_of_times_to_upsample=1)
