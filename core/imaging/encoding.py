@@ -104,14 +104,17 @@ def estimate_quality(data: bytes) -> int | None:
     if not tables or 0 not in tables:
         return None
     luminance = np.array(tables[0], dtype=np.float64)
-    errors = [np.abs(_ijg_table(q) - luminance).sum() for q in range(1, 101)]
-    return int(np.argmin(errors)) + 1
+    return int(np.argmin(np.abs(_IJG_TABLES - luminance).sum(axis=1))) + 1
 
 
 def _ijg_table(quality: int) -> np.ndarray:
     """libjpeg's luminance table for ``quality`` (jcparam.c: jpeg_quality_scaling)."""
     scale = 5000 / quality if quality < 50 else 200 - 2 * quality
     return np.clip(np.floor((_IJG_LUMINANCE * scale + 50) / 100), 1, 255)
+
+
+_IJG_TABLES = np.stack([_ijg_table(q) for q in range(1, 101)])
+"""Row q - 1: libjpeg's luminance table for quality q."""
 
 
 def format_checks(data: bytes) -> list[Check]:

@@ -8,9 +8,9 @@ from core.imaging.embedding import face_embedding
 from core.imaging.faces import detect_faces
 from core.imaging.phash import perceptual_hash
 from core.imaging.quality.background import check_background
-from core.imaging.quality.colour import check_colour_cast, check_greyscale
+from core.imaging.quality.colour import check_colour_cast, check_greyscale, skin_colour
 from core.imaging.quality.derived import EnrolmentReference, check_derived
-from core.imaging.quality.exposure import check_dynamic_range, check_exposure
+from core.imaging.quality.exposure import check_dynamic_range, check_exposure, skin_levels
 from core.imaging.quality.eyes import check_eyes_open
 from core.imaging.quality.face_count import check_face_count
 from core.imaging.quality.geometry import (
@@ -62,6 +62,7 @@ def run_checks(
     image = standardised_rgb
     height, width = image.shape[:2]
     pose = head_pose(face, (width, height))
+    levels, skin = skin_levels(image, face), skin_colour(image, face)
     bg = np.array(background.rgb) if background is not None else background_colour(image)
     checks = [
         check_face_count(face_count if face_count is not None else len(detect_faces(image))),
@@ -78,11 +79,11 @@ def run_checks(
         check_expression(face, thresholds),
         check_sharpness(image, face, thresholds),
         check_noise(image, face, thresholds, capture_rgb, capture_face),
-        check_exposure(image, face, thresholds),
-        check_dynamic_range(image, face, thresholds),
+        check_exposure(levels, thresholds),
+        check_dynamic_range(levels, thresholds),
         check_lighting(image, face, thresholds),
-        check_greyscale(image, face, thresholds),
-        check_colour_cast(image, face, thresholds),
+        check_greyscale(skin, thresholds),
+        check_colour_cast(skin, thresholds),
     ]
     if capture_rgb is not None and capture_face is not None:
         checks.append(check_background(capture_rgb, capture_face, thresholds, person_mask))

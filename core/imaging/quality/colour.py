@@ -8,6 +8,7 @@ over lightness, so that a merely dark photo does not look grey.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -17,20 +18,30 @@ from core.imaging.thresholds import ImagingThresholds
 from core.imaging.types import Check, FoundFace
 
 
-def skin_colour(image_rgb: np.ndarray, face: FoundFace) -> tuple[float, float]:
-    """Saturation (CIELAB chroma / lightness) and hue angle (degrees) of the skin's median colour."""
+@dataclass(frozen=True)
+class SkinColour:
+    """The skin's median colour, measured once for both colour checks."""
+
+    saturation: float
+    """CIELAB chroma over lightness."""
+    hue: float
+    """Hue angle in degrees."""
+
+
+def skin_colour(image_rgb: np.ndarray, face: FoundFace) -> SkinColour:
+    """Saturation and hue of the skin's median colour."""
     mask = face_mask(image_rgb, face)
     if not mask.any():
-        return 0.0, float("nan")
+        return SkinColour(0.0, float("nan"))
     rows, cols = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
     box = slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)  # convert only around the skin
     lab = cv2.cvtColor(image_rgb[box].astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
     lightness, a, b = np.median(lab[mask[box]], axis=0)
-    return float(math.hypot(a, b) / max(lightness, 1.0)), math.degrees(math.atan2(b, a))
+    return SkinColour(float(math.hypot(a, b) / max(lightness, 1.0)), math.degrees(math.atan2(b, a)))
 
 
-def check_greyscale(image_rgb: np.ndarray, face: FoundFace, thresholds: ImagingThresholds) -> Check:
-    saturation, _ = skin_colour(image_rgb, face)
+def check_greyscale(skin: SkinColour, thresholds: ImagingThresholds) -> Check:
+    saturation = skin.saturation
     passed = saturation >= thresholds.min_skin_saturation
     return Check(
         code="colour", passed=passed, value=round(saturation, 3), allowed=f"≥ {thresholds.min_skin_saturation:g}",
@@ -39,8 +50,8 @@ def check_greyscale(image_rgb: np.ndarray, face: FoundFace, thresholds: ImagingT
     )
 
 
-def check_colour_cast(image_rgb: np.ndarray, face: FoundFace, thresholds: ImagingThresholds) -> Check:
-    _, hue = skin_colour(image_rgb, face)
+def check_colour_cast(skin: SkinColour, thresholds: ImagingThresholds) -> Check:
+    hue = skin.hue
     lo, hi = thresholds.skin_hue_range_deg
     passed = lo <= hue <= hi
     return Check(

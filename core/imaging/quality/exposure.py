@@ -8,6 +8,8 @@ that darkening alone, which scales every level, does not change it: only a flat,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from core.imaging.quality.regions import face_mask, luminance
@@ -15,23 +17,27 @@ from core.imaging.thresholds import ImagingThresholds
 from core.imaging.types import Check, FoundFace
 
 
-def _skin_percentiles(image_rgb: np.ndarray, face: FoundFace, q: list[float]) -> np.ndarray:
-    return np.percentile(luminance(image_rgb)[face_mask(image_rgb, face)], q)
+@dataclass(frozen=True)
+class SkinLevels:
+    """The face skin's grey levels at its 2nd and 98th percentiles, measured once for both checks."""
+
+    low: float
+    high: float
+    """The highlights exposure is judged on."""
+
+    @property
+    def contrast(self) -> float:
+        """(p98 − p2) / (p98 + p2)."""
+        return (self.high - self.low) / max(self.high + self.low, 1.0)
 
 
-def highlights(image_rgb: np.ndarray, face: FoundFace) -> float:
-    """98th percentile of the face skin's grey levels."""
-    return float(_skin_percentiles(image_rgb, face, [98])[0])
+def skin_levels(image_rgb: np.ndarray, face: FoundFace) -> SkinLevels:
+    low, high = np.percentile(luminance(image_rgb)[face_mask(image_rgb, face)], [2, 98])
+    return SkinLevels(float(low), float(high))
 
 
-def contrast(image_rgb: np.ndarray, face: FoundFace) -> float:
-    """(p98 − p2) / (p98 + p2) of the face skin's grey levels."""
-    low, high = _skin_percentiles(image_rgb, face, [2, 98])
-    return float((high - low) / max(high + low, 1.0))
-
-
-def check_exposure(image_rgb: np.ndarray, face: FoundFace, thresholds: ImagingThresholds) -> Check:
-    value = highlights(image_rgb, face)
+def check_exposure(levels: SkinLevels, thresholds: ImagingThresholds) -> Check:
+    value = levels.high
     lo, hi = thresholds.highlight_range
     passed = lo <= value <= hi
     if passed:
@@ -44,8 +50,8 @@ def check_exposure(image_rgb: np.ndarray, face: FoundFace, thresholds: ImagingTh
                  message_zh=zh, message_en=en)
 
 
-def check_dynamic_range(image_rgb: np.ndarray, face: FoundFace, thresholds: ImagingThresholds) -> Check:
-    value = contrast(image_rgb, face)
+def check_dynamic_range(levels: SkinLevels, thresholds: ImagingThresholds) -> Check:
+    value = levels.contrast
     passed = value >= thresholds.min_contrast
     return Check(
         code="dynamic_range", passed=passed, value=round(value, 3), allowed=f"≥ {thresholds.min_contrast:g}",
