@@ -44,9 +44,12 @@ def background_clutter(capture_rgb: np.ndarray, face: FoundFace, person_mask: np
     keep = cv2.dilate(person, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1,) * 2)) == 0
     if keep.sum() < 0.05 * keep.size:
         return 0.0
-    lab = cv2.cvtColor(small.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)[keep]
-    distance = np.linalg.norm(lab - np.median(lab, axis=0), axis=1)
-    return float(np.mean(distance > FAR_COLOUR))
+    pixels = small[keep].reshape(1, -1, 3).astype(np.float32) / 255.0  # one row: converted at once
+    lightness, a, b = cv2.cvtColor(pixels, cv2.COLOR_RGB2LAB).reshape(-1, 3).T
+    squared = (
+        (lightness - np.median(lightness)) ** 2 + (a - np.median(a)) ** 2 + (b - np.median(b)) ** 2
+    )
+    return float(np.mean(squared > FAR_COLOUR**2))
 
 
 def check_background(capture_rgb: np.ndarray, face: FoundFace, thresholds: ImagingThresholds,
