@@ -85,21 +85,19 @@ def plan_frame(head: Head, max_scale: float = float("inf")) -> Frame:
     lo = min(FACE_WIDTH_RANGE[0] / head.face_width, (EYE_LINE_RANGE[0] - HAIR_TOP_RANGE[1]) / span)
     hi = max(FACE_WIDTH_RANGE[1] / head.face_width, (EYE_LINE_RANGE[1] - HAIR_TOP_RANGE[0]) / span)
     lo, hi = min(lo, max_scale), min(hi, max_scale)
-    best: tuple[tuple[float, float], float, float] | None = None
-    for scale in np.linspace(lo, hi, 200):
-        hair_out = _hair_position(scale * span)
-        eyes_out = hair_out + scale * span
-        face_out = scale * head.face_width
-        facial = min(
-            face_out - FACE_WIDTH_RANGE[0], FACE_WIDTH_RANGE[1] - face_out,
-            eyes_out - EYE_LINE_RANGE[0], EYE_LINE_RANGE[1] - eyes_out,
-        )
-        hair = min(hair_out - HAIR_TOP_RANGE[0], HAIR_TOP_RANGE[1] - hair_out)
-        score = (min(facial - SAFETY_PX, 0.0), min(facial, hair))
-        if best is None or score > best[0]:
-            best = (score, float(scale), hair_out)
-    assert best is not None
-    _, scale, hair_out = best
+    scales = np.linspace(lo, hi, 200)
+    hair_rows = _hair_positions(scales * span)
+    eyes_out = hair_rows + scales * span
+    face_out = scales * head.face_width
+    facial = np.minimum.reduce([
+        face_out - FACE_WIDTH_RANGE[0], FACE_WIDTH_RANGE[1] - face_out,
+        eyes_out - EYE_LINE_RANGE[0], EYE_LINE_RANGE[1] - eyes_out,
+    ])
+    hair = np.minimum(hair_rows - HAIR_TOP_RANGE[0], HAIR_TOP_RANGE[1] - hair_rows)
+    first, second = np.minimum(facial - SAFETY_PX, 0.0), np.minimum(facial, hair)
+    tied = np.flatnonzero(first == first.max())
+    best = tied[np.argmax(second[tied])]  # the first candidate with the best (first, second) score
+    scale, hair_out = float(scales[best]), float(hair_rows[best])
     return Frame(
         scale=scale,
         left=head.centre_x - WIDTH / 2 / scale,
@@ -107,17 +105,14 @@ def plan_frame(head: Head, max_scale: float = float("inf")) -> Frame:
     )
 
 
-def _hair_position(span_out: float) -> float:
+def _hair_positions(span_out: np.ndarray) -> np.ndarray:
     """Hair-top row centring both the hair top and the eye line in their ranges; when both
-    cannot be met, the eye line stays in range."""
-    lo = max(HAIR_TOP_RANGE[0], EYE_LINE_RANGE[0] - span_out)
-    hi = min(HAIR_TOP_RANGE[1], EYE_LINE_RANGE[1] - span_out)
-    if lo <= hi:
-        return (lo + hi) / 2
+    cannot be met, the eye line stays in range (``span_out``: hair-to-eyes span in output px)."""
+    lo = np.maximum(HAIR_TOP_RANGE[0], EYE_LINE_RANGE[0] - span_out)
+    hi = np.minimum(HAIR_TOP_RANGE[1], EYE_LINE_RANGE[1] - span_out)
     middle = (HAIR_TOP_RANGE[0] + HAIR_TOP_RANGE[1]) / 2
-    return float(np.clip(
-        middle, EYE_LINE_RANGE[0] + SAFETY_PX - span_out, EYE_LINE_RANGE[1] - SAFETY_PX - span_out
-    ))
+    squeezed = np.clip(middle, EYE_LINE_RANGE[0] + SAFETY_PX - span_out, EYE_LINE_RANGE[1] - SAFETY_PX - span_out)
+    return np.where(lo <= hi, (lo + hi) / 2, squeezed)
 
 
 def cut(image_rgb: np.ndarray, frame: Frame, fill: tuple[int, int, int]) -> np.ndarray:
