@@ -20,7 +20,7 @@ The naive baseline is the same pipeline with the face work done the obvious way,
 full resolution (without upsampling, the cheapest full-size setting: the library's default of one
 upsampling is about four times slower still), ``face_landmarks`` on the full image, and each
 descriptor pass by the library's encoder (dlib's own forward pass, which gives the same descriptor
-as ``core.imaging.descriptor_network`` within 1e-6, so the verdicts are the same).
+as ``core.imaging.descriptor_network`` within 1e-5, so the verdicts are the same).
 """
 
 from __future__ import annotations

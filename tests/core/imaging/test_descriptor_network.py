@@ -1,4 +1,4 @@
-"""dlib's descriptor network run on numpy gives dlib's own descriptor, so the calibrated thresholds hold."""
+"""dlib's descriptor network run on OpenCV and numpy gives dlib's own descriptor, so the calibrated thresholds hold."""
 
 from __future__ import annotations
 
