@@ -4,7 +4,7 @@ The progress dashboards count students by stage. Grouping every submission of ev
 each page load costs about a second at a million submissions; this narrow table holds the answer
 (one row per student and task that has a submission) and is brought up to date in the same flush
 that adds or changes a submission, whichever service made the change, so it can never lag behind
-a committed state. ``rebuild_progress`` recomputes it whole (migration backfill, bulk loads).
+a committed state. ``rebuild_progress`` recomputes it whole (after bulk loads in SQL).
 """
 
 from __future__ import annotations

@@ -13,13 +13,22 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from core.models.progress import rebuild_progress
-
-
 revision = '0003'
 down_revision = '0002'
 branch_labels = None
 depends_on = None
+
+BACKFILL = """
+INSERT INTO photo_progress (task_id, roster_record_id, stage)
+SELECT task_id, roster_record_id, MAX(CASE
+    WHEN state IN ('on_chsi') THEN 3
+    WHEN state IN ('approved', 'in_batch', 'upload_failed') THEN 2
+    WHEN submitted_at IS NOT NULL THEN 1
+    ELSE 0 END)
+FROM submission GROUP BY task_id, roster_record_id
+"""
+"""The stage rule (core.domain.states.stage_of) as it stood at this revision, written out so that a
+later change to the rule or the models cannot change what this migration does."""
 
 
 def upgrade() -> None:
@@ -34,7 +43,7 @@ def upgrade() -> None:
     with op.batch_alter_table('photo_progress', schema=None) as batch_op:
         batch_op.create_index('ix_photo_progress_record', ['roster_record_id', 'task_id', 'stage'], unique=False)
         batch_op.create_index('ix_photo_progress_task_stage', ['task_id', 'stage'], unique=False)
-    rebuild_progress(op.get_bind())
+    op.execute(BACKFILL)
 
 
 def downgrade() -> None:

@@ -3,7 +3,10 @@ whichever service makes it; and equals a rebuild from the submissions."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import importlib.util
+from pathlib import Path
+
+from sqlalchemy import delete, select, text
 
 from core.domain.enums import Decision, Role, SubmissionState
 from core.domain.states import Event, Stage, transition
@@ -115,4 +118,26 @@ def test_kept_table_equals_a_rebuild_from_the_submissions(db):
         kept = _stages(session)
         assert len(kept) == 8 and set(kept.values()) == {Stage.SUBMITTED, Stage.APPROVED}
         rebuild_progress(session.connection())
+        assert _stages(session) == kept
+
+
+def test_the_migrations_written_out_backfill_equals_what_the_session_keeps(db):
+    """Migration 0003 fills the table with its own SQL (so that later changes to the stage rule
+    cannot change an old migration); on a student in every state it agrees with the rule today."""
+    path = Path(__file__).resolve().parents[3] / "core/migrations/versions/0003_photo_progress_per_student_and_task.py"
+    spec = importlib.util.spec_from_file_location("migration_0003", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    with db.session() as session:
+        school = f.make_school(session)
+        task = f.make_task(session, school)
+        cases = [(state, submitted) for state in SubmissionState for submitted in (True, False)]
+        for seed, (state, submitted) in enumerate(cases):
+            student = f.make_linked_student(session, task, f.make_record(session, school, seed))
+            _submission(session, student, state, submitted=submitted)
+        session.flush()
+        kept = _stages(session)
+        assert len(kept) == len(cases) and set(kept.values()) == set(Stage)
+        session.execute(delete(PhotoProgress))
+        session.execute(text(migration.BACKFILL))
         assert _stages(session) == kept
