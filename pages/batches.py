@@ -111,7 +111,8 @@ if actions[0].button(export_label, key="export_package", icon=":material/archive
         st.rerun()
 prepared = st.session_state.get("package_path")
 if prepared and prepared[0] == batch_id and Path(prepared[1]).exists():
-    actions[0].download_button(tr("下载上传包", "Download the package"), Path(prepared[1]).read_bytes(),
+    # The package is read only when the button is clicked, not on every rerun of this page.
+    actions[0].download_button(tr("下载上传包", "Download the package"), Path(prepared[1]).read_bytes,
                                file_name=f"{batch.number}.zip", mime="application/zip", key="download_package",
                                icon=":material/download:", type="primary")
 actions[1].download_button(tr("下载清单 Excel", "Manifest XLSX"), manifest_download(actor, batch_id, "xlsx"),
