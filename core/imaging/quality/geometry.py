@@ -11,8 +11,9 @@ from core.imaging.types import Check, FoundFace
 BACKGROUND_TOLERANCE = 30
 """Largest per-channel difference still counted as the replaced background (JPEG ripples stay below)."""
 MIN_HAIR_FRACTION = 0.01
-SCAN_ROWS = 128
 """A row is hair once this share of the face's column band differs from the background (not one stray pixel)."""
+SCAN_ROWS = 128
+"""The photo is read in strips of this many rows from the top, stopping at the first hair row."""
 
 
 def background_colour(image_rgb: np.ndarray) -> np.ndarray:
@@ -25,9 +26,10 @@ def hair_top_row(image_rgb: np.ndarray, face: FoundFace, background: np.ndarray)
     """First row from the top, within the face's column band, that is not background."""
     chin = face.landmarks["chin"]
     left, right = max(int(round(chin[2][0])), 0), min(int(round(chin[14][0])), image_rgb.shape[1])
-    for start in range(0, image_rgb.shape[0], SCAN_ROWS):  # the hair lies near the top: scan in strips
+    reference = background.astype(np.int16)
+    for start in range(0, image_rgb.shape[0], SCAN_ROWS):
         band = image_rgb[start : start + SCAN_ROWS, left:right].astype(np.int16)
-        differs = np.abs(band - background.astype(np.int16)).max(axis=2) > BACKGROUND_TOLERANCE
+        differs = np.abs(band - reference).max(axis=2) > BACKGROUND_TOLERANCE
         rows = np.flatnonzero(differs.mean(axis=1) >= MIN_HAIR_FRACTION)
         if rows.size:
             return start + int(rows[0])
