@@ -33,7 +33,7 @@ def points_of(frame: pd.DataFrame) -> list[dict[str, str]]:
 
 
 with database().session() as session:
-    rows = [(school, schools.school_usage(session, school.id)) for school in schools.list_schools(session, actor)]
+    rows = [(school, schools.school_usage(session, actor, school.id)) for school in schools.list_schools(session, actor)]
 
 st.dataframe(
     pd.DataFrame([{

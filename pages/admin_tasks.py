@@ -86,7 +86,7 @@ def settings_form(key: str, task: CollectionTask | None) -> dict[str, Any] | Non
 with database().session() as session:
     all_schools = {s.id: s for s in schools.list_schools(session, actor)}
     tasks = schools.list_tasks(session, actor)
-    paid = {task.id: schools.paid_students(session, task.id) for task in tasks}
+    paid = {task.id: schools.paid_students(session, actor, task.id) for task in tasks}
 
 if not all_schools:
     st.info(tr("还没有学校，请先在“学校”页面创建。", "No schools yet: create one on the Schools page first."))

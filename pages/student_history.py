@@ -30,9 +30,9 @@ chosen = st.selectbox(
     format_func=lambda h: f"{h.name} · {h.student_number} · {h.id_masked} · {h.school_name}")
 
 with database().session() as session:
-    history = student_history(session, chosen.roster_record_id)
-    quota = quota_summary(session, chosen.roster_record_id)
-    granted = grants(session, chosen.roster_record_id)
+    history = student_history(session, actor, chosen.roster_record_id)
+    quota = quota_summary(session, actor, chosen.roster_record_id)
+    granted = grants(session, actor, chosen.roster_record_id)
 
 labels = STATE_LABELS_ZH if lang() == "zh" else STATE_LABELS_EN
 if not history:

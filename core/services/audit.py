@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from core.domain.access import Actor, require_role
+from core.domain.access import Actor, allowed, internal, pure, require_role
 from core.domain.enums import Role
 from core.errors import InvalidInput
 from core.models import AuditEvent, RosterRecord
@@ -27,6 +27,7 @@ EXPORT_LIMIT = 100_000
 """An export is one file in memory; past this the admin narrows the filter."""
 
 
+@internal
 def record(
     session: Session,
     actor: Actor,
@@ -53,6 +54,7 @@ def record(
     return event
 
 
+@pure
 def plain(value: Any) -> Any:
     """A value as JSON can hold it (enums by value, dates as ISO text)."""
     if isinstance(value, (datetime, date)):
@@ -66,6 +68,7 @@ def plain(value: Any) -> Any:
     return value
 
 
+@internal
 def events_for(session: Session, *, entity_type: str | None = None, entity_id: int | None = None,
                roster_record_id: int | None = None, action: str | None = None) -> list[AuditEvent]:
     query = select(AuditEvent).order_by(AuditEvent.id)
@@ -130,6 +133,7 @@ def _filtered(filters: AuditFilter) -> Select[Any]:
     return query
 
 
+@allowed(Role.ADMIN)
 def query(session: Session, actor: Actor, filters: AuditFilter, *, page: int = 1,
           page_size: int = 50) -> AuditPage:
     """Newest first, one page at a time, counted and sliced in SQL."""
@@ -144,6 +148,7 @@ def query(session: Session, actor: Actor, filters: AuditFilter, *, page: int = 1
     return AuditPage(events=list(rows), total=total, page=page, page_size=page_size)
 
 
+@allowed(Role.ADMIN)
 def actions(session: Session, actor: Actor) -> list[str]:
     """The actions that occur in the log, for the filter's choices."""
     require_role(actor, Role.ADMIN)
@@ -160,6 +165,7 @@ def _row(event: AuditEvent) -> list[Any]:
             json.dumps(event.detail, ensure_ascii=False, sort_keys=True)]
 
 
+@allowed(Role.ADMIN)
 def export(session: Session, actor: Actor, filters: AuditFilter, fmt: str) -> bytes:
     """The filtered log as CSV (UTF-8 with BOM, so Excel shows Chinese) or XLSX. The export itself
     is audited: a copy of the log leaving the system is a staff action like any other."""

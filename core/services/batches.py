@@ -27,7 +27,7 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from core.domain.access import SCHOOL_DATA_ROLES, Actor, require_role, require_school, school_scope
+from core.domain.access import SCHOOL_DATA_ROLES, Actor, allowed, require_role, require_school, school_scope
 from core.domain.enums import BatchItemResult, BatchStatus, SubmissionState
 from core.domain.identity import normalise_id_number, normalise_text
 from core.domain.quotas import local_day
@@ -97,6 +97,7 @@ class ResultReport:
     errors: list[ResultError] = field(default_factory=list)
 
 
+@allowed(*SCHOOL_DATA_ROLES)
 def get_batch(session: Session, actor: Actor, batch_id: int, *, lock: bool = False) -> UploadBatch:
     require_role(actor, *SCHOOL_DATA_ROLES)
     query = select(UploadBatch).where(UploadBatch.id == batch_id)
@@ -107,6 +108,7 @@ def get_batch(session: Session, actor: Actor, batch_id: int, *, lock: bool = Fal
     return batch
 
 
+@allowed(*SCHOOL_DATA_ROLES)
 def list_batches(session: Session, actor: Actor, *, task_id: int | None = None) -> list[UploadBatch]:
     require_role(actor, *SCHOOL_DATA_ROLES)
     query = select(UploadBatch).order_by(UploadBatch.created_at.desc(), UploadBatch.id.desc())
@@ -145,6 +147,7 @@ def _buildable(session: Session, task_id: int, *, lock: bool = False) -> list[Su
     return list(newest.values())
 
 
+@allowed(*SCHOOL_DATA_ROLES)
 def candidates(session: Session, actor: Actor, task_id: int, store: PhotoStore) -> Candidates:
     """The registrar's list: photos ready for the next batch, and those held back with why."""
     task = schools.task_in_scope(session, actor, task_id)
@@ -165,6 +168,7 @@ def candidates(session: Session, actor: Actor, task_id: int, store: PhotoStore) 
     return found
 
 
+@allowed(*SCHOOL_DATA_ROLES)
 def build_batch(session: Session, actor: Actor, task_id: int, store: PhotoStore,
                 *, now: datetime | None = None) -> UploadBatch:
     task = schools.task_in_scope(session, actor, task_id)
@@ -202,6 +206,7 @@ def build_batch(session: Session, actor: Actor, task_id: int, store: PhotoStore,
     return batch
 
 
+@allowed(*SCHOOL_DATA_ROLES)
 def remove_item(session: Session, actor: Actor, item_id: int) -> None:
     """Takes a photo out of a batch that has not been exported yet; it is approved again."""
     item = session.get(BatchItem, item_id)
@@ -248,6 +253,7 @@ class _ForwardOnly:
         self._out.flush()
 
 
+@allowed(*SCHOOL_DATA_ROLES)
 def write_package(session: Session, actor: Actor, batch_id: int, store: PhotoStore, out: BinaryIO) -> str:
     """Streams the batch's ZIP into ``out`` and returns its SHA-256. The first export freezes the
     batch; every later one must reproduce the same bytes."""
@@ -279,12 +285,14 @@ def write_package(session: Session, actor: Actor, batch_id: int, store: PhotoSto
     return sha
 
 
+@allowed(*SCHOOL_DATA_ROLES)
 def manifest(session: Session, actor: Actor, batch_id: int) -> list[ManifestRow]:
     batch = get_batch(session, actor, batch_id)
     return [ManifestRow(i.name, i.student_number, i.file_name.removesuffix(".jpg"), i.file_name, i.sha256)
             for i in _items(session, batch)]
 
 
+@allowed(*SCHOOL_DATA_ROLES)
 def manifest_file(session: Session, actor: Actor, batch_id: int, fmt: str) -> bytes:
     """The manifest as CSV or XLSX, byte-identical for the same batch. It holds full ID numbers
     (the files are named by them), so every download is audited."""
@@ -325,6 +333,7 @@ def _fixed_xlsx(table: list[tuple[str, ...]], stamp: datetime) -> bytes:
     return out.getvalue()
 
 
+@allowed(*SCHOOL_DATA_ROLES)
 def import_result(session: Session, actor: Actor, batch_id: int, data: bytes, filename: str,
                   *, now: datetime | None = None) -> ResultReport:
     """Applies CHSI's result file. Any row that cannot be matched or read stops the whole import,
@@ -405,5 +414,6 @@ def _result_zh(result: BatchItemResult) -> str:
     return {"pending": "待上网", "on_chsi": "已上网", "failed": "上网失败"}[result.value]
 
 
+@allowed(*SCHOOL_DATA_ROLES)
 def items_of(session: Session, actor: Actor, batch_id: int) -> list[BatchItem]:
     return _items(session, get_batch(session, actor, batch_id))

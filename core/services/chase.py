@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from core.domain.access import Actor
+from core.domain.access import SCHOOL_DATA_ROLES, Actor, allowed
 from core.domain.enums import BatchItemResult, Decision, EducationCategory, PaymentPurpose, PaymentStatus
 from core.domain.enums import SubmissionState as S
 from core.domain.identity import normalise_text
@@ -79,6 +79,7 @@ def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.sum(case((condition, 1), else_=0))
 
 
+@allowed(*SCHOOL_DATA_ROLES)
 def chase_list(session: Session, actor: Actor, task_id: int, filters: ChaseFilter = ChaseFilter(),
                *, limit: int | None = None) -> list[ChaseEntry]:
     task = schools.task_in_scope(session, actor, task_id)
@@ -177,6 +178,7 @@ def _chunks(ids: list[int], size: int = 900) -> list[list[int]]:
 EXPORT_HEADER = ("姓名", "学号", "证件号后4位", "学历类别", "院系", "班级", "待办事项", "说明")
 
 
+@allowed(*SCHOOL_DATA_ROLES)
 def export_chase_list(session: Session, actor: Actor, task_id: int, fmt: str,
                       filters: ChaseFilter = ChaseFilter()) -> bytes:
     """The list as XLSX or CSV for the school's own channels (ID numbers as last 4 only). Audited."""
@@ -205,6 +207,7 @@ def export_chase_list(session: Session, actor: Actor, task_id: int, fmt: str,
     return out.getvalue()
 
 
+@allowed(*SCHOOL_DATA_ROLES)
 def departments_and_classes(session: Session, actor: Actor, task_id: int) -> list[tuple[str, str]]:
     """The (department, class) pairs on the task's roster, for the filters."""
     task = schools.task_in_scope(session, actor, task_id)

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from core.domain.access import SCHOOL_DATA_ROLES, Actor, require_role, require_school, school_scope
+from core.domain.access import SCHOOL_DATA_ROLES, Actor, allowed, require_role, require_school, school_scope
 from core.domain.enums import Decision, EducationCategory, PaymentPurpose, PaymentStatus, SubmissionState
 from core.domain.quotas import CHINA, local_day
 from core.domain.states import APPROVED_OR_LATER, Stage
@@ -115,6 +115,7 @@ class Dashboard:
         return min((t.days_left for t in self.tasks), default=None)
 
 
+@allowed(*SCHOOL_DATA_ROLES)
 def progress(session: Session, actor: Actor, *, school_id: int | None = None, task_id: int | None = None,
              now: datetime | None = None) -> Dashboard:
     """The dashboard for one task, one school, or (admins) every school."""
@@ -321,6 +322,7 @@ def _windows(session: Session, school_id: int | None, task: CollectionTask | Non
             for t in tasks if t.closes_on >= today or t is task]
 
 
+@allowed(*SCHOOL_DATA_ROLES)
 def tasks_for(session: Session, actor: Actor, school_id: int | None = None) -> list[CollectionTask]:
     """The tasks a registrar (their school) or an admin (any, or one school) may pick from."""
     require_role(actor, *SCHOOL_DATA_ROLES)
@@ -332,6 +334,7 @@ def tasks_for(session: Session, actor: Actor, school_id: int | None = None) -> l
     return list(session.scalars(query))
 
 
+@allowed(*SCHOOL_DATA_ROLES)
 def schools_for(session: Session, actor: Actor) -> list[School]:
     require_role(actor, *SCHOOL_DATA_ROLES)
     scope = school_scope(actor)

@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from core.config import settings
 from core.db import Database, default_database
-from core.domain.access import Actor
+from core.domain.access import Actor, internal, pure
 from core.domain.enums import (
     Decision,
     EducationCategory,
@@ -69,6 +69,7 @@ class DemoPhotos:
     note: str
 
 
+@internal
 def load_photos(folder: Path | None) -> DemoPhotos:
     london = (folder / "london") if folder else None
     if london and london.is_dir():
@@ -87,20 +88,24 @@ def load_photos(folder: Path | None) -> DemoPhotos:
     return DemoPhotos([photo], [photo], "fixtures not found: using scikit-image's public-domain 'astronaut' portrait")
 
 
+@pure
 def person_name(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
 
 
+@pure
 def id_number(rng: random.Random) -> str:
     first17 = f"4201{rng.randint(1, 18):02d}{rng.randint(2000, 2004)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{rng.randint(0, 999):03d}"
     return first17 + id_check_digit(first17)
 
 
+@pure
 def demo_code(record: RosterRecord, school_code: str) -> DecodedCode:
     raw = encode_demo_code(CollectionCode(school_code, record.student_number, mask_name(record.name), record.id_last4))
     return DecodedCode(raw=raw, code_hash=code_hash(raw), code=DemoCodeDecoder().parse(raw), error=None)
 
 
+@internal
 def build_demo(photos: str | None = None, if_empty: bool = False, *, database: Database | None = None,
                store: PhotoStore | None = None, students: int = 300, wait_seconds: float = 600) -> int:
     db = database or default_database()

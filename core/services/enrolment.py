@@ -20,7 +20,7 @@ from typing import BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.domain.access import Actor, require_role, require_school
+from core.domain.access import Actor, allowed, pure, require_role, require_school
 from core.domain.enums import Role
 from core.domain.identity import normalise_id_number, normalise_text
 from core.errors import InvalidInput, NotFound
@@ -64,6 +64,7 @@ class PhotoProblem:
     error: str
 
 
+@pure
 def safe_member_name(name: str) -> str:
     """The entry's path inside the archive, or InvalidInput if it points outside it."""
     text = name.replace("\\", "/")
@@ -78,6 +79,7 @@ def safe_member_name(name: str) -> str:
     return posixpath.normpath(text)
 
 
+@pure
 def open_archive(data: bytes | BinaryIO) -> zipfile.ZipFile:
     source = io.BytesIO(data) if isinstance(data, bytes) else data
     try:
@@ -87,6 +89,7 @@ def open_archive(data: bytes | BinaryIO) -> zipfile.ZipFile:
                            "The file is not a valid ZIP archive or is damaged; zip the photos again.") from None
 
 
+@pure
 def check_archive(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
     """The photo entries, after refusing traversal, encryption and sizes no photo has."""
     infos = archive.infolist()
@@ -121,6 +124,7 @@ def _bomb(name: str) -> InvalidInput:
     )
 
 
+@pure
 def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     """Reads at most the photo limit, whatever the header claims."""
     try:
@@ -134,6 +138,7 @@ def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     return data
 
 
+@allowed(Role.REGISTRAR, Role.ADMIN)
 def import_enrolment_photos(
     session: Session, actor: Actor, school_id: int, data: bytes | BinaryIO, store: PhotoStore
 ) -> EnrolmentImport:
@@ -201,6 +206,7 @@ def _records_by_key(session: Session, school_id: int) -> dict[str, int]:
     return keys
 
 
+@allowed(Role.REGISTRAR, Role.ADMIN)
 def photo_problems(session: Session, actor: Actor, school_id: int) -> list[PhotoProblem]:
     """Enrolment photos the worker found no usable face in, with its reason."""
     require_role(actor, Role.REGISTRAR, Role.ADMIN)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from core.domain.access import Actor, require_role
+from core.domain.access import Actor, allowed, internal, require_role
 from core.domain.enums import JobStatus, Role
 from core.errors import Conflict, NotFound
 from core.models import ProcessingJob
@@ -21,6 +21,7 @@ PROCESS_ENROLMENT = "process_enrolment"
 KINDS = (PROCESS_SUBMISSION, PROCESS_ENROLMENT)
 
 
+@internal
 def enqueue_after_commit(session: Session, kind: str, subject_id: int) -> ProcessingJob:
     job = ProcessingJob(kind=kind, subject_id=subject_id)
     session.add(job)
@@ -37,6 +38,7 @@ def _send_after_commit(session: Session, job_id: int) -> None:
         worker.send(job_id)
 
 
+@allowed(Role.ADMIN)
 def retry(session: Session, actor: Actor, job_id: int) -> ProcessingJob:
     """The operations view's retry button for a job that failed for good."""
     require_role(actor, Role.ADMIN)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.domain.access import Actor, require_role
+from core.domain.access import Actor, allowed, internal, own_data, pure, require_role, require_school
 from core.domain.enums import BatchStatus, MailingMode, PaymentPurpose, PaymentStatus, Role, SubmissionState, TaskStatus
 from core.domain.identity import mask_name, normalise_text
 from core.errors import AccessDenied, Conflict, InvalidInput, LinkRefused, NotFound
@@ -35,6 +35,7 @@ from core.services import audit
 from core.services.policy import get_policy
 
 
+@internal
 def sign_in(session: Session, openid: str, nickname: str) -> StudentAccount:
     account = session.scalar(select(StudentAccount).where(StudentAccount.wechat_openid == openid))
     if account is None:
@@ -44,6 +45,7 @@ def sign_in(session: Session, openid: str, nickname: str) -> StudentAccount:
     return account
 
 
+@own_data
 def acknowledge_notice(session: Session, account: StudentAccount) -> None:
     """The student read the notice (live capture only, no album, no beauty filters, no desktop WeChat)."""
     if account.notice_acknowledged_at is None:
@@ -65,6 +67,7 @@ class VerificationOutcome:
         return mask_name(self.record.name) if self.record else ""
 
 
+@internal
 def open_task(session: Session, task_id: int, now: datetime | None = None) -> CollectionTask:
     task = session.get(CollectionTask, task_id)
     today = (now or utcnow()).date()
@@ -74,6 +77,7 @@ def open_task(session: Session, task_id: int, now: datetime | None = None) -> Co
     return task
 
 
+@own_data
 def verify_identity(
     session: Session,
     account: StudentAccount,
@@ -211,6 +215,7 @@ class MailingAddress:
         return f"{self.recipient} {self.phone} {self.address}"[:255]
 
 
+@pure
 def check_mailing_address(task: CollectionTask, address: MailingAddress | None) -> str:
     """The address to store: required and validated only when the task mails photos to the student."""
     if task.mailing_mode is not MailingMode.TO_STUDENT:
@@ -221,6 +226,7 @@ def check_mailing_address(task: CollectionTask, address: MailingAddress | None) 
     return address.validated().text
 
 
+@own_data
 def link_account(
     session: Session,
     account: StudentAccount,
@@ -254,10 +260,12 @@ def link_account(
     return link
 
 
+@allowed(Role.SUPPORT, Role.ADMIN, Role.REGISTRAR, students=True)
 def link_collection_code(session: Session, actor: Actor, record: RosterRecord, code: DecodedCode) -> None:
     """上传采集码: the real code for a student who shot on a temporary shooting code; releases the hold."""
     if actor.is_staff:
         require_role(actor, Role.SUPPORT, Role.ADMIN, Role.REGISTRAR)
+        require_school(actor, record.school_id)
     elif actor.kind == "student":
         own = session.scalar(select(AccountLink.id).where(
             AccountLink.account_id == actor.id, AccountLink.roster_record_id == record.id,
@@ -276,6 +284,7 @@ def link_collection_code(session: Session, actor: Actor, record: RosterRecord, c
                  school_id=record.school_id, roster_record_id=record.id)
 
 
+@own_data
 def is_paid(session: Session, link: AccountLink) -> bool:
     return session.scalar(
         select(Payment.id).where(
@@ -287,6 +296,7 @@ def is_paid(session: Session, link: AccountLink) -> bool:
     ) is not None
 
 
+@allowed(Role.SUPPORT, Role.ADMIN, students=True)
 def unbind(session: Session, actor: Actor, link_id: int, reason: str = "") -> AccountLink:
     link = session.get(AccountLink, link_id)
     if link is None or not link.active:

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.domain.access import internal, own_data
 from core.models import AccountLink, Notification, utcnow
 
 
@@ -27,6 +28,7 @@ class InboxOnly:
 sender: NotificationSender = InboxOnly()
 
 
+@internal
 def notify(session: Session, roster_record_id: int, kind: str, title: str, body: str, **data: Any) -> Notification:
     link = session.scalar(
         select(AccountLink).where(AccountLink.roster_record_id == roster_record_id, AccountLink.active.is_(True))
@@ -44,6 +46,7 @@ def notify(session: Session, roster_record_id: int, kind: str, title: str, body:
     return notification
 
 
+@own_data
 def inbox(session: Session, account_id: int) -> list[Notification]:
     """The student's messages, newest first (the in-app stand-in for WeChat subscription messages)."""
     return list(session.scalars(
@@ -52,10 +55,12 @@ def inbox(session: Session, account_id: int) -> list[Notification]:
     ))
 
 
+@own_data
 def unread_count(session: Session, account_id: int) -> int:
     return len([n for n in inbox(session, account_id) if n.read_at is None])
 
 
+@own_data
 def mark_read(session: Session, account_id: int) -> None:
     moment = utcnow()
     for notification in inbox(session, account_id):

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 import core
 from core.config import PROJECT_ROOT
-from core.domain.access import Actor, require_role
+from core.domain.access import Actor, allowed, internal, require_role
 from core.domain.enums import JobStatus, Role
 from core.models import ProcessingJob, utcnow
 from core.storage.photos import PhotoStore
@@ -53,6 +53,7 @@ class Health:
                 and self.jobs_by_status[JobStatus.RUNNING] == 0)
 
 
+@internal
 def database_bytes(session: Session) -> int:
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
@@ -73,6 +74,7 @@ def _queue_backlog() -> int | None:
         return None
 
 
+@internal
 def version() -> str:
     """The release, plus the commit when running from a checkout."""
     try:
@@ -83,6 +85,7 @@ def version() -> str:
     return f"{core.__version__} ({commit})"
 
 
+@allowed(Role.ADMIN)
 def health(session: Session, actor: Actor, store: PhotoStore) -> Health:
     require_role(actor, Role.ADMIN)
     counts = dict(session.execute(

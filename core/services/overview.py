@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.domain.access import Actor, school_scope
+from core.domain.access import ALL_STAFF, Actor, allowed, school_scope
 from core.domain.enums import SubmissionState
 from core.models import AccountLink, RosterRecord, Submission
 
@@ -19,6 +19,7 @@ class StateCounts:
     linked: int
 
 
+@allowed(*ALL_STAFF)
 def state_counts(session: Session, actor: Actor) -> StateCounts:
     school = school_scope(actor)
     by_state = select(Submission.state, func.count(Submission.id)).group_by(Submission.state)

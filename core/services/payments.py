@@ -13,9 +13,9 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.domain.access import Actor, require_role
+from core.domain.access import SUPPORT_ROLES, Actor, allowed, require_role, students_only
 from core.domain.enums import PaymentPurpose, PaymentStatus, QuotaKind, Role
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from core.models import AccountLink, Payment, utcnow
 from core.services import audit, quotas
 from core.services.policy import get_policy
@@ -66,11 +66,16 @@ PURPOSE_QUOTA = {
 }
 
 
+def _own(actor: Actor, account_id: int) -> None:
+    if actor.kind == "student" and actor.id != account_id:
+        raise AccessDenied("只能为本人的任务支付。", "You can only pay for your own task.")
+
+
+@students_only
 def open_order(session: Session, actor: Actor, link: AccountLink, purpose: PaymentPurpose) -> Payment:
     """The unfinished (pending or failed) order for this intent, reused if one exists, so a retry
     pays the same order number (idempotent on retry)."""
-    if actor.kind == "student" and actor.id != link.account_id:
-        raise InvalidInput("只能为本人的任务支付。", "You can only pay for your own task.")
+    _own(actor, link.account_id)
     if purpose is PaymentPurpose.TASK_FEE:
         paid = session.scalar(select(Payment).where(
             Payment.roster_record_id == link.roster_record_id, Payment.task_id == link.task_id,
@@ -94,9 +99,11 @@ def open_order(session: Session, actor: Actor, link: AccountLink, purpose: Payme
     return payment
 
 
+@students_only
 def pay(session: Session, actor: Actor, payment: Payment, provider: PaymentProvider) -> Payment:
     """Charges once: the order row is locked and re-read, so a double tap or a retry after a
     dropped answer finds it paid instead of charging again."""
+    _own(actor, payment.account_id)
     session.flush()
     session.refresh(payment, with_for_update=True)
     if payment.status is PaymentStatus.PAID:
@@ -122,14 +129,17 @@ def pay(session: Session, actor: Actor, payment: Payment, provider: PaymentProvi
     return payment
 
 
+@students_only
 def retry_failed(session: Session, actor: Actor, payment: Payment, provider: PaymentProvider) -> Payment:
     """A failed charge is retried on the same order number."""
+    _own(actor, payment.account_id)
     if payment.status is PaymentStatus.FAILED:
         payment.status = PaymentStatus.PENDING
         payment.failure_reason = None
     return pay(session, actor, payment, provider)
 
 
+@allowed(*SUPPORT_ROLES)
 def mark_refunded(session: Session, actor: Actor, payment_id: int, reason: str) -> Payment:
     require_role(actor, Role.SUPPORT, Role.ADMIN)
     payment = session.get(Payment, payment_id)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.domain.access import Actor, require_role
+from core.domain.access import Actor, allowed, internal, public, pure, require_role
 from core.domain.enums import Role
 from core.domain.policy import RANGES, Policy
 from core.errors import InvalidInput
@@ -30,10 +30,12 @@ def _stored(session: Session) -> dict[str, float | int]:
     return {k: v for k, v in rows.items() if k in Policy.field_names()}
 
 
+@public
 def get_policy(session: Session) -> Policy:
     return replace(Policy(), **_stored(session))
 
 
+@pure
 def defaults() -> Policy:
     """Every default filled in, the face bands from the calibration."""
     from core.imaging.thresholds import DEFAULT_THRESHOLDS
@@ -42,6 +44,7 @@ def defaults() -> Policy:
                    face_different_distance=DEFAULT_THRESHOLDS.different_min_distance)
 
 
+@public
 def effective_policy(session: Session) -> Policy:
     """The values in force, with no setting left to a default of None."""
     return replace(defaults(), **_stored(session))
@@ -70,6 +73,7 @@ def _whole_number(key: str) -> bool:
     return isinstance(default, int) and not isinstance(default, bool)
 
 
+@allowed(Role.ADMIN)
 def list_settings(session: Session, actor: Actor) -> list[SettingView]:
     require_role(actor, Role.ADMIN)
     standard, policy = defaults(), effective_policy(session)
@@ -85,6 +89,7 @@ def list_settings(session: Session, actor: Actor) -> list[SettingView]:
     return views
 
 
+@allowed(Role.ADMIN)
 def history(session: Session, actor: Actor, key: str | None = None, limit: int = 200) -> list[PolicyChange]:
     """Who changed what when, newest first."""
     require_role(actor, Role.ADMIN)
@@ -115,6 +120,7 @@ def _validated(key: str, value: float | int) -> float | int:
     return value
 
 
+@allowed(Role.ADMIN)
 def set_policy_values(session: Session, actor: Actor, values: dict[str, float | int]) -> Policy:
     """Changes several settings at once, so related ones (the two face bands) move together and
     the result is checked as a whole. Unchanged values leave no history."""
@@ -144,10 +150,12 @@ def set_policy_values(session: Session, actor: Actor, values: dict[str, float | 
     return effective_policy(session)
 
 
+@allowed(Role.ADMIN)
 def set_policy_value(session: Session, actor: Actor, key: str, value: float | int) -> Policy:
     return set_policy_values(session, actor, {key: value})
 
 
+@internal
 def face_thresholds(session: Session) -> ImagingThresholds:
     """The imaging thresholds with the face bands as the admin set them, read per job, so a
     change applies to the next photo processed."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.domain.access import internal, pure
 from core.db import Database
 from core.domain.enums import SubmissionState
 from core.domain.states import Event, transition
@@ -27,6 +28,7 @@ from core.services.policy import face_thresholds
 from core.storage.photos import PhotoStore
 
 
+@internal
 def run(db: Database, store: PhotoStore, kind: str, subject_id: int) -> None:
     if kind == jobs.PROCESS_SUBMISSION:
         process_submission(db, store, subject_id)
@@ -36,6 +38,7 @@ def run(db: Database, store: PhotoStore, kind: str, subject_id: int) -> None:
         raise ValueError(f"unknown job kind {kind}")
 
 
+@pure
 def enrolment_reference(record: RosterRecord) -> EnrolmentReference | None:
     if record.enrolment_embedding is None or record.enrolment_phash is None:
         return None
@@ -53,6 +56,7 @@ class _CaptureInputs:
     thresholds: ImagingThresholds
 
 
+@internal
 def process_submission(db: Database, store: PhotoStore, submission_id: int) -> None:
     with db.session() as session:
         submission = session.get(Submission, submission_id)
@@ -87,6 +91,7 @@ def process_submission(db: Database, store: PhotoStore, submission_id: int) -> N
         submission.standardised_at = utcnow()
 
 
+@internal
 def process_enrolment_photo(db: Database, store: PhotoStore, record_id: int) -> None:
     """Computes the enrolment embedding once; every later submission compares against it."""
     with db.session() as session:

@@ -8,17 +8,17 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.domain.access import Actor, require_role, require_school
-from core.domain.enums import QuotaKind, Role, SubmissionState
+from core.domain.access import OVERRIDE_ROLES, Actor, allowed, internal, require_role, require_school
+from core.domain.enums import QuotaKind, SubmissionState
 from core.domain.quotas import QuotaUsage, check_grant_replacement, local_day
 from core.errors import InvalidInput, NotFound
 from core.models import QuotaEntry, RosterRecord, Submission, utcnow
 from core.services import audit
 
-OVERRIDE_ROLES = (Role.REVIEWER, Role.SENIOR_REVIEWER, Role.SUPPORT, Role.ADMIN)
 APPROVED_STATES = (SubmissionState.APPROVED, SubmissionState.IN_BATCH, SubmissionState.ON_CHSI)
 
 
+@internal
 def usage(session: Session, roster_record_id: int, now: datetime | None = None) -> QuotaUsage:
     today = local_day(now or utcnow())
     rows = session.execute(
@@ -54,6 +54,7 @@ def usage(session: Session, roster_record_id: int, now: datetime | None = None) 
     )
 
 
+@internal
 def add_entry(
     session: Session,
     roster_record_id: int,
@@ -85,6 +86,7 @@ def add_entry(
     return entry
 
 
+@allowed(*OVERRIDE_ROLES)
 def grant(
     session: Session,
     actor: Actor,

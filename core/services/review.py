@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from core.domain.access import REVIEW_ROLES, Actor, require_role
+from core.domain.access import OVERRIDE_ROLES, REVIEW_ROLES, Actor, allowed, internal, pure, require_role
 from core.domain.enums import Decision, EducationCategory, QuotaKind, SubmissionState
 from core.domain.policy import Policy
 from core.domain.quotas import local_day
@@ -98,6 +98,7 @@ def _hold(submission: Submission, actor: Actor, moment: datetime, policy: Policy
     return submission
 
 
+@allowed(*REVIEW_ROLES)
 def current_claim(session: Session, actor: Actor, now: datetime | None = None) -> Submission | None:
     """The photo this reviewer holds, if the claim has not lapsed (a reloaded tab resumes it)."""
     moment = now or utcnow()
@@ -110,6 +111,7 @@ def current_claim(session: Session, actor: Actor, now: datetime | None = None) -
     ).first()
 
 
+@allowed(*REVIEW_ROLES)
 def claim_next(
     session: Session,
     actor: Actor,
@@ -144,6 +146,7 @@ def claim_next(
     return submission
 
 
+@allowed(*REVIEW_ROLES)
 def claim(session: Session, actor: Actor, submission_id: int, *, now: datetime | None = None) -> Submission:
     """Takes one given photo (after an undo, or from the queue list) if no one else holds it."""
     require_role(actor, *REVIEW_ROLES)
@@ -155,6 +158,7 @@ def claim(session: Session, actor: Actor, submission_id: int, *, now: datetime |
     return submission
 
 
+@allowed(*REVIEW_ROLES)
 def release(session: Session, actor: Actor, submission_id: int, *, skipped: bool = False) -> None:
     """Hands a held photo back to the queue at once (skip, or leaving the page)."""
     require_role(actor, *REVIEW_ROLES)
@@ -170,6 +174,7 @@ def release(session: Session, actor: Actor, submission_id: int, *, skipped: bool
     session.flush()
 
 
+@allowed(*REVIEW_ROLES)
 def skip(session: Session, actor: Actor, submission_id: int, filters: QueueFilter = QueueFilter(), *,
          exclude: Collection[int] = (), now: datetime | None = None) -> Submission | None:
     """Puts the photo back for someone else and claims the next one, never the skipped one."""
@@ -177,6 +182,7 @@ def skip(session: Session, actor: Actor, submission_id: int, filters: QueueFilte
     return claim_next(session, actor, filters, exclude={*exclude, submission_id}, now=now)
 
 
+@internal
 def lock_submission(session: Session, submission_id: int) -> Submission:
     submission = session.scalars(
         select(Submission).where(Submission.id == submission_id).with_for_update()
@@ -201,6 +207,7 @@ def _check_decidable(submission: Submission, actor: Actor, moment: datetime) -> 
         )
 
 
+@pure
 def second_review_reason(submission: Submission, decision: Decision, policy: Policy, rng: random.Random) -> str | None:
     """Which approvals a senior reviewer sees again: every approval whose face verdict is not
     同一人 (including photos never compared), and a random share of the rest."""
@@ -213,6 +220,7 @@ def second_review_reason(submission: Submission, decision: Decision, policy: Pol
     return None
 
 
+@allowed(*REVIEW_ROLES)
 def decide(
     session: Session,
     actor: Actor,
@@ -273,6 +281,7 @@ def decide(
     return row
 
 
+@allowed(*REVIEW_ROLES)
 def decide_and_claim_next(
     session: Session,
     actor: Actor,
@@ -291,6 +300,7 @@ def decide_and_claim_next(
     return row, claim_next(session, actor, filters, exclude=exclude, now=now, resume=False, policy=policy)
 
 
+@allowed(*REVIEW_ROLES)
 def undo(session: Session, actor: Actor, decision_id: int, *, now: datetime | None = None) -> Submission:
     """The reviewer takes back their own decision while the photo is not yet in a CHSI batch; the
     photo returns to the queue held by that reviewer, so they decide it again at once."""
@@ -321,6 +331,7 @@ def undo(session: Session, actor: Actor, decision_id: int, *, now: datetime | No
     return submission
 
 
+@allowed(*OVERRIDE_ROLES)
 def grant_override(
     session: Session,
     actor: Actor,
@@ -344,6 +355,7 @@ def grant_override(
 REVIEWABLE = (SubmissionState.AWAITING_REVIEW, SubmissionState.APPROVED, SubmissionState.REJECTED)
 
 
+@internal
 def send_override_to_second_review(session: Session, actor: Actor, entry: QuotaEntry,
                                    submission: Submission | None = None) -> Submission | None:
     """Every quota override, wherever it was granted (review screen, student page, support desk),
@@ -376,6 +388,7 @@ class QueueDepth:
     """Held by a reviewer right now."""
 
 
+@allowed(*REVIEW_ROLES)
 def queue_depth(session: Session, actor: Actor, filters: QueueFilter = QueueFilter(),
                 now: datetime | None = None) -> QueueDepth:
     require_role(actor, *REVIEW_ROLES)
@@ -390,6 +403,7 @@ def queue_depth(session: Session, actor: Actor, filters: QueueFilter = QueueFilt
     return QueueDepth(waiting=int(total or 0) - int(holding or 0), held=int(holding or 0))
 
 
+@allowed(*REVIEW_ROLES)
 def my_count_today(session: Session, actor: Actor, now: datetime | None = None) -> int:
     """Decisions (first and second reviews, not undone) this reviewer made today, China time."""
     require_role(actor, *REVIEW_ROLES)
@@ -419,6 +433,7 @@ class QueueRow:
     held_by_other: bool
 
 
+@allowed(*REVIEW_ROLES)
 def list_queue(session: Session, actor: Actor, filters: QueueFilter = QueueFilter(), *, limit: int = 50,
                offset: int = 0, now: datetime | None = None) -> list[QueueRow]:
     """The waiting photos in queue order, for the overview table beside the review screen."""
@@ -449,6 +464,7 @@ def list_queue(session: Session, actor: Actor, filters: QueueFilter = QueueFilte
     return rows
 
 
+@allowed(*REVIEW_ROLES)
 def failed_check_counts(session: Session, actor: Actor) -> dict[str, int]:
     """How many waiting photos fail each quality check, for the quality filter's choices."""
     require_role(actor, *REVIEW_ROLES)
@@ -472,6 +488,7 @@ class TaskChoice:
     category: EducationCategory
 
 
+@allowed(*REVIEW_ROLES)
 def task_choices(session: Session, actor: Actor) -> list[TaskChoice]:
     """Schools and their tasks, for the queue's school and task filters."""
     require_role(actor, *REVIEW_ROLES)

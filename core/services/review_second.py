@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from core.domain.access import Actor, require_role
-from core.domain.enums import Decision, Role, SubmissionState
+from core.domain.access import SENIOR_ROLES, Actor, allowed, internal, require_role
+from core.domain.enums import Decision, SubmissionState
 from core.domain.quotas import local_day
 from core.domain.reasons import check_decision
 from core.errors import Conflict
@@ -25,7 +25,6 @@ from core.services import audit
 from core.services.policy import get_policy
 from core.services.review import lock_submission
 
-SENIOR_ROLES = (Role.SENIOR_REVIEWER, Role.ADMIN)
 FIRST_DECIDED = (SubmissionState.APPROVED, SubmissionState.REJECTED, SubmissionState.IN_BATCH,
                  SubmissionState.ON_CHSI, SubmissionState.UPLOAD_FAILED)
 
@@ -46,11 +45,13 @@ def _waiting(actor: Actor, moment: datetime) -> list:
     ]
 
 
+@allowed(*SENIOR_ROLES)
 def second_queue_depth(session: Session, actor: Actor, now: datetime | None = None) -> int:
     require_role(actor, *SENIOR_ROLES)
     return int(session.scalar(select(func.count(Submission.id)).where(*_waiting(actor, now or utcnow()))) or 0)
 
 
+@allowed(*SENIOR_ROLES)
 def claim_next_second(session: Session, actor: Actor, *, exclude: tuple[int, ...] = (),
                       now: datetime | None = None) -> Submission | None:
     require_role(actor, *SENIOR_ROLES)
@@ -72,6 +73,7 @@ def claim_next_second(session: Session, actor: Actor, *, exclude: tuple[int, ...
     return submission
 
 
+@internal
 def first_decision(session: Session, submission_id: int) -> ReviewDecision | None:
     return session.scalars(
         select(ReviewDecision).where(
@@ -82,6 +84,7 @@ def first_decision(session: Session, submission_id: int) -> ReviewDecision | Non
     ).first()
 
 
+@allowed(*SENIOR_ROLES)
 def decide_second(
     session: Session,
     actor: Actor,
@@ -145,6 +148,7 @@ class Disagreement:
     second_decided_at: datetime
 
 
+@allowed(*SENIOR_ROLES)
 def disagreements(session: Session, actor: Actor, *, limit: int = 200) -> list[Disagreement]:
     """Second reviews that reached the other decision than the first, newest first."""
     require_role(actor, *SENIOR_ROLES)

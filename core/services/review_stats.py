@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased
 
-from core.domain.access import REVIEW_ROLES, Actor, require_role
+from core.domain.access import REVIEW_ROLES, Actor, allowed, require_role
 from core.domain.enums import Decision, Role
 from core.models import ReviewDecision, StaffUser
 
@@ -40,6 +40,7 @@ class ReviewerDay:
         return self.agreed / self.second_reviewed if self.second_reviewed else None
 
 
+@allowed(*REVIEW_ROLES)
 def reviewer_stats(session: Session, actor: Actor, first_day: date, last_day: date) -> list[ReviewerDay]:
     require_role(actor, *REVIEW_ROLES)
     d = ReviewDecision

@@ -13,7 +13,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from core.domain import quotas as quota_rules
-from core.domain.access import REVIEW_ROLES, Actor, require_role
+from core.domain.access import REVIEW_ROLES, Actor, allowed, require_role
 from core.domain.enums import Decision, EducationCategory, QuotaKind, SubmissionState
 from core.domain.identity import mask_id
 from core.domain.review_bands import Band, band_of
@@ -99,6 +99,7 @@ class ReviewItem:
         return self.held_by_me and self.claim_expires_at is not None and self.claim_expires_at < (now or utcnow())
 
 
+@allowed(*REVIEW_ROLES)
 def review_item(session: Session, actor: Actor, submission_id: int, *, blind: bool = False) -> ReviewItem:
     require_role(actor, *REVIEW_ROLES)
     submission = session.get(Submission, submission_id)
@@ -129,14 +130,15 @@ def review_item(session: Session, actor: Actor, submission_id: int, *, blind: bo
         face_distance=submission.face_distance,
         band=band_of(submission.face_verdict),
         checks=tuple(QualityReport.from_list(submission.quality_report or []).checks),
-        history=student_history(session, record.id, exclude=submission.id if blind else None),
-        grants=grants(session, record.id),
-        quota=quota_summary(session, record.id),
+        history=student_history(session, actor, record.id, exclude=submission.id if blind else None),
+        grants=grants(session, actor, record.id),
+        quota=quota_summary(session, actor, record.id),
         second_review_reason=None if blind else submission.second_review_reason,
     )
 
 
-def quota_summary(session: Session, roster_record_id: int) -> QuotaSummary:
+@allowed(*REVIEW_ROLES)
+def quota_summary(session: Session, actor: Actor, roster_record_id: int) -> QuotaSummary:
     usage = quotas.usage(session, roster_record_id)
     policy = get_policy(session)
     return QuotaSummary(
@@ -159,6 +161,7 @@ class StudentHit:
     """The student's newest photo sent for review: overrides from the student's page attach to it."""
 
 
+@allowed(*REVIEW_ROLES)
 def find_students(session: Session, actor: Actor, text: str, *, limit: int = 20) -> list[StudentHit]:
     """A reviewer looks a student up by student number, name, or the last 4 of the ID number."""
     require_role(actor, *REVIEW_ROLES)
@@ -175,7 +178,8 @@ def find_students(session: Session, actor: Actor, text: str, *, limit: int = 20)
     return [StudentHit(r.id, r.name, r.student_number, mask_id(r.id_number), school, sub) for r, school, sub in rows]
 
 
-def student_history(session: Session, roster_record_id: int, *, exclude: int | None = None) -> tuple[EarlierSubmission, ...]:
+@allowed(*REVIEW_ROLES)
+def student_history(session: Session, actor: Actor, roster_record_id: int, *, exclude: int | None = None) -> tuple[EarlierSubmission, ...]:
     """Every photo the student sent for review, newest first, with the decisions taken on each."""
     subs = list(session.scalars(
         select(Submission).where(Submission.roster_record_id == roster_record_id, Submission.attempt_number > 0)
@@ -199,7 +203,8 @@ def student_history(session: Session, roster_record_id: int, *, exclude: int | N
     )
 
 
-def grants(session: Session, roster_record_id: int) -> tuple[GrantSummary, ...]:
+@allowed(*REVIEW_ROLES)
+def grants(session: Session, actor: Actor, roster_record_id: int) -> tuple[GrantSummary, ...]:
     rows = session.scalars(
         select(QuotaEntry).where(QuotaEntry.roster_record_id == roster_record_id, QuotaEntry.entry_type == "grant")
         .order_by(QuotaEntry.created_at.desc())

@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from core.domain.access import Actor, require_role, require_school
+from core.domain.access import Actor, allowed, pure, require_role, require_school
 from core.domain.enums import EducationCategory, Role
 from core.domain.identity import id_last4, is_valid_id_number, mask_id, normalise_id_number, normalise_text
 from core.errors import InvalidInput, NotFound
@@ -121,6 +121,7 @@ class ImportReport:
         return self.parsed.errors
 
 
+@pure
 def read_table(data: bytes, filename: str) -> tuple[list[str], list[list[str]]]:
     """Header and data rows as text. Raises InvalidInput for an empty or unreadable file."""
     if not data.strip():
@@ -179,6 +180,7 @@ def _cell_text(value: object, number_format: str | None = None) -> str:
     return str(value)
 
 
+@pure
 def guess_mapping(headers: list[str]) -> dict[str, str]:
     mapping: dict[str, str] = {}
     for header in headers:
@@ -188,6 +190,7 @@ def guess_mapping(headers: list[str]) -> dict[str, str]:
     return mapping
 
 
+@pure
 def parse_roster(data: bytes, filename: str, mapping: dict[str, str] | None = None) -> ParsedRoster:
     headers, table = read_table(data, filename)
     mapping = mapping or guess_mapping(headers)
@@ -263,6 +266,7 @@ def _validate_row(row: int, values: dict[str, str], seen: dict[str, int]) -> lis
     return errors
 
 
+@allowed(Role.REGISTRAR, Role.ADMIN)
 def import_roster(
     session: Session,
     actor: Actor,
@@ -330,12 +334,14 @@ def _show(value: object) -> str:
 REPORT_HEADER_ZH = ("行号", "字段", "值", "问题")
 
 
+@pure
 def validation_report_csv(parsed: ParsedRoster) -> bytes:
     """The row-by-row validation report as a CSV Excel opens directly (UTF-8 with BOM)."""
     return _csv_bytes(REPORT_HEADER_ZH, [(e.row, FIELD_LABELS_ZH.get(e.field, e.field), e.value, e.message_zh)
                                          for e in parsed.errors])
 
 
+@pure
 def change_report_csv(report: ImportReport) -> bytes:
     """What a re-import changed, one line per changed field (ID numbers as their last 4 only)."""
     return _csv_bytes(("学号", "字段", "原值", "新值"),
@@ -381,6 +387,7 @@ class RosterEntry:
     enrolment_error: str | None
 
 
+@pure
 def photo_status_of(photo_sha: str | None, has_embedding: bool, error: str | None) -> EnrolmentPhotoStatus:
     if photo_sha is None:
         return EnrolmentPhotoStatus.MISSING
@@ -389,6 +396,7 @@ def photo_status_of(photo_sha: str | None, has_embedding: bool, error: str | Non
     return EnrolmentPhotoStatus.UNUSABLE if error else EnrolmentPhotoStatus.PROCESSING
 
 
+@allowed(Role.REGISTRAR, Role.ADMIN)
 def list_records(
     session: Session,
     actor: Actor,
@@ -424,6 +432,7 @@ def list_records(
     ]
 
 
+@allowed(Role.REGISTRAR, Role.ADMIN)
 def count_without_usable_photo(session: Session, actor: Actor, school_id: int) -> int:
     require_role(actor, Role.REGISTRAR, Role.ADMIN)
     require_school(actor, school_id)

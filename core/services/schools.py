@@ -15,7 +15,7 @@ from pypinyin import Style, lazy_pinyin
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.domain.access import SCHOOL_DATA_ROLES, Actor, require_role, require_school
+from core.domain.access import SCHOOL_DATA_ROLES, Actor, allowed, pure, require_role, require_school
 from core.domain.enums import EducationCategory, MailingMode, PaymentPurpose, PaymentStatus, Role, TaskStatus
 from core.errors import Conflict, InvalidInput, NotFound
 from core.imaging.standard import Background
@@ -38,6 +38,7 @@ class NeedsConfirmation(Conflict):
         self.changes = changes
 
 
+@pure
 def pinyin_of(name: str) -> tuple[str, str]:
     """Full pinyin and initials, so 'whdx' and 'wuhan' both find 武汉大学."""
     full = "".join(lazy_pinyin(name)).lower()
@@ -65,6 +66,7 @@ def _school(session: Session, school_id: int) -> School:
     return school
 
 
+@allowed(Role.ADMIN)
 def list_schools(session: Session, actor: Actor, *, include_inactive: bool = True) -> list[School]:
     require_role(actor, Role.ADMIN)
     query = select(School).order_by(School.active.desc(), School.code)
@@ -73,6 +75,7 @@ def list_schools(session: Session, actor: Actor, *, include_inactive: bool = Tru
     return list(session.scalars(query))
 
 
+@allowed(Role.ADMIN)
 def create_school(session: Session, actor: Actor, *, code: str, name: str, short_name: str = "",
                   registrar_contact: str = "", makeup_points: list[dict[str, str]] | None = None) -> School:
     require_role(actor, Role.ADMIN)
@@ -105,7 +108,8 @@ class SchoolUsage:
         return bool(self.tasks or self.records or self.staff or self.tickets)
 
 
-def school_usage(session: Session, school_id: int) -> SchoolUsage:
+@allowed(Role.ADMIN)
+def school_usage(session: Session, actor: Actor, school_id: int) -> SchoolUsage:
     def count(column: Any) -> int:
         return int(session.scalar(select(func.count()).where(column == school_id)) or 0)
 
@@ -113,6 +117,7 @@ def school_usage(session: Session, school_id: int) -> SchoolUsage:
                        staff=count(StaffUser.school_id), tickets=count(SupportTicket.school_id))
 
 
+@allowed(Role.ADMIN)
 def update_school(session: Session, actor: Actor, school_id: int, *, code: str, name: str, short_name: str,
                   registrar_contact: str, makeup_points: list[dict[str, str]]) -> School:
     require_role(actor, Role.ADMIN)
@@ -121,7 +126,7 @@ def update_school(session: Session, actor: Actor, school_id: int, *, code: str, 
     if not code or not name:
         raise InvalidInput("学校名称和院校代码必填。", "School name and CHSI code are required.")
     if code != school.code:
-        if school_usage(session, school.id).records:
+        if school_usage(session, actor, school.id).records:
             raise Conflict("该校已导入学籍名单，院校代码不能再修改（采集码按院校代码核对）。",
                            "The roster is imported: the school code can no longer change (codes are checked "
                            "against it).")
@@ -142,6 +147,7 @@ def update_school(session: Session, actor: Actor, school_id: int, *, code: str, 
     return school
 
 
+@allowed(Role.ADMIN)
 def set_school_active(session: Session, actor: Actor, school_id: int, active: bool) -> School:
     """A deactivated school disappears from the students' search; its open tasks must be paused or
     closed first, so no student is cut off half-way without the admin deciding it."""
@@ -162,11 +168,12 @@ def set_school_active(session: Session, actor: Actor, school_id: int, active: bo
     return school
 
 
+@allowed(Role.ADMIN)
 def delete_school(session: Session, actor: Actor, school_id: int) -> None:
     """Only a school entered by mistake (no task, record or staff account) can be deleted."""
     require_role(actor, Role.ADMIN)
     school = _school(session, school_id)
-    usage = school_usage(session, school.id)
+    usage = school_usage(session, actor, school.id)
     if usage.has_data:
         raise Conflict(
             f"该校已有数据（采集任务 {usage.tasks} 个、学籍记录 {usage.records} 条、账号 {usage.staff} 个、"
@@ -192,6 +199,7 @@ def _check_task_values(*, title: str, cohort: str, opens_on: date, closes_on: da
         raise InvalidInput("默认邮寄地址过长（最多 255 字）。", "The default address is too long (255 at most).")
 
 
+@allowed(Role.ADMIN)
 def create_task(
     session: Session,
     actor: Actor,
@@ -229,6 +237,7 @@ def create_task(
     return task
 
 
+@allowed(Role.ADMIN)
 def list_tasks(session: Session, actor: Actor, school_id: int | None = None) -> list[CollectionTask]:
     require_role(actor, Role.ADMIN)
     query = select(CollectionTask).order_by(CollectionTask.school_id, CollectionTask.opens_on.desc(),
@@ -238,7 +247,8 @@ def list_tasks(session: Session, actor: Actor, school_id: int | None = None) -> 
     return list(session.scalars(query))
 
 
-def paid_students(session: Session, task_id: int) -> int:
+@allowed(Role.ADMIN)
+def paid_students(session: Session, actor: Actor, task_id: int) -> int:
     """Students who paid this task's fee (refunded orders no longer bind)."""
     return int(session.scalar(
         select(func.count(func.distinct(Payment.roster_record_id))).where(
@@ -278,6 +288,7 @@ def _binding_changes(task: CollectionTask, new: dict[str, Any]) -> list[str]:
     return binding
 
 
+@allowed(Role.ADMIN)
 def update_task(
     session: Session,
     actor: Actor,
@@ -308,7 +319,7 @@ def update_task(
         background=background, front_camera_allowed=front_camera_allowed, album_allowed=album_allowed,
     )
     binding = _binding_changes(task, new)
-    affected = paid_students(session, task.id) if binding else 0
+    affected = paid_students(session, actor, task.id) if binding else 0
     if affected and confirm_affected != affected:
         raise NeedsConfirmation(affected, [_BINDING_LABELS[key][0] for key in binding])
     changes = {key: [audit.plain(getattr(task, key)), audit.plain(value)]
@@ -332,6 +343,7 @@ _STATUS_MOVES: dict[TaskStatus, tuple[TaskStatus, ...]] = {
 """开放 / 暂停 / 关闭. A closed task may reopen (make-up rounds) once its window allows it."""
 
 
+@allowed(Role.ADMIN)
 def set_task_status(session: Session, actor: Actor, task_id: int, status: TaskStatus) -> CollectionTask:
     require_role(actor, Role.ADMIN)
     task = _task(session, task_id)
@@ -354,6 +366,7 @@ def set_task_status(session: Session, actor: Actor, task_id: int, status: TaskSt
     return task
 
 
+@allowed(*SCHOOL_DATA_ROLES)
 def task_in_scope(session: Session, actor: Actor, task_id: int) -> CollectionTask:
     """A task the registrar (of its school) or an admin may work on; anyone else is refused."""
     require_role(actor, *SCHOOL_DATA_ROLES)

@@ -17,7 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.domain.access import Actor, require_role
+from core.domain.access import ALL_STAFF, Actor, allowed, own_data, public, pure, require_role
 from core.domain.enums import Role
 from core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from core.models import School, StaffUser, utcnow
@@ -30,10 +30,12 @@ MIN_PASSWORD_LENGTH = 8
 _hasher = PasswordHasher()
 
 
+@pure
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+@pure
 def check_password_policy(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH or password.isdigit() or password.isalpha():
         raise InvalidInput(
@@ -42,10 +44,12 @@ def check_password_policy(password: str) -> None:
         )
 
 
+@pure
 def actor_for(user: StaffUser) -> Actor:
     return Actor(kind="staff", id=user.id, name=user.display_name, role=user.role, school_id=user.school_id)
 
 
+@allowed(Role.ADMIN)
 def create_staff(
     session: Session,
     actor: Actor,
@@ -107,12 +111,14 @@ def _keep_an_admin(session: Session, user: StaffUser) -> None:
                        "The last active admin cannot be disabled or given another role.")
 
 
+@allowed(Role.ADMIN)
 def list_staff(session: Session, actor: Actor) -> list[StaffUser]:
     require_role(actor, Role.ADMIN)
     return list(session.scalars(select(StaffUser).order_by(StaffUser.active.desc(), StaffUser.role,
                                                            StaffUser.username)))
 
 
+@allowed(Role.ADMIN)
 def assign_role(session: Session, actor: Actor, user_id: int, *, role: Role, school_id: int | None = None,
                 display_name: str | None = None) -> StaffUser:
     """Role and (registrars only) school; applies on the user's next click (``load_actor``)."""
@@ -138,6 +144,7 @@ def assign_role(session: Session, actor: Actor, user_id: int, *, role: Role, sch
     return user
 
 
+@allowed(Role.ADMIN)
 def set_active(session: Session, actor: Actor, user_id: int, active: bool) -> StaffUser:
     """Disabling signs the user out on their next click; the account and its history stay."""
     require_role(actor, Role.ADMIN)
@@ -155,6 +162,7 @@ def set_active(session: Session, actor: Actor, user_id: int, active: bool) -> St
     return user
 
 
+@pure
 def temporary_password() -> str:
     """Twelve characters with letters and digits, none easily confused (0/O, 1/l/I)."""
     letters = "".join(c for c in string.ascii_letters if c not in "OlI")
@@ -165,6 +173,7 @@ def temporary_password() -> str:
             return candidate
 
 
+@allowed(Role.ADMIN)
 def reset_password(session: Session, actor: Actor, user_id: int) -> str:
     """A new temporary password, shown once to the admin; the user must change it at next login.
     Also lifts a lock-out, which is the usual reason for the call."""
@@ -181,6 +190,7 @@ def reset_password(session: Session, actor: Actor, user_id: int) -> str:
     return password
 
 
+@own_data
 def must_change_password(session: Session, user_id: int) -> bool:
     user = session.get(StaffUser, user_id)
     return bool(user and user.must_change_password)
@@ -195,6 +205,7 @@ class LoginOutcome:
     error: AccessDenied | None
 
 
+@public
 def authenticate(session: Session, username: str, password: str, now: datetime | None = None) -> LoginOutcome:
     """Five failures in a row lock the account for 15 minutes."""
     moment = now or utcnow()
@@ -227,6 +238,7 @@ def authenticate(session: Session, username: str, password: str, now: datetime |
     return LoginOutcome(user, None)
 
 
+@allowed(*ALL_STAFF)
 def change_password(session: Session, actor: Actor, old_password: str, new_password: str) -> None:
     user = session.get(StaffUser, actor.id)
     if user is None:
@@ -244,6 +256,7 @@ def change_password(session: Session, actor: Actor, old_password: str, new_passw
     session.flush()
 
 
+@own_data
 def load_actor(session: Session, user_id: int) -> Actor:
     """Re-reads the account on every page load, so a disabled account or changed role applies at once."""
     user = session.get(StaffUser, user_id)

@@ -14,6 +14,7 @@ from enum import Enum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.domain.access import own_data, public, pure
 from core.domain import quotas as rules
 from core.domain.enums import EducationCategory, JobStatus, MailingMode, PaymentPurpose, SubmissionState, TaskStatus
 from core.domain.identity import mask_name, normalise_text
@@ -80,6 +81,7 @@ def _open_task_filter(today: date):  # type: ignore[no-untyped-def]
     )
 
 
+@public
 def search_schools(session: Session, keyword: str, *, today: date | None = None, limit: int = 20) -> list[SchoolHit]:
     """Fuzzy search among schools that have an open task today (only those are shown)."""
     word = normalise_text(keyword).replace(" ", "")
@@ -127,6 +129,7 @@ def _task_choice(task: CollectionTask) -> TaskChoice:
     )
 
 
+@public
 def open_tasks(session: Session, school_id: int, *, today: date | None = None) -> list[TaskChoice]:
     day = today or utcnow().date()
     tasks = session.scalars(
@@ -136,10 +139,12 @@ def open_tasks(session: Session, school_id: int, *, today: date | None = None) -
     return [_task_choice(t) for t in tasks]
 
 
+@pure
 def categories(tasks: list[TaskChoice]) -> list[EducationCategory]:
     return [c for c in EducationCategory if any(t.category is c for t in tasks)]
 
 
+@public
 def task_choice(session: Session, task_id: int) -> TaskChoice:
     task = session.get(CollectionTask, task_id)
     if task is None:
@@ -150,6 +155,7 @@ def task_choice(session: Session, task_id: int) -> TaskChoice:
 # ---- identity check ----------------------------------------------------------------------------
 
 
+@pure
 def decode_code_image(data: bytes) -> DecodedCode:
     """The collection code in a photo or saved image of it (fast enough to run in the app)."""
     try:
@@ -165,6 +171,7 @@ def decode_code_image(data: bytes) -> DecodedCode:
 # ---- the account's links -----------------------------------------------------------------------
 
 
+@own_data
 def active_link(session: Session, account_id: int) -> AccountLink | None:
     """The account's current task link (the newest, if several)."""
     return session.scalars(
@@ -173,6 +180,7 @@ def active_link(session: Session, account_id: int) -> AccountLink | None:
     ).first()
 
 
+@own_data
 def pending_capture(session: Session, link: AccountLink) -> Submission | None:
     """The capture being standardised or waiting for the student's confirmation."""
     return session.scalars(
@@ -271,6 +279,7 @@ _STAGE_OF = {
 }
 
 
+@pure
 def stages(state: SubmissionState | None) -> tuple[Stage, ...]:
     """已上传 → 待审核 → 审核通过/未通过 → 待上网 → 已上网, with the current one marked."""
     current = _STAGE_OF.get(state) if state is not None else None
@@ -298,6 +307,7 @@ def _next_submission(session: Session, record_id: int, usage: rules.QuotaUsage, 
     return NextSubmission.SUBMISSION if rules.submissions_left(usage, policy) else NextSubmission.BUY_SUBMISSION
 
 
+@own_data
 def status(session: Session, link: AccountLink, *, now: datetime | None = None) -> StudentStatus:
     record, task = link.roster_record, link.task
     policy = get_policy(session)
@@ -338,6 +348,7 @@ def status(session: Session, link: AccountLink, *, now: datetime | None = None) 
     )
 
 
+@pure
 def quality_checks(submission: Submission) -> list[Check]:
     """The stored quality report as typed checks, failed ones first."""
     checks = [Check.from_dict(item) for item in submission.quality_report or []]
@@ -358,6 +369,7 @@ class CaptureProgress:
         return not self.ready and self.error_zh is None
 
 
+@own_data
 def capture_progress(session: Session, submission: Submission) -> CaptureProgress:
     if submission.state is SubmissionState.STANDARDISED:
         return CaptureProgress(submission.id, ready=True)

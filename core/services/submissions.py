@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.domain import quotas as rules
-from core.domain.access import Actor
+from core.domain.access import Actor, students_only
 from core.domain.enums import QuotaKind, SubmissionState
 from core.domain.states import Event, transition
 from core.errors import AccessDenied, Conflict, InvalidInput, NotFound, PaymentRequired
@@ -33,6 +33,7 @@ def _own_link(session: Session, actor: Actor, link_id: int) -> AccountLink:
     return link
 
 
+@students_only
 def request_standardisation(
     session: Session, actor: Actor, link_id: int, raw: bytes, store: PhotoStore, *, now: datetime | None = None
 ) -> Submission:
@@ -75,6 +76,7 @@ def request_standardisation(
     return submission
 
 
+@students_only
 def discard_capture(session: Session, actor: Actor, submission_id: int) -> Submission:
     """重拍: the student drops a capture before submitting it (the standardisation stays used)."""
     submission = session.get(Submission, submission_id)
@@ -92,6 +94,7 @@ def discard_capture(session: Session, actor: Actor, submission_id: int) -> Submi
     return submission
 
 
+@students_only
 def submit(session: Session, actor: Actor, submission_id: int, *, now: datetime | None = None) -> Submission:
     """Second confirmation. Below the face threshold the photo is blocked at once (no quota used);
     otherwise it uses a free (or paid) submission and, if a photo already waits for review, the

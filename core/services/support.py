@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from core.domain import quotas as quota_rules
-from core.domain.access import SUPPORT_ROLES, Actor, require_role
+from core.domain.access import SUPPORT_ROLES, Actor, allowed, require_role
 from core.domain.enums import (
     BatchItemResult,
     BatchStatus,
@@ -86,6 +86,7 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+@allowed(*SUPPORT_ROLES)
 def search(session: Session, actor: Actor, query: str, *, limit: int = 20,
            anywhere_in_name: bool = False) -> list[StudentHit]:
     """Roster records matching what a caller gives, best matches first, across all schools.
@@ -305,6 +306,7 @@ class StudentView:
         return next((link for link in self.links if link.active), None)
 
 
+@allowed(*SUPPORT_ROLES)
 def student_view(session: Session, actor: Actor, record_id: int, *, now: datetime | None = None) -> StudentView:
     """Everything about one student, for the agent on the phone. Looking is audited (personal data)."""
     require_role(actor, *SUPPORT_ROLES)
@@ -456,6 +458,7 @@ def _record(session: Session, record_id: int) -> RosterRecord:
     return record
 
 
+@allowed(*SUPPORT_ROLES)
 def unbind(session: Session, actor: Actor, link_id: int, reason: str, *, ticket_id: int | None = None) -> AccountLink:
     """帐号解绑 by support, also after payment; refused once the approved photo is in an exported batch."""
     link = linking.unbind(session, actor, link_id, reason)
@@ -463,6 +466,7 @@ def unbind(session: Session, actor: Actor, link_id: int, reason: str, *, ticket_
     return link
 
 
+@allowed(*SUPPORT_ROLES)
 def reset_daily_quota(session: Session, actor: Actor, record_id: int, reason: str, *,
                       ticket_id: int | None = None, now: datetime | None = None) -> QuotaEntry:
     """Give back today's standardisations, as if the day had just begun."""
@@ -479,6 +483,7 @@ def reset_daily_quota(session: Session, actor: Actor, record_id: int, reason: st
     return entry
 
 
+@allowed(*SUPPORT_ROLES)
 def extend_daily_quota(session: Session, actor: Actor, record_id: int, amount: int, reason: str, *,
                        ticket_id: int | None = None, now: datetime | None = None) -> QuotaEntry:
     entry = quotas.grant(session, actor, record_id, QuotaKind.STANDARDISATION, reason, amount=amount, now=now)
@@ -487,6 +492,7 @@ def extend_daily_quota(session: Session, actor: Actor, record_id: int, amount: i
     return entry
 
 
+@allowed(*SUPPORT_ROLES)
 def grant_submission(session: Session, actor: Actor, record_id: int, reason: str, *,
                      ticket_id: int | None = None) -> QuotaEntry:
     entry = quotas.grant(session, actor, record_id, QuotaKind.SUBMISSION, reason)
@@ -495,6 +501,7 @@ def grant_submission(session: Session, actor: Actor, record_id: int, reason: str
     return entry
 
 
+@allowed(*SUPPORT_ROLES)
 def grant_replacement(session: Session, actor: Actor, record_id: int, reason: str, *,
                       ticket_id: int | None = None) -> QuotaEntry:
     """Refused once a photo is approved: the rule in core.domain.quotas words the refusal."""
@@ -504,6 +511,7 @@ def grant_replacement(session: Session, actor: Actor, record_id: int, reason: st
     return entry
 
 
+@allowed(*SUPPORT_ROLES)
 def link_uploaded_code(session: Session, actor: Actor, record_id: int, image: bytes, reason: str, *,
                        ticket_id: int | None = None) -> RosterRecord:
     """The temporary-shooting-code case: the student sent their CHSI code image to the agent, who
@@ -527,12 +535,14 @@ def link_uploaded_code(session: Session, actor: Actor, record_id: int, image: by
     return record
 
 
+@allowed(*SUPPORT_ROLES)
 def refund(session: Session, actor: Actor, payment_id: int, reason: str, *, ticket_id: int | None = None) -> Payment:
     payment = payments.mark_refunded(session, actor, payment_id, reason)
     _on_ticket(session, actor, ticket_id, f"订单 {payment.order_no} 已标记退款。原因：{reason.strip()}")
     return payment
 
 
+@allowed(*SUPPORT_ROLES)
 def resend_notification(session: Session, actor: Actor, notification_id: int, reason: str, *,
                         ticket_id: int | None = None) -> Notification:
     """Sends the same message again, to the account linked now (it may have changed since)."""

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from core.domain import tickets as rules
-from core.domain.access import SUPPORT_ROLES, Actor, require_role, require_school
+from core.domain.access import SUPPORT_ROLES, Actor, allowed, require_role, require_school
 from core.domain.enums import Role, TicketCategory, TicketChannel, TicketPriority, TicketStatus
 from core.domain.identity import normalise_text
 from core.domain.quotas import CHINA, local_day
@@ -96,6 +96,7 @@ def _note(session: Session, actor: Actor, ticket: SupportTicket, body: str, now:
     return note
 
 
+@allowed(*SUPPORT_ROLES)
 def open_ticket(
     session: Session,
     actor: Actor,
@@ -151,6 +152,7 @@ def _check_assignee(session: Session, assignee_id: int) -> StaffUser:
     return user
 
 
+@allowed(Role.REGISTRAR, *SUPPORT_ROLES)
 def add_note(session: Session, actor: Actor, ticket_id: int, body: str, *, now: datetime | None = None) -> TicketNote:
     ticket = _load(session, ticket_id)
     _require_worker(actor, ticket)
@@ -162,6 +164,7 @@ def add_note(session: Session, actor: Actor, ticket_id: int, body: str, *, now: 
     return note
 
 
+@allowed(*SUPPORT_ROLES)
 def assign(session: Session, actor: Actor, ticket_id: int, assignee_id: int | None) -> SupportTicket:
     _require_support(actor)
     ticket = _load(session, ticket_id)
@@ -174,6 +177,7 @@ def assign(session: Session, actor: Actor, ticket_id: int, assignee_id: int | No
     return ticket
 
 
+@allowed(Role.REGISTRAR, *SUPPORT_ROLES)
 def set_status(session: Session, actor: Actor, ticket_id: int, status: TicketStatus, note: str = "",
                *, now: datetime | None = None) -> SupportTicket:
     """Open ↔ waiting on the student; a registrar hands an escalated ticket back by reopening it."""
@@ -190,6 +194,7 @@ def set_status(session: Session, actor: Actor, ticket_id: int, status: TicketSta
     return ticket
 
 
+@allowed(*SUPPORT_ROLES)
 def escalate_to_school(session: Session, actor: Actor, ticket_id: int, reason: str,
                        *, now: datetime | None = None) -> SupportTicket:
     """转交学籍部门: the ticket waits on the school and shows in its registrar's list."""
@@ -209,6 +214,7 @@ def escalate_to_school(session: Session, actor: Actor, ticket_id: int, reason: s
     return ticket
 
 
+@allowed(*SUPPORT_ROLES)
 def resolve(session: Session, actor: Actor, ticket_id: int, resolution: str,
             *, now: datetime | None = None) -> SupportTicket:
     _require_support(actor)
@@ -224,6 +230,7 @@ def resolve(session: Session, actor: Actor, ticket_id: int, resolution: str,
     return ticket
 
 
+@allowed(*SUPPORT_ROLES)
 def reopen(session: Session, actor: Actor, ticket_id: int, reason: str, *, now: datetime | None = None) -> SupportTicket:
     """A caller rings back about a resolved problem: the ticket reopens with a fresh due time."""
     _require_support(actor)
@@ -268,6 +275,7 @@ def _listing(*conditions: ColumnElement[bool]) -> Select:
     )
 
 
+@allowed(*SUPPORT_ROLES)
 def queue(session: Session, actor: Actor, *, now: datetime | None = None, assignee_id: int | None = None,
           statuses: frozenset[TicketStatus] = rules.OPEN_STATUSES, limit: int = 500) -> list[TicketRow]:
     """Open tickets, soonest due first; overdue ones are marked."""
@@ -279,6 +287,7 @@ def queue(session: Session, actor: Actor, *, now: datetime | None = None, assign
     return _rows(session, query, now or utcnow())
 
 
+@allowed(*SUPPORT_ROLES)
 def tickets_for_record(session: Session, actor: Actor, roster_record_id: int,
                        *, now: datetime | None = None) -> list[TicketRow]:
     _require_support(actor)
@@ -286,6 +295,7 @@ def tickets_for_record(session: Session, actor: Actor, roster_record_id: int,
     return _rows(session, query, now or utcnow())
 
 
+@allowed(Role.REGISTRAR, *SUPPORT_ROLES)
 def escalations_for_school(session: Session, actor: Actor, school_id: int, *, include_resolved: bool = False,
                            now: datetime | None = None) -> list[TicketRow]:
     """What support handed to this school's registrar, soonest due first."""
@@ -298,6 +308,7 @@ def escalations_for_school(session: Session, actor: Actor, school_id: int, *, in
     return _rows(session, query, now or utcnow())
 
 
+@allowed(Role.REGISTRAR, *SUPPORT_ROLES)
 def detail(session: Session, actor: Actor, ticket_id: int, *, now: datetime | None = None) -> TicketDetail:
     ticket = _load(session, ticket_id)
     _require_worker(actor, ticket)
@@ -306,6 +317,7 @@ def detail(session: Session, actor: Actor, ticket_id: int, *, now: datetime | No
     return TicketDetail(row=row, resolution=ticket.resolution, notes=notes)
 
 
+@allowed(*SUPPORT_ROLES)
 def find_by_number(session: Session, actor: Actor, number: str) -> SupportTicket | None:
     _require_support(actor)
     ticket_id = rules.ticket_id_from_number(number)
@@ -315,6 +327,7 @@ def find_by_number(session: Session, actor: Actor, number: str) -> SupportTicket
     return ticket if ticket is not None and ticket.number.upper() == number.strip().upper() else None
 
 
+@allowed(*SUPPORT_ROLES)
 def support_staff(session: Session, actor: Actor) -> list[StaffUser]:
     """Who a ticket can be assigned to."""
     _require_support(actor)
@@ -357,6 +370,7 @@ def _seconds(session: Session, start: ColumnElement[datetime], end: ColumnElemen
     return (func.julianday(end) - func.julianday(start)) * 86400.0
 
 
+@allowed(*SUPPORT_ROLES)
 def dashboard(session: Session, actor: Actor, *, days: int = 14, now: datetime | None = None) -> TicketDashboard:
     _require_support(actor)
     moment = now or utcnow()

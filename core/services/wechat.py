@@ -26,6 +26,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
+from core.domain.access import public, pure
 from core.domain.identity import normalise_text
 from core.errors import InvalidInput
 from core.models import StudentAccount
@@ -47,6 +48,7 @@ class IdentityProvider(Protocol):
     def identify(self, credential: str, nickname: str) -> WeChatIdentity: ...
 
 
+@pure
 def clean_nickname(nickname: str) -> str:
     cleaned = normalise_text(nickname)
     if not cleaned:
@@ -68,6 +70,7 @@ class DevelopmentIdentityProvider:
 provider: IdentityProvider = DevelopmentIdentityProvider()
 
 
+@public
 def sign_in(session: Session, nickname: str, credential: str = "") -> StudentAccount:
     """The account for this WeChat user, created on first sign-in; the nickname follows WeChat."""
     identity = provider.identify(credential, nickname)

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from core.domain.enums import PaymentPurpose, PaymentStatus, QuotaKind, Role
-from core.errors import Conflict, InvalidInput
+from core.errors import AccessDenied, Conflict
 from core.models import Payment, QuotaEntry
 from core.services import payments
 from tests import factories as f
@@ -82,7 +82,7 @@ def test_someone_else_cannot_pay_for_a_students_task(db):
         student = unpaid_student(session)
         stranger = f.make_linked_student(session, student.task, f.make_record(session, student.record.school, 2),
                                          paid=False)
-        with pytest.raises(InvalidInput):
+        with pytest.raises(AccessDenied):
             payments.open_order(session, stranger.actor, student.link, PaymentPurpose.TASK_FEE)
 
 

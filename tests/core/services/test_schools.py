@@ -207,7 +207,7 @@ def test_refunded_students_are_no_longer_bound(db):
         _, task = _task_with_paid_students(session, paid=1)
         payment = session.query(Payment).one()
         payments.mark_refunded(session, admin, payment.id, "学校统一采集")
-        assert schools.paid_students(session, task.id) == 0
+        assert schools.paid_students(session, f.SYSTEM, task.id) == 0
         schools.update_task(session, admin, task.id, **_settings(task, price_fen=100))
         assert task.price_fen == 100
 
