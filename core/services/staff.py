@@ -263,7 +263,3 @@ def load_actor(session: Session, user_id: int) -> Actor:
     if user is None or not user.active:
         raise AccessDenied("账号已停用。", "This account is disabled.")
     return actor_for(user)
-
-
-def require_admin(actor: Actor) -> None:
-    require_role(actor, Role.ADMIN)
