@@ -17,10 +17,40 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.errors import InvalidInput
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
+def _strings(parameters: object) -> Iterator[str]:
+    """Every string among a statement's parameters, however the driver groups them (one row, many
+    rows, or one multi-row INSERT's flat list)."""
+    values = parameters.values() if isinstance(parameters, dict) else parameters
+    if not isinstance(values, (list, tuple)) and not isinstance(parameters, dict):
+        return
+    for value in values:  # type: ignore[union-attr]
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, (dict, list, tuple)):
+            yield from _strings(value)
+
+
+def _refuse_nul(_conn, _cursor, _statement, parameters, _context, _executemany):  # type: ignore[no-untyped-def]
+    """No statement carries a NUL byte to the database: PostgreSQL would fail with an error page and
+    SQLite would store or search for it silently. Services refuse it with the field named first
+    (``clean_text``); this catches any path that forgot, the same way on both databases."""
+    if any("\x00" in value for value in _strings(parameters)):
+        raise InvalidInput("输入中含有空字符（U+0000），已拒绝，请删除后重试。",
+                           "The input contains a NUL character (U+0000) and was refused; remove it and retry.")
+
+
 def make_engine(url: str) -> Engine:
+    engine = _make_engine(url)
+    event.listen(engine, "before_cursor_execute", _refuse_nul)
+    return engine
+
+
+def _make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":

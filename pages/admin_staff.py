@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.domain import passwords
 from core.domain.enums import Role
 from core.domain.quotas import CHINA
 from core.errors import DomainError
-from core.models import utcnow
 from core.services import schools, staff
 from workbench.context import database, require_actor
 from workbench.i18n import lang, tr
@@ -44,14 +44,12 @@ if temporary := st.session_state.pop(TEMPORARY, None):
                   f"Temporary password for {username} (shown once; the user must change it at first login):"))
     st.code(password, language=None)
 
-now = utcnow()
 st.dataframe(pd.DataFrame([{
     tr("用户名", "Username"): u.username,
     tr("姓名", "Name"): u.display_name,
     tr("角色", "Role"): role_label(u.role),
     tr("学校", "School"): school_label(u.school_id),
-    tr("状态", "Status"): (tr("已停用", "disabled") if not u.active else
-                         tr("已锁定", "locked") if u.locked_until and u.locked_until > now else tr("正常", "active")),
+    tr("状态", "Status"): tr("已停用", "disabled") if not u.active else tr("正常", "active"),
     tr("须改密码", "Must change password"): u.must_change_password,
     tr("最近登录", "Last login"): when(u.last_login_at),
 } for u in users]), hide_index=True)
@@ -79,8 +77,7 @@ with st.expander(tr("新建账号", "New account")):
         role, school_id = role_and_school("new_staff")
         password = st.text_input(tr("初始密码（留空则自动生成）", "Initial password (blank: generate one)"),
                                  type="password", key="new_staff_password")
-        st.caption(tr("密码至少 8 位，须同时包含字母和数字；首次登录须修改。",
-                      "8+ characters with letters and digits; to be changed at first login."))
+        st.caption(tr(f"{passwords.RULE_ZH}首次登录须修改。", f"{passwords.RULE_EN} To be changed at first login."))
         if st.form_submit_button(tr("创建账号", "Create account"), type="primary"):
             initial = password or staff.temporary_password()
             if not password:

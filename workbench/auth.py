@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.domain import passwords
 from core.domain.access import Actor
 from core.errors import DomainError
 from core.services import staff
@@ -27,13 +28,19 @@ def login_page() -> None:
         submitted = st.form_submit_button(tr("登录", "Sign in"), type="primary")
     if submitted:
         with database().session() as session:
-            outcome = staff.authenticate(session, username, password)
+            outcome = staff.authenticate(session, username, password, address=client_address())
             user_id = outcome.user.id if outcome.user else None
         if outcome.error is not None:
             st.error(outcome.error.message(lang()))
         else:
             sign_in(user_id)
             st.rerun()
+
+
+def client_address() -> str | None:
+    """The address of the browser's connection, which sign-in throttling counts by. Behind a
+    reverse proxy this is the proxy's address unless the proxy passes the client's through."""
+    return st.context.ip_address
 
 
 def must_change_password(actor: Actor) -> bool:
@@ -47,9 +54,9 @@ def change_password_page(actor: Actor) -> None:
     if st.sidebar.button(tr("退出登录", "Sign out"), key="sign_out_unchanged", icon=":material/logout:"):
         sign_out()
         st.rerun()
-    st.info(tr("管理员为您设置了临时密码。继续使用工作台前，请设置新密码（至少 8 位，须同时包含字母和数字）。",
-               "An admin set a temporary password. Choose a new one (8+ characters, letters and digits) to "
-               "continue."))
+    st.info(tr("管理员为您设置了临时密码。继续使用工作台前，请设置新密码。",
+               "An admin set a temporary password. Choose a new one to continue."))
+    st.caption(tr(passwords.RULE_ZH, passwords.RULE_EN))
     with st.form("change_password"):
         old = st.text_input(tr("当前密码", "Current password"), type="password", key="old_password")
         new = st.text_input(tr("新密码", "New password"), type="password", key="new_password")

@@ -1,6 +1,8 @@
 """The domain model as SQLAlchemy 2 typed ORM classes. Import models from here."""
 
 from core.models.base import Base, utcnow
+from core.models.guard import field
+from core.models.login import LoginThrottle
 from core.models.batches import BatchItem, UploadBatch
 from core.models.organisation import CollectionTask, School, StaffUser
 from core.models.progress import PhotoProgress, rebuild_progress, refresh_progress
@@ -15,6 +17,7 @@ __all__ = [
     "Base",
     "BatchItem",
     "CollectionTask",
+    "LoginThrottle",
     "Notification",
     "Payment",
     "PhotoProgress",
@@ -31,6 +34,7 @@ __all__ = [
     "SupportTicket",
     "TicketNote",
     "UploadBatch",
+    "field",
     "rebuild_progress",
     "refresh_progress",
     "utcnow",

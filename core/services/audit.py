@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from core.domain.access import Actor, allowed, internal, pure, require_role
 from core.domain.enums import Role
+from core.domain.text import SEARCH_MAX, Field, clean_text, escape_like
 from core.errors import InvalidInput
 from core.models import AuditEvent, RosterRecord
 
@@ -110,20 +111,25 @@ class AuditPage:
         return max(1, -(-self.total // self.page_size))
 
 
+ACTOR = Field("操作人", "Actor", SEARCH_MAX)
+STUDENT = Field("学生（学号或姓名）", "Student (number or name)", SEARCH_MAX)
+ACTION = Field("操作", "Action", SEARCH_MAX)
+
+
 def _filtered(filters: AuditFilter) -> Select[Any]:
     query = select(AuditEvent)
-    if filters.actor.strip():
-        query = query.where(AuditEvent.actor_name.icontains(filters.actor.strip(), autoescape=True))
-    if filters.student.strip():
-        wanted = filters.student.strip()
+    actor, wanted = clean_text(filters.actor, ACTOR), clean_text(filters.student, STUDENT)
+    action = clean_text(filters.action, ACTION)
+    if actor:
+        query = query.where(AuditEvent.actor_name.icontains(escape_like(actor), escape="\\"))
+    if wanted:
         records = select(RosterRecord.id).where(
             or_(RosterRecord.student_number == wanted, RosterRecord.name == wanted))
         query = query.where(AuditEvent.roster_record_id.in_(records))
     if filters.school_id is not None:
         query = query.where(AuditEvent.school_id == filters.school_id)
-    action = filters.action.strip()
     if action.endswith("."):
-        query = query.where(AuditEvent.action.startswith(action, autoescape=True))
+        query = query.where(AuditEvent.action.startswith(escape_like(action), escape="\\"))
     elif action:
         query = query.where(AuditEvent.action == action)
     if filters.since is not None:

@@ -23,10 +23,23 @@ from core.domain.enums import BatchItemResult, Decision, EducationCategory, Paym
 from core.domain.enums import SubmissionState as S
 from core.domain.identity import normalise_text
 from core.domain.reasons import BY_CODE
+from core.domain.text import SEARCH_MAX, Field, clean_text, escape_like
 from core.errors import InvalidInput
-from core.models import AccountLink, BatchItem, CollectionTask, Payment, ReviewDecision, RosterRecord, Submission
+from core.models import (
+    AccountLink,
+    BatchItem,
+    CollectionTask,
+    Payment,
+    ReviewDecision,
+    RosterRecord,
+    Submission,
+    field,
+)
 from core.services import audit, schools
 
+SEARCH = Field("搜索（姓名、学号或证件号后4位）", "Search (name, student number or ID last 4)", SEARCH_MAX)
+DEPARTMENT = field(RosterRecord.department, "院系", "Department")
+CLASS_NAME = field(RosterRecord.class_name, "班级", "Class")
 REPEATED_BLOCKS = 2
 """Auto-blocked this many times with no photo in review: the student needs the registrar."""
 IN_HAND = (S.SUBMITTED, S.AWAITING_REVIEW, S.APPROVED, S.IN_BATCH, S.ON_CHSI)
@@ -127,13 +140,16 @@ def chase_list(session: Session, actor: Actor, task_id: int, filters: ChaseFilte
     )
     if filters.reasons:
         query = query.where(reason.in_([r.value for r in filters.reasons]))
-    if filters.department:
-        query = query.where(RosterRecord.department == filters.department)
-    if filters.class_name:
-        query = query.where(RosterRecord.class_name == filters.class_name)
-    term = normalise_text(filters.search).replace(" ", "")
+    department, class_name = clean_text(filters.department, DEPARTMENT), clean_text(filters.class_name, CLASS_NAME)
+    if department:
+        query = query.where(RosterRecord.department == department)
+    if class_name:
+        query = query.where(RosterRecord.class_name == class_name)
+    term = normalise_text(clean_text(filters.search, SEARCH)).replace(" ", "")
     if term:
-        query = query.where(or_(RosterRecord.name.contains(term), RosterRecord.student_number.contains(term),
+        pattern = escape_like(term)
+        query = query.where(or_(RosterRecord.name.contains(pattern, escape="\\"),
+                                RosterRecord.student_number.contains(pattern, escape="\\"),
                                 RosterRecord.id_last4 == term.upper()))
     if limit is not None:
         query = query.limit(limit)

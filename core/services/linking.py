@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from core.domain.access import Actor, allowed, internal, own_data, pure, require_role, require_school
 from core.domain.enums import BatchStatus, MailingMode, PaymentPurpose, PaymentStatus, Role, SubmissionState, TaskStatus
 from core.domain.identity import mask_name, normalise_text
+from core.domain.text import REASON, Field, clean_text
 from core.errors import AccessDenied, Conflict, InvalidInput, LinkRefused, NotFound
 from core.imaging.collection_code import DecodedCode
 from core.models import (
@@ -29,6 +30,7 @@ from core.models import (
     StudentAccount,
     Submission,
     UploadBatch,
+    field,
     utcnow,
 )
 from core.services import audit
@@ -51,6 +53,11 @@ def acknowledge_notice(session: Session, account: StudentAccount) -> None:
     if account.notice_acknowledged_at is None:
         account.notice_acknowledged_at = utcnow()
         session.flush()
+
+
+NAME = field(RosterRecord.name, "姓名", "Name")
+STUDENT_NUMBER = field(RosterRecord.student_number, "学号", "Student number")
+ID_LAST4 = field(RosterRecord.id_last4, "证件号后4位", "Last 4 of the ID number")
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,9 @@ def verify_identity(
     now: datetime | None = None,
 ) -> VerificationOutcome:
     moment = now or utcnow()
+    name = clean_text(name, NAME)
+    student_number = clean_text(student_number, STUDENT_NUMBER)
+    id_last4 = clean_text(id_last4, ID_LAST4)
     policy = get_policy(session)
     if account.verification_locked_until and account.verification_locked_until > moment:
         return VerificationOutcome(None, LinkRefused(
@@ -187,6 +197,10 @@ def _check_code(session: Session, record: RosterRecord, code: DecodedCode) -> No
 
 
 _MOBILE = re.compile(r"1[3-9]\d{9}")
+RECIPIENT = Field("收件人", "Recipient", 32)
+PHONE = Field("手机号码", "Mobile number", 20)
+ADDRESS = Field("邮寄地址", "Postal address", 200)
+"""Recipient, phone and address are stored together in one 255-character column."""
 
 
 @dataclass(frozen=True)
@@ -198,9 +212,9 @@ class MailingAddress:
     address: str
 
     def validated(self) -> "MailingAddress":
-        recipient = normalise_text(self.recipient)
-        phone = normalise_text(self.phone).replace(" ", "").replace("-", "")
-        address = normalise_text(self.address)
+        recipient = normalise_text(clean_text(self.recipient, RECIPIENT))
+        phone = normalise_text(clean_text(self.phone, PHONE)).replace(" ", "").replace("-", "")
+        address = normalise_text(clean_text(self.address, ADDRESS))
         if not 2 <= len(recipient) <= 32:
             raise InvalidInput("请填写收件人姓名。", "Enter the recipient's name.")
         if not _MOBILE.fullmatch(phone):
@@ -298,6 +312,7 @@ def is_paid(session: Session, link: AccountLink) -> bool:
 
 @allowed(Role.SUPPORT, Role.ADMIN, students=True)
 def unbind(session: Session, actor: Actor, link_id: int, reason: str = "") -> AccountLink:
+    reason = clean_text(reason, REASON)
     link = session.get(AccountLink, link_id)
     if link is None or not link.active:
         raise NotFound("该关联不存在或已解绑。", "No such active link.")
@@ -311,7 +326,7 @@ def unbind(session: Session, actor: Actor, link_id: int, reason: str = "") -> Ac
             )
     else:
         require_role(actor, Role.SUPPORT, Role.ADMIN)
-        if not reason.strip():
+        if not reason:
             raise InvalidInput("请填写解绑原因。", "A reason is required to unbind an account.")
         in_exported_batch = session.scalar(
             select(BatchItem.id)

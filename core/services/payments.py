@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from core.domain.access import SUPPORT_ROLES, Actor, allowed, require_role, students_only
 from core.domain.enums import PaymentPurpose, PaymentStatus, QuotaKind, Role
+from core.domain.text import REASON, clean_text
 from core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from core.models import AccountLink, Payment, utcnow
 from core.services import audit, quotas
@@ -147,7 +148,8 @@ def mark_refunded(session: Session, actor: Actor, payment_id: int, reason: str) 
         raise NotFound("订单不存在。", "No such payment.")
     if payment.status is not PaymentStatus.PAID:
         raise Conflict("只有已支付的订单可以退款。", "Only paid orders can be refunded.")
-    if not reason.strip():
+    reason = clean_text(reason, REASON)
+    if not reason:
         raise InvalidInput("请填写退款原因。", "A reason is required.")
     payment.status = PaymentStatus.REFUNDED
     payment.refunded_at = utcnow()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from core.domain.access import OVERRIDE_ROLES, Actor, allowed, internal, require_role, require_school
 from core.domain.enums import QuotaKind, SubmissionState
 from core.domain.quotas import QuotaUsage, check_grant_replacement, local_day
+from core.domain.text import REASON, clean_text
 from core.errors import InvalidInput, NotFound
 from core.models import QuotaEntry, RosterRecord, Submission, utcnow
 from core.services import audit
@@ -103,7 +104,8 @@ def grant(
     if record is None:
         raise NotFound("学籍记录不存在。", "Roster record not found.")
     require_school(actor, record.school_id)
-    if not reason.strip():
+    reason = clean_text(reason, REASON)
+    if not reason:
         raise InvalidInput("请填写调整原因。", "A reason is required for a quota override.")
     if not 1 <= amount <= 10:
         raise InvalidInput("每次可增加 1–10 次。", "A grant adds 1 to 10 attempts.")

@@ -25,13 +25,16 @@ from core.domain.policy import Policy
 from core.domain.quotas import local_day
 from core.domain.reasons import BY_CODE, check_decision
 from core.domain.states import STATE_LABELS_ZH, Event, transition
+from core.domain.text import NOTE_MAX, clean_text, escape_like
 from core.errors import Conflict, NotFound
 from core.imaging.types import Verdict
-from core.models import CollectionTask, QuotaEntry, ReviewDecision, RosterRecord, School, Submission, utcnow
+from core.models import CollectionTask, QuotaEntry, ReviewDecision, RosterRecord, School, Submission, field, utcnow
 from core.services import audit, quotas
 from core.services.notifications import notify
 from core.services.policy import get_policy
 
+NOTE = field(ReviewDecision.note, "审核说明", "Reviewer's note", max_length=NOTE_MAX)
+"""The note the student reads with a rejection (and the team with a second opinion)."""
 SECOND_REVIEW_SAMPLED = "sampled"
 SECOND_REVIEW_FACE = "face_not_same"
 SECOND_REVIEW_OVERRIDE = "quota_override"
@@ -77,7 +80,7 @@ def _filtered(query: Select, filters: QueueFilter) -> Select:
         query = query.where(Submission.quality_flags == "")
     elif filters.quality:
         flags = "," + Submission.quality_flags + ","
-        query = query.where(flags.contains(f",{filters.quality},"))
+        query = query.where(flags.contains(escape_like(f",{filters.quality},"), escape="\\"))
     if filters.min_resubmissions:
         query = query.where(Submission.attempt_number >= filters.min_resubmissions + 1)
     return query
@@ -238,7 +241,7 @@ def decide(
     time since the reviewer claimed the photo."""
     require_role(actor, *REVIEW_ROLES)
     moment = now or utcnow()
-    note = note.strip()
+    note = clean_text(note, NOTE)
     check_decision(decision, reason_code, note)
     submission = lock_submission(session, submission_id)
     _check_decidable(submission, actor, moment)

@@ -19,11 +19,12 @@ from core.domain.access import SENIOR_ROLES, Actor, allowed, internal, require_r
 from core.domain.enums import Decision, SubmissionState
 from core.domain.quotas import local_day
 from core.domain.reasons import check_decision
+from core.domain.text import clean_text
 from core.errors import Conflict
 from core.models import CollectionTask, ReviewDecision, RosterRecord, School, StaffUser, Submission, utcnow
 from core.services import audit
 from core.services.policy import get_policy
-from core.services.review import lock_submission
+from core.services.review import NOTE, lock_submission
 
 FIRST_DECIDED = (SubmissionState.APPROVED, SubmissionState.REJECTED, SubmissionState.IN_BATCH,
                  SubmissionState.ON_CHSI, SubmissionState.UPLOAD_FAILED)
@@ -99,7 +100,7 @@ def decide_second(
     for the team to act on, with both reasons."""
     require_role(actor, *SENIOR_ROLES)
     moment = now or utcnow()
-    note = note.strip()
+    note = clean_text(note, NOTE)
     check_decision(decision, reason_code, note)
     submission = lock_submission(session, submission_id)
     first = first_decision(session, submission.id)

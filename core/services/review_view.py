@@ -17,6 +17,7 @@ from core.domain.access import REVIEW_ROLES, Actor, allowed, require_role
 from core.domain.enums import Decision, EducationCategory, QuotaKind, SubmissionState
 from core.domain.identity import mask_id
 from core.domain.review_bands import Band, band_of
+from core.domain.text import SEARCH_MAX, Field, clean_text
 from core.errors import NotFound
 from core.imaging.types import Check, QualityReport
 from core.models import QuotaEntry, ReviewDecision, RosterRecord, School, StaffUser, Submission, utcnow
@@ -150,6 +151,9 @@ def quota_summary(session: Session, actor: Actor, roster_record_id: int) -> Quot
     )
 
 
+SEARCH = Field("学号、姓名或证件号后4位", "Student number, name or last 4 of the ID", SEARCH_MAX)
+
+
 @dataclass(frozen=True)
 class StudentHit:
     roster_record_id: int
@@ -165,7 +169,7 @@ class StudentHit:
 def find_students(session: Session, actor: Actor, text: str, *, limit: int = 20) -> list[StudentHit]:
     """A reviewer looks a student up by student number, name, or the last 4 of the ID number."""
     require_role(actor, *REVIEW_ROLES)
-    text = text.strip()
+    text = clean_text(text, SEARCH)
     if not text:
         return []
     match = or_(RosterRecord.student_number == text, RosterRecord.name == text, RosterRecord.id_last4 == text.upper())

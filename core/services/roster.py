@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from core.domain.access import Actor, allowed, pure, require_role, require_school
 from core.domain.enums import EducationCategory, Role
 from core.domain.identity import id_last4, is_valid_id_number, mask_id, normalise_id_number, normalise_text
+from core.domain.text import SEARCH_MAX, Field, clean_text, escape_like
 from core.errors import InvalidInput, NotFound
 from core.models import RosterRecord, School
 from core.services import audit
@@ -396,6 +397,9 @@ def photo_status_of(photo_sha: str | None, has_embedding: bool, error: str | Non
     return EnrolmentPhotoStatus.UNUSABLE if error else EnrolmentPhotoStatus.PROCESSING
 
 
+SEARCH = Field("搜索（姓名、学号或证件号后4位）", "Search (name, student number or ID last 4)", SEARCH_MAX)
+
+
 @allowed(Role.REGISTRAR, Role.ADMIN)
 def list_records(
     session: Session,
@@ -420,9 +424,11 @@ def list_records(
     )
     if without_usable_photo:
         query = query.where(RosterRecord.enrolment_embedding.is_(None))
-    term = normalise_text(search).replace(" ", "")
+    term = normalise_text(clean_text(search, SEARCH)).replace(" ", "")
     if term:
-        query = query.where(or_(RosterRecord.name.contains(term), RosterRecord.student_number.contains(term),
+        pattern = escape_like(term)
+        query = query.where(or_(RosterRecord.name.contains(pattern, escape="\\"),
+                                RosterRecord.student_number.contains(pattern, escape="\\"),
                                 RosterRecord.id_last4 == term.upper()))
     return [
         RosterEntry(id=r[0], name=r[1], student_number=r[2], id_last4=r[3], category=r[4], cohort=r[5],

@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 
 from core.domain.access import SCHOOL_DATA_ROLES, Actor, allowed, pure, require_role, require_school
 from core.domain.enums import EducationCategory, MailingMode, PaymentPurpose, PaymentStatus, Role, TaskStatus
+from core.domain.text import Field, clean_text
 from core.errors import Conflict, InvalidInput, NotFound
 from core.imaging.standard import Background
-from core.models import CollectionTask, Payment, RosterRecord, School, StaffUser, SupportTicket, utcnow
+from core.models import CollectionTask, Payment, RosterRecord, School, StaffUser, SupportTicket, field, utcnow
 from core.services import audit
 
 
@@ -38,19 +39,34 @@ class NeedsConfirmation(Conflict):
         self.changes = changes
 
 
+PINYIN_LENGTH, INITIALS_LENGTH = School.pinyin.type.length, School.pinyin_initials.type.length
+"""A long name's pinyin is cut to its column: it only has to match the start of what is typed."""
+SCHOOL_CODE = field(School.code, "院校代码", "School code")
+SCHOOL_NAME = field(School.name, "学校名称", "School name")
+SHORT_NAME = field(School.short_name, "简称", "Short name")
+REGISTRAR_CONTACT = field(School.registrar_contact, "学籍部门联系方式", "Registrar contact")
+POINT_NAME = Field("补拍点名称", "Make-up point name", 64)
+POINT_ADDRESS = Field("补拍点地址", "Make-up point address", 255)
+POINT_HOURS = Field("补拍点开放时间", "Make-up point hours", 64)
+COHORT = field(CollectionTask.cohort, "届别", "Cohort")
+TITLE = field(CollectionTask.title, "任务名称", "Task title")
+DEFAULT_ADDRESS = field(CollectionTask.default_address, "默认邮寄地址", "Default mailing address")
+
+
 @pure
 def pinyin_of(name: str) -> tuple[str, str]:
     """Full pinyin and initials, so 'whdx' and 'wuhan' both find 武汉大学."""
     full = "".join(lazy_pinyin(name)).lower()
     initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).lower()
-    return full, initials
+    return full[:PINYIN_LENGTH], initials[:INITIALS_LENGTH]
 
 
 def _makeup_points(points: list[dict[str, str]] | None) -> list[dict[str, str]]:
     """补拍点 as {name, address, hours}; a point without a name is refused, blank rows dropped."""
     cleaned = []
     for point in points or []:
-        row = {key: str(point.get(key) or "").strip() for key in ("name", "address", "hours")}
+        row = {key: clean_text(point.get(key), field_) for key, field_ in
+               (("name", POINT_NAME), ("address", POINT_ADDRESS), ("hours", POINT_HOURS))}
         if not any(row.values()):
             continue
         if not row["name"]:
@@ -79,14 +95,13 @@ def list_schools(session: Session, actor: Actor, *, include_inactive: bool = Tru
 def create_school(session: Session, actor: Actor, *, code: str, name: str, short_name: str = "",
                   registrar_contact: str = "", makeup_points: list[dict[str, str]] | None = None) -> School:
     require_role(actor, Role.ADMIN)
-    code, name = code.strip(), name.strip()
-    if not code or not name:
-        raise InvalidInput("学校名称和院校代码必填。", "School name and CHSI code are required.")
+    code, name = clean_text(code, SCHOOL_CODE, required=True), clean_text(name, SCHOOL_NAME, required=True)
+    short_name, registrar_contact = clean_text(short_name, SHORT_NAME), clean_text(registrar_contact, REGISTRAR_CONTACT)
     if session.scalar(select(School.id).where(School.code == code)):
         raise Conflict(f"院校代码 {code} 已存在。", f"School code {code} already exists.")
     full, initials = pinyin_of(name)
-    school = School(code=code, name=name, short_name=short_name.strip(), pinyin=full, pinyin_initials=initials,
-                    registrar_contact=registrar_contact.strip(), makeup_points=_makeup_points(makeup_points))
+    school = School(code=code, name=name, short_name=short_name, pinyin=full, pinyin_initials=initials,
+                    registrar_contact=registrar_contact, makeup_points=_makeup_points(makeup_points))
     session.add(school)
     session.flush()
     audit.record(session, actor, "school.create", "school", school.id, school_id=school.id, code=code, name=name)
@@ -122,9 +137,8 @@ def update_school(session: Session, actor: Actor, school_id: int, *, code: str, 
                   registrar_contact: str, makeup_points: list[dict[str, str]]) -> School:
     require_role(actor, Role.ADMIN)
     school = _school(session, school_id)
-    code, name = code.strip(), name.strip()
-    if not code or not name:
-        raise InvalidInput("学校名称和院校代码必填。", "School name and CHSI code are required.")
+    code, name = clean_text(code, SCHOOL_CODE, required=True), clean_text(name, SCHOOL_NAME, required=True)
+    short_name, registrar_contact = clean_text(short_name, SHORT_NAME), clean_text(registrar_contact, REGISTRAR_CONTACT)
     if code != school.code:
         if school_usage(session, actor, school.id).records:
             raise Conflict("该校已导入学籍名单，院校代码不能再修改（采集码按院校代码核对）。",
@@ -135,7 +149,7 @@ def update_school(session: Session, actor: Actor, school_id: int, *, code: str, 
     before = {"code": school.code, "name": school.name, "short_name": school.short_name,
               "registrar_contact": school.registrar_contact, "makeup_points": school.makeup_points}
     school.code, school.name = code, name
-    school.short_name, school.registrar_contact = short_name.strip(), registrar_contact.strip()
+    school.short_name, school.registrar_contact = short_name, registrar_contact
     school.makeup_points = _makeup_points(makeup_points)
     school.pinyin, school.pinyin_initials = pinyin_of(name)
     after = {"code": school.code, "name": school.name, "short_name": school.short_name,
@@ -187,16 +201,15 @@ def delete_school(session: Session, actor: Actor, school_id: int) -> None:
     session.flush()
 
 
-def _check_task_values(*, title: str, cohort: str, opens_on: date, closes_on: date, price_fen: int,
-                       default_address: str) -> None:
+def _task_texts(*, title: str, cohort: str, opens_on: date, closes_on: date, price_fen: int,
+                default_address: str) -> tuple[str, str, str]:
+    """The task's title, cohort and default address, cleaned, once the window and price are valid."""
     if closes_on < opens_on:
         raise InvalidInput("结束日期不能早于开始日期。", "The window closes before it opens.")
     if price_fen < 0:
         raise InvalidInput("价格不能为负。", "The price cannot be negative.")
-    if not title.strip() or not cohort.strip():
-        raise InvalidInput("任务名称和届别必填。", "Title and cohort are required.")
-    if len(default_address.strip()) > 255:
-        raise InvalidInput("默认邮寄地址过长（最多 255 字）。", "The default address is too long (255 at most).")
+    return (clean_text(title, TITLE, required=True), clean_text(cohort, COHORT, required=True),
+            clean_text(default_address, DEFAULT_ADDRESS))
 
 
 @allowed(Role.ADMIN)
@@ -222,12 +235,13 @@ def create_task(
     school = _school(session, school_id)
     if not school.active and status is TaskStatus.OPEN:
         raise Conflict("学校已停用，不能开放采集任务。", "The school is deactivated: no task can open.")
-    _check_task_values(title=title, cohort=cohort, opens_on=opens_on, closes_on=closes_on, price_fen=price_fen,
-                       default_address=default_address)
+    title, cohort, default_address = _task_texts(
+        title=title, cohort=cohort, opens_on=opens_on, closes_on=closes_on, price_fen=price_fen,
+        default_address=default_address)
     task = CollectionTask(
-        school_id=school_id, category=category, cohort=cohort.strip(), title=title.strip(),
+        school_id=school_id, category=category, cohort=cohort, title=title,
         opens_on=opens_on, closes_on=closes_on, price_fen=price_fen, mailing_mode=mailing_mode,
-        default_address=default_address.strip(), background=background,
+        default_address=default_address, background=background,
         front_camera_allowed=front_camera_allowed, album_allowed=album_allowed, status=status,
     )
     session.add(task)
@@ -311,11 +325,12 @@ def update_task(
     change and ``confirm_affected`` is not their current number (a stale confirmation is refused)."""
     require_role(actor, Role.ADMIN)
     task = _task(session, task_id)
-    _check_task_values(title=title, cohort=cohort, opens_on=opens_on, closes_on=closes_on, price_fen=price_fen,
-                       default_address=default_address)
+    title, cohort, default_address = _task_texts(
+        title=title, cohort=cohort, opens_on=opens_on, closes_on=closes_on, price_fen=price_fen,
+        default_address=default_address)
     new: dict[str, Any] = dict(
-        category=category, cohort=cohort.strip(), title=title.strip(), opens_on=opens_on, closes_on=closes_on,
-        price_fen=price_fen, mailing_mode=mailing_mode, default_address=default_address.strip(),
+        category=category, cohort=cohort, title=title, opens_on=opens_on, closes_on=closes_on,
+        price_fen=price_fen, mailing_mode=mailing_mode, default_address=default_address,
         background=background, front_camera_allowed=front_camera_allowed, album_allowed=album_allowed,
     )
     binding = _binding_changes(task, new)

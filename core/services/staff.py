@@ -1,31 +1,54 @@
-"""Staff accounts: argon2 password hashes, login with lock-out, and the Actor a login yields.
+"""Staff accounts: argon2 password hashes, throttled sign-in, and the Actor a sign-in yields.
 
 Accounts are disabled, never deleted (their decisions and audit events keep pointing at them), and
 the last active admin can be neither disabled nor demoted, so the system always has someone able to
 manage it.
+
+Sign-in does the same work whether the name exists or not (an unknown name is checked against a
+dummy hash made with the same parameters), so neither its answer nor its timing tells which names
+exist. Failures slow the next attempts (``core.domain.sign_in``) instead of locking the account, so
+a stranger cannot lock a colleague out; every failure is in the audit log with the name tried and
+the client's network, never the password.
 """
 
 from __future__ import annotations
 
+import math
 import secrets
 import string
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from core.domain import passwords
 from core.domain.access import ALL_STAFF, Actor, allowed, own_data, public, pure, require_role
 from core.domain.enums import Role
-from core.errors import AccessDenied, Conflict, InvalidInput, NotFound
-from core.models import School, StaffUser, utcnow
+from core.domain.sign_in import (
+    FORGET_AFTER,
+    RULES,
+    UNKNOWN_ADDRESS,
+    Scope,
+    blocked_until,
+    mask_address,
+    name_hash,
+    throttle_key,
+)
+from core.domain.text import clean_text
+from core.errors import AccessDenied, Conflict, DomainError, InvalidInput, NotFound
+from core.models import LoginThrottle, School, StaffUser, field, utcnow
 from core.services import audit
 
-MAX_FAILED_LOGINS = 5
-LOCK_MINUTES = 15
-MIN_PASSWORD_LENGTH = 8
+USERNAME = field(StaffUser.username, "用户名", "Username")
+DISPLAY_NAME = field(StaffUser.display_name, "姓名", "Name")
+MAX_SUBMITTED_PASSWORD = 1024
+"""A sign-in's password longer than this is checked no further (it cannot be a real one)."""
 
 _hasher = PasswordHasher()
 
@@ -35,13 +58,16 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+@cache
+def _dummy_hash() -> str:
+    """What an unknown name's password is checked against: same algorithm, same parameters."""
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
 @pure
-def check_password_policy(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH or password.isdigit() or password.isalpha():
-        raise InvalidInput(
-            f"密码至少 {MIN_PASSWORD_LENGTH} 位，且须同时包含字母和数字。",
-            f"Passwords need at least {MIN_PASSWORD_LENGTH} characters with letters and digits.",
-        )
+def check_password_policy(password: str, username: str = "") -> None:
+    """The policy in ``core.domain.passwords``: the words on screen are the rule enforced."""
+    passwords.check_password(password, username)
 
 
 @pure
@@ -62,10 +88,9 @@ def create_staff(
     must_change_password: bool = True,
 ) -> StaffUser:
     require_role(actor, Role.ADMIN)
-    username, display_name = username.strip(), display_name.strip()
-    if not username or not display_name:
-        raise InvalidInput("用户名和姓名必填。", "Username and display name are required.")
-    check_password_policy(password)
+    username = clean_text(username, USERNAME, required=True)
+    display_name = clean_text(display_name, DISPLAY_NAME, required=True)
+    check_password_policy(password, username)
     _check_school(session, role, school_id)
     if session.scalar(select(StaffUser.id).where(StaffUser.username == username)):
         raise Conflict(f"用户名 {username} 已存在。", f"Username {username} is taken.")
@@ -133,9 +158,10 @@ def assign_role(session: Session, actor: Actor, user_id: int, *, role: Role, sch
         changes["role"] = [user.role.value, role.value]
     if new_school != user.school_id:
         changes["school_id"] = [user.school_id, new_school]
-    if display_name is not None and display_name.strip() and display_name.strip() != user.display_name:
-        changes["display_name"] = [user.display_name, display_name.strip()]
-        user.display_name = display_name.strip()
+    display_name = clean_text(display_name, DISPLAY_NAME)
+    if display_name and display_name != user.display_name:
+        changes["display_name"] = [user.display_name, display_name]
+        user.display_name = display_name
     user.role, user.school_id = role, new_school
     if changes:
         audit.record(session, actor, "staff.update", "staff_user", user.id, school_id=new_school,
@@ -154,8 +180,6 @@ def set_active(session: Session, actor: Actor, user_id: int, active: bool) -> St
     if not active:
         _keep_an_admin(session, user)
     user.active = active
-    user.failed_logins = 0
-    user.locked_until = None
     audit.record(session, actor, "staff.enable" if active else "staff.disable", "staff_user", user.id,
                  school_id=user.school_id, username=user.username)
     session.flush()
@@ -176,14 +200,13 @@ def temporary_password() -> str:
 @allowed(Role.ADMIN)
 def reset_password(session: Session, actor: Actor, user_id: int) -> str:
     """A new temporary password, shown once to the admin; the user must change it at next login.
-    Also lifts a lock-out, which is the usual reason for the call."""
+    Also clears the sign-in delays on the user's name (from every address)."""
     require_role(actor, Role.ADMIN)
     user = _user(session, user_id)
     password = temporary_password()
     user.password_hash = hash_password(password)
     user.must_change_password = True
-    user.failed_logins = 0
-    user.locked_until = None
+    session.execute(delete(LoginThrottle).where(LoginThrottle.name_hash == name_hash(user.username)))
     audit.record(session, actor, "staff.reset_password", "staff_user", user.id, school_id=user.school_id,
                  username=user.username)
     session.flush()
@@ -199,43 +222,96 @@ def must_change_password(session: Session, user_id: int) -> bool:
 @dataclass(frozen=True)
 class LoginOutcome:
     """Either the user or the refusal. A refusal is returned, not raised, so the caller commits the
-    failure count that the lock-out depends on."""
+    failure counts that the throttling depends on."""
 
     user: StaffUser | None
-    error: AccessDenied | None
+    error: DomainError | None
+    retry_after_seconds: int | None = None
+
+
+REFUSED = ("用户名或密码错误。", "Wrong username or password.")
 
 
 @public
-def authenticate(session: Session, username: str, password: str, now: datetime | None = None) -> LoginOutcome:
-    """Five failures in a row lock the account for 15 minutes."""
+def authenticate(session: Session, username: str, password: str, *, address: str | None = None,
+                 now: datetime | None = None) -> LoginOutcome:
+    """Checks a sign-in from ``address`` (the client's IP address; None when unknown). While a
+    counter of the name, the address or both says wait, the attempt is refused before any
+    password is checked; otherwise the password is verified (against a dummy hash for an unknown
+    or disabled name) and a failure is counted and audited."""
     moment = now or utcnow()
-    user = session.scalar(select(StaffUser).where(StaffUser.username == username.strip()))
-    refused = AccessDenied("用户名或密码错误。", "Wrong username or password.")
-    if user is None or not user.active:
-        return LoginOutcome(None, refused)
-    if user.locked_until and user.locked_until > moment:
-        minutes = max(1, int((user.locked_until - moment).total_seconds() // 60) + 1)
-        return LoginOutcome(None, AccessDenied(
-            f"连续登录失败次数过多，账号已锁定，请 {minutes} 分钟后再试。",
-            f"Too many failed logins; the account is locked for {minutes} more minutes.",
-        ))
     try:
-        _hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        user.failed_logins += 1
-        system = Actor.system("login")
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = moment + timedelta(minutes=LOCK_MINUTES)
-            user.failed_logins = 0
-            audit.record(session, system, "staff.locked", "staff_user", user.id, username=user.username)
+        name = clean_text(username, USERNAME, required=True)
+    except InvalidInput as refusal:
+        return LoginOutcome(None, refusal)
+    client = address or UNKNOWN_ADDRESS
+    counters = _counters(session, name, client, moment)
+    waits = [(c.blocked_until - moment).total_seconds() for c in counters
+             if c.blocked_until is not None and c.blocked_until > moment]
+    if waits:
+        seconds = math.ceil(max(waits))
+        return LoginOutcome(None, AccessDenied(
+            f"登录尝试过于频繁，请 {seconds} 秒后再试。",
+            f"Too many failed sign-ins; try again in {seconds} seconds.", retry_after=seconds), seconds)
+    user = session.scalar(select(StaffUser).where(StaffUser.username == name))
+    usable = user is not None and user.active
+    candidate = password if len(password) <= MAX_SUBMITTED_PASSWORD else ""
+    verified = _verify(user.password_hash if usable else _dummy_hash(), candidate)  # type: ignore[union-attr]
+    if not (usable and verified):
+        why = "unknown_user" if user is None else "disabled" if not user.active else "wrong_password"
+        delay = _count_failure(counters, moment)
+        session.execute(delete(LoginThrottle).where(LoginThrottle.last_failure_at < moment - FORGET_AFTER))
+        audit.record(session, Actor.system("login"), "staff.login_failed", "staff_user", user.id if user else None,
+                     school_id=user.school_id if user else None, username=name, address=mask_address(address),
+                     reason=why, delay_seconds=delay)
         session.flush()
-        return LoginOutcome(None, refused)
-    user.failed_logins = 0
-    user.locked_until = None
+        return LoginOutcome(None, AccessDenied(*REFUSED))
+    assert user is not None
+    for counter in counters:  # the guesses from this address were the user's own typos
+        if counter.scope == Scope.NAME_AT_ADDRESS.value or counter.failures == 0:
+            session.delete(counter)
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
     user.last_login_at = moment
-    audit.record(session, actor_for(user), "staff.login", "staff_user", user.id)
+    audit.record(session, actor_for(user), "staff.login", "staff_user", user.id, address=mask_address(address))
     session.flush()
     return LoginOutcome(user, None)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _counters(session: Session, username: str, address: str, moment: datetime) -> list[LoginThrottle]:
+    """The three counters of this attempt, created if new and locked for this transaction (so two
+    server processes count one failure each, not one between them); stale ones start from zero."""
+    rows = [{"key": throttle_key(scope, username, address), "scope": scope.value,
+             "name_hash": None if scope is Scope.ADDRESS else name_hash(username),
+             "failures": 0, "last_failure_at": moment, "blocked_until": None} for scope in Scope]
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(LoginThrottle).values(rows).on_conflict_do_nothing(index_elements=["key"]))
+    counters = list(session.scalars(
+        select(LoginThrottle).where(LoginThrottle.key.in_([r["key"] for r in rows]))
+        .order_by(LoginThrottle.key).with_for_update().execution_options(populate_existing=True)))
+    for counter in counters:
+        if counter.last_failure_at < moment - FORGET_AFTER:
+            counter.failures, counter.blocked_until = 0, None
+    return counters
+
+
+def _count_failure(counters: list[LoginThrottle], moment: datetime) -> int:
+    """Adds the failure to each counter; the longest delay it now imposes, in whole seconds."""
+    longest = 0.0
+    for counter in counters:
+        counter.failures += 1
+        counter.last_failure_at = moment
+        counter.blocked_until = blocked_until(RULES[Scope(counter.scope)], counter.failures, moment)
+        if counter.blocked_until is not None:
+            longest = max(longest, (counter.blocked_until - moment).total_seconds())
+    return int(longest)
 
 
 @allowed(*ALL_STAFF)
@@ -247,7 +323,7 @@ def change_password(session: Session, actor: Actor, old_password: str, new_passw
         _hasher.verify(user.password_hash, old_password)
     except (VerificationError, InvalidHashError):
         raise AccessDenied("原密码错误。", "The current password is wrong.") from None
-    check_password_policy(new_password)
+    check_password_policy(new_password, user.username)
     if new_password == old_password:
         raise InvalidInput("新密码不能与原密码相同。", "The new password must differ from the current one.")
     user.password_hash = hash_password(new_password)

@@ -20,6 +20,7 @@ from core.domain.enums import EducationCategory, JobStatus, MailingMode, Payment
 from core.domain.identity import mask_name, normalise_text
 from core.domain.reasons import BY_CODE
 from core.domain.states import STATE_LABELS_EN, STATE_LABELS_ZH
+from core.domain.text import SEARCH_MAX, Field, clean_text
 from core.errors import InvalidInput
 from core.imaging.collection_code import DecodedCode, decode_collection_code
 from core.imaging.errors import ImagingError
@@ -81,10 +82,13 @@ def _open_task_filter(today: date):  # type: ignore[no-untyped-def]
     )
 
 
+SCHOOL_SEARCH = Field("学校名称", "School name", SEARCH_MAX)
+
+
 @public
 def search_schools(session: Session, keyword: str, *, today: date | None = None, limit: int = 20) -> list[SchoolHit]:
     """Fuzzy search among schools that have an open task today (only those are shown)."""
-    word = normalise_text(keyword).replace(" ", "")
+    word = normalise_text(clean_text(keyword, SCHOOL_SEARCH)).replace(" ", "")
     if not word:
         return []
     day = today or utcnow().date()

@@ -34,6 +34,7 @@ from core.domain.enums import (
 from core.domain.identity import mask_id, normalise_text
 from core.domain.policy import Policy
 from core.domain.tickets import ticket_id_from_number
+from core.domain.text import REASON, SEARCH_MAX, Field, clean_text, escape_like
 from core.errors import InvalidInput, NotFound
 from core.imaging.collection_code import decode_collection_code
 from core.imaging.errors import ImageLoadError
@@ -82,8 +83,7 @@ class StudentHit:
     """name | name_prefix | name_part | student_number | student_number_prefix | id_last4 | wechat | ticket"""
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+SEARCH = Field("查询内容", "Search", SEARCH_MAX)
 
 
 @allowed(*SUPPORT_ROLES)
@@ -92,7 +92,7 @@ def search(session: Session, actor: Actor, query: str, *, limit: int = 20,
     """Roster records matching what a caller gives, best matches first, across all schools.
     ``anywhere_in_name`` adds matches of the text inside a name (a scan: slow on a large roster)."""
     require_role(actor, *SUPPORT_ROLES)
-    text = normalise_text(query).replace(" ", "")
+    text = normalise_text(clean_text(query, SEARCH)).replace(" ", "")
     if len(text) < MIN_QUERY:
         raise InvalidInput(f"请至少输入 {MIN_QUERY} 个字符：姓名、学号、证件号后4位、微信昵称或工单号。",
                            f"Enter at least {MIN_QUERY} characters: name, student number, ID last 4, "
@@ -123,15 +123,15 @@ def search(session: Session, actor: Actor, query: str, *, limit: int = 20,
     if _ALNUM.match(text):
         add(RosterRecord.student_number == text, "student_number")
         if len(text) >= 4:
-            add(RosterRecord.student_number.like(_escape_like(text) + "%", escape="\\"), "student_number_prefix")
+            add(RosterRecord.student_number.like(escape_like(text) + "%", escape="\\"), "student_number_prefix")
     wechat = ((AccountLink, AccountLink.roster_record_id == RosterRecord.id),
               (StudentAccount, StudentAccount.id == AccountLink.account_id))
     add(or_(StudentAccount.wechat_openid == text, StudentAccount.nickname == text), "wechat", wechat)
     if not any(ch.isdigit() for ch in text):
         add(RosterRecord.name == text, "name")
-        add(RosterRecord.name.like(_escape_like(text) + "%", escape="\\"), "name_prefix")
+        add(RosterRecord.name.like(escape_like(text) + "%", escape="\\"), "name_prefix")
         if anywhere_in_name:  # unordered, so the scan stops at the first ``limit`` matches
-            add(RosterRecord.name.like("%" + _escape_like(text) + "%", escape="\\"), "name_part", ordered=False)
+            add(RosterRecord.name.like("%" + escape_like(text) + "%", escape="\\"), "name_part", ordered=False)
     if not found:
         return []
     rows = session.execute(
@@ -461,8 +461,9 @@ def _record(session: Session, record_id: int) -> RosterRecord:
 @allowed(*SUPPORT_ROLES)
 def unbind(session: Session, actor: Actor, link_id: int, reason: str, *, ticket_id: int | None = None) -> AccountLink:
     """帐号解绑 by support, also after payment; refused once the approved photo is in an exported batch."""
+    reason = clean_text(reason, REASON)
     link = linking.unbind(session, actor, link_id, reason)
-    _on_ticket(session, actor, ticket_id, f"已解绑微信账号（关联 #{link.id}）。原因：{reason.strip()}")
+    _on_ticket(session, actor, ticket_id, f"已解绑微信账号（关联 #{link.id}）。原因：{reason}")
     return link
 
 
@@ -470,6 +471,7 @@ def unbind(session: Session, actor: Actor, link_id: int, reason: str, *, ticket_
 def reset_daily_quota(session: Session, actor: Actor, record_id: int, reason: str, *,
                       ticket_id: int | None = None, now: datetime | None = None) -> QuotaEntry:
     """Give back today's standardisations, as if the day had just begun."""
+    reason = clean_text(reason, REASON)
     _record(session, record_id)
     usage = quotas.usage(session, record_id, now)
     policy = get_policy(session)
@@ -479,25 +481,27 @@ def reset_daily_quota(session: Session, actor: Actor, record_id: int, reason: st
                            "Today's standardisations are all still available; nothing to reset.")
     entry = quotas.grant(session, actor, record_id, QuotaKind.STANDARDISATION, reason, amount=used_up, now=now)
     review.send_override_to_second_review(session, actor, entry)
-    _on_ticket(session, actor, ticket_id, f"已重置今日标准化次数（+{used_up}）。原因：{reason.strip()}")
+    _on_ticket(session, actor, ticket_id, f"已重置今日标准化次数（+{used_up}）。原因：{reason}")
     return entry
 
 
 @allowed(*SUPPORT_ROLES)
 def extend_daily_quota(session: Session, actor: Actor, record_id: int, amount: int, reason: str, *,
                        ticket_id: int | None = None, now: datetime | None = None) -> QuotaEntry:
+    reason = clean_text(reason, REASON)
     entry = quotas.grant(session, actor, record_id, QuotaKind.STANDARDISATION, reason, amount=amount, now=now)
     review.send_override_to_second_review(session, actor, entry)
-    _on_ticket(session, actor, ticket_id, f"今日标准化次数增加 {amount} 次。原因：{reason.strip()}")
+    _on_ticket(session, actor, ticket_id, f"今日标准化次数增加 {amount} 次。原因：{reason}")
     return entry
 
 
 @allowed(*SUPPORT_ROLES)
 def grant_submission(session: Session, actor: Actor, record_id: int, reason: str, *,
                      ticket_id: int | None = None) -> QuotaEntry:
+    reason = clean_text(reason, REASON)
     entry = quotas.grant(session, actor, record_id, QuotaKind.SUBMISSION, reason)
     review.send_override_to_second_review(session, actor, entry)
-    _on_ticket(session, actor, ticket_id, f"赠送 1 次免费提交审核。原因：{reason.strip()}")
+    _on_ticket(session, actor, ticket_id, f"赠送 1 次免费提交审核。原因：{reason}")
     return entry
 
 
@@ -505,9 +509,10 @@ def grant_submission(session: Session, actor: Actor, record_id: int, reason: str
 def grant_replacement(session: Session, actor: Actor, record_id: int, reason: str, *,
                       ticket_id: int | None = None) -> QuotaEntry:
     """Refused once a photo is approved: the rule in core.domain.quotas words the refusal."""
+    reason = clean_text(reason, REASON)
     entry = quotas.grant(session, actor, record_id, QuotaKind.REPLACEMENT, reason)
     review.send_override_to_second_review(session, actor, entry)
-    _on_ticket(session, actor, ticket_id, f"赠送 1 次更换照片。原因：{reason.strip()}")
+    _on_ticket(session, actor, ticket_id, f"赠送 1 次更换照片。原因：{reason}")
     return entry
 
 
@@ -516,8 +521,9 @@ def link_uploaded_code(session: Session, actor: Actor, record_id: int, image: by
                        ticket_id: int | None = None) -> RosterRecord:
     """The temporary-shooting-code case: the student sent their CHSI code image to the agent, who
     decodes it here (a fast QR read, not photo processing) and links it, releasing the held photo."""
+    reason = clean_text(reason, REASON)
     require_role(actor, *SUPPORT_ROLES)
-    if not reason.strip():
+    if not reason:
         raise InvalidInput("请填写原因。", "A reason is required.")
     record = _record(session, record_id)
     try:
@@ -530,15 +536,16 @@ def link_uploaded_code(session: Session, actor: Actor, record_id: int, image: by
     linking.link_collection_code(session, actor, record, decoded)
     audit.record(session, actor, "support.link_code", "roster_record", record.id, school_id=record.school_id,
                  roster_record_id=record.id, reason=reason, ticket_id=ticket_id)
-    _on_ticket(session, actor, ticket_id, f"已为学生上传并关联学信网图像采集码。原因：{reason.strip()}")
+    _on_ticket(session, actor, ticket_id, f"已为学生上传并关联学信网图像采集码。原因：{reason}")
     session.flush()
     return record
 
 
 @allowed(*SUPPORT_ROLES)
 def refund(session: Session, actor: Actor, payment_id: int, reason: str, *, ticket_id: int | None = None) -> Payment:
+    reason = clean_text(reason, REASON)
     payment = payments.mark_refunded(session, actor, payment_id, reason)
-    _on_ticket(session, actor, ticket_id, f"订单 {payment.order_no} 已标记退款。原因：{reason.strip()}")
+    _on_ticket(session, actor, ticket_id, f"订单 {payment.order_no} 已标记退款。原因：{reason}")
     return payment
 
 
@@ -546,11 +553,12 @@ def refund(session: Session, actor: Actor, payment_id: int, reason: str, *, tick
 def resend_notification(session: Session, actor: Actor, notification_id: int, reason: str, *,
                         ticket_id: int | None = None) -> Notification:
     """Sends the same message again, to the account linked now (it may have changed since)."""
+    reason = clean_text(reason, REASON)
     require_role(actor, *SUPPORT_ROLES)
     original = session.get(Notification, notification_id)
     if original is None:
         raise NotFound("通知不存在。", "No such notification.")
-    if not reason.strip():
+    if not reason:
         raise InvalidInput("请填写重发原因。", "A reason is required to resend.")
     data = {k: v for k, v in original.data.items() if k != "resent_of"}
     copy = notifications.notify(session, original.roster_record_id, original.kind, original.title, original.body,
@@ -559,5 +567,5 @@ def resend_notification(session: Session, actor: Actor, notification_id: int, re
     record = _record(session, original.roster_record_id)
     audit.record(session, actor, "notification.resend", "notification", copy.id, school_id=record.school_id,
                  roster_record_id=record.id, original_id=original.id, reason=reason)
-    _on_ticket(session, actor, ticket_id, f"已重发通知“{original.title}”。原因：{reason.strip()}")
+    _on_ticket(session, actor, ticket_id, f"已重发通知“{original.title}”。原因：{reason}")
     return copy

@@ -19,9 +19,17 @@ from core.domain.access import SUPPORT_ROLES, Actor, allowed, require_role, requ
 from core.domain.enums import Role, TicketCategory, TicketChannel, TicketPriority, TicketStatus
 from core.domain.identity import normalise_text
 from core.domain.quotas import CHINA, local_day
+from core.domain.text import NOTE_MAX, REASON, clean_text
 from core.errors import AccessDenied, InvalidInput, NotFound
-from core.models import RosterRecord, School, StaffUser, SupportTicket, TicketNote, utcnow
+from core.models import RosterRecord, School, StaffUser, SupportTicket, TicketNote, field, utcnow
 from core.services import audit
+
+
+SUBJECT = field(SupportTicket.subject, "工单标题", "Subject")
+CALLER_PHONE = field(SupportTicket.caller_phone, "来电号码", "Caller's phone")
+NOTE = field(TicketNote.body, "备注", "Note", max_length=NOTE_MAX)
+RESOLUTION = field(SupportTicket.resolution, "处理结果", "Resolution", max_length=NOTE_MAX)
+NUMBER = field(SupportTicket.number, "工单号", "Ticket number")
 
 
 @dataclass(frozen=True)
@@ -114,10 +122,9 @@ def open_ticket(
     """From a call (no student found yet) or from the lookup (``roster_record_id`` given)."""
     _require_support(actor)
     moment = now or utcnow()
-    subject = subject.strip()
-    if not subject:
-        raise InvalidInput("请填写工单标题（来电问题摘要）。", "A subject is required.")
-    phone = normalise_text(caller_phone).replace(" ", "")
+    subject = clean_text(subject, SUBJECT, required=True)
+    note = clean_text(note, NOTE)
+    phone = normalise_text(clean_text(caller_phone, CALLER_PHONE)).replace(" ", "")
     if phone and not phone.replace("-", "").replace("+", "").isdigit():
         raise InvalidInput("来电号码只能包含数字、+ 和 -。", "The caller's phone may hold digits, + and - only.")
     school_id = None
@@ -131,15 +138,15 @@ def open_ticket(
     ticket = SupportTicket(
         number=f"P{uuid.uuid4().hex[:31]}",
         roster_record_id=roster_record_id, school_id=school_id, channel=channel, caller_phone=phone,
-        category=category, priority=priority, status=TicketStatus.OPEN, subject=subject[:255],
+        category=category, priority=priority, status=TicketStatus.OPEN, subject=subject,
         assignee_id=assignee_id, created_by_id=actor.id if actor.is_staff else None,
         created_at=moment, due_at=rules.due_at(moment, priority),
     )
     session.add(ticket)
     session.flush()
     ticket.number = rules.ticket_number(local_day(moment), ticket.id)
-    if note.strip():
-        _note(session, actor, ticket, note.strip(), moment)
+    if note:
+        _note(session, actor, ticket, note, moment)
     _audit(session, actor, "ticket.open", ticket, category=category, priority=priority, channel=channel)
     session.flush()
     return ticket
@@ -156,9 +163,10 @@ def _check_assignee(session: Session, assignee_id: int) -> StaffUser:
 def add_note(session: Session, actor: Actor, ticket_id: int, body: str, *, now: datetime | None = None) -> TicketNote:
     ticket = _load(session, ticket_id)
     _require_worker(actor, ticket)
-    if not body.strip():
+    body = clean_text(body, NOTE)
+    if not body:
         raise InvalidInput("备注不能为空。", "The note is empty.")
-    note = _note(session, actor, ticket, body.strip(), now or utcnow())
+    note = _note(session, actor, ticket, body, now or utcnow())
     session.flush()
     _audit(session, actor, "ticket.note", ticket, note_id=note.id)
     return note
@@ -184,11 +192,12 @@ def set_status(session: Session, actor: Actor, ticket_id: int, status: TicketSta
     ticket = _load(session, ticket_id)
     _require_worker(actor, ticket)
     rules.check_status_change(ticket.status, status)
+    note = clean_text(note, NOTE)
     moment = now or utcnow()
     old = ticket.status
     ticket.status = status
-    if note.strip():
-        _note(session, actor, ticket, note.strip(), moment)
+    if note:
+        _note(session, actor, ticket, note, moment)
     _audit(session, actor, "ticket.status", ticket, old=old, new=status)
     session.flush()
     return ticket
@@ -204,11 +213,12 @@ def escalate_to_school(session: Session, actor: Actor, ticket_id: int, reason: s
     if ticket.school_id is None:
         raise InvalidInput("工单未关联学生，无法确定转交哪所学校；请先从学生查询关联学生。",
                            "The ticket has no student, so there is no school to escalate to.")
-    if not reason.strip():
+    reason = clean_text(reason, REASON)
+    if not reason:
         raise InvalidInput("请填写转交原因。", "A reason is required to escalate.")
     ticket.escalated_to_school = True
     ticket.status = TicketStatus.WAITING_SCHOOL
-    _note(session, actor, ticket, f"转交学籍部门：{reason.strip()}", now or utcnow())
+    _note(session, actor, ticket, f"转交学籍部门：{reason}", now or utcnow())
     _audit(session, actor, "ticket.escalate", ticket, reason=reason)
     session.flush()
     return ticket
@@ -220,11 +230,12 @@ def resolve(session: Session, actor: Actor, ticket_id: int, resolution: str,
     _require_support(actor)
     ticket = _load(session, ticket_id)
     rules.check_open(ticket.status)
-    if not resolution.strip():
+    resolution = clean_text(resolution, RESOLUTION)
+    if not resolution:
         raise InvalidInput("请填写处理结果。", "Say how the ticket was resolved.")
     ticket.status = TicketStatus.RESOLVED
     ticket.resolved_at = now or utcnow()
-    ticket.resolution = resolution.strip()
+    ticket.resolution = resolution
     _audit(session, actor, "ticket.resolve", ticket, resolution=resolution)
     session.flush()
     return ticket
@@ -237,13 +248,14 @@ def reopen(session: Session, actor: Actor, ticket_id: int, reason: str, *, now: 
     ticket = _load(session, ticket_id)
     if ticket.status is not TicketStatus.RESOLVED:
         raise InvalidInput("工单尚未解决，无需重新打开。", "The ticket is not resolved.")
-    if not reason.strip():
+    reason = clean_text(reason, REASON)
+    if not reason:
         raise InvalidInput("请填写重新打开的原因。", "A reason is required to reopen.")
     moment = now or utcnow()
     ticket.status = TicketStatus.OPEN
     ticket.resolved_at = None
     ticket.due_at = rules.due_at(moment, ticket.priority)
-    _note(session, actor, ticket, f"重新打开：{reason.strip()}", moment)
+    _note(session, actor, ticket, f"重新打开：{reason}", moment)
     _audit(session, actor, "ticket.reopen", ticket, reason=reason)
     session.flush()
     return ticket
@@ -320,11 +332,12 @@ def detail(session: Session, actor: Actor, ticket_id: int, *, now: datetime | No
 @allowed(*SUPPORT_ROLES)
 def find_by_number(session: Session, actor: Actor, number: str) -> SupportTicket | None:
     _require_support(actor)
+    number = clean_text(number, NUMBER)
     ticket_id = rules.ticket_id_from_number(number)
     if ticket_id is None:
         return None
     ticket = session.get(SupportTicket, ticket_id)
-    return ticket if ticket is not None and ticket.number.upper() == number.strip().upper() else None
+    return ticket if ticket is not None and ticket.number.upper() == number.upper() else None
 
 
 @allowed(*SUPPORT_ROLES)

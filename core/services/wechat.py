@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from core.domain.access import public, pure
 from core.domain.identity import normalise_text
+from core.domain.text import Field, clean_text
 from core.errors import InvalidInput
 from core.models import StudentAccount
 from core.services import linking
@@ -48,9 +49,13 @@ class IdentityProvider(Protocol):
     def identify(self, credential: str, nickname: str) -> WeChatIdentity: ...
 
 
+NICKNAME = Field("微信昵称", "WeChat nickname", 255)
+"""Control characters are refused here; the nickname's own limit is checked after NFKC."""
+
+
 @pure
 def clean_nickname(nickname: str) -> str:
-    cleaned = normalise_text(nickname)
+    cleaned = normalise_text(clean_text(nickname, NICKNAME))
     if not cleaned:
         raise InvalidInput("请填写微信昵称。", "Enter your WeChat nickname.")
     if len(cleaned) > MAX_NICKNAME:

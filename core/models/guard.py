@@ -1,0 +1,58 @@
+"""The last line of defence for stored text: whatever path a value takes to the database, a string
+longer than its column or holding a control character is refused, as ``InvalidInput`` naming the
+field, before the database sees it. SQLite enforces no lengths and PostgreSQL refuses NUL bytes
+with an error page; both now give the same clear refusal.
+
+Services still clean every input once at their boundary (``core.domain.text.clean_text`` with a
+``Field`` made here by :func:`field`, so the label the user knows and the column's length are
+stated together); this check only catches what a service forgot.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Column, String, Text, event, inspect
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy.orm import Session, UOWTransaction
+
+from core.domain.text import Field, check_fits
+
+_LABELS: dict[Column[Any], Field] = {}
+
+
+def field(attribute: Any, label_zh: str, label_en: str, *, max_length: int | None = None) -> Field:
+    """The input field that fills ``attribute`` (a mapped column): its length is the column's, or
+    ``max_length`` for an unbounded TEXT column; TEXT columns keep line breaks."""
+    column = attribute.property.columns[0]
+    length = max_length if max_length is not None else column.type.length
+    if length is None:
+        raise TypeError(f"{column}: an unbounded column needs max_length")
+    made = Field(label_zh, label_en, length, multiline=isinstance(column.type, Text))
+    _LABELS.setdefault(column, made)
+    return made
+
+
+def _stored_field(column: Column[Any]) -> Field:
+    known = _LABELS.get(column)
+    length = column.type.length or 10**9  # type: ignore[attr-defined]
+    if known is not None:
+        return Field(known.label_zh, known.label_en, length, known.multiline)
+    name = f"{column.table.name}.{column.name}"
+    return Field(name, name, length, multiline=isinstance(column.type, Text))
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_unfit_text(session: Session, _context: UOWTransaction, _instances: object) -> None:
+    for instance in (*session.new, *session.dirty):
+        state = inspect(instance)
+        fresh = instance in session.new
+        for attribute in state.mapper.column_attrs:
+            column = attribute.columns[0]
+            if not isinstance(column.type, String) or isinstance(column.type, SAEnum):
+                continue
+            value = state.dict.get(attribute.key)
+            if not isinstance(value, str):
+                continue
+            if fresh or state.attrs[attribute.key].history.has_changes():
+                check_fits(value, _stored_field(column))
