@@ -103,3 +103,15 @@ def env(db: Database, store: PhotoStore) -> Iterator[tuple[Database, PhotoStore]
     worker.configure(db, store, immediate=True)
     yield db, store
     worker.configure(None, None)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def quick_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 at its smallest cost, for tests that create many accounts or sign in many times (the
+    same hasher makes the accounts' hashes and sign-in's dummy one); everywhere else, and in the
+    sign-in timing test, the production parameters stay in force."""
+    from argon2 import PasswordHasher
+
+    from core.services import staff
+
+    monkeypatch.setattr(staff, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))

@@ -50,6 +50,7 @@ from tests import factories as f
 from tests.core.services.helpers import portrait
 from tests.core.services.registrar_world import collection_code, linked_with_code
 
+pytestmark = pytest.mark.usefixtures("quick_password_hashes")
 PROJECT = Path(__file__).resolve().parents[3]
 UI_FOLDERS = ("pages", "workbench", "student")
 

@@ -8,7 +8,6 @@ import time
 from datetime import timedelta
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from core.db import Database
@@ -24,13 +23,7 @@ HOME = "198.51.100.10"
 
 
 PRODUCTION_HASHER = staff._hasher
-
-
-@pytest.fixture(autouse=True)
-def quick_hashes(monkeypatch):  # type: ignore[no-untyped-def]
-    """Argon2 at its smallest cost, so a test can make hundreds of attempts; the same hasher makes
-    the accounts' hashes and the dummy one. The timing test puts the production parameters back."""
-    monkeypatch.setattr(staff, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+pytestmark = pytest.mark.usefixtures("quick_password_hashes")
 
 
 def _user(db: Database, username: str = "li.reviewer") -> None:
