@@ -15,7 +15,7 @@ from core.models import utcnow
 from core.services import audit, schools
 from workbench.context import database, require_actor
 from workbench.i18n import tr
-from workbench.widgets import show_error
+from workbench.widgets import refusal_stops_page, show_error
 
 EXPORT = "audit_export"
 PAGE_SIZE = 50
@@ -52,7 +52,7 @@ until = beijing_midnight(period[1] + timedelta(days=1)) if len(period) > 1 else 
 filters = audit.AuditFilter(actor=actor_text, student=student, school_id=school_id, action=action,
                             since=since, until=until)
 
-with database().session() as session:
+with refusal_stops_page(), database().session() as session:
     total_pages = audit.query(session, actor, filters, page=1, page_size=PAGE_SIZE).pages
 if st.session_state.get("audit_page", 1) > total_pages:
     st.session_state["audit_page"] = total_pages  # a narrower filter has fewer pages

@@ -14,6 +14,7 @@ from core.services.chase import ChaseFilter, ChaseReason
 from workbench.context import database, require_actor
 from workbench.i18n import lang, tr
 from workbench.registrar import pick_school_and_task
+from workbench.widgets import refusal_stops_page
 
 SHOWN = 1000
 
@@ -57,7 +58,7 @@ class_name = cols[2].selectbox(tr("班级", "Class"), ["", *classes], key="chase
 search = cols[3].text_input(tr("搜索", "Search"), key="chase_search")
 filters = ChaseFilter(reasons=tuple(reasons), department=department, class_name=class_name, search=search)
 
-with database().session() as session:
+with refusal_stops_page(), database().session() as session:
     entries = chase.chase_list(session, actor, task.id, filters)
 counts = pd.Series([e.reason for e in entries]).value_counts() if entries else pd.Series(dtype=int)
 st.caption(tr(f"共 {len(entries):,} 人需要催办", f"{len(entries):,} students to chase") + "：" + "，".join(

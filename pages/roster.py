@@ -9,6 +9,7 @@ from core.services import roster
 from workbench.context import database, require_actor
 from workbench.i18n import lang, tr
 from workbench.registrar import pick_school
+from workbench.widgets import refusal_stops_page
 
 LIMIT = 500
 
@@ -19,7 +20,7 @@ left, right = st.columns([2, 1])
 search = left.text_input(tr("搜索（姓名、学号或证件号后4位）", "Search (name, student number or ID last 4)"), key="roster_search")
 missing_only = right.checkbox(tr("只看没有可用学籍照片的学生", "Only students without a usable enrolment photo"),
                               key="roster_missing_photo")
-with database().session() as session:
+with refusal_stops_page(), database().session() as session:
     entries = roster.list_records(session, actor, school.id, without_usable_photo=missing_only, search=search,
                                   limit=LIMIT)
     without = roster.count_without_usable_photo(session, actor, school.id)

@@ -13,12 +13,12 @@ from workbench import review_panel
 from workbench.context import database, require_actor
 from workbench.i18n import lang, tr
 from workbench.photo_widgets import show_photo
-from workbench.widgets import refusals
+from workbench.widgets import refusal_stops_page, refusals
 
 actor = require_actor()
 st.title(tr("学生审核记录", "Student history"))
 text = st.text_input(tr("学号、姓名或证件号后 4 位", "Student number, name or last 4 of the ID"), key="sh_query")
-with database().session() as session:
+with refusal_stops_page(), database().session() as session:
     hits = find_students(session, actor, text)
 if not text.strip():
     st.stop()

@@ -29,6 +29,17 @@ def refusals() -> Iterator[None]:
         show_error(error)
 
 
+@contextmanager
+def refusal_stops_page() -> Iterator[None]:
+    """For a read the rest of the page depends on (a search, a filtered list): a refusal (text the
+    service will not take) is shown as a clear message and the page stops there."""
+    try:
+        yield
+    except DomainError as error:
+        show_error(error)
+        st.stop()
+
+
 def attempt(action: Callable[[], T]) -> T | None:
     try:
         return action()

@@ -19,7 +19,7 @@ from student import state
 from student.ui import header, support_line, yuan
 from workbench.context import database
 from workbench.i18n import lang, tr
-from workbench.widgets import attempt, show_error
+from workbench.widgets import attempt, refusal_stops_page, show_error
 
 
 def render(account: StudentAccount) -> None:
@@ -43,7 +43,7 @@ def _choose_school() -> None:
     st.caption(tr("查询结果仅显示已签约或开通采集任务的学校。", "Only schools with an open collection task are shown."))
     if not query.strip():
         return
-    with database().session() as session:
+    with refusal_stops_page(), database().session() as session:
         hits = student_flow.search_schools(session, query)
     if not hits:
         st.warning(tr("没有找到开通采集任务的学校。请核对学校名称；如学校确已通知线上采集，请联系本校学籍部门。",

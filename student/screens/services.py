@@ -83,7 +83,7 @@ def render_makeup(account: StudentAccount) -> None:
         school_id = link.task.school_id if link else None
         if school_id is None:
             query = st.text_input(tr("学校名称", "School name"), key="makeup_query")
-            hits = student_flow.search_schools(session, query) if query.strip() else []
+            hits = (attempt(lambda: student_flow.search_schools(session, query)) or []) if query.strip() else []
             school_id = hits[0].id if hits else None
         school = session.get(School, school_id) if school_id else None
         points = list(school.makeup_points or []) if school else []

@@ -99,3 +99,23 @@ def test_a_reset_user_must_change_the_password_before_any_page(db, app_for):
     assert at.title[0].value == "概览"
     with db.session() as session:
         assert staff.authenticate(session, "li", "Fresh2025pw").user is not None
+
+
+def test_the_password_rule_is_on_screen_before_anyone_types_and_enforced_as_written(db, app_for):
+    from core.domain.passwords import RULE_ZH
+
+    with db.session() as session:
+        admin = f.make_staff(session, Role.ADMIN, "admin")
+        user = f.make_staff(session, Role.REVIEWER, "li")
+        temporary = staff.reset_password(session, f.actor_of(admin), user.id)
+    at = app_for(admin.id, page="admin_staff.py").run()
+    assert any(RULE_ZH in c.value for c in at.caption), "shown on the new-account form"
+    at = app_for(user.id).run()
+    assert at.title[0].value == "请修改密码" and any(RULE_ZH in c.value for c in at.caption)
+    for weak in ("password1", "!!!!!!!!", "        ", "li123456"[:2] + "li"):
+        at.text_input(key="old_password").input(temporary)
+        at.text_input(key="new_password").input(weak)
+        at.text_input(key="new_password_again").input(weak)
+        at.get("form_submit_button")[0].click()
+        at.run()
+        assert RULE_ZH in at.error[0].value, weak

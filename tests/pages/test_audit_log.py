@@ -66,3 +66,12 @@ def test_export_is_prepared_on_request_and_audited(db, app_for):
         exported = audit.events_for(session, action="audit.export")
         assert [(e.detail["format"], e.detail["rows"], e.detail["filters"]["school_id"]) for e in exported] == [
             ("csv", 4, a.id)]
+
+
+def test_hostile_filter_text_gets_a_clear_message_and_wildcards_match_themselves(db, app_for):
+    admin, *_ = _seeded(db)
+    at = app_for(admin.id, page="audit_log.py").run()
+    at.text_input(key="audit_actor").input("zh%").run()
+    assert not at.exception and at.dataframe[0].value.shape[0] == 0
+    at.text_input(key="audit_actor").input("zh\x00ao").run()
+    assert not at.exception and "操作人" in at.error[0].value

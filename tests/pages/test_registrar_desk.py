@@ -109,3 +109,16 @@ def test_batches_page_builds_exports_and_imports_the_result(env, app_for, fixtur
     assert not at.exception
     assert any("已上网 1 人" in s.value and "上网失败 1 人" in s.value for s in at.success)
     assert any("可打包 1 张" in c.value for c in at.caption)  # the failed photo is back in the list
+
+
+def test_chase_list_search_takes_wildcards_literally_and_refuses_hostile_text_clearly(db, app_for):
+    registrar, _ = setup(db)
+    at = app_for(registrar, page="chase_list.py").run()
+    at.text_input(key="chase_search").input("%").run()
+    assert not at.exception and not at.dataframe, "% matches itself, not every student"
+    assert at.success[0].value == "没有需要催办的学生。"
+    at.text_input(key="chase_search").input("张\x00三").run()
+    assert not at.exception
+    assert "搜索" in at.error[0].value and "控制字符" in at.error[0].value
+    at.text_input(key="chase_search").input("张三").run()
+    assert list(at.dataframe[0].value.iloc[:, 0]) == ["张三"]

@@ -1,14 +1,14 @@
-"""Staff sign-in around the review workbench (AppTest on the real app): lock-out after five failed
-logins, sign-out after inactivity, and a disabled account losing its pages at once."""
+"""Staff sign-in around the review workbench (AppTest on the real app): failed sign-ins slow the next
+attempt, sign-out after inactivity, and a disabled account losing its pages at once."""
 
 from __future__ import annotations
 
 import time
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.domain.enums import Role
-from core.models import AuditEvent, StaffUser
+from core.models import AuditEvent, LoginThrottle, StaffUser
 from tests import factories as f
 
 
@@ -19,20 +19,34 @@ def sign_in(at, username: str, password: str):
     return at.run()
 
 
-def test_five_failed_logins_lock_the_account_even_against_the_right_password(db, app_for):
+def test_repeated_failures_slow_the_next_attempt_instead_of_locking_the_account(db, app_for):
+    """Wrong passwords get the same message until the delays (1, 2, 4 … s after five failures)
+    outgrow the pace of the attempts; once the delay has passed the right password signs in."""
     with db.session() as session:
         f.make_staff(session, Role.REVIEWER, "li.reviewer")
     at = app_for().run()
-    for attempt in range(5):
+    messages = []
+    for attempt in range(12):
         sign_in(at, "li.reviewer", f"wrong-password{attempt}")
-        assert at.error[0].value == "用户名或密码错误。"
-    sign_in(at, "li.reviewer", f.PASSWORD)
-    assert "账号已锁定" in at.error[0].value
+        messages.append(at.error[0].value)
+        if "过于频繁" in messages[-1]:
+            break
+    assert messages[:5] == ["用户名或密码错误。"] * 5
+    assert "登录尝试过于频繁" in messages[-1] and "秒后再试" in messages[-1]
     assert "staff_user_id" not in at.session_state
     with db.session() as session:
-        user = session.scalar(select(StaffUser).where(StaffUser.username == "li.reviewer"))
-        assert user.locked_until is not None
-        assert session.scalar(select(AuditEvent.action).where(AuditEvent.action == "staff.locked")) == "staff.locked"
+        failed = session.scalars(select(AuditEvent).where(AuditEvent.action == "staff.login_failed")).all()
+        assert [e.detail["username"] for e in failed] == ["li.reviewer"] * (len(messages) - 1)
+        assert all("wrong-password" not in str(e.detail) for e in failed)
+        session.execute(update(LoginThrottle).values(blocked_until=None))  # the delay has passed
+    sign_in(at, "li.reviewer", f.PASSWORD)
+    assert not at.error and at.session_state["staff_user_id"]
+
+
+def test_a_login_name_with_a_nul_byte_gets_a_clear_message(db, app_for):
+    at = app_for().run()
+    sign_in(at, "li\x00reviewer", f.PASSWORD)
+    assert "用户名" in at.error[0].value and "控制字符" in at.error[0].value
 
 
 def test_four_failures_then_the_right_password_signs_in_to_the_queue(db, app_for):

@@ -144,3 +144,14 @@ def test_the_students_capture_is_shown_with_its_state(env, app_for, fixtures_dir
         state = session.scalars(select(Submission.state)).one()
     assert any(md.value.startswith("**#") and STATE_LABELS_ZH[state] in md.value for md in at.markdown)
     assert at.get("image"), "the capture (or its standardised photo) is shown"
+
+
+def test_a_hostile_query_gets_a_clear_message_not_an_error_page(db, app_for):
+    _, agent = seed(db)
+    at = app_for(agent.id, page="support_lookup.py").run()
+    for hostile in ("丁\x00白云", "丁\u202e白云"):
+        search(at, hostile)
+        assert not at.exception
+        assert "查询内容" in at.error[0].value and "控制字符" in at.error[0].value
+    search(at, "丁%")
+    assert not at.exception and "没有找到学生" in at.info[0].value, "% matches itself, not every name"
