@@ -25,10 +25,11 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 def _strings(parameters: object) -> Iterator[str]:
     """Every string among a statement's parameters, however the driver groups them (one row, many
     rows, or one multi-row INSERT's flat list)."""
-    values = parameters.values() if isinstance(parameters, dict) else parameters
-    if not isinstance(values, (list, tuple)) and not isinstance(parameters, dict):
+    if isinstance(parameters, dict):
+        parameters = list(parameters.values())
+    if not isinstance(parameters, (list, tuple)):
         return
-    for value in values:  # type: ignore[union-attr]
+    for value in parameters:
         if isinstance(value, str):
             yield value
         elif isinstance(value, (dict, list, tuple)):
