@@ -16,3 +16,28 @@ def test_reviewer_signs_in_and_sees_overview(live_app, page):
     login(page, app.url, "li.reviewer", f.PASSWORD)
     page.get_by_text("学籍记录 4 条").wait_for()
     screenshot(page, "login_overview")
+
+
+def test_a_wrong_password_is_refused_and_audited_with_the_browsers_network(live_app, page):
+    """In a real server Streamlit gives the connection's address: the failure is audited with its
+    network (loopback here), never the password."""
+    from sqlalchemy import select
+
+    from core.models import AuditEvent
+
+    def seed(session, store):
+        f.make_staff(session, Role.REVIEWER, "li.reviewer")
+
+    app = live_app(seed)
+    page.goto(app.url)
+    page.get_by_label("用户名").fill("li.reviewer")
+    page.get_by_label("密码").fill("Wrong-guess-2025")
+    page.get_by_role("button", name="登录").click()
+    page.get_by_text("用户名或密码错误。").wait_for()
+    screenshot(page, "login_refused")
+    with app.db.session() as session:
+        [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "staff.login_failed")).all()
+        assert event.detail["username"] == "li.reviewer"
+        assert event.detail["address"] in ("127.0.0.*", "::/48")  # IPv4 or IPv6 loopback
+        assert "Wrong-guess" not in str(event.detail)
+    login(page, app.url, "li.reviewer", f.PASSWORD)
