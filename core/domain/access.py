@@ -103,7 +103,7 @@ class Caller(str, Enum):
 
     ROLES = "roles"
     """Staff of the listed roles (and, where stated, the student acting on their own data)."""
-    SELF = "self"
+    OWN_DATA = "own_data"
     """The signed-in person's own data: the account or staff id the UI holds *is* the identity."""
     PUBLIC = "public"
     """Anyone, before any sign-in: staff login, student sign-in, the schools with an open task."""
@@ -191,16 +191,20 @@ def students_only(function: Callable[P, R]) -> Callable[P, R]:
 
 
 def own_data(function: Callable[P, R]) -> Callable[P, R]:
-    return _declare(function, Access(Caller.SELF))
+    """See ``Caller.OWN_DATA``."""
+    return _declare(function, Access(Caller.OWN_DATA))
 
 
 def public(function: Callable[P, R]) -> Callable[P, R]:
+    """See ``Caller.PUBLIC``."""
     return _declare(function, Access(Caller.PUBLIC))
 
 
 def pure(function: Callable[P, R]) -> Callable[P, R]:
+    """See ``Caller.PURE``."""
     return _declare(function, Access(Caller.PURE))
 
 
 def internal(function: Callable[P, R]) -> Callable[P, R]:
+    """See ``Caller.INTERNAL``."""
     return _declare(function, Access(Caller.INTERNAL))

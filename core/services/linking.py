@@ -66,7 +66,7 @@ class VerificationOutcome:
     ``attempts_left`` counts the failures allowed before the check locks (None when locked or matched)."""
 
     record: RosterRecord | None
-    error: LinkRefused | None
+    error: LinkRefused | InvalidInput | None
     attempts_left: int | None = None
 
     @property
@@ -97,9 +97,11 @@ def verify_identity(
     now: datetime | None = None,
 ) -> VerificationOutcome:
     moment = now or utcnow()
-    name = clean_text(name, NAME)
-    student_number = clean_text(student_number, STUDENT_NUMBER)
-    id_last4 = clean_text(id_last4, ID_LAST4)
+    try:
+        name, student_number = clean_text(name, NAME), clean_text(student_number, STUDENT_NUMBER)
+        id_last4 = clean_text(id_last4, ID_LAST4)
+    except InvalidInput as unreadable:  # not a failed check: nothing was compared
+        return VerificationOutcome(None, unreadable)
     policy = get_policy(session)
     if account.verification_locked_until and account.verification_locked_until > moment:
         return VerificationOutcome(None, LinkRefused(

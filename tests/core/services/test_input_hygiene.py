@@ -129,10 +129,17 @@ def test_students_identity_check_refuses_hostile_fields_before_counting_a_failur
         account_id = account.id
 
     def verify(**fields: str) -> Callable[[Any], object]:
+        """The refusal is returned (as every failed check is), so raise it here to inspect it."""
         values = dict(name="丁白云", student_number="2110000001", id_last4="1234")
         values.update(fields)
-        return lambda s: linking.verify_identity(s, s.get(linking.StudentAccount, account_id), people["task"],
-                                                 code=None, **values)
+
+        def call(s: Any) -> None:
+            account = s.get(linking.StudentAccount, account_id)
+            outcome = linking.verify_identity(s, account, people["task"], code=None, **values)
+            assert outcome.record is None and outcome.attempts_left is None and account.failed_verifications == 0
+            raise outcome.error  # type: ignore[misc]
+
+        return call
 
     refused(db, verify(name=NUL), "姓名")
     refused(db, verify(student_number=DIGITS_40), "学号")

@@ -4,7 +4,7 @@ import pytest
 
 from core.domain.enums import Role
 from core.errors import AccessDenied, Conflict, InvalidInput, NotFound
-from core.models import StaffUser
+from core.models import StaffUser, utcnow
 from core.services import audit, staff
 from tests import factories as f
 
@@ -82,14 +82,15 @@ def test_reset_password_lifts_the_sign_in_delays_on_the_name(db):
     with db.session() as session:
         _, admin = _admin(session)
         f.make_staff(session, Role.SUPPORT, "zhao")
+    moment = utcnow()  # one instant: the slowest machine cannot outwait the delay between attempts
     with db.session() as session:
         for _ in range(6):
-            staff.authenticate(session, "zhao", "bad-password-1", address="198.51.100.7")
-        slowed = staff.authenticate(session, "zhao", f.PASSWORD, address="198.51.100.7")
+            staff.authenticate(session, "zhao", "bad-password-1", address="198.51.100.7", now=moment)
+        slowed = staff.authenticate(session, "zhao", f.PASSWORD, address="198.51.100.7", now=moment)
         assert slowed.user is None and "try again in" in slowed.error.message_en
         temporary = staff.reset_password(session, admin, session.query(StaffUser).filter_by(username="zhao").one().id)
     with db.session() as session:
-        assert staff.authenticate(session, "zhao", temporary, address="198.51.100.7").user is not None
+        assert staff.authenticate(session, "zhao", temporary, address="198.51.100.7", now=moment).user is not None
 
 
 def test_a_disabled_account_cannot_sign_in_and_is_signed_out(db):
