@@ -10,15 +10,16 @@ stated together); this check only catches what a service forgot.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Column, String, Text, event, inspect
+from sqlalchemy import ColumnElement, String, Text, event, inspect
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy.orm import Mapper, Session, UOWTransaction
 
-from core.domain.text import Field, check_fits
+from core.domain.text import Field, check_fits, forbidden_character
 
-_LABELS: dict[Column[Any], Field] = {}
+_LABELS: dict[ColumnElement[Any], Field] = {}
 
 
 def field(attribute: Any, label_zh: str, label_en: str, *, max_length: int | None = None) -> Field:
@@ -33,7 +34,7 @@ def field(attribute: Any, label_zh: str, label_en: str, *, max_length: int | Non
     return made
 
 
-def _stored_field(column: Column[Any]) -> Field:
+def _stored_field(column: ColumnElement[Any]) -> Field:
     known = _LABELS.get(column)
     length = column.type.length or 10**9  # type: ignore[attr-defined]
     if known is not None:
@@ -42,17 +43,32 @@ def _stored_field(column: Column[Any]) -> Field:
     return Field(name, name, length, multiline=isinstance(column.type, Text))
 
 
+@cache
+def _text_columns(mapper: Mapper[Any]) -> tuple[tuple[str, ColumnElement[Any], int | None, bool], ...]:
+    """(attribute, column, length, multi-line) of each text column a model stores."""
+    return tuple(
+        (attribute.key, column, column.type.length, isinstance(column.type, Text))
+        for attribute in mapper.column_attrs
+        for column in attribute.columns[:1]
+        if isinstance(column.type, String) and not isinstance(column.type, SAEnum)
+    )
+
+
+def _check(value: object, column: ColumnElement[Any], length: int | None, multiline: bool) -> None:
+    if isinstance(value, str) and ((length is not None and len(value) > length)
+                                   or forbidden_character(value, multiline=multiline) is not None):
+        check_fits(value, _stored_field(column))
+
+
 @event.listens_for(Session, "before_flush")
 def _refuse_unfit_text(session: Session, _context: UOWTransaction, _instances: object) -> None:
-    for instance in (*session.new, *session.dirty):
+    for instance in session.new:
         state = inspect(instance)
-        fresh = instance in session.new
-        for attribute in state.mapper.column_attrs:
-            column = attribute.columns[0]
-            if not isinstance(column.type, String) or isinstance(column.type, SAEnum):
-                continue
-            value = state.dict.get(attribute.key)
-            if not isinstance(value, str):
-                continue
-            if fresh or state.attrs[attribute.key].history.has_changes():
-                check_fits(value, _stored_field(column))
+        values = state.dict
+        for key, column, length, multiline in _text_columns(state.mapper):
+            _check(values.get(key), column, length, multiline)
+    for instance in session.dirty:
+        state = inspect(instance)
+        for key, column, length, multiline in _text_columns(state.mapper):
+            if key in state.dict and state.attrs[key].history.has_changes():
+                _check(state.dict[key], column, length, multiline)
