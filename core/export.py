@@ -197,18 +197,25 @@ def xlsx_bytes(sheets: Sequence[Sheet], *, stamp: datetime | None = None) -> byt
         _fill(book, spec, streamed)
     fixed = (stamp or datetime.now(UTC)).replace(tzinfo=None, microsecond=0)
     book.properties.created = fixed
-    book.properties.modified = fixed
     raw = io.BytesIO()
     book.save(raw)
-    return _fixed_archive(raw.getvalue())
+    return _fixed_archive(raw.getvalue(), fixed)
 
 
-def _fixed_archive(data: bytes) -> bytes:
-    """The same archive with sorted entries and a fixed timestamp on each."""
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+
+
+def _fixed_archive(data: bytes, stamp: datetime) -> bytes:
+    """The same archive with sorted entries, a fixed timestamp on each, and ``stamp`` as the
+    document's modification time (openpyxl writes the current time when it saves)."""
     out = io.BytesIO()
+    modified = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in sorted(source.infolist(), key=lambda i: i.filename):
-            target.writestr(zipfile.ZipInfo(info.filename, date_time=ZIP_TIMESTAMP), source.read(info),
+            content = source.read(info)
+            if info.filename == "docProps/core.xml":
+                content = _MODIFIED.sub(rb"\g<1>" + modified + rb"\g<2>", content)
+            target.writestr(zipfile.ZipInfo(info.filename, date_time=ZIP_TIMESTAMP), content,
                             compress_type=zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
