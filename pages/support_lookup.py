@@ -82,7 +82,7 @@ except DomainError as error:
 
 r = view.record
 st.divider()
-st.subheader(plain(f"{r.name} · {r.student_number}"))
+st.subheader(plain(f"{r.name} · {r.student_number}"), anchor=False)  # no #anchor slug made of data
 st.caption(plain(
     f"{r.school_name}（{r.school_code}） · {r.category.label_zh} · {r.cohort} · "
     + tr("证件号", "ID") + f" {r.id_masked}" + (f" · {r.department} {r.class_name}" if r.department else "")

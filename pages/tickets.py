@@ -37,7 +37,7 @@ def show_ticket(ticket_id: int) -> None:
         return
     t = detail.row
     st.divider()
-    st.subheader(plain(f"{t.number} · {t.subject}"))
+    st.subheader(plain(f"{t.number} · {t.subject}"), anchor=False)
     due = china_time(t.due_at) + (tr("（已超时）", " (overdue)") if t.overdue else "")
     st.caption(plain(" · ".join([label(t.status), label(t.priority), label(t.category), label(t.channel),
                                  tr("到期 ", "due ") + due, tr("来电 ", "caller ") + (t.caller_phone or "-"),
