@@ -316,7 +316,7 @@ def export_package(session: Session, actor: Actor, batch_id: int, store: PhotoSt
     ``retention_days`` are deleted first."""
     batch = get_batch(session, actor, batch_id)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    prune_packages(folder, older_than=timedelta(days=retention_days), now=now)
+    _prune_packages(folder, older_than=timedelta(days=retention_days), now=now)
     target = folder / f"{batch.number}.zip"
     partial = folder / f".{batch.number}.zip.partial"
     try:
@@ -328,7 +328,7 @@ def export_package(session: Session, actor: Actor, batch_id: int, store: PhotoSt
     return target
 
 
-def prune_packages(folder: Path, *, older_than: timedelta, now: datetime | None = None) -> list[Path]:
+def _prune_packages(folder: Path, *, older_than: timedelta, now: datetime | None = None) -> list[Path]:
     """Deletes exported packages (and half-written ones) last written before ``now - older_than``."""
     cutoff = (now or utcnow()).timestamp() - older_than.total_seconds()
     removed = []

@@ -81,7 +81,7 @@ def _referenced(session: Session) -> Iterator[str]:
         yield sha
 
 
-def used_by(session: Session, sha: str) -> tuple[str, ...]:
+def _used_by(session: Session, sha: str) -> tuple[str, ...]:
     uses = union_all(*[select(literal(f"{table} "), key, literal(f" ({what})")).where(column == sha)
                        for column, key, table, what in _REFERENCES])
     return tuple(f"{table}{key}{what}" for table, key, what in session.execute(select(uses.subquery())))
@@ -108,7 +108,7 @@ def verify(session: Session, actor: Actor, store: PhotoStore) -> StoreReport:
         else:
             report.damaged += 1
         if len(report.problems) < LISTED:
-            report.problems.append(PhotoProblem(sha, state, used_by(session, sha)))
+            report.problems.append(PhotoProblem(sha, state, _used_by(session, sha)))
     while pending is not None:
         _unreferenced(report, store, pending)
         pending = next(stored, None)

@@ -503,7 +503,7 @@ def _write_chunk(session: Session, school_id: int, rows: list[RosterRow], report
         for name in _COMPARED:
             old, value = getattr(record, name), values[name]
             if old != value:
-                shown_old, shown_new = (old[-4:], value[-4:]) if name == "id_number" else (old, value)
+                shown_old, shown_new = (old[-4:], str(value)[-4:]) if name == "id_number" else (old, value)
                 report.add_change(FieldChange(row.student_number, name, _show(shown_old), _show(shown_new)))
                 differs = True
         if differs:
