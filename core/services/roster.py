@@ -332,13 +332,14 @@ def _validated(table: _Table, parsed: ParsedRoster, index: dict[str, int],
     """The valid rows of the stream; problems, preview and counts go into ``parsed``."""
     preview_fields = parsed.preview.fields
     seen: dict[str, int] = {}
+    known: dict[tuple[str, str], str] = {}
     for row_number, cells in table.rows:
         parsed.total_rows += 1
         raw = {name: normalise_text(cells[i]) if i < len(cells) else "" for name, i in index.items()}
         if len(parsed.preview.rows) < PREVIEW_ROWS:
             parsed.preview.rows.append([mask_id(raw[f]) if f == "id_number" else _shown(f, raw[f])
                                         for f in preview_fields])
-        row, errors = _check_row(row_number, raw, seen)
+        row, errors = _check_row(row_number, raw, seen, known)
         for error in errors:
             parsed.add_error(error)
         if errors:
@@ -353,12 +354,22 @@ def _validated(table: _Table, parsed: ParsedRoster, index: dict[str, int],
         progress(parsed.total_rows, parsed.total_rows)
 
 
-def _check_row(row: int, raw: dict[str, str], seen: dict[str, int]) -> tuple[RosterRow | None, list[RowError]]:
+_REPEATING = frozenset({"category", "cohort", "department", "class_name", "has_chsi_photo", "onsite_collected"})
+"""Columns with a handful of values repeated on every row: each value is cleaned once per file."""
+
+
+def _check_row(row: int, raw: dict[str, str], seen: dict[str, int],
+               known: dict[tuple[str, str], str]) -> tuple[RosterRow | None, list[RowError]]:
     errors: list[RowError] = []
     values: dict[str, str] = {}
     for name, text in raw.items():
+        if (name, text) in known:
+            values[name] = known[name, text]
+            continue
         try:
             values[name] = clean_text(text, CELL_FIELDS[name])
+            if name in _REPEATING:
+                known[name, text] = values[name]
         except InvalidInput as refusal:
             values[name] = ""
             errors.append(_row_error(row, name, _shown(name, text), refusal.message_zh, refusal.message_en))
