@@ -12,12 +12,14 @@ from uikit.plain import plain, visible
 
 NAME = "**粗**![x](http://127.0.0.1:9/x.png)[点我](http://evil)"
 """A roster name (51 characters: it fits the column) with bold, a remote image and a link."""
-DEPARTMENT = "<b>院</b>:material/home::red[红]$x^2$ www.evil.com a@evil.com -> <="
+DEPARTMENT = "<b>院</b>:material/home::red[红]$x^2$ www.evil.com a@e.cn -> <="
+"""A department (61 characters, the column holds 64) with HTML, an icon, a colour, LaTeX, a bare
+URL, an e-mail address and arrows Streamlit would turn into → and ≤."""
 NICKNAME = "![n](http://127.0.0.1:9/n.png)"
 NOTE = "# 标题\n- [改这里](http://evil)\n<img src=x onerror=alert(1)>\n    缩进成代码"
 SUBJECT = "[点我](http://evil) **急** :material/warning:"
 RAW_PATTERNS = ("**粗**", "![x](", "](http", "[点我]", "http://", "<b>", "<img", ":material/home", ":red[",
-                "$x^2$", "www.evil", "a@evil", "# 标题", "- [", "**急**", ":material/warning", "![n](")
+                "$x^2$", "www.evil", "a@e.cn", "# 标题", "- [", "**急**", ":material/warning", "![n](")
 """What must never reach a Markdown element as written."""
 
 _LABELLED = ("button", "expander", "tab", "metric", "checkbox", "toggle", "radio", "selectbox", "text_input")
