@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -312,15 +313,17 @@ def export_package(session: Session, actor: Actor, batch_id: int, store: PhotoSt
                    retention_days: int, now: datetime | None = None) -> Path:
     """Writes the batch's package as ``<folder>/<batch number>.zip`` and returns its path. The
     folder (the data folder's ``exports/``) is private to the service account; a package is
-    written under a dot-name and renamed into place only when complete; packages older than
+    written under a dot-name of its own and renamed into place only when complete; packages older than
     ``retention_days`` are deleted first."""
     batch = get_batch(session, actor, batch_id)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     _prune_packages(folder, older_than=timedelta(days=retention_days), now=now)
     target = folder / f"{batch.number}.zip"
-    partial = folder / f".{batch.number}.zip.partial"
+    # A name of its own (mode 0600) in the exports folder: two exports of one batch never share a file.
+    handle, name = tempfile.mkstemp(dir=folder, prefix=f".{batch.number}.", suffix=".zip.partial")
+    partial = Path(name)
     try:
-        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
+        with os.fdopen(handle, "wb") as out:
             write_package(session, actor, batch_id, store, out)
         os.replace(partial, target)
     finally:
