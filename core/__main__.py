@@ -4,6 +4,7 @@ serve            migrate, start the worker and the apps (loads demo data when th
 worker           run the background worker
 migrate          bring the database schema up to date
 demo [--photos DIR] [--if-empty]   build the demo data set
+store verify     check every photo the database names is in the photo store, intact (exit 1 if not)
 photo ... / code ...               the imaging command line (see core/imaging/cli.py)
 """
 
@@ -32,6 +33,8 @@ def main(argv: list[str]) -> int:
     demo = sub.add_parser("demo")
     demo.add_argument("--photos", default=None, help="fixture folder (default: ../shared/fixtures)")
     demo.add_argument("--if-empty", action="store_true", help="do nothing when the database has data")
+    store = sub.add_parser("store", help="the photo store")
+    store.add_argument("action", choices=["verify"])
     args = parser.parse_args(argv)
 
     if args.command == "migrate":
@@ -43,9 +46,23 @@ def main(argv: list[str]) -> int:
         from core.services.demo import build_demo
 
         return build_demo(photos=args.photos, if_empty=args.if_empty)
+    if args.command == "store":
+        return verify_store()
     if args.command == "worker":
         return run_worker()
     return serve()
+
+
+def verify_store() -> int:
+    from core.db import default_database
+    from core.domain.access import Actor
+    from core.services import photo_store
+    from core.storage.photos import default_photo_store
+
+    with default_database().session() as session:
+        report = photo_store.verify(session, Actor.system("store verify"), default_photo_store())
+    print("\n".join(report.lines()))
+    return 0 if report.ok else 1
 
 
 def run_worker() -> int:

@@ -6,6 +6,8 @@ WORKBENCH_QUEUE          "sqlite" (default, data/queue.db), "redis://host:port/d
                          (jobs run inline; tests)
 WORKBENCH_FIXTURES       folder of demo/test photos (default: ../shared/fixtures)
 WORKBENCH_SESSION_MINUTES  staff session timeout (default 30)
+WORKBENCH_EXPORT_RETENTION_DAYS  exported CHSI packages (data/exports) older than this are deleted
+                         at the next export (default 7; a batch can be exported again, identically)
 """
 
 from __future__ import annotations
@@ -26,6 +28,12 @@ class Settings:
     fixtures_dir: Path
     data_dir: Path
     session_minutes: int
+    export_retention_days: int = 7
+
+    @property
+    def exports_dir(self) -> Path:
+        """Exported CHSI packages: inside the data folder, never the system temp folder."""
+        return self.data_dir / "exports"
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -41,6 +49,7 @@ class Settings:
             ),
             data_dir=data_dir,
             session_minutes=int(os.environ.get("WORKBENCH_SESSION_MINUTES", "30")),
+            export_retention_days=int(os.environ.get("WORKBENCH_EXPORT_RETENTION_DAYS", "7")),
         )
 
 

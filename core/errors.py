@@ -56,3 +56,9 @@ class LinkRefused(DomainError):
 
 class InvalidInput(DomainError):
     code = "invalid_input"
+
+
+class PhotosUnavailable(DomainError):
+    """Photos the database names are missing from the photo store or damaged there."""
+
+    code = "photos_unavailable"

@@ -9,6 +9,7 @@ import streamlit as st
 from core.domain.quotas import CHINA
 from core.imaging.thresholds import DEFAULT_THRESHOLDS
 from core.services import policy
+from uikit.plain import plain
 from workbench.context import database, require_actor
 from workbench.i18n import tr
 from workbench.widgets import commit_then_reload, show_flash
@@ -83,9 +84,9 @@ with st.form("policy"):
             entered[view.key] = st.number_input(tr(label_zh, label_en), value=float(view.current), step=0.01,
                                                 format="%.4f", help=help_text, key=f"policy_{view.key}")
         if view.changed:
-            st.caption(tr(f"默认 {view.default} · {view.updated_by} 修改于 "
+            st.caption(tr(f"默认 {view.default} · {plain(view.updated_by)} 修改于 "
                           f"{view.updated_at.astimezone(CHINA):%Y-%m-%d %H:%M}",
-                          f"default {view.default} · changed by {view.updated_by} "
+                          f"default {view.default} · changed by {plain(view.updated_by)} "
                           f"{view.updated_at.astimezone(CHINA):%Y-%m-%d %H:%M}"))
     if st.form_submit_button(tr("保存设置", "Save settings"), type="primary"):
         changed = {view.key: entered[view.key] for view in views if entered[view.key] != view.current}

@@ -10,6 +10,7 @@ from core.domain.enums import Role
 from core.domain.quotas import CHINA
 from core.errors import DomainError
 from core.services import schools, staff
+from uikit.plain import plain
 from workbench.context import database, require_actor
 from workbench.i18n import lang, tr
 from workbench.widgets import commit_then_reload, show_error, show_flash
@@ -40,8 +41,8 @@ def when(moment) -> str:  # type: ignore[no-untyped-def]
 
 if temporary := st.session_state.pop(TEMPORARY, None):
     username, password = temporary
-    st.warning(tr(f"{username} 的临时密码（只显示这一次，请当面或电话告知本人；首次登录须修改）：",
-                  f"Temporary password for {username} (shown once; the user must change it at first login):"))
+    st.warning(tr(f"{plain(username)} 的临时密码（只显示这一次，请当面或电话告知本人；首次登录须修改）：",
+                  f"Temporary password for {plain(username)} (shown once; the user must change it at first login):"))
     st.code(password, language=None)
 
 st.dataframe(pd.DataFrame([{

@@ -11,13 +11,14 @@ import streamlit as st
 
 from core.domain.quotas import CHINA
 from core.errors import DomainError
+from core.export import mime_type
 from core.models import utcnow
 from core.services import audit, schools
+from uikit.downloads import export_button
 from workbench.context import database, require_actor
 from workbench.i18n import tr
 from workbench.widgets import refusal_stops_page, show_error
 
-EXPORT = "audit_export"
 PAGE_SIZE = 50
 
 actor = require_actor()
@@ -77,17 +78,20 @@ st.dataframe(pd.DataFrame([{
 st.subheader(tr("导出", "Export"))
 st.caption(tr("导出当前筛选条件下的全部记录（不限于本页）；导出操作本身也会记入审计日志。",
               "Exports every event matching the filter (not just this page); the export is itself audited."))
+
+
+def exporter(fmt: str):  # type: ignore[no-untyped-def]
+    def build() -> bytes:
+        with database().session() as session:
+            return audit.export(session, actor, filters, fmt)
+    return build
+
+
 left, right = st.columns(2)
 for column, fmt in ((left, "csv"), (right, "xlsx")):
-    if column.button(tr(f"生成 {fmt.upper()}", f"Prepare {fmt.upper()}"), key=f"audit_prepare_{fmt}"):
-        try:
-            with database().session() as session:
-                st.session_state[EXPORT] = (fmt, audit.export(session, actor, filters, fmt))
-        except DomainError as error:
-            show_error(error)
-if prepared := st.session_state.get(EXPORT):
-    fmt, data = prepared
-    mime = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    st.download_button(tr(f"下载 {fmt.upper()}", f"Download {fmt.upper()}"), data,
-                       file_name=f"audit-{today:%Y%m%d}.{fmt}", mime=mime, key="audit_download",
-                       icon=":material/download:", on_click=lambda: st.session_state.pop(EXPORT, None))
+    try:
+        export_button(tr(f"生成 {fmt.upper()}", f"Prepare {fmt.upper()}"), tr(f"下载 {fmt.upper()}", f"Download {fmt.upper()}"),
+                      exporter(fmt), file_name=f"audit-{today:%Y%m%d}.{fmt}", mime=mime_type(fmt),
+                      key=f"audit_{fmt}", fingerprint=filters, container=column)
+    except DomainError as error:
+        show_error(error)

@@ -3,17 +3,19 @@ result file. Photos on a temporary shooting code are listed as held back."""
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
+from core.config import settings
 from core.domain.access import Actor
 from core.domain.enums import BatchStatus
 from core.domain.states import STATE_LABELS_EN, STATE_LABELS_ZH
+from core.export import mime_type
 from core.services import batches
+from uikit.downloads import download_button, export_button
 from workbench.context import database, photo_store, require_actor
 from workbench.i18n import lang, tr
 from workbench.registrar import pick_school_and_task
@@ -97,30 +99,30 @@ if batch.status is BatchStatus.DRAFT:
 else:
     st.caption(tr(f"导出于 {batch.exported_at:%Y-%m-%d %H:%M} UTC · 压缩包 SHA-256 {batch.package_sha256}",
                   f"Exported {batch.exported_at:%Y-%m-%d %H:%M} UTC · package SHA-256 {batch.package_sha256}"))
+    st.caption(tr(f"上传包保存在服务器的数据目录中，{settings().export_retention_days} 天后自动删除（可随时再次导出，内容完全一致）。",
+                  f"Packages are kept in the server's data folder for {settings().export_retention_days} days "
+                  "(a batch can be exported again at any time, byte for byte)."))
 
 actions = st.columns([1, 1, 1, 2])
 export_label = tr("导出上传包", "Export the package") if batch.status is BatchStatus.DRAFT else \
     tr("再次导出（与首次完全一致）", "Export again (identical bytes)")
 if actions[0].button(export_label, key="export_package", icon=":material/archive:"):
     with refusals():
-        handle, name = tempfile.mkstemp(prefix=f"chsi-batch-{batch.number}-", suffix=".zip")
-        target = Path(name)
-        with database().session() as session, open(handle, "wb") as out:
-            batches.write_package(session, actor, batch_id, store, out)
-        st.session_state["package_path"] = (batch_id, str(target))
+        with database().session() as session:
+            package = batches.export_package(session, actor, batch_id, store, settings().exports_dir,
+                                             retention_days=settings().export_retention_days)
+        st.session_state["package_path"] = (batch_id, str(package))
         st.rerun()
 prepared = st.session_state.get("package_path")
 if prepared and prepared[0] == batch_id and Path(prepared[1]).exists():
-    # The package is read only when the button is clicked, not on every rerun of this page.
-    actions[0].download_button(tr("下载上传包", "Download the package"), Path(prepared[1]).read_bytes,
-                               file_name=f"{batch.number}.zip", mime="application/zip", key="download_package",
-                               icon=":material/download:", type="primary")
-actions[1].download_button(tr("下载清单 Excel", "Manifest XLSX"), manifest_download(actor, batch_id, "xlsx"),
-                           file_name=f"{batch.number}-清单.xlsx", key="manifest_xlsx", icon=":material/download:",
-                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-actions[2].download_button(tr("下载清单 CSV", "Manifest CSV"), manifest_download(actor, batch_id, "csv"),
-                           file_name=f"{batch.number}-清单.csv", key="manifest_csv", mime="text/csv",
-                           icon=":material/download:")
+    download_button(tr("下载上传包", "Download the package"), Path(prepared[1]).read_bytes(),
+                    file_name=f"{batch.number}.zip", mime="application/zip", key="download_package",
+                    container=actions[0], type="primary")
+for column, fmt, label in ((actions[1], "xlsx", "Excel"), (actions[2], "csv", "CSV")):
+    with refusals():
+        export_button(tr(f"生成清单 {label}", f"Manifest {label}"), tr(f"下载清单 {label}", f"Download manifest {label}"),
+                      manifest_download(actor, batch_id, fmt), file_name=f"{batch.number}-清单.{fmt}",
+                      mime=mime_type(fmt), key=f"manifest_{fmt}", fingerprint=batch_id, container=column)
 
 if batch.status is not BatchStatus.DRAFT:
     st.subheader(tr("导入学信网上网结果", "Import CHSI's result"))

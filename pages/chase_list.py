@@ -9,18 +9,20 @@ import streamlit as st
 
 from core.domain.access import Actor
 from core.domain.quotas import CHINA
+from core.export import mime_type
 from core.services import chase, tickets
 from core.services.chase import ChaseFilter, ChaseReason
+from uikit.downloads import export_button
 from workbench.context import database, require_actor
 from workbench.i18n import lang, tr
 from workbench.registrar import pick_school_and_task
-from workbench.widgets import refusal_stops_page
+from workbench.widgets import refusal_stops_page, refusals
 
 SHOWN = 1000
 
 
 def exporter(actor: Actor, task_id: int, fmt: str, filters: ChaseFilter) -> Callable[[], bytes]:
-    """Runs when the download is clicked, so the export (and its audit entry) happens only then."""
+    """Runs when the export is asked for, so the export (and its audit entry) happens only then."""
     def export() -> bytes:
         with database().session() as session:
             return chase.export_chase_list(session, actor, task_id, fmt, filters)
@@ -65,12 +67,11 @@ st.caption(tr(f"共 {len(entries):,} 人需要催办", f"{len(entries):,} studen
     f"{(r.label_zh if lang() == 'zh' else r.label_en)} {int(counts.get(r, 0))}" for r in ChaseReason))
 
 downloads = st.columns([1, 1, 4])
-downloads[0].download_button(tr("导出 Excel", "Export XLSX"), exporter(actor, task.id, "xlsx", filters),
-                             file_name=f"催办名单-{task.cohort}.xlsx", key="chase_xlsx", icon=":material/download:",
-                             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-downloads[1].download_button(tr("导出 CSV", "Export CSV"), exporter(actor, task.id, "csv", filters),
-                             file_name=f"催办名单-{task.cohort}.csv", key="chase_csv", mime="text/csv",
-                             icon=":material/download:")
+for column, fmt, label in ((downloads[0], "xlsx", "Excel"), (downloads[1], "csv", "CSV")):
+    with refusals():
+        export_button(tr(f"导出 {label}", f"Export {label}"), tr(f"下载 {label}", f"Download {label}"),
+                      exporter(actor, task.id, fmt, filters), file_name=f"催办名单-{task.cohort}.{fmt}",
+                      mime=mime_type(fmt), key=f"chase_{fmt}", fingerprint=(task.id, filters), container=column)
 if not entries:
     st.success(tr("没有需要催办的学生。", "Nobody to chase."))
     st.stop()

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.services import dashboard
+from uikit.plain import plain
 from workbench.context import database, require_actor
 from workbench.i18n import lang, tr
 from workbench.registrar import pick_school, pick_task
@@ -101,5 +102,6 @@ if board.schools:
     st.dataframe(group_table([dashboard.GroupProgress(f"{s.name}（{s.code}）", s.funnel) for s in board.schools],
                              tr("学校", "School")), hide_index=True, column_config=completion_column, key="schools_table")
 if board.tasks:
-    st.caption(" · ".join(tr(f"{t.title}：{t.opens_on} 至 {t.closes_on}，剩余 {t.days_left} 天",
-                             f"{t.title}: {t.opens_on} to {t.closes_on}, {t.days_left} days left") for t in board.tasks))
+    st.caption(plain(" · ".join(tr(f"{t.title}：{t.opens_on} 至 {t.closes_on}，剩余 {t.days_left} 天",
+                                   f"{t.title}: {t.opens_on} to {t.closes_on}, {t.days_left} days left")
+                                for t in board.tasks)))

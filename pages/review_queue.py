@@ -18,6 +18,7 @@ from core.imaging.types import Verdict
 from core.services import review
 from core.services.review import QueueFilter
 from core.services.review_view import ReviewItem, review_item
+from uikit.plain import plain
 from workbench import review_panel
 from workbench.context import database, require_actor
 from workbench.i18n import lang, tr
@@ -158,7 +159,7 @@ def work_area(filters: QueueFilter) -> None:
     ))
     message = st.session_state.pop(FLASH, None)
     if message:
-        getattr(st, message[0])(message[1])
+        getattr(st, message[0])(plain(message[1]))  # may name the student
     if item is None:
         st.success(tr("队列中没有待审核的照片。", "Nothing is waiting for review."), icon=":material/task_alt:")
         cols = st.columns([1, 1, 4])

@@ -14,6 +14,7 @@ from core.domain.reasons import REJECTION_REASONS
 from core.errors import Conflict, DomainError
 from core.services import review, review_second
 from core.services.review_view import review_item
+from uikit.plain import plain
 from workbench import review_panel
 from workbench.context import database, require_actor
 from workbench.i18n import lang, tr
@@ -73,7 +74,7 @@ def work_area() -> None:
     st.metric(tr("待复核", "Waiting for second review"), f"{depth:,}")
     message = st.session_state.pop(FLASH, None)
     if message:
-        getattr(st, message[0])(message[1])
+        getattr(st, message[0])(plain(message[1]))
     if item is None:
         st.success(tr("没有待复核的照片。", "Nothing is waiting for second review."), icon=":material/task_alt:")
         if st.session_state[SKIPPED]:

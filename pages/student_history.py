@@ -9,6 +9,7 @@ from core.domain.enums import QuotaKind
 from core.domain.states import STATE_LABELS_EN, STATE_LABELS_ZH
 from core.services import review
 from core.services.review_view import find_students, grants, quota_summary, student_history
+from uikit.plain import plain
 from workbench import review_panel
 from workbench.context import database, require_actor
 from workbench.i18n import lang, tr
@@ -44,9 +45,8 @@ for entry in history:
     with text_col:
         st.markdown(f"**{review_panel.local_time(entry.submitted_at)}** · {labels[entry.state]}")
         for d in entry.decisions:
-            line = f"{d.reviewer_name}：{review_panel.decision_label(d.decision)} {review_panel.reason_label(d.reason_code)}"
-            if d.note:
-                line += f"（{d.note}）"
+            line = plain(f"{d.reviewer_name}：{review_panel.decision_label(d.decision)} "
+                         f"{review_panel.reason_label(d.reason_code)}" + (f"（{d.note}）" if d.note else ""))
             if d.is_second_review:
                 line = tr("复核 · ", "Second review · ") + line
             st.caption(f"~~{line}~~ {tr('已撤销', 'undone')}" if d.undone else line)
@@ -60,7 +60,8 @@ st.caption(tr(
 ))
 for grant in granted:
     kind = review_panel.QUOTA_LABELS[grant.kind][0 if lang() == "zh" else 1]
-    st.caption(f"➕ {review_panel.local_time(grant.created_at)} {grant.actor_name}: {kind} +{grant.amount} — {grant.reason}")
+    st.caption(f"➕ {review_panel.local_time(grant.created_at)} {plain(grant.actor_name)}: {kind} +{grant.amount} — "
+               f"{plain(grant.reason)}")
 
 if chosen.latest_submission_id is None:
     st.caption(tr("学生提交照片后，才能在此调整配额（调整随该照片进入复核）。",

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from core.services import tickets
+from uikit.plain import plain
 from workbench.context import database, require_actor
 from workbench.i18n import tr
 from workbench.support import TICKETS_PAGE, china_time, label
@@ -46,7 +47,7 @@ with right:
     if oldest is None:
         st.success(tr("没有待处理的工单。", "No open tickets."))
     else:
-        st.write(f"**{oldest.number}** · {oldest.subject}")
+        st.markdown(f"**{plain(oldest.number)}** · {plain(oldest.subject)}")
         st.caption(f"{label(oldest.category)} · {label(oldest.status)} · " + tr("创建于 ", "opened ")
                    + china_time(oldest.created_at) + (tr(" · 已超时", " · overdue") if oldest.overdue else ""))
         st.page_link(TICKETS_PAGE, label=tr("打开工单", "Open ticket"), query_params={"ticket": str(oldest.id)},

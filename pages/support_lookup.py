@@ -12,6 +12,7 @@ from core.domain.states import STATE_LABELS_EN, STATE_LABELS_ZH
 from core.domain.tickets import OPEN_STATUSES
 from core.errors import DomainError
 from core.services import support, tickets
+from uikit.plain import plain
 from workbench.context import database, photo_store, require_actor
 from workbench.i18n import lang, tr
 from workbench.support import TICKETS_PAGE, canned_answers_panel, china_time, label
@@ -56,11 +57,11 @@ if hits is not None and (len(hits) != 1 or RECORD_KEY not in st.session_state):
                    "No student found. Students missing from the roster should contact their registrar."))
     for hit in hits:
         cols = st.columns([2, 2, 1, 2, 2, 1], vertical_alignment="center")
-        cols[0].write(f"**{hit.name}**")
-        cols[1].write(hit.student_number)
-        cols[2].write(hit.id_masked[-4:])
-        cols[3].write(hit.school_name)
-        cols[4].write(f"{hit.category.label_zh} · {hit.cohort}")
+        cols[0].markdown(f"**{plain(hit.name)}**")
+        cols[1].markdown(plain(hit.student_number))
+        cols[2].markdown(plain(hit.id_masked[-4:]))
+        cols[3].markdown(plain(hit.school_name))
+        cols[4].markdown(plain(f"{hit.category.label_zh} · {hit.cohort}"))
         if cols[5].button(tr("查看", "Open"), key=f"pick_{hit.record_id}"):
             st.session_state[RECORD_KEY] = hit.record_id
             st.session_state["support_hits"] = [hit]
@@ -81,11 +82,11 @@ except DomainError as error:
 
 r = view.record
 st.divider()
-st.subheader(f"{r.name} · {r.student_number}")
-st.caption(
+st.subheader(plain(f"{r.name} · {r.student_number}"), anchor=False)  # no #anchor slug made of data
+st.caption(plain(
     f"{r.school_name}（{r.school_code}） · {r.category.label_zh} · {r.cohort} · "
     + tr("证件号", "ID") + f" {r.id_masked}" + (f" · {r.department} {r.class_name}" if r.department else "")
-)
+))
 flags = []
 if r.has_chsi_photo:
     flags.append(tr("学信网已有照片", "Already has a CHSI photo"))
@@ -94,7 +95,7 @@ if r.onsite_collected:
 if r.on_temporary_code:
     flags.append(tr("临时拍摄码（未上传学信网采集码）", "Temporary shooting code (no CHSI code yet)"))
 if r.enrolment_error:
-    flags.append(tr("学籍照片不可用：", "Enrolment photo unusable: ") + r.enrolment_error)
+    flags.append(tr("学籍照片不可用：", "Enrolment photo unusable: ") + plain(r.enrolment_error))
 for flag in flags:
     st.warning(flag, icon=":material/flag:")
 
@@ -110,7 +111,7 @@ m[2].metric(tr("免费提交剩余", "Free submissions left"), q.free_submission
 m[3].metric(tr("更换照片剩余", "Replacements left"), q.replacements_left)
 link = view.active_link
 m[4].metric(tr("微信账号", "WeChat account"),
-            (link.nickname if link else tr("未关联", "Not linked")))
+            (plain(link.nickname) if link else tr("未关联", "Not linked")))
 
 main, side = st.columns([3, 2], gap="large")
 
@@ -133,23 +134,23 @@ with main:
                 try:
                     photo_col.image(store.get(sha), width=150)
                 except DomainError as error:
-                    photo_col.error(error.message(lang()))
+                    photo_col.error(plain(error.message(lang())))
                 band = band_of(s.face_verdict)
                 score = f"{s.face_similarity:.1f} · " if s.face_similarity is not None else ""
                 info_col.write(tr("人像比对", "Face comparison") + f"：{score}:{band.tone}[{band.label(lang())}]")
                 if s.processing_error:
-                    info_col.error(s.processing_error)
+                    info_col.error(plain(s.processing_error))
                 failed = [c for c in s.checks if not c.passed]
                 if s.checks:
-                    info_col.write(tr("质量检测：", "Quality checks: ")
-                                   + (tr("全部通过", "all passed") if not failed else
-                                      "；".join(tr(c.message_zh, c.message_en) for c in failed)))
+                    info_col.markdown(tr("质量检测：", "Quality checks: ")
+                                      + (tr("全部通过", "all passed") if not failed else
+                                         plain("；".join(tr(c.message_zh, c.message_en) for c in failed))))
                 for d in s.decisions:
                     reason = BY_CODE[d.reason_code] if d.reason_code in BY_CODE else None
                     text = (tr("通过", "Approved") if d.decision.value == "approve" else
                             tr("驳回", "Rejected") + (f"：{tr(reason.label_zh, reason.label_en)}" if reason else ""))
                     undone = tr("（已撤销）", " (undone)") if d.undone_at else ""
-                    info_col.write(f"{china_time(d.decided_at)} {d.reviewer_name}：{text}{undone} {d.note}")
+                    info_col.markdown(plain(f"{china_time(d.decided_at)} {d.reviewer_name}：{text}{undone} {d.note}"))
     with tabs[1]:
         st.dataframe(pd.DataFrame(
             [(l.nickname, l.wechat_openid, l.task_title, tr("有效", "Active") if l.active else tr("已解绑", "Unbound"),
@@ -192,7 +193,7 @@ with main:
             st.info(tr("没有工单。", "No tickets."))
         for t in view.tickets:
             overdue = tr("（已超时）", " (overdue)") if t.overdue else ""
-            st.page_link(TICKETS_PAGE, label=f"{t.number} · {label(t.status)}{overdue} · {t.subject}",
+            st.page_link(TICKETS_PAGE, label=plain(f"{t.number} · {label(t.status)}{overdue} · {t.subject}"),
                          query_params={"ticket": str(t.id)}, icon=":material/confirmation_number:")
     with tabs[6]:
         st.dataframe(pd.DataFrame(

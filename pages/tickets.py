@@ -9,6 +9,7 @@ from core.domain.enums import TicketCategory, TicketChannel, TicketPriority, Tic
 from core.domain.tickets import OPEN_STATUSES
 from core.errors import DomainError
 from core.services import tickets
+from uikit.plain import plain
 from workbench.context import database, require_actor
 from workbench.i18n import tr
 from workbench.support import LOOKUP_PAGE, canned_answers_panel, china_time, label
@@ -36,26 +37,26 @@ def show_ticket(ticket_id: int) -> None:
         return
     t = detail.row
     st.divider()
-    st.subheader(f"{t.number} · {t.subject}")
+    st.subheader(plain(f"{t.number} · {t.subject}"), anchor=False)
     due = china_time(t.due_at) + (tr("（已超时）", " (overdue)") if t.overdue else "")
-    st.caption(" · ".join([label(t.status), label(t.priority), label(t.category), label(t.channel),
-                           tr("到期 ", "due ") + due, tr("来电 ", "caller ") + (t.caller_phone or "-"),
-                           tr("处理人 ", "assignee ") + (t.assignee_name or "-")]))
+    st.caption(plain(" · ".join([label(t.status), label(t.priority), label(t.category), label(t.channel),
+                                 tr("到期 ", "due ") + due, tr("来电 ", "caller ") + (t.caller_phone or "-"),
+                                 tr("处理人 ", "assignee ") + (t.assignee_name or "-")])))
     if t.overdue:
         st.error(tr(f"该工单已超时（应于 {china_time(t.due_at)} 前处理）。",
                     f"This ticket is overdue (was due {china_time(t.due_at)})."), icon=":material/alarm:")
     if t.roster_record_id is not None:
-        st.page_link(LOOKUP_PAGE, label=tr(f"查看学生：{t.student_name}（{t.school_name}）",
-                                           f"Open student: {t.student_name} ({t.school_name})"),
+        st.page_link(LOOKUP_PAGE, label=plain(tr(f"查看学生：{t.student_name}（{t.school_name}）",
+                                                 f"Open student: {t.student_name} ({t.school_name})")),
                      query_params={"record": str(t.roster_record_id)}, icon=":material/person_search:")
     if t.escalated_to_school:
         st.info(tr("已转交学籍部门。", "Escalated to the school's registrar."))
     for note in detail.notes:
         with st.chat_message("user", avatar=":material/support_agent:"):
-            st.markdown(f"**{note.author_name}** · {china_time(note.created_at)}")
-            st.write(note.body)
+            st.markdown(f"**{plain(note.author_name)}** · {china_time(note.created_at)}")
+            st.markdown(plain(note.body, multiline=True))
     if t.status is TicketStatus.RESOLVED:
-        st.success(tr("已解决：", "Resolved: ") + detail.resolution + f" · {china_time(t.resolved_at)}")
+        st.success(tr("已解决：", "Resolved: ") + plain(detail.resolution, multiline=True) + f" · {china_time(t.resolved_at)}")
         with st.form("reopen_ticket"):
             why = st.text_input(tr("重新打开原因", "Why reopen"), key="reopen_reason")
             if st.form_submit_button(tr("重新打开", "Reopen")):

@@ -11,6 +11,7 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
+from uikit.plain import plain  # noqa: E402
 from workbench import auth  # noqa: E402
 from workbench.context import current_actor, sign_out  # noqa: E402
 from workbench.i18n import lang, language_switch, tr  # noqa: E402
@@ -34,7 +35,7 @@ else:
                     url_path=spec.path.stem)
         )
     with st.sidebar:
-        st.caption(f"{actor.name} · {actor.role.label_zh if lang() == 'zh' else actor.role.value}")
+        st.caption(plain(f"{actor.name} · {actor.role.label_zh if lang() == 'zh' else actor.role.value}"))
         if st.button(tr("退出登录", "Sign out"), key="sign_out", icon=":material/logout:"):
             sign_out()
             st.rerun()

@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw
 
 from core.errors import DomainError
 from core.imaging.standard import EYE_LINE_RANGE, HAIR_TOP_RANGE, HEIGHT, WIDTH
+from uikit.plain import plain
 from workbench.context import photo_store
 from workbench.i18n import lang, tr
 
@@ -56,7 +57,7 @@ def show_photo(sha: str | None, caption: str, *, guides: bool = False, width: in
     try:
         data = _photo(sha, guides)
     except DomainError as error:
-        st.warning(error.message(lang()))
+        st.warning(plain(error.message(lang())))
         return
     st.image(data, caption=caption, width=width)
 

@@ -8,6 +8,7 @@ import streamlit as st
 from core.domain.access import Actor
 from core.models import CollectionTask, School
 from core.services import dashboard
+from uikit.plain import plain
 from workbench.context import database
 from workbench.i18n import tr
 
@@ -22,7 +23,7 @@ def pick_school(actor: Actor, *, allow_all: bool = False, key: str = "registrar_
         st.stop()
     if len(schools) == 1:
         only = next(iter(schools.values()))
-        st.caption(f"{only.name}（{only.code}）")
+        st.caption(plain(f"{only.name}（{only.code}）"))
         return only
     options: list[int | None] = ([None] if allow_all else []) + list(schools)
     chosen = st.selectbox(

@@ -13,6 +13,7 @@ from core.domain.quotas import CHINA
 from core.domain.reasons import BY_CODE
 from core.domain.states import STATE_LABELS_EN, STATE_LABELS_ZH
 from core.services.review_view import ReviewItem
+from uikit.plain import plain
 from workbench.i18n import lang, tr
 from workbench.photo_widgets import guide_legend, show_photo
 
@@ -51,7 +52,7 @@ def render(item: ReviewItem, *, guides: bool, show_raw: bool, blind: bool = Fals
         show_photo(item.enrolment_sha, tr("学籍照片", "Enrolment photo"),
                    missing=tr("该学生没有学籍照片", "No enrolment photo on file"))
         if item.enrolment_error:
-            st.caption(tr("学籍照片无法比对：", "Enrolment photo not usable: ") + item.enrolment_error)
+            st.caption(tr("学籍照片无法比对：", "Enrolment photo not usable: ") + plain(item.enrolment_error))
     with details:
         _student(item)
         _score(item)
@@ -64,10 +65,10 @@ def render(item: ReviewItem, *, guides: bool, show_raw: bool, blind: bool = Fals
 
 def _student(item: ReviewItem) -> None:
     category = item.category.label_zh if lang() == "zh" else item.category.value
-    st.markdown(f"**{item.student_name}** · {tr('学号', 'No.')} {item.student_number} · "
-                f"{tr('证件号', 'ID')} {item.id_masked}")
+    st.markdown(f"**{plain(item.student_name)}** · {tr('学号', 'No.')} {plain(item.student_number)} · "
+                f"{tr('证件号', 'ID')} {plain(item.id_masked)}")
     attempt = tr(f"第 {item.attempt_number} 次提交", f"submission #{item.attempt_number}")
-    st.caption(f"{item.school_name} · {item.task_title} · {category} · {item.cohort} · {attempt} · "
+    st.caption(f"{plain(item.school_name)} · {plain(item.task_title)} · {category} · {plain(item.cohort)} · {attempt} · "
                f"{tr('提交于', 'sent')} {local_time(item.submitted_at)}")
 
 
@@ -106,12 +107,12 @@ def _history(item: ReviewItem, blind: bool) -> None:
             for d in entry.decisions:
                 if blind and d.is_second_review:
                     continue
-                text = f"{decision_label(d.decision)} {reason_label(d.reason_code)}".strip()
+                text = plain(f"{decision_label(d.decision)} {reason_label(d.reason_code)}".strip())
                 if d.note:
-                    text += f"（{d.note}）"
+                    text += plain(f"（{d.note}）")
                 if d.undone:
                     text = f"~~{text}~~ {tr('已撤销', 'undone')}"
-                parts.append(f"{d.reviewer_name}: {text}")
+                parts.append(f"{plain(d.reviewer_name)}: {text}")
             st.markdown(" — ".join(parts))
 
 
@@ -125,4 +126,5 @@ def _quota(item: ReviewItem) -> None:
     ))
     for grant in item.grants:
         kind = QUOTA_LABELS[grant.kind][0 if lang() == "zh" else 1]
-        st.caption(f"➕ {local_time(grant.created_at)} {grant.actor_name}: {kind} +{grant.amount} — {grant.reason}")
+        st.caption(f"➕ {local_time(grant.created_at)} {plain(grant.actor_name)}: {kind} +{grant.amount} — "
+                   f"{plain(grant.reason)}")

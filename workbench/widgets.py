@@ -10,6 +10,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from core.errors import DomainError
+from uikit.plain import plain
 from workbench.context import database
 from workbench.i18n import lang
 
@@ -17,7 +18,8 @@ T = TypeVar("T")
 
 
 def show_error(error: DomainError) -> None:
-    st.error(error.message(lang()))
+    """A refusal; its message may quote what the user typed, so it is shown as plain text."""
+    st.error(plain(error.message(lang())))
 
 
 @contextmanager

@@ -6,17 +6,15 @@ refuses both (``core.models.system``), so nothing in the application can rewrite
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from openpyxl import Workbook
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from core import export as files
 from core.domain.access import Actor, allowed, internal, pure, require_role
 from core.domain.enums import Role
 from core.domain.text import SEARCH_MAX, Field, clean_text, escape_like
@@ -185,21 +183,7 @@ def export(session: Session, actor: Actor, filters: AuditFilter, fmt: str) -> by
                            f"{total:,} events match, over the export limit of {EXPORT_LIMIT:,}; narrow the filter.")
     rows = (_row(e) for e in session.scalars(base.order_by(AuditEvent.at, AuditEvent.id)
                                              .execution_options(yield_per=1000)))
-    if fmt == "csv":
-        text = io.StringIO()
-        writer = csv.writer(text)
-        writer.writerow(EXPORT_COLUMNS)
-        writer.writerows(rows)
-        data = ("\ufeff" + text.getvalue()).encode("utf-8")
-    else:
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("audit")
-        sheet.append(list(EXPORT_COLUMNS))
-        for row in rows:
-            sheet.append(row)
-        buffer = io.BytesIO()
-        book.save(buffer)
-        data = buffer.getvalue()
+    data = files.table_bytes(fmt, "audit", EXPORT_COLUMNS, rows)
     record(session, actor, "audit.export", "audit_event", None, format=fmt, rows=total,
            filters={"actor": filters.actor, "student": filters.student, "school_id": filters.school_id,
                     "action": filters.action, "since": filters.since, "until": filters.until})

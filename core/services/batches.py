@@ -3,45 +3,53 @@
 - Build takes a task's approved photos (and those whose CHSI upload failed). A photo taken on a
   temporary shooting code is held back by the state machine until the real collection code is
   linked, and listed with the reason; so is a stored photo that is not a 480×640 JPEG.
-- Export streams a ZIP of ``<ID number>.jpg`` files straight from the photo store, one chunk at a
-  time, so a 10 000-photo batch never sits in memory. Entries are stored (JPEG does not compress),
+- Export first checks every photo of the batch (present, hash matching its name) and refuses,
+  naming the students, when one is missing or damaged; then it streams a ZIP of ``<ID number>.jpg``
+  files straight from the photo store, one chunk at a time, so a 10 000-photo batch never sits in
+  memory. The package is written into the data folder's ``exports/`` (named by the batch number,
+  never by an ID number), never the system temp folder; packages older than the retention period
+  are deleted at the next export (a batch can always be exported again, byte for byte). Entries are stored (JPEG does not compress),
   in file-name order, with a fixed timestamp, and the archive is always written as a forward-only
   stream: the same batch gives the same bytes every time, and the package's SHA-256 recorded at
   the first export proves it. Once exported a batch cannot change.
 - The result file from CHSI marks each item on CHSI (the student is notified) or failed with its
-  reason; a failed photo is back in the registrar's list for the next batch.
+  reason; a failed photo is back in the registrar's list for the next batch. A file with no rows,
+  an unknown photo, an unreadable result or one photo listed as both 成功 and 失败 changes nothing.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
+import os
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import BinaryIO
 
-from openpyxl import Workbook
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from core import export
 from core.domain.access import SCHOOL_DATA_ROLES, Actor, allowed, require_role, require_school, school_scope
 from core.domain.enums import BatchItemResult, BatchStatus, SubmissionState
 from core.domain.identity import normalise_id_number, normalise_text
 from core.domain.quotas import local_day
 from core.domain.states import Event, transition
-from core.errors import Conflict, IllegalTransition, InvalidInput, NotFound
+from core.errors import Conflict, IllegalTransition, InvalidInput, NotFound, PhotosUnavailable
 from core.imaging.standard import HEIGHT, WIDTH
 from core.models import BatchItem, Submission, UploadBatch, utcnow
 from core.services import audit, schools
 from core.services.notifications import notify
 from core.services.roster import read_table
-from core.storage.photos import PhotoStore
+from core.storage.photos import PhotoState, PhotoStore
 
 BUILDABLE = (SubmissionState.APPROVED, SubmissionState.UPLOAD_FAILED)
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
+NAMED_IN_REFUSAL = 10
+"""Students named in a refusal to export; the rest are counted."""
 MANIFEST_HEADER = ("姓名", "学号", "证件号码", "文件名", "SHA-256")
 RESULT_KEYS = {"文件名", "照片文件名", "照片名称", "file_name", "filename", "身份证号", "身份证号码", "证件号码", "证件号",
                "id_number"}
@@ -253,14 +261,36 @@ class _ForwardOnly:
         self._out.flush()
 
 
+def _unavailable(items: list[BatchItem], store: PhotoStore) -> list[tuple[BatchItem, PhotoState]]:
+    return [(item, state) for item in items if (state := store.check(item.sha256)) is not PhotoState.OK]
+
+
+def _refuse_unavailable(batch: UploadBatch, problems: list[tuple[BatchItem, PhotoState]]) -> PhotosUnavailable:
+    named = problems[:NAMED_IN_REFUSAL]
+    more_zh = f"等 {len(problems)} 人" if len(problems) > len(named) else ""
+    more_en = f" and {len(problems) - len(named)} more" if len(problems) > len(named) else ""
+    return PhotosUnavailable(
+        f"批次 {batch.number} 无法导出：以下学生的照片在照片库中缺失或已损坏——"
+        + "、".join(f"{i.name}（学号 {i.student_number}，{state.label_zh}）" for i, state in named) + more_zh
+        + "。请管理员运行 python -m core store verify 检查照片库，从备份恢复这些照片后再导出。",
+        f"Batch {batch.number} cannot be exported: photos missing from the photo store or damaged there for "
+        + ", ".join(f"{i.name} (student number {i.student_number}, {state.label_en})" for i, state in named) + more_en
+        + ". An administrator should run python -m core store verify and restore them from the backup.",
+        batch=batch.number, students=[i.student_number for i, _ in problems])
+
+
 @allowed(*SCHOOL_DATA_ROLES)
 def write_package(session: Session, actor: Actor, batch_id: int, store: PhotoStore, out: BinaryIO) -> str:
     """Streams the batch's ZIP into ``out`` and returns its SHA-256. The first export freezes the
-    batch; every later one must reproduce the same bytes."""
+    batch; every later one must reproduce the same bytes. Every photo is checked before the first
+    byte is written, so a missing or damaged one refuses the export cleanly."""
     batch = get_batch(session, actor, batch_id, lock=True)
     items = _items(session, batch)
     if not items:
         raise InvalidInput("批次中没有照片。", "The batch is empty.")
+    problems = _unavailable(items, store)
+    if problems:
+        raise _refuse_unavailable(batch, problems)
     sink = _ForwardOnly(out)
     with zipfile.ZipFile(sink, "w", zipfile.ZIP_STORED) as archive:  # type: ignore[arg-type]
         for item in items:
@@ -286,6 +316,40 @@ def write_package(session: Session, actor: Actor, batch_id: int, store: PhotoSto
 
 
 @allowed(*SCHOOL_DATA_ROLES)
+def export_package(session: Session, actor: Actor, batch_id: int, store: PhotoStore, folder: Path, *,
+                   retention_days: int, now: datetime | None = None) -> Path:
+    """Writes the batch's package as ``<folder>/<batch number>.zip`` and returns its path. The
+    folder (the data folder's ``exports/``) is private to the service account; a package is
+    written under a dot-name of its own and renamed into place only when complete; packages older than
+    ``retention_days`` are deleted first."""
+    batch = get_batch(session, actor, batch_id)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _prune_packages(folder, older_than=timedelta(days=retention_days), now=now)
+    target = folder / f"{batch.number}.zip"
+    # A name of its own (mode 0600) in the exports folder: two exports of one batch never share a file.
+    handle, name = tempfile.mkstemp(dir=folder, prefix=f".{batch.number}.", suffix=".zip.partial")
+    partial = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            write_package(session, actor, batch_id, store, out)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
+def _prune_packages(folder: Path, *, older_than: timedelta, now: datetime | None = None) -> list[Path]:
+    """Deletes exported packages (and half-written ones) last written before ``now - older_than``."""
+    cutoff = (now or utcnow()).timestamp() - older_than.total_seconds()
+    removed = []
+    for path in folder.iterdir():
+        if path.name.endswith((".zip", ".zip.partial")) and path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+@allowed(*SCHOOL_DATA_ROLES)
 def manifest(session: Session, actor: Actor, batch_id: int) -> list[ManifestRow]:
     batch = get_batch(session, actor, batch_id)
     return [ManifestRow(i.name, i.student_number, i.file_name.removesuffix(".jpg"), i.file_name, i.sha256)
@@ -302,35 +366,8 @@ def manifest_file(session: Session, actor: Actor, batch_id: int, fmt: str) -> by
     batch = get_batch(session, actor, batch_id)
     audit.record(session, actor, "batch.manifest", "upload_batch", batch.id, school_id=batch.school_id,
                  format=fmt, rows=len(rows))
-    table = [MANIFEST_HEADER, *[(r.name, r.student_number, r.id_number, r.file_name, r.sha256) for r in rows]]
-    if fmt == "csv":
-        buffer = io.StringIO()
-        csv.writer(buffer).writerows(table)
-        return buffer.getvalue().encode("utf-8-sig")
-    return _fixed_xlsx(table, batch.created_at)
-
-
-def _fixed_xlsx(table: list[tuple[str, ...]], stamp: datetime) -> bytes:
-    """openpyxl stamps the current time into the file; rewrite it so equal tables give equal bytes."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "上传清单"
-    for row in table:
-        sheet.append(list(row))
-    for cell in sheet["A"][1:] + sheet["B"][1:] + sheet["C"][1:]:
-        cell.number_format = "@"
-    fixed = stamp.replace(tzinfo=None, microsecond=0)
-    book.properties.created = fixed
-    book.properties.modified = fixed
-    raw = io.BytesIO()
-    book.save(raw)
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as source, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in sorted(source.infolist(), key=lambda i: i.filename):
-            target.writestr(zipfile.ZipInfo(info.filename, date_time=ZIP_TIMESTAMP), source.read(info),
-                            compress_type=zipfile.ZIP_DEFLATED)
-    return out.getvalue()
+    table = [(r.name, r.student_number, r.id_number, r.file_name, r.sha256) for r in rows]
+    return export.table_bytes(fmt, "上传清单", MANIFEST_HEADER, table, holds_id_numbers=True, stamp=batch.created_at)
 
 
 @allowed(*SCHOOL_DATA_ROLES)
@@ -344,10 +381,14 @@ def import_result(session: Session, actor: Actor, batch_id: int, data: bytes, fi
     headers, table = read_table(data, filename)
     key_col = _column(headers, RESULT_KEYS, "文件名或证件号码", "file name or ID number")
     result_col = _column(headers, RESULT_COLUMNS, "结果", "result")
+    if not table:
+        raise InvalidInput("结果文件只有表头，没有任何结果行，未做任何修改。",
+                           "The result file has a header but no rows; nothing was changed.")
     reason_col = next((i for i, h in enumerate(headers) if h.lower() in REASON_COLUMNS), None)
     items = {i.file_name.removesuffix(".jpg").upper(): i for i in _items(session, batch)}
     report = ResultReport()
     outcomes: list[tuple[BatchItem, BatchItemResult, str]] = []
+    listed: dict[str, tuple[int, BatchItemResult]] = {}
     for offset, cells in enumerate(table):
         row = offset + 2
         key = normalise_id_number(_cell(cells, key_col)).removesuffix(".JPG").removesuffix(".JPEG")
@@ -366,6 +407,16 @@ def import_result(session: Session, actor: Actor, batch_id: int, data: bytes, fi
             report.errors.append(ResultError(row, f"第 {row} 行：无法识别的结果“{word}”（应为成功或失败）。",
                                              f"Row {row}: unknown result '{word}' (success or failed)."))
             continue
+        if key in listed:
+            first_row, first = listed[key]
+            if first is not result:
+                report.errors.append(ResultError(
+                    row, f"第 {row} 行：文件 …{key[-4:]} 在第 {first_row} 行为“{_result_zh(first)}”，此处又为“{_result_zh(result)}”，"
+                         "请向学信网核实后修改结果文件。",
+                    f"Row {row}: file …{key[-4:]} is {first.value} in row {first_row} and {result.value} here; "
+                    "check with CHSI and correct the file."))
+            continue
+        listed[key] = (row, result)
         if item.result is not BatchItemResult.PENDING and item.result is not result:
             report.errors.append(ResultError(row, f"第 {row} 行：该照片已记录为“{_result_zh(item.result)}”，不能改为“{_result_zh(result)}”。",
                                              f"Row {row}: already recorded as {item.result.value}."))

@@ -9,15 +9,13 @@ not on it. The reason is computed in SQL, so filtering a school of 50 000 stays 
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from enum import Enum
 
-from openpyxl import Workbook
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from core import export
 from core.domain.access import SCHOOL_DATA_ROLES, Actor, allowed
 from core.domain.enums import BatchItemResult, Decision, EducationCategory, PaymentPurpose, PaymentStatus
 from core.domain.enums import SubmissionState as S
@@ -207,20 +205,7 @@ def export_chase_list(session: Session, actor: Actor, task_id: int, fmt: str,
     audit.record(session, actor, "chase.export", "collection_task", task_id, school_id=task.school_id if task else None,
                  format=fmt, rows=len(rows), reasons=[r.value for r in filters.reasons],
                  department=filters.department, class_name=filters.class_name)
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(EXPORT_HEADER)
-        writer.writerows(rows)
-        return buffer.getvalue().encode("utf-8-sig")
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("催办名单")
-    sheet.append(EXPORT_HEADER)
-    for row in rows:
-        sheet.append(list(row))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return export.table_bytes(fmt, "催办名单", EXPORT_HEADER, rows)
 
 
 @allowed(*SCHOOL_DATA_ROLES)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator
+from enum import Enum
 from pathlib import Path
 
 from core.errors import DomainError, NotFound
@@ -22,6 +24,26 @@ class CorruptPhoto(DomainError):
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+class PhotoState(str, Enum):
+    """What a check of one stored photo found."""
+
+    OK = "ok"
+    MISSING = "missing"
+    DAMAGED = "damaged"
+    """The file is there but its bytes no longer hash to its name."""
+
+    @property
+    def label_zh(self) -> str:
+        return {"ok": "正常", "missing": "文件缺失", "damaged": "文件已损坏（校验和不符）"}[self.value]
+
+    @property
+    def label_en(self) -> str:
+        return {"ok": "fine", "missing": "file missing", "damaged": "file damaged (checksum mismatch)"}[self.value]
+
+
+_NAME = re.compile(r"[0-9a-f]{64}")
 
 
 class PhotoStore:
@@ -77,6 +99,31 @@ class PhotoStore:
                 yield chunk
         if digest.hexdigest() != sha:
             raise CorruptPhoto("照片文件已损坏（校验和不符）。", f"Photo {sha[:12]} is damaged on disk.")
+
+    def check(self, sha: str, chunk_size: int = 1 << 16) -> PhotoState:
+        """Reads the whole file and compares its hash with its name."""
+        digest = hashlib.sha256()
+        try:
+            with self.path_of(sha).open("rb") as fh:
+                while chunk := fh.read(chunk_size):
+                    digest.update(chunk)
+        except FileNotFoundError:
+            return PhotoState.MISSING
+        return PhotoState.OK if digest.hexdigest() == sha else PhotoState.DAMAGED
+
+    def names(self) -> Iterator[str]:
+        """Every photo in the store, in sorted order (the folders are the name's first characters)."""
+        for first in sorted(p for p in self.root.iterdir() if p.is_dir()):
+            for second in sorted(p for p in first.iterdir() if p.is_dir()):
+                for path in sorted(second.iterdir()):
+                    if _NAME.fullmatch(path.name) and path.name.startswith(first.name + second.name):
+                        yield path.name
+
+    def stray_files(self) -> Iterator[Path]:
+        """Files that are not photos: half-written ``.incoming-`` files a crash left, anything else."""
+        for path in self.root.rglob("*"):
+            if path.is_file() and not (_NAME.fullmatch(path.name) and self.path_of(path.name) == path):
+                yield path
 
     def total_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.root.rglob("*") if p.is_file())

@@ -12,6 +12,7 @@ from core.services.student_flow import NextSubmission, StudentStatus
 from student import state
 from student.screens.pay import charge, development_failure_switch
 from student.ui import header, support_line, yuan
+from uikit.plain import plain
 from workbench.context import database, photo_store
 from workbench.i18n import lang, tr
 from workbench.widgets import attempt
@@ -112,8 +113,8 @@ def _buy(account: StudentAccount, summary: StudentStatus) -> None:
             status_, order_no, failure = result
             if status_ is PaymentStatus.PAID:
                 st.rerun()
-            st.error(tr(f"支付未完成（订单号 {order_no}）：{failure or ''}，可再次点击支付。",
-                        f"Payment not completed (order {order_no}): {failure or ''}; tap again to retry."))
+            st.error(tr(f"支付未完成（订单号 {order_no}）：{plain(failure or '')}，可再次点击支付。",
+                        f"Payment not completed (order {order_no}): {plain(failure or '')}; tap again to retry."))
 
 
 @st.fragment(run_every=POLL_SECONDS)

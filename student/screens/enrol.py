@@ -17,6 +17,7 @@ from core.services import linking, student_flow
 from core.services.linking import MailingAddress
 from student import state
 from student.ui import header, support_line, yuan
+from uikit.plain import plain
 from workbench.context import database
 from workbench.i18n import lang, tr
 from workbench.widgets import attempt, refusal_stops_page, show_error
@@ -64,17 +65,17 @@ def _choose_task() -> None:
     if not tasks:
         st.warning(tr("该学校当前没有开放的采集任务。", "This school has no open collection task now."))
         return
-    st.subheader(tasks[0].school_name, anchor=False)
+    st.subheader(plain(tasks[0].school_name), anchor=False)
     category = st.radio(tr("学历类别", "Education category"), student_flow.categories(tasks), key="category",
                         format_func=lambda c: c.label_zh if lang() == "zh" else c.name.title(), horizontal=True)
     st.caption(tr("请选择本人对应的学历类别，并核对任务与学校通知是否一致；请在规定时间内完成采集。",
                   "Choose your category and check the task against your school's notice; finish within its window."))
     for task in [t for t in tasks if t.category is category]:
         with st.container(border=True):
-            st.markdown(f"**{task.title}**")
+            st.markdown(f"**{plain(task.title)}**")
             mailing = (tr("需填写本人真实有效的邮寄地址", "Photos are mailed to you: an address is required")
                        if task.needs_address else
-                       tr(f"默认邮寄学校或站点，无需填写{('（' + task.default_address + '）') if task.default_address else ''}",
+                       tr(f"默认邮寄学校或站点，无需填写{plain('（' + task.default_address + '）') if task.default_address else ''}",
                           "Mailed to the school; nothing to fill in"))
             st.markdown(
                 f"{tr('采集时间', 'Window')}：{task.opens_on:%Y-%m-%d} {tr('至', 'to')} {task.closes_on:%Y-%m-%d}  \n"
@@ -115,8 +116,8 @@ def code_input() -> DecodedCode | None:
     if decoded.error is not None:
         st.error(decoded.error.message_zh if lang() == "zh" else decoded.error.message_en)
     else:
-        st.success(tr(f"已识别采集码：{decoded.code.masked_name} · 学号 {decoded.code.student_number}",
-                      f"Code read: {decoded.code.masked_name} · student no. {decoded.code.student_number}"))
+        st.success(tr(f"已识别采集码：{plain(decoded.code.masked_name)} · 学号 {plain(decoded.code.student_number)}",
+                      f"Code read: {plain(decoded.code.masked_name)} · student no. {plain(decoded.code.student_number)}"))
     return decoded
 
 
@@ -141,8 +142,8 @@ def _verify(account: StudentAccount) -> None:
         account = session.get(StudentAccount, account.id)
     st.subheader(tr("身份核验", "Identity check"), anchor=False)
     st.caption(tr("请如实填写以下核验信息", "Fill in your details exactly as registered"))
-    st.markdown(f"{tr('学校名称', 'School')}：{task.school_name}  \n"
-                f"{tr('学历类别', 'Category')}：{task.category.label_zh}  \n{tr('任务', 'Task')}：{task.title}")
+    st.markdown(f"{tr('学校名称', 'School')}：{plain(task.school_name)}  \n"
+                f"{tr('学历类别', 'Category')}：{task.category.label_zh}  \n{tr('任务', 'Task')}：{plain(task.title)}")
     locked = account.verification_locked_until is not None and account.verification_locked_until > utcnow()
     if locked:
         until = account.verification_locked_until.astimezone(CHINA)
@@ -214,7 +215,7 @@ def _confirm(account: StudentAccount) -> None:
         ]
     st.subheader(tr("关联任务", "Link the task"), anchor=False)
     with st.container(border=True):
-        st.markdown("  \n".join(f"{label}：**{value}**" for label, value in rows))
+        st.markdown("  \n".join(f"{label}：**{plain(value)}**" for label, value in rows))
     st.success(tr("已查询到您的学籍信息，请点击“关联任务”。", "Your record was found: tap “Link task”."))
     st.caption(tr("若以上信息与本人不相符或解码错误，可返回重新操作。参加过学校统一采集或学信网有学历照片的，不再允许拍摄；"
                   "不在采集名单中的，请联系学籍部门添加信息。关联后仅限本人操作，已关联并支付的不能更换微信号或解绑。",

@@ -8,6 +8,7 @@ from core.models import StudentAccount
 from core.services import linking, notifications, student_flow
 from student import state
 from student.ui import support_line
+from uikit.plain import plain
 from workbench.context import database
 from workbench.i18n import LANG_KEY, lang, tr
 from workbench.widgets import attempt
@@ -19,15 +20,16 @@ def render(account: StudentAccount) -> None:
         summary = student_flow.status(session, link) if link else None
         unread = notifications.unread_count(session, account.id)
     st.title(tr("学历图像采集", "Graduate photo collection"), anchor=False)
-    st.caption(tr(f"微信昵称：{account.nickname}", f"WeChat: {account.nickname}"))
+    st.caption(tr(f"微信昵称：{plain(account.nickname)}", f"WeChat: {plain(account.nickname)}"))
     with st.container(border=True):
         if summary is None:
             st.markdown(tr("**尚未关联采集任务。** 请点击“去采集”，搜索学校并核验身份。",
                            "**No collection task linked yet.** Tap “Start” to find your school and verify."))
         else:
-            st.markdown(f"**{summary.task_title}**")
-            st.markdown(f"{summary.school_name} · {summary.category_zh}  \n"
-                        f"{tr('姓名', 'Name')}：{summary.masked_name} · {tr('学号', 'Student no.')}：{summary.student_number}")
+            st.markdown(f"**{plain(summary.task_title)}**")
+            st.markdown(f"{plain(summary.school_name)} · {summary.category_zh}  \n"
+                        f"{tr('姓名', 'Name')}：{plain(summary.masked_name)} · "
+                        f"{tr('学号', 'Student no.')}：{plain(summary.student_number)}")
             st.markdown(tr(f"当前状态：**{summary.state_zh}**", f"Status: **{summary.state_en}**"))
             if not summary.paid:
                 st.caption(tr("尚未支付采集费用。", "The collection fee is not paid yet."))

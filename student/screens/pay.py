@@ -9,6 +9,7 @@ from core.models import AccountLink, StudentAccount
 from core.services import payments
 from student import state
 from student.ui import header, support_line, yuan
+from uikit.plain import plain
 from workbench.context import database
 from workbench.i18n import tr
 from workbench.widgets import attempt
@@ -37,7 +38,7 @@ def render(account: StudentAccount, link_id: int) -> None:
         link = session.get(AccountLink, link_id)
         title, price = link.task.title, link.task.price_fen
     with st.container(border=True):
-        st.markdown(f"**{title}**")
+        st.markdown(f"**{plain(title)}**")
         st.markdown(tr(f"费用：**{yuan(price)}**", f"Price: **{yuan(price)}**"))
     st.markdown(tr(
         "1. 本次支付的是图像采集项目所有相关服务的费用，系统已预先设置价格。\n"
@@ -55,8 +56,8 @@ def render(account: StudentAccount, link_id: int) -> None:
             if status is PaymentStatus.PAID:
                 state.remember("paid_notice", order_no)
                 state.go(state.COLLECT)
-            st.error(tr(f"支付未完成（订单号 {order_no}）：{failure or ''}。可再次点击支付（同一订单，不会重复扣费）；"
+            st.error(tr(f"支付未完成（订单号 {order_no}）：{plain(failure or '')}。可再次点击支付（同一订单，不会重复扣费）；"
                         "如微信支付受限，可在首页解绑后使用他人微信帐号支付。",
-                        f"Payment not completed (order {order_no}): {failure or ''}. Tap pay again (same order, "
+                        f"Payment not completed (order {order_no}): {plain(failure or '')}. Tap pay again (same order, "
                         "never charged twice), or unbind on the home page and pay from another account."))
     support_line()

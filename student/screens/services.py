@@ -14,6 +14,8 @@ from core.services import linking, student_flow, wechat
 from student import state
 from student.screens.enrol import code_input
 from student.ui import header, support_line
+from uikit.downloads import download_button
+from uikit.plain import plain
 from workbench.context import database
 from workbench.i18n import tr
 from workbench.widgets import attempt
@@ -90,13 +92,14 @@ def render_makeup(account: StudentAccount) -> None:
         name = school.name if school else ""
     if school is None:
         return
-    st.markdown(f"**{name}**")
+    st.markdown(f"**{plain(name)}**")
     if not points:
         st.info(tr("该校暂未设置线下补拍点，请关注学校通知或联系学籍部门。",
                    "This school has no make-up shooting point yet; ask your registrar."))
     for point in points:
         with st.container(border=True):
-            st.markdown(f"**{point.get('name', '')}**  \n{point.get('address', '')}  \n{point.get('hours', '')}")
+            st.markdown(f"**{plain(point.get('name', ''))}**  \n{plain(point.get('address', ''))}  \n"
+                        f"{plain(point.get('hours', ''))}")
 
 
 GUIDE_ZH = """\
@@ -243,5 +246,5 @@ def _demo_code_maker() -> None:
             return
         png = render_code_png(encode_demo_code(code))
         st.image(png, width=200)
-        st.download_button(tr("保存采集码图片", "Save the code image"), png, file_name=f"{code.student_number}.png",
-                           mime="image/png", key="demo_code_download")
+        download_button(tr("保存采集码图片", "Save the code image"), png, file_name=f"{code.student_number}.png",
+                        mime="image/png", key="demo_code_download", icon=None)

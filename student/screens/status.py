@@ -12,6 +12,8 @@ from core.services import notifications, student_flow
 from core.services.student_flow import NextSubmission, StudentStatus
 from student import state
 from student.ui import header, stage_row, support_line, yuan
+from uikit.downloads import download_button
+from uikit.plain import plain
 from workbench.context import database, photo_store
 from workbench.i18n import tr
 
@@ -48,7 +50,7 @@ def render(account: StudentAccount) -> None:
         st.info(tr("尚未关联采集任务。", "No collection task linked yet."))
         return
     _record_card(summary)
-    st.markdown(f"**{summary.task_title}**")
+    st.markdown(f"**{plain(summary.task_title)}**")
     stage_row(summary.stages)
     st.markdown(tr(f"当前状态：**{summary.state_zh}**", f"Status: **{summary.state_en}**"))
     if summary.state is None:
@@ -61,7 +63,7 @@ def render(account: StudentAccount) -> None:
             st.markdown(tr(f"**怎么办：**{summary.rejection.student_text_zh}",
                            f"**What to do:** {summary.rejection.student_text_zh}"))
             if summary.rejection.note:
-                st.caption(tr(f"审核备注：{summary.rejection.note}", f"Reviewer's note: {summary.rejection.note}"))
+                st.caption(tr("审核备注：", "Reviewer's note: ") + plain(summary.rejection.note, multiline=True))
     if summary.on_temporary_code:
         st.warning(tr("您使用临时拍摄码采集，照片暂缓上传学信网。请下载学信网采集码后，在“其他服务 › 上传采集码”补传。",
                       "Taken on a temporary shooting code: the photo is held until you upload your CHSI code."))
@@ -69,10 +71,9 @@ def render(account: StudentAccount) -> None:
             state.go(state.UPLOAD_CODE)
     _allowances(summary)
     if summary.approved_photo_sha:
-        st.download_button(tr("下载审核通过的照片", "Download the approved photo"),
-                           data=photo_store().get(summary.approved_photo_sha),
-                           file_name=f"{summary.student_number}.jpg", mime="image/jpeg", key="download",
-                           width="stretch", icon=":material/download:")
+        download_button(tr("下载审核通过的照片", "Download the approved photo"),
+                        photo_store().get(summary.approved_photo_sha),
+                        file_name=f"{summary.student_number}.jpg", mime="image/jpeg", key="download", width="stretch")
     elif summary.next_submission is not NextSubmission.CLOSED and summary.paid:
         replacing = summary.next_submission in (NextSubmission.REPLACEMENT, NextSubmission.BUY_REPLACEMENT)
         label = tr("更换照片", "Replace the photo") if replacing else tr("去拍摄", "Take a photo")
@@ -97,7 +98,7 @@ def _record_card(summary: StudentStatus) -> None:
         rows.append((tr("人像比对", "Face comparison"),
                      tr(VERDICT_ZH[summary.face_verdict], VERDICT_EN[summary.face_verdict])))
     with st.container(border=True):
-        st.markdown("  \n".join(f"{label}：{value}" for label, value in rows))
+        st.markdown("  \n".join(f"{label}：{plain(value)}" for label, value in rows))
 
 
 def _allowances(summary: StudentStatus) -> None:
@@ -127,6 +128,6 @@ def render_inbox(account: StudentAccount) -> None:
     for title, body, created_at, unread in messages:
         with st.container(border=True):
             local = created_at.astimezone(CHINA)
-            st.markdown(f"**{title}**{' · ' + tr('新', 'new') if unread else ''}")
-            st.markdown(body)
+            st.markdown(f"**{plain(title)}**{' · ' + tr('新', 'new') if unread else ''}")
+            st.markdown(plain(body, multiline=True))  # may quote the reviewer's note
             st.caption(f"{local:%Y-%m-%d %H:%M}")

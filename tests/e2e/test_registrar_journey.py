@@ -78,8 +78,9 @@ def test_registrar_imports_watches_chases_and_ships_a_batch(live_app, page, tmp_
 
     open_page(page, "催办名单")
     page.get_by_text("共 2 人需要催办").wait_for(timeout=SLOW)
+    page.get_by_role("button", name="导出 Excel").click()  # makes the file (and audits the export)
     with page.expect_download() as download:
-        page.get_by_role("button", name="导出 Excel").click()
+        page.get_by_role("button", name="下载 Excel").click()
     saved = tmp_path / "chase.xlsx"
     download.value.save_as(saved)
     rows = list(load_workbook(saved).active.iter_rows(values_only=True))

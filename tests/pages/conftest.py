@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.config import settings
 from core.db import Database
 from core.storage.photos import PhotoStore
 
@@ -15,11 +16,13 @@ APP = str(Path(__file__).resolve().parents[2] / "workbench" / "app.py")
 
 
 @pytest.fixture
-def app_for(env: tuple[Database, PhotoStore], monkeypatch: pytest.MonkeyPatch) -> Callable[..., AppTest]:
+def app_for(env: tuple[Database, PhotoStore], monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., AppTest]]:
     """``app_for(user_id)`` → an AppTest of the workbench, signed in as that staff user (or not)."""
     db, store = env
     monkeypatch.setenv("WORKBENCH_DATABASE_URL", db.url)
     monkeypatch.setenv("WORKBENCH_PHOTO_STORE", str(store.root))
+    monkeypatch.setenv("WORKBENCH_DATA_DIR", str(store.root.parent / "data"))  # exports land in the test's folder
+    settings.cache_clear()
 
     def make(user_id: int | None = None, page: str | None = None, lang: str = "zh") -> AppTest:
         at = AppTest.from_file(APP, default_timeout=30)
@@ -30,4 +33,5 @@ def app_for(env: tuple[Database, PhotoStore], monkeypatch: pytest.MonkeyPatch) -
             at.switch_page(str(Path(APP).parent.parent / "pages" / page))
         return at
 
-    return make
+    yield make
+    settings.cache_clear()

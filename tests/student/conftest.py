@@ -17,6 +17,7 @@ from core.imaging.code_image import render_code_png
 from core.imaging.collection_code import CollectionCode, encode_demo_code
 from core.models import RosterRecord
 from core.storage.photos import PhotoStore
+from uikit.plain import visible
 from tests import factories as f
 
 APP = str(Path(__file__).resolve().parents[2] / "student" / "app.py")
@@ -117,7 +118,8 @@ def linked_and_paid(at: AppTest, s: Seeded) -> AppTest:
 
 
 def texts(at: AppTest) -> str:
-    """Every message, markdown and caption on the screen, joined: what the student can read."""
+    """Every message, markdown and caption on the screen, joined: what the student can read (data is
+    escaped for Markdown by ``uikit.plain``; the escapes are not part of what is read)."""
     parts = [e.value for kind in ("error", "warning", "info", "success", "markdown", "caption", "subheader", "title")
              for e in at.get(kind)]
-    return "\n".join(str(p) for p in parts)
+    return "\n".join(visible(str(p)) for p in parts)

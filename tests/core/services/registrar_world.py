@@ -54,3 +54,37 @@ def approved_through_pipeline(db, store: PhotoStore, reviewer: Actor, student_ac
 def state_of(db, submission_id: int) -> str:  # type: ignore[no-untyped-def]
     with db.session() as session:
         return session.get(Submission, submission_id).state.value
+
+
+def chsi_photo(fixtures_dir: Path, n: int) -> bytes:
+    """A 480×640 JPEG cut from a real London portrait, made unique by a JPEG comment (each student's
+    photo is different), for tests of batches that need many approved photos but not the pipeline."""
+    import io
+
+    from PIL import Image
+
+    portraits = sorted((fixtures_dir / "london").glob("*_neutral.jpg"))
+    with Image.open(portraits[n % len(portraits)]) as image:
+        width, height = image.size
+        crop = height * 3 // 4
+        frame = image.convert("RGB").crop(((width - crop) // 2, 0, (width + crop) // 2, height)).resize((480, 640))
+        out = io.BytesIO()
+        frame.save(out, "JPEG", quality=80, dpi=(300, 300))
+    data = out.getvalue()
+    comment = f"student {n}".encode()
+    return data[:2] + b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment + data[2:]
+
+
+def approved_photo(session: Session, store: PhotoStore, task: CollectionTask, record: RosterRecord,
+                   fixtures_dir: Path) -> Submission:
+    """An approved submission of ``record`` whose standardised photo is a real 480×640 JPEG."""
+    from core.domain.enums import SubmissionState
+    from core.models import utcnow
+
+    sha = store.put(chsi_photo(fixtures_dir, record.id))
+    submission = Submission(roster_record_id=record.id, task_id=task.id, raw_sha=sha, standardised_sha=sha,
+                            thumbnail_sha=sha, state=SubmissionState.APPROVED, attempt_number=1,
+                            captured_at=utcnow(), submitted_at=utcnow(), decided_at=utcnow())
+    session.add(submission)
+    session.flush()
+    return submission

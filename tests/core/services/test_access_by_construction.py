@@ -266,6 +266,8 @@ def arguments(function: Callable[..., Any], session: Session, actor: Actor, worl
             values[name] = actor
         elif name == "store":
             values[name] = store
+        elif name == "folder":
+            values[name] = store.root.parent / "exports"
         elif name in SCOPED_IDS:
             values[name] = getattr(world, SCOPED_IDS[name])
         elif name == "record":

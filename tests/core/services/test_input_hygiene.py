@@ -15,7 +15,7 @@ from sqlalchemy import func, select, text
 from core.domain.access import Actor
 from core.domain.enums import EducationCategory, QuotaKind, Role, TicketCategory
 from core.errors import InvalidInput
-from core.models import AuditEvent, Base, RosterRecord, School, StaffUser, SupportTicket, utcnow
+from core.models import Base, RosterRecord, School, StaffUser, SupportTicket, utcnow
 from core.services import audit, chase, linking, payments, quotas, review_view, roster, schools, staff, \
     student_flow, support, tickets, wechat
 from core.services.audit import AuditFilter

@@ -212,3 +212,101 @@ def test_roster_view_lists_who_has_no_usable_enrolment_photo(db, school_and_regi
     }
     assert len(everyone) == 4 and all(len(e.id_last4) == 4 for e in everyone)
     assert not hasattr(everyone[0], "id_number")
+
+
+def utf8_csv(rows: list[list[str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["姓名", "学号", "身份证号", "学历类别", "届别", "院系", "班级"])
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def test_odd_fields_are_row_errors_in_the_report_never_database_errors(db, school_and_registrar):
+    """A 70-character name, a 40-digit student number, a NUL byte, a control character and a
+    bidi override were unhandled database errors on PostgreSQL (issue 13, finding 4)."""
+    school_id, _, actor = school_and_registrar
+    data = utf8_csv([
+        ["丁白云", "2110000001", ID1, "普通本专科", "2025届", "计算机学院", "1班"],
+        ["张" * 70, "2110000002", ID2, "普通本专科", "2025届", "", ""],
+        ["李四", "1" * 40, ID3, "普通本专科", "2025届", "", ""],
+        ["王\x00五", "2110000004", f.id_number(4), "普通本专科", "2025届", "", ""],
+        ["赵六", "2110000005", f.id_number(5), "普通本专科", "2025届", "计算机\x07学院", ""],
+        ["钱七", "2110000006", f.id_number(6), "普通本专科", "2025届", "", "\u202e班1"],
+        ["孙八", "2110000007", f.id_number(7), "普通本专科", "2025届" + "届" * 40, "", ""],
+    ])
+    with db.session() as session:
+        report = roster.import_roster(session, actor, school_id, data, "名单.csv")
+        assert not report.imported and session.scalar(select(RosterRecord.id)) is None
+    assert [(e.row, e.field) for e in report.errors] == [
+        (3, "name"), (4, "student_number"), (5, "name"), (6, "department"), (7, "class_name"), (8, "cohort")]
+    assert "最多 64 个字符（现为 70 个）" in report.errors[0].message_zh and report.errors[0].message_zh.startswith("第 3 行")
+    assert "最多 32 个字符（现为 40 个）" in report.errors[1].message_zh
+    assert "U+0000" in report.errors[2].message_zh and report.errors[2].value == "王<U+0000>五"
+    assert "U+202E" in report.errors[4].message_zh
+    lines = roster.validation_report_csv(report.parsed).decode("utf-8-sig")
+    assert "\x00" not in lines and "王<U+0000>五" in lines
+
+    with db.session() as session:
+        partial = roster.import_roster(session, actor, school_id, data, "名单.csv", import_valid_rows=True)
+    assert partial.imported and partial.created == 1 and partial.parsed.invalid_rows == 6
+    with db.session() as session:
+        assert session.scalars(select(RosterRecord.student_number)).all() == ["2110000001"]
+
+
+def test_imports_in_chunks_binding_a_bounded_number_of_parameters(db, school_and_registrar):
+    """Every lookup binds at most ``CHUNK_ROWS`` student numbers, whatever the file's size; the
+    progress callback sees the counts grow to the total."""
+    from sqlalchemy import event
+
+    school_id, _, actor = school_and_registrar
+    rows = [[f"学生{n}", f"{2200000000 + n}", f.id_number(n), "普通本专科", "2025届", "", ""]
+            for n in range(2 * roster.CHUNK_ROWS + 300)]
+    data = utf8_csv(rows)
+    bound: list[tuple[str, int]] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        per_statement = len(parameters[0]) if executemany and parameters else len(parameters or ())
+        bound.append((statement.split()[0].upper(), per_statement))
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    seen: list[tuple[int, int]] = []
+    try:
+        with db.session() as session:
+            report = roster.import_roster(session, actor, school_id, data, "名单.csv",
+                                          progress=lambda done, total: seen.append((done, total)))
+        with db.session() as session:
+            again = roster.import_roster(session, actor, school_id, data, "名单.csv")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert report.created == len(rows) and again.unchanged == len(rows)
+    selects = [n for kind, n in bound if kind == "SELECT"]
+    assert len(selects) >= 3 and max(selects) <= roster.CHUNK_ROWS + 5  # the re-import looks up 3 chunks
+    assert max(n for _, n in bound) < 32_766  # SQLite's limit; PostgreSQL's is 65 535
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen) and seen[-1] == (len(rows), len(rows))
+
+
+LARGE_ROWS = 66_000
+"""Above PostgreSQL's 65 535 bound parameters (and SQLite's 32 766): the old single lookup failed."""
+
+
+def test_a_roster_larger_than_any_parameter_limit_imports(db, school_and_registrar):
+    """Slow on purpose (about 10 s a database): the finding was a file of this size failing with
+    "number of parameters must be between 0 and 65535"; smaller files never showed it."""
+    from core.domain.identity import id_check_digit
+
+    school_id, _, actor = school_and_registrar
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["姓名", "学号", "身份证号", "学历类别", "届别"])
+    for n in range(LARGE_ROWS):
+        first17 = f"42010620{n % 7 + 1:02d}0{n % 9 + 1}{n % 28 + 1:02d}{n % 1000:03d}"
+        writer.writerow([f"学生{n}", f"{3100000000 + n}", first17 + id_check_digit(first17), "普通本专科", "2025届"])
+    data = out.getvalue().encode("utf-8")
+    with db.session() as session:
+        report = roster.import_roster(session, actor, school_id, data, "名单.csv")
+    assert report.imported and report.created == LARGE_ROWS, report.errors[:3]
+    with db.session() as session:
+        from sqlalchemy import func
+
+        assert session.scalar(select(func.count(RosterRecord.id)).where(RosterRecord.school_id == school_id)) == LARGE_ROWS

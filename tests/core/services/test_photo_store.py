@@ -1,0 +1,99 @@
+"""``python -m core store verify``: every photo the database names is in the store and intact; the
+rest of the store is counted; the exit code says whether anything is wrong."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.domain.access import Actor
+from core.domain.enums import Role
+from core.errors import AccessDenied
+from core.services import photo_store
+from core.storage.photos import PhotoState
+from tests import factories as f
+from tests.core.services import registrar_world as w
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def stocked(env, fixtures_dir):
+    """Three students with approved photos (capture, standardised, thumbnail share one file here)
+    and enrolment photos; one of them already in a CHSI batch."""
+    db, store = env
+    with db.session() as session:
+        school = f.make_school(session)
+        task = f.make_task(session, school)
+        registrar = f.actor_of(f.make_staff(session, Role.REGISTRAR, "reg.whu", school=school))
+        admin = f.actor_of(f.make_staff(session, Role.ADMIN, "admin"))
+        shas = {}
+        for n, name in enumerate(("丁白云", "张三", "李四")):
+            record = f.make_record(session, school, n + 1, name=name)
+            record.enrolment_photo_sha = store.put((fixtures_dir / "london" / f"00{2 * n + 1}_neutral.jpg").read_bytes())
+            shas[name] = (w.approved_photo(session, store, task, record, fixtures_dir).standardised_sha,
+                          record.enrolment_photo_sha)
+        from core.services import batches
+
+        batches.build_batch(session, registrar, task.id, store)
+    return db, store, admin, shas
+
+
+def test_a_healthy_store_verifies(stocked):
+    db, store, admin, shas = stocked
+    with db.session() as session:
+        report = photo_store.verify(session, admin, store)
+    assert report.ok and report.checked == 6 and (report.missing, report.damaged) == (0, 0)
+    assert report.unreferenced == 0 and report.stray_files == 0
+    assert report.lines()[-1].startswith("OK")
+
+
+def test_missing_and_damaged_photos_are_reported_with_where_they_are_used(stocked):
+    db, store, admin, shas = stocked
+    missing, damaged = shas["张三"][0], shas["李四"][1]
+    store.path_of(missing).unlink()
+    path = store.path_of(damaged)
+    path.write_bytes(b"\0" + path.read_bytes()[1:])
+    orphan = store.put(b"not referenced by any row")
+    (store.root / "ab").mkdir(exist_ok=True)
+    (store.root / "ab" / ".incoming-crash").write_bytes(b"half a photo")
+    with db.session() as session:
+        report = photo_store.verify(session, admin, store)
+    assert not report.ok and (report.checked, report.missing, report.damaged) == (6, 1, 1)
+    found = {p.sha: p for p in report.problems}
+    assert found[missing].state is PhotoState.MISSING and found[damaged].state is PhotoState.DAMAGED
+    assert {u.split(" (")[1] for u in found[missing].used_by} == {"raw capture)", "standardised photo)", "thumbnail)",
+                                                                   "CHSI batch photo)"}
+    assert [u.split(" (")[1] for u in found[damaged].used_by] == ["enrolment photo)"]
+    assert report.unreferenced == 1 and report.unreferenced_bytes == store.path_of(orphan).stat().st_size
+    assert report.stray_files == 1
+    assert any(missing in line for line in report.lines()) and report.lines()[-1].startswith("NOT OK")
+
+
+def test_only_admins_and_the_system_may_verify(stocked):
+    db, store, _, _ = stocked
+    with db.session() as session:
+        for role in (Role.REVIEWER, Role.SENIOR_REVIEWER, Role.REGISTRAR, Role.SUPPORT):
+            with pytest.raises(AccessDenied):
+                photo_store.verify(session, Actor(kind="staff", id=1, name="x", role=role, school_id=1), store)
+        assert photo_store.verify(session, Actor.system("cli"), store).ok
+
+
+def run_cli(db, store) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+    env = dict(os.environ, WORKBENCH_DATABASE_URL=db.url, WORKBENCH_PHOTO_STORE=str(store.root))
+    return subprocess.run([sys.executable, "-m", "core", "store", "verify"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_the_command_line_exits_non_zero_when_a_photo_is_missing(stocked):
+    db, store, _, shas = stocked
+    healthy = run_cli(db, store)
+    assert healthy.returncode == 0, healthy.stderr
+    assert "photos named by the database: 6" in healthy.stdout and "OK" in healthy.stdout
+    store.path_of(shas["丁白云"][0]).unlink()
+    broken = run_cli(db, store)
+    assert broken.returncode == 1 and "missing: 1" in broken.stdout and shas["丁白云"][0] in broken.stdout
