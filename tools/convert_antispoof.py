@@ -73,7 +73,7 @@ def cut_crops(out: Path) -> None:
         size = (photo.rgb.shape[1], photo.rgb.shape[0])
         for model in MODELS:
             rect = patch_rect(model_box(face), model.scale, size)
-            patches.append(crop_patch(photo.rgb[:, :, ::-1], rect))
+            patches.append(crop_patch(photo.rgb, rect))
             meta.append({"photo": name, "min_long_side": PREVIEW_LONG_SIDE, "model": model.name,
                          "file": model.file, "rect": list(rect)})
     np.savez(out, patches=np.stack(patches), meta=json.dumps(meta))

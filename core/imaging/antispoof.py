@@ -104,10 +104,11 @@ def patch_rect(box: Box, scale: float, image_size: tuple[int, int]) -> tuple[int
     return int(x0), int(y0), int(x1), int(y1)
 
 
-def crop_patch(image_bgr: np.ndarray, rect: tuple[int, int, int, int]) -> np.ndarray:
-    """The 80×80 network input cut from ``rect`` (inclusive corners), BGR uint8."""
+def crop_patch(image_rgb: np.ndarray, rect: tuple[int, int, int, int]) -> np.ndarray:
+    """The 80×80 network input cut from ``rect`` (inclusive corners), BGR uint8 (the channels are
+    swapped after the resize, which treats each channel alike, so only 80×80 pixels are copied)."""
     x0, y0, x1, y1 = rect
-    return cv2.resize(image_bgr[y0 : y1 + 1, x0 : x1 + 1], (PATCH, PATCH))
+    return cv2.resize(image_rgb[y0 : y1 + 1, x0 : x1 + 1], (PATCH, PATCH))[:, :, ::-1]
 
 
 _net_lock = threading.Lock()
@@ -136,11 +137,10 @@ def _softmax(x: np.ndarray) -> np.ndarray:
 
 def spoof_probability(image_rgb: np.ndarray, face: FoundFace) -> float:
     """1 − the "real" probability averaged over both networks, each on its own crop of the face."""
-    bgr = image_rgb[:, :, ::-1]
     box = model_box(face)
     size = (image_rgb.shape[1], image_rgb.shape[0])
     real = 0.0
     for model in MODELS:
-        patch = crop_patch(bgr, patch_rect(box, model.scale, size))
+        patch = crop_patch(image_rgb, patch_rect(box, model.scale, size))
         real += float(_softmax(logits(model, patch[None]))[0, REAL])
     return 1.0 - real / len(MODELS)

@@ -93,5 +93,10 @@ class ImagingThresholds:
     single_pass_different_margin: float = 0.09
     max_single_pass_offset: float = 0.16
 
+    # --- Re-photographed print or screen (core/imaging/recapture.py), an advisory flag. Chosen by
+    #     bench/bench_recapture.py: genuine captures score at most 0.47 (fixtures and simulated
+    #     direct captures); simulated prints and screens mostly above 0.9 ---
+    recapture_flag_score: float = 0.6
+
 
 DEFAULT_THRESHOLDS = ImagingThresholds()

@@ -27,7 +27,7 @@ BY_NAME = {m.name: m for m in MODELS}
 @pytest.mark.parametrize("entry", REFERENCE["patches"], ids=lambda e: f"{Path(e['photo']).name}-{e['model']}")
 def test_converted_network_gives_pytorchs_outputs_on_real_crops(entry: dict) -> None:
     photo = load_image((SHARED / entry["photo"]).read_bytes(), min_long_side=entry["min_long_side"])
-    patch = crop_patch(photo.rgb[:, :, ::-1], tuple(entry["rect"]))
+    patch = crop_patch(photo.rgb, tuple(entry["rect"]))
     got = logits(BY_NAME[entry["model"]], patch[None])[0]
     np.testing.assert_allclose(got, entry["logits"], atol=1e-3)
 
