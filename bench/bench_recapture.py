@@ -35,6 +35,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT.parent / "shared" / "fixtures"
 TARGET_FALSE_FLAGS = 0.02
@@ -53,7 +55,7 @@ class Row:
     cpu_ms: float = 0.0
 
 
-def _assess(group: str, name: str, data: bytes | None = None, rgb=None, min_width: float | None = None) -> Row:  # type: ignore[no-untyped-def]
+def _assess(group: str, name: str, data: bytes | None = None, rgb: np.ndarray | None = None) -> Row:
     from core.imaging.antispoof import spoof_probability
     from core.imaging.errors import ImagingError
     from core.imaging.faces import find_face
@@ -66,6 +68,7 @@ def _assess(group: str, name: str, data: bytes | None = None, rgb=None, min_widt
     if data is not None:
         photo = load_image(data, min_long_side=PREVIEW_LONG_SIDE)
         rgb, reduction = photo.rgb, photo.reduction
+    assert rgb is not None
     try:
         face = find_face(rgb, pixel_scale=reduction)
     except ImagingError as refusal:
@@ -106,7 +109,6 @@ def genuine_rows() -> list[Row]:
 
 
 def simulated_rows(portraits: int, seed: int) -> list[Row]:
-    import numpy as np
     from PIL import Image
 
     from tests.core.imaging.recapture_sim import KINDS, samples
@@ -133,7 +135,8 @@ def report(rows: list[Row], attacks: set[str]) -> None:
     for row in rows:
         groups[row.group].append(row)
     print(f"flag: score >= {threshold:g}, score = max(network attack probability, moiré mapped "
-          f"{MOIRE_FLOOR:g}→0 … {MOIRE_FLOOR + MOIRE_SPAN:g}→1); i.e. network >= {threshold:g} or moiré >= {moire_flag:.2f}")
+          f"{MOIRE_FLOOR:g}→0 … {MOIRE_FLOOR + MOIRE_SPAN:g}→1); i.e. network >= {threshold:g} "
+          f"or moiré >= {moire_flag:.2f}")
     print(f"{'set':<18}{'n':>5}{'refused':>9}{'flagged':>9}{'rate':>8}{'by net':>8}{'by moiré':>10}"
           f"   {'network min/median/max':<24}{'moiré min/median/max':<22}")
     genuine_measured = genuine_flagged = 0
@@ -144,7 +147,8 @@ def report(rows: list[Row], attacks: set[str]) -> None:
         by_moire = sum(r.moire >= moire_flag for r in measured)
         rate = flagged / len(measured) if measured else 0.0
         networks = [r.network for r in members if r.refused is None or r.network]
-        print(f"{group:<18}{len(members):>5}{len(members) - len(measured):>9}{flagged:>9}{rate:>8.1%}{by_net:>8}{by_moire:>10}"
+        print(f"{group:<18}{len(members):>5}{len(members) - len(measured):>9}{flagged:>9}{rate:>8.1%}"
+              f"{by_net:>8}{by_moire:>10}"
               f"   {_q(networks):<24}{_q([r.moire for r in measured]):<22}")
         if group not in attacks:
             genuine_measured += len(members)
@@ -168,7 +172,8 @@ def report(rows: list[Row], attacks: set[str]) -> None:
     if times:
         p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
         median = statistics.median(times)
-        print(f"cost per photo (CPU, one core): median {median:.1f} ms, p95 {p95:.1f} ms   target <= {TARGET_MS:g} ms   "
+        print(f"cost per photo (CPU, one core): median {median:.1f} ms, p95 {p95:.1f} ms   "
+              f"target <= {TARGET_MS:g} ms   "
               f"{'OK' if median <= TARGET_MS else 'MISS'}   ({len(times)} photos)")
 
 

@@ -6,15 +6,15 @@ regular lattice at its own angle) and a screen's face the grid of its R, G, B su
 sensor and its downscale sample those lattices too coarsely, so they arrive as moiré: faint or
 strong, but always as narrow peaks in the spectrum, standing above their neighbourhood.
 
-Measured on the capture as decoded (the pipeline's ``capture.rgb``), in a square on the face from the
-brows to the mouth and cheek to cheek: the square is cut into 64×64 tiles (half overlapping), each
-tile's luma and two colour-opponent channels windowed (Hann) and transformed, and each bin's power
-taken as its median over the tiles (Welch's method, with the median: a pattern that covers the
-whole face survives it, an eye or a nostril in one tile does not), which steadies the spectrum so
-that a single bin's height means something. Each bin's log power is compared with the median of its 5×5 neighbourhood; the score is
-the highest such excess in the band where a print's or screen's pattern can land (1/16 to 1/2 cycle
-per pixel), leaving out the 8-pixel JPEG block grid's frequencies (multiples of 1/8 cycle per pixel
-on both axes, ±1 bin), which every phone photo carries.
+Measured on the capture as decoded (the pipeline's ``capture.rgb``), in a square on the face from
+the brows to the mouth and cheek to cheek: up to 4 × 4 tiles of 64×64 px spread over it, each tile's
+luma and two colour-opponent channels windowed (Hann) and transformed, and each bin's power taken as
+its median over the tiles (Welch's method with the median: a pattern covering the whole face
+survives it, an eye or a nostril in one tile does not), which steadies the spectrum so that a single
+bin's height means something. Each bin's log power is compared with the median of its 5×5
+neighbourhood; the score is the highest such excess in the band where a print's or screen's pattern
+can land (1/16 to 1/2 cycle per pixel), leaving out the 8-pixel JPEG block grid's frequencies
+(multiples of 1/8 cycle per pixel on both axes, ±1 bin), which every phone photo carries.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from functools import cache
 
 import cv2
 import numpy as np
-import scipy.fft
+import scipy.fft  # type: ignore[import-untyped]
 
 from core.imaging.faces import face_width
 from core.imaging.types import FoundFace

@@ -74,10 +74,10 @@ def _placement(content: tuple[float, float], fill: float, tilt: float, rng: np.r
     height = width * ch / cw
     cx = sw / 2 + rng.uniform(-0.03, 0.03) * sw
     cy = sh * centre_y + rng.uniform(-0.03, 0.03) * sh
-    quad = np.float32([[cx - width / 2, cy - height / 2], [cx + width / 2, cy - height / 2],
-                       [cx + width / 2, cy + height / 2], [cx - width / 2, cy + height / 2]])
+    quad = np.array([[cx - width / 2, cy - height / 2], [cx + width / 2, cy - height / 2],
+                       [cx + width / 2, cy + height / 2], [cx - width / 2, cy + height / 2]], np.float32)
     quad += rng.uniform(-tilt, tilt, size=(4, 2)).astype(np.float32) * [width, height]
-    src = np.float32([[0, 0], [cw, 0], [cw, ch], [0, ch]])
+    src = np.array([[0, 0], [cw, 0], [cw, ch], [0, ch]], np.float32)
     return cv2.getPerspectiveTransform(src, quad)
 
 
@@ -103,7 +103,8 @@ def _sample(image: np.ndarray, u: np.ndarray, v: np.ndarray, scale: float, neare
     """``image`` (pixels = ``scale`` content units each) seen at content coordinates (u, v)."""
     interpolation = cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR
     if nearest:
-        return cv2.remap(image, np.floor(u / scale), np.floor(v / scale), interpolation, borderMode=cv2.BORDER_REPLICATE)
+        return cv2.remap(image, np.floor(u / scale), np.floor(v / scale), interpolation,
+                         borderMode=cv2.BORDER_REPLICATE)
     return cv2.remap(image, u / scale - 0.5, v / scale - 0.5, interpolation, borderMode=cv2.BORDER_REPLICATE)
 
 
@@ -122,14 +123,11 @@ def _glare(light: np.ndarray, rng: np.random.Generator, *, radius: tuple[float, 
 def _camera(linear: np.ndarray, rng: np.random.Generator) -> bytes:
     """Sensor light (linear RGB, float32, sensor size) to the delivered JPEG."""
     exposure = 0.85 / max(float(np.percentile(linear[::7, ::7], 99.5)), 1e-3)
-    img = cv2.GaussianBlur(linear, (0, 0), rng.uniform(0.6, 1.2))
-    img *= np.float32(exposure)
-    noise = np.empty_like(img)
-    cv2.randn(noise, 0.0, 1.0)
+    img = np.asarray(cv2.GaussianBlur(linear, (0, 0), rng.uniform(0.6, 1.2)), np.float32) * np.float32(exposure)
     shot = np.sqrt(np.clip(img, 0, None)) * np.float32(rng.uniform(0.004, 0.01)) + np.float32(0.002)
-    img += noise * shot
-    img = cv2.resize(_linear_to_srgb(img), DELIVERED, interpolation=cv2.INTER_AREA) * 255
-    encoded = cv2.imencode(".jpg", np.clip(img, 0, 255).astype(np.uint8)[:, :, ::-1],
+    img = img + rng.standard_normal(img.shape, dtype=np.float32) * shot
+    delivered = np.asarray(cv2.resize(_linear_to_srgb(img), DELIVERED, interpolation=cv2.INTER_AREA)) * 255
+    encoded = cv2.imencode(".jpg", np.clip(delivered, 0, 255).astype(np.uint8)[:, :, ::-1],
                            [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(80, 93))])[1]
     return encoded.tobytes()
 
@@ -147,7 +145,7 @@ def camera(portrait: np.ndarray, rng: np.random.Generator) -> bytes:
     return _camera(person, rng)
 
 
-INKS = np.float32([[0.05, 0.55, 0.85], [0.85, 0.10, 0.45], [0.95, 0.90, 0.06], [0.03, 0.03, 0.03]])
+INKS = np.array([[0.05, 0.55, 0.85], [0.85, 0.10, 0.45], [0.95, 0.90, 0.06], [0.03, 0.03, 0.03]], np.float32)
 """Linear reflectance of cyan, magenta, yellow and black ink on white."""
 ANGLES = np.deg2rad([15.0, 75.0, 0.0, 45.0])
 
@@ -171,10 +169,8 @@ def _printed(portrait: np.ndarray, rng: np.random.Generator, tilt: float, glare:
     box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
     u, v = u[box], v[box]  # the halftone is only worked out where the print is
     coverage = _sample(_cmyk(portrait.astype(np.float32) / 255), u, v, inches / w)
-    fibre = np.empty(u.shape, np.float32)
-    cv2.randn(fibre, 0.0, 1.0)
-    fibre = 1 + 0.075 * cv2.GaussianBlur(fibre, (0, 0), 1.5)
-    reflect = np.float32([0.92, 0.91, 0.88]) * fibre[:, :, None]
+    fibre = 1 + 0.075 * cv2.GaussianBlur(rng.standard_normal(u.shape, dtype=np.float32), (0, 0), 1.5)
+    reflect = np.array([0.92, 0.91, 0.88], np.float32) * fibre[:, :, None]
     soft = np.float32(1 / max(float(step) * lpi * np.pi, 1e-3))  # spot-function change per sensor pixel
     k = np.float32(2 * np.pi * lpi)
     for ink in range(4):
@@ -217,7 +213,7 @@ def _screen(portrait: np.ndarray, rng: np.random.Generator, tilt: float, glare: 
     homography = _placement((sw_ + 2 * bezel, sh_ + 2 * bezel), fill * (sw_ + 2 * bezel) / sw_, tilt, rng)
     u, v, step = _content_coordinates(homography)
     u, v = u - bezel, v - bezel
-    emitted = _srgb_to_linear(shown.astype(np.float32) / 255) * np.float32([0.95, 1.0, 1.08])
+    emitted = _srgb_to_linear(shown.astype(np.float32) / 255) * np.array([0.95, 1.0, 1.08], np.float32)
     pixel = _sample(emitted, u, v, 1.0, nearest=True)
     fu, fv = u - np.floor(u), v - np.floor(v)
     soft = max(float(step), 0.05)

@@ -134,7 +134,7 @@ def _smooth_texture(rng: np.random.Generator, size: int = 192) -> np.ndarray:
 
 def _jpeg(rgb: np.ndarray, quality: int) -> np.ndarray:
     encoded = cv2.imencode(".jpg", rgb[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, quality])[1]
-    return cv2.imdecode(encoded, cv2.IMREAD_COLOR)[:, :, ::-1]
+    return np.asarray(cv2.imdecode(encoded, cv2.IMREAD_COLOR))[:, :, ::-1]
 
 
 MOIRE_FLAG = MOIRE_FLOOR + THRESHOLD * MOIRE_SPAN
