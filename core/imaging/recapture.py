@@ -25,8 +25,10 @@ import numpy as np
 
 from core.imaging.antispoof import spoof_probability
 from core.imaging.moire import measure_moire
+from core.imaging.resample import shrink
+from core.imaging.standardise import PREVIEW_LONG_SIDE
 from core.imaging.thresholds import ImagingThresholds
-from core.imaging.types import Check, FoundFace
+from core.imaging.types import Check, FaceBox, FoundFace
 
 __all__ = ["CODE", "RecaptureAssessment", "assess_recapture", "check_recapture"]
 
@@ -58,9 +60,30 @@ class RecaptureAssessment:
 
 def assess_recapture(capture_rgb: np.ndarray, face: FoundFace) -> RecaptureAssessment:
     """Both measures on the capture as decoded, around the face found in it."""
+    capture_rgb, face = _at_preview_scale(capture_rgb, face)
     return RecaptureAssessment(
         network=spoof_probability(capture_rgb, face), moire=measure_moire(capture_rgb, face).peak
     )
+
+
+def _at_preview_scale(image_rgb: np.ndarray, face: FoundFace) -> tuple[np.ndarray, FoundFace]:
+    """A JPEG capture arrives decoded at 1/2, 1/4 or 1/8 of its size (long side 1000–2000 px); a
+    HEIC or PNG one at full size. Both measures depend on the scale (the networks' bilinear resize,
+    the moiré's frequencies), so a full-size decode is brought down by the same power of two."""
+    factor = 1
+    while max(image_rgb.shape[:2]) / (2 * factor) >= PREVIEW_LONG_SIDE and factor < 8:
+        factor *= 2
+    if factor == 1:
+        return image_rgb, face
+    height, width = image_rgb.shape[:2]
+    small = shrink(image_rgb, (width // factor, height // factor))
+    box = face.box
+    scaled = FoundFace(
+        box=FaceBox(top=box.top // factor, right=box.right // factor, bottom=box.bottom // factor,
+                    left=box.left // factor),
+        landmarks={k: [(x / factor, y / factor) for x, y in points] for k, points in face.landmarks.items()},
+    )
+    return small, scaled
 
 
 def check_recapture(assessment: RecaptureAssessment, thresholds: ImagingThresholds) -> Check:

@@ -162,3 +162,17 @@ def test_pipeline_reports_the_flag_without_failing_the_photo() -> None:
     assert result.ok == without.ok
     genuine = process_capture((LONDON / "005_neutral.jpg").read_bytes())
     assert next(c for c in genuine.report.checks if c.code == CODE).passed
+
+
+def test_a_full_size_decode_is_measured_at_the_jpeg_preview_scale() -> None:
+    """A PNG or HEIC capture decodes at full size, a JPEG one at 1/2–1/8: both are measured alike."""
+    portrait = np.asarray(Image.open(LONDON / "009_neutral.jpg").convert("RGB"))
+    big = cv2.resize(portrait, (2400, 2400), interpolation=cv2.INTER_CUBIC)
+    jpeg = cv2.imencode(".jpg", big[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, 92])[1].tobytes()
+    png = cv2.imencode(".png", big[:, :, ::-1])[1].tobytes()
+    reduced, full = load_image(jpeg, min_long_side=PREVIEW_LONG_SIDE), load_image(png, min_long_side=PREVIEW_LONG_SIDE)
+    assert reduced.rgb.shape[0] == 1200 and full.rgb.shape[0] == 2400
+    a = assess_recapture(reduced.rgb, find_face(reduced.rgb, pixel_scale=2.0))
+    b = assess_recapture(full.rgb, find_face(full.rgb))
+    assert b.network == pytest.approx(a.network, abs=0.05)
+    assert b.moire == pytest.approx(a.moire, abs=0.3)
