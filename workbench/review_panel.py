@@ -88,11 +88,11 @@ def _flags(item: ReviewItem) -> None:
         code = SUGGESTED_BY_CHECK.get(check.code)
         if code is None:
             continue
-        st.warning(tr(f"自动提示：疑似**{reason_label(code)}**（得分 `{check.value}`，阈值 {check.allowed}）。"
-                      f"建议驳回原因：{reason_label(code)}。请查看原图确认；系统不会自动驳回。",
-                      f"Automatic flag: possibly **{reason_label(code)}** (score `{check.value}`, threshold "
-                      f"{check.allowed}). Suggested reason: {reason_label(code)}. Check the raw capture; "
-                      "nothing is rejected automatically."), icon=":material/flag:")
+        st.warning(tr(f"自动提示（得分 `{check.value}`，阈值 {check.allowed}）：建议驳回原因「{reason_label(code)}」。"
+                      "请查看原图确认；系统不会自动驳回。",
+                      f"Automatic flag (score `{check.value}`, threshold {check.allowed}): suggested reason "
+                      f"\"{reason_label(code)}\". Check the raw capture; nothing is rejected automatically."),
+                   icon=":material/flag:")
 
 
 def _checks(item: ReviewItem) -> None:

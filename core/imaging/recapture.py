@@ -91,8 +91,7 @@ def check_recapture(assessment: RecaptureAssessment, thresholds: ImagingThreshol
     score = assessment.score
     passed = score < thresholds.recapture_flag_score
     return Check(
-        code=CODE, passed=passed,
-        value=f"{score:.2f} (network {assessment.network:.2f}, moiré {assessment.moire:.2f})",
+        code=CODE, passed=passed, value=round(score, 2),
         allowed=f"< {thresholds.recapture_flag_score:g}",
         message_zh="未发现翻拍迹象。" if passed else
         "疑似翻拍照片或屏幕：请用手机摄像头直接拍摄本人，不要拍摄打印的照片或屏幕上的照片。",

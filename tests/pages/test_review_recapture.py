@@ -37,8 +37,8 @@ def test_reviewer_sees_the_rephotograph_flag_and_rejects_with_the_suggested_reas
 
     at = app_for(reviewer_id, page="review_queue.py").run()
     assert not at.exception
-    flags = [w.value for w in at.warning if "翻拍照片或屏幕" in w.value]
-    assert len(flags) == 1 and "建议驳回原因：翻拍照片或屏幕" in flags[0] and "不会自动驳回" in flags[0]
+    flags = [w.value for w in at.warning if "自动提示" in w.value]
+    assert len(flags) == 1 and "建议驳回原因「翻拍照片或屏幕」" in flags[0] and "不会自动驳回" in flags[0]
 
     at.button(key="rq_reject_rephotographed").click().run()
     assert not at.exception
