@@ -94,8 +94,9 @@ class ImagingThresholds:
     max_single_pass_offset: float = 0.16
 
     # --- Re-photographed print or screen (core/imaging/recapture.py), an advisory flag. Chosen by
-    #     bench/bench_recapture.py: genuine captures score at most 0.47 (fixtures and simulated
-    #     direct captures); simulated prints and screens mostly above 0.9 ---
+    #     bench/bench_recapture.py: the fixtures the pipeline accepts (London, faces/) and the London
+    #     portraits as 1280×960 or simulated phone captures score at most 0.47; at 0.6, 96 % of
+    #     simulated prints are flagged (glossy ones with glare 76 %), all simulated screens ---
     recapture_flag_score: float = 0.6
 
 
