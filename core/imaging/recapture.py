@@ -35,10 +35,11 @@ __all__ = ["CODE", "RecaptureAssessment", "assess_recapture", "check_recapture"]
 CODE = "recapture"
 MOIRE_FLOOR = 1.5
 """Moiré peak (natural log of a bin's power over its neighbourhood's median) that counts as no
-evidence: live faces measure 0.9–1.9 (fixtures and simulated direct captures, median about 1.2)."""
+evidence: live faces measure 1.0–1.8 (the fixtures and simulated direct captures in
+``bench_recapture``, median 1.2)."""
 MOIRE_SPAN = 1.0
-"""Moiré peak above the floor that counts as certain (2.5: simulated prints have a median of 3.0,
-simulated screens 4.3)."""
+"""Moiré peak above the floor that counts as certain (2.5: simulated prints have a median of 3.1,
+simulated screens 4.2)."""
 
 
 @dataclass(frozen=True)
