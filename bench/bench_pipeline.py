@@ -44,7 +44,7 @@ SIZES = {"1280x960": (1280, 960), "4032x3024": (4032, 3024)}
 TARGET_MS = {"1280x960": 150, "4032x3024": 350}
 TARGET_SPEEDUP = 3.0
 TARGET_PEAK_MB = 400
-STAGES = ["load", "find_face", "segment", "compose", "encode", "embed", "check"]
+STAGES = ["load", "find_face", "segment", "compose", "encode", "embed", "check", "recapture"]
 STANDARDISATION = STAGES[:5]
 """The stages that make the CHSI JPEG; embed and check follow on the finished photo."""
 

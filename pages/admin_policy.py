@@ -58,6 +58,9 @@ IMAGING_GROUPS: list[tuple[str, str, tuple[str, ...]]] = [
     ("校准：单次网络计算即可判定的范围（两组全部配对）",
      "Calibrated: where one network pass decides the comparison (all pairs of both sets)",
      ("single_pass_same_margin", "single_pass_different_margin", "max_single_pass_offset")),
+    ("校准：翻拍照片或屏幕（仅提示，不拦截；全部样例照片 对比 模拟翻拍）",
+     "Calibrated: re-photographed print or screen (advisory only; every fixture vs simulated re-photographs)",
+     ("recapture_flag_score",)),
 ]
 
 actor = require_actor()

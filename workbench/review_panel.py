@@ -10,7 +10,7 @@ import streamlit as st
 
 from core.domain.enums import Decision, QuotaKind
 from core.domain.quotas import CHINA
-from core.domain.reasons import BY_CODE
+from core.domain.reasons import BY_CODE, SUGGESTED_BY_CHECK
 from core.domain.states import STATE_LABELS_EN, STATE_LABELS_ZH
 from core.services.review_view import ReviewItem
 from uikit.plain import plain
@@ -56,6 +56,7 @@ def render(item: ReviewItem, *, guides: bool, show_raw: bool, blind: bool = Fals
     with details:
         _student(item)
         _score(item)
+        _flags(item)
         _checks(item)
         _history(item, blind)
         _quota(item)
@@ -80,6 +81,19 @@ def _score(item: ReviewItem) -> None:
         if item.face_distance is not None:
             text += f" · {tr('距离', 'distance')} {item.face_distance:.3f}"
     st.markdown(f"{tr('人像比对', 'Face comparison')}：{text}")
+
+
+def _flags(item: ReviewItem) -> None:
+    """Advisory checks that point at a rejection reason (the re-photograph flag), shown above the list."""
+    for check in item.failed_checks:
+        code = SUGGESTED_BY_CHECK.get(check.code)
+        if code is None:
+            continue
+        st.warning(tr(f"自动提示（得分 `{check.value}`，阈值 {check.allowed}）：建议驳回原因「{reason_label(code)}」。"
+                      "请查看原图确认；系统不会自动驳回。",
+                      f"Automatic flag (score `{check.value}`, threshold {check.allowed}): suggested reason "
+                      f"\"{reason_label(code)}\". Check the raw capture; nothing is rejected automatically."),
+                   icon=":material/flag:")
 
 
 def _checks(item: ReviewItem) -> None:

@@ -41,6 +41,11 @@ def reason(code: str) -> RejectionReason:
     return BY_CODE[code]
 
 
+SUGGESTED_BY_CHECK: dict[str, str] = {"recapture": "rephotographed"}
+"""Quality checks whose failure points at one rejection reason. The reviewer is shown that reason to
+consider; nothing is rejected automatically (the re-photograph flag is advisory)."""
+
+
 def check_decision(decision: Decision, reason_code: str | None, note: str) -> None:
     """A rejection needs a reason from the taxonomy, and "other" needs a note the student can read."""
     if decision is not Decision.REJECT:

@@ -17,6 +17,7 @@ from core.imaging.faces import find_face
 from core.imaging.loading import LoadedImage, load_image
 from core.imaging.matching import match_enrolment
 from core.imaging.quality import EnrolmentReference, enrolment_reference, run_checks
+from core.imaging.recapture import assess_recapture, check_recapture
 from core.imaging.standard import Background
 from core.imaging.standardise import PREVIEW_LONG_SIDE, standardise_found
 from core.imaging.thresholds import DEFAULT_THRESHOLDS, ImagingThresholds
@@ -111,6 +112,8 @@ def process_found(
             face_count=1,  # process_found is given the capture's only face
         )
         report = QualityReport(list(report.checks) + format_checks(jpeg))
+    with stage("recapture"):  # on the capture: the finished photo's background is no longer the capture's
+        report = QualityReport([*report.checks, check_recapture(assess_recapture(capture.rgb, face), thresholds)])
     return ProcessedCapture(
         ok=report.ok,
         standardised_jpeg=jpeg,

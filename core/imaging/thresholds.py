@@ -93,5 +93,11 @@ class ImagingThresholds:
     single_pass_different_margin: float = 0.09
     max_single_pass_offset: float = 0.16
 
+    # --- Re-photographed print or screen (core/imaging/recapture.py), an advisory flag. Chosen by
+    #     bench/bench_recapture.py: the fixtures the pipeline accepts (London, faces/) and the London
+    #     portraits as 1280×960 or simulated phone captures score at most 0.47; at 0.6, 96 % of
+    #     simulated prints are flagged (glossy ones with glare 76 %), all simulated screens ---
+    recapture_flag_score: float = 0.6
+
 
 DEFAULT_THRESHOLDS = ImagingThresholds()
