@@ -48,6 +48,8 @@ IMAGING_GROUPS: list[tuple[str, str, tuple[str, ...]]] = [
       "min_skin_saturation", "skin_hue_range_deg")),
     ("校准：London 纯灰背景 对比 faces/ 日常照片", "Calibrated: London plain grey vs everyday photos",
      ("max_background_clutter",)),
+    ("校准：身体延伸到照片下边缘（全部样例照片）", "Calibrated: body to the bottom edge (every fixture portrait)",
+     ("max_bottom_strip",)),
     ("校准：是否由入学照片翻拍/派生", "Calibrated: derived from the enrolment photo",
      ("max_derived_phash_distance", "max_derived_embedding_distance", "max_derived_phash_distance_with_embedding",
       "max_derived_embedding_distance_with_phash")),

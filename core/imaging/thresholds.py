@@ -57,6 +57,12 @@ class ImagingThresholds:
     min_skin_saturation: float = 0.08  # neutral ≥ 0.17; the same photos in greyscale ≤ 0.002
     skin_hue_range_deg: tuple[float, float] = (15.0, 80.0)  # neutral 28.7°–61.3°
 
+    # --- Body to the bottom edge (quality/bottom.py): share of the body's columns with background under
+    #     them in the bottom rows. The 102 London portraits and 14 standardised faces/ photos, with the
+    #     body completed, ≤ 0.02; standardised with a flat cut above a background band (before the
+    #     completion), 96 of the 102 London portraits measured 1.0 and the other 6 reached the edge (0) ---
+    max_bottom_strip: float = 0.1
+
     # --- Calibrated on London captures (plain grey, ≤ 0.001) against the everyday photos of faces/:
     #     flags, people or scenery behind ≥ 0.095 (obama, biden, kit_harington, rose_leslie/2);
     #     rose_leslie/1, a plain blurred interior, 0.028 passes ---

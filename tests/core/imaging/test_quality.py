@@ -4,6 +4,7 @@ degraded one way at a time, each of which must trip its own check and no other c
 from __future__ import annotations
 
 from collections.abc import Callable
+
 import cv2
 import numpy as np
 import pytest
@@ -14,7 +15,9 @@ from core.imaging.matching import match_enrolment
 from core.imaging.pipeline import ProcessedCapture, process_capture
 from core.imaging.quality import EnrolmentReference, enrolment_reference, run_checks
 from core.imaging.quality.background import check_background
+from core.imaging.quality.bottom import bottom_strip
 from core.imaging.quality.eyes import check_eyes_open, eye_openness, iris_contrast
+from core.imaging.standard import Background
 from core.imaging.quality.regions import face_mask
 from core.imaging.thresholds import DEFAULT_THRESHOLDS
 from core.imaging.types import FoundFace, QualityReport
@@ -41,8 +44,8 @@ def _report_line(request: pytest.FixtureRequest, line: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def london() -> dict[str, ProcessedCapture]:
-    return {path.name: process_capture(path.read_bytes()) for path in NEUTRAL + SMILING}
+def london(processed) -> dict[str, ProcessedCapture]:
+    return {path.name: processed(path) for path in NEUTRAL + SMILING}
 
 
 def _quality_failures(report: QualityReport) -> set[str]:
@@ -257,6 +260,30 @@ def test_off_centre_and_misplaced_head_fail_the_geometry(london) -> None:
     shifted[70:, 60:] = image[:-70, :-60]
     moved = find_face(shifted)
     assert {"centring", "hair_top", "eye_line"} <= _quality_failures(run_checks(shifted, moved))
+
+
+# --- The body reaches the bottom edge --------------------------------------------------------
+
+
+def test_a_band_of_background_under_the_body_fails_the_bottom_strip_check(london) -> None:
+    """What standardisation used to deliver for a capture ending at the chest: a flat cut, background below."""
+    image, face = _standardised(london["070_neutral.jpg"])
+    blue = np.array(Background.BLUE.rgb)
+    assert bottom_strip(image, face, blue) == 0.0
+    cut = image.copy()
+    cut[-40:] = Background.BLUE.rgb
+    assert bottom_strip(cut, face, blue) == 1.0
+    check = next(c for c in run_checks(cut, face).checks if c.code == "bottom_strip")
+    assert not check.passed and "离镜头远一些" in check.message_zh and "step back" in check.message_en
+    thin = image.copy()
+    thin[-6:] = Background.BLUE.rgb
+    assert "bottom_strip" in _quality_failures(run_checks(thin, face))
+
+
+def test_clothing_as_light_as_the_background_is_body_where_the_mask_says_so(london) -> None:
+    """A white shirt on the white background: the colours cannot tell, the person mask can."""
+    result = process_capture((LONDON / "070_neutral.jpg").read_bytes(), background=Background.WHITE)
+    assert "bottom_strip" not in _quality_failures(result.report)
 
 
 # --- The capture's background: another person or an object -----------------------------------
