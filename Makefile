@@ -9,7 +9,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-BENCHES := bench_pipeline bench_body_edge bench_qr calibrate_face_threshold bench_queue bench_dashboard bench_export bench_lookup
+BENCHES := bench_pipeline bench_body_edge bench_mouth bench_qr calibrate_face_threshold bench_queue bench_dashboard bench_export bench_lookup
 
 .PHONY: run test install bench clean-data
 

@@ -80,7 +80,7 @@ def run_checks(
         check_yaw(pose, thresholds),
         check_pitch(pose, thresholds),
         check_eyes_open(image, face, thresholds),
-        check_mouth_closed(face, thresholds),
+        check_mouth_closed(image, face, thresholds),
         check_expression(face, thresholds),
         check_sharpness(image, face, thresholds),
         check_noise(image, face, thresholds, capture_rgb, capture_face),
