@@ -94,7 +94,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--list", action="store_true", help="print every portrait")
     args = parser.parse_args()
-    rows = [measure(path) for path in portraits()]
+    paths = portraits()
+    measure(paths[0])  # load the models and OpenCV's colour tables once, as a long-running worker has
+    rows = [measure(path) for path in paths]
     made = [r for r in rows if r.refused is None]
     strips = [r.name for r in made if not r.strip_check_passed or r.background_under_face > MAX_BACKGROUND_UNDER_FACE]
     completed = [r for r in made if r.completed_rows >= 1]
