@@ -109,8 +109,9 @@ def complete_body(
     bare = skin[-COLOUR_ROWS:] & inner
     skin_columns = cv2.morphologyEx(skin[-2:].astype(np.uint8), cv2.MORPH_CLOSE, np.ones((1, 5), np.uint8))
     skin_columns = skin_columns.mean(axis=0) >= 0.5  # where the capture ends, not rows above
-    neck_x = float(np.mean([x for x, _ in face.landmarks["chin"][6:11]]))
-    skin_share = _neckline(skin, body, rows, columns, skin_columns, neck_x)[:, :, None]
+    jaw = face.landmarks["chin"]
+    under_jaw = (float(jaw[3][0]), float(jaw[13][0]))
+    skin_share = _neckline(skin, body, rows, columns, skin_columns, under_jaw)[:, :, None]
     clothing_near, skin_near = _column_colours(colours, inner, bare, NEAR_SMOOTH_PX)
     clothing_far, skin_far = _column_colours(colours, inner, bare, FAR_SMOOTH_PX)
     if bare.any():  # further down, skin is one colour: its shading in the last rows would run as stripes
@@ -199,19 +200,22 @@ def _fill_columns(last: np.ndarray, which: np.ndarray, smooth: int) -> np.ndarra
 
 
 def _neckline(skin: np.ndarray, body: np.ndarray, rows: np.ndarray, columns: np.ndarray,
-              skin_columns: np.ndarray, neck_x: float) -> np.ndarray:
-    """Share (0..1) of skin per completed pixel. The run of skin under the neck (at column
-    ``neck_x``) closes as a neckline when clothing lies on both sides of it, and runs on down when
-    it reaches the outline (an open collar, bare shoulders), as does any other run that reaches the
-    outline; a patch of skin colour inside the clothing (a print, a buckle) is clothing."""
+              skin_columns: np.ndarray, under_jaw: tuple[float, float]) -> np.ndarray:
+    """Share (0..1) of skin per completed pixel. The widest run of skin under the jaw (between the
+    columns ``under_jaw``) closes as a neckline when clothing lies on both sides of it, and runs on
+    down when it reaches the outline (an open collar, bare shoulders), as does any other run that
+    reaches the outline; a patch of skin colour inside the clothing (a print, a buckle) is clothing."""
     width = skin.shape[1]
     share = np.zeros((rows.size, width), np.float32)
-    for a, b in _runs(skin_columns):
+    runs = _runs(skin_columns)
+    under = [(a, b) for a, b in runs if a <= under_jaw[1] and b >= under_jaw[0]]
+    neck = max(under, key=lambda run: run[1] - run[0], default=None)
+    for a, b in runs:
         bounded = a > 0 and b < width - 1 and body[-1, max(a - 3, 0)] and body[-1, min(b + 3, width - 1)]
         if not bounded:
             share[:, a : b + 1] = 1.0
             continue
-        if not a <= neck_x <= b:
+        if (a, b) != neck:
             continue
         sides = _run_sides(skin, body, a, b)
         if sides is None:
