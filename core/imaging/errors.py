@@ -78,7 +78,22 @@ class FaceTooSmall(ImagingError):
         self.allowed = f">= {needed_px:.0f} px"
 
 
+class TooLittleBody(ImagingError):
+    """The capture stops so close below the chin that the CHSI frame would be mostly invented body."""
+
+    code = "body_cut"
+
+    def __init__(self, missing_px: float, allowed_px: float) -> None:
+        super().__init__(
+            "照片中肩部和上身太少：请离镜头远一些（后退半步），让双肩和上胸部完整入镜后重新拍摄。",
+            "Too little of your shoulders and chest is in the photo; step back a little so that both "
+            "shoulders and your upper chest are in frame, and take it again.",
+        )
+        self.missing_px = missing_px
+        self.allowed = f"body missing at the bottom <= {allowed_px:.0f} px"
+
+
 REFUSAL_CODES = frozenset(
-    kind.code for kind in (ImageLoadError, NoFace, MultipleFaces, FaceCutOff, FaceTooSmall)
+    kind.code for kind in (ImageLoadError, NoFace, MultipleFaces, FaceCutOff, FaceTooSmall, TooLittleBody)
 )
 """Check codes that mean the photo was refused before any quality check could run."""

@@ -22,6 +22,10 @@ used only when the person mask cannot show the hair."""
 SAFETY_PX = 3.0
 """Room kept inside the face-width and eye-line ranges: landmarks found again on the output move
 by a pixel or two."""
+BODY_MARGIN_PX = 10.0
+"""Room kept to every range edge (face width, eye line, hair top) when the head is placed lower or
+larger so that more of the body reaches the bottom edge: the hair top measured on the finished
+photo moves by several pixels, and a head that rests on a range edge would fail its check."""
 
 
 @dataclass(frozen=True)
@@ -74,8 +78,30 @@ def measure_head(face: FoundFace, hair_top: float | None) -> Head:
     return Head(hair_top=top, eye_line=eyes, face_width=width, centre_x=face_centre_x(face))
 
 
-def plan_frame(head: Head, max_scale: float = float("inf")) -> Frame:
+def plan_frame(
+    head: Head, max_scale: float = float("inf"), body_end: float | None = None, reach_scale: float = 1.0
+) -> Frame:
     """The scale and offset that put the head best inside the standard's ranges.
+
+    ``body_end`` is the capture row where the capture stops (its height). When the centred frame
+    would show it above the bottom edge, the frame that needs the least completion of the body
+    within the standard's ranges is chosen instead (see ``_frame_reaching``), enlarging no further
+    than ``reach_scale`` (or the centred frame's own scale, when larger).
+    """
+    centred = _centred_frame(head, max_scale)
+    if body_end is None or bottom_row(centred, body_end) >= centred.height:
+        return centred
+    cap = min(max(centred.scale, reach_scale), max_scale)
+    return _frame_reaching(head, centred, body_end, cap) or centred
+
+
+def bottom_row(frame: Frame, body_end: float) -> float:
+    """Output row on which capture row ``body_end`` (where the capture stops) lands."""
+    return frame.to_output(0.0, body_end)[1]
+
+
+def _centred_frame(head: Head, max_scale: float) -> Frame:
+    """The frame with the head best inside the standard's ranges.
 
     Candidate scales are scored by the smallest margin (px) left to any range edge. The face
     width and eye line come first: when a head cannot meet every range (a tall bun, say), it is
@@ -105,6 +131,44 @@ def plan_frame(head: Head, max_scale: float = float("inf")) -> Frame:
     )
 
 
+def _frame_reaching(head: Head, centred: Frame, body_end: float, max_scale: float) -> Frame | None:
+    """The frame, inside every range by ``BODY_MARGIN_PX`` (or as far as the centred frame is), whose
+    bottom edge needs the least body completed below the capture's end; among those needing equally
+    little, the one with the scale nearest the centred frame's, and the head moved down from the
+    centre no more than needed. None when the hair top is already out of range (a tall bun): the
+    centred frame stands.
+    """
+    span = max(head.eye_line - head.hair_top, 1.0)
+    hair_now, eyes_now = centred.to_output(0.0, head.hair_top)[1], centred.to_output(0.0, head.eye_line)[1]
+    if not HAIR_TOP_RANGE[0] <= hair_now <= HAIR_TOP_RANGE[1]:
+        return None
+    # The centred frame may itself sit nearer an edge than the margin (a small face enlarged to the
+    # limit): it is never asked to do better than it already does.
+    face_margin = _room(centred.scale * head.face_width, FACE_WIDTH_RANGE)
+    eye_margin = _room(eyes_now, EYE_LINE_RANGE)
+    hair_margin = _room(hair_now, HAIR_TOP_RANGE)
+    lo = min((FACE_WIDTH_RANGE[0] + face_margin) / head.face_width, centred.scale)
+    hi = max(min((FACE_WIDTH_RANGE[1] - face_margin) / head.face_width, max_scale), lo)
+    scales = np.linspace(lo, hi, 200)
+    hair_lo = np.maximum(HAIR_TOP_RANGE[0] + hair_margin, EYE_LINE_RANGE[0] + eye_margin - scales * span)
+    hair_hi = np.minimum(HAIR_TOP_RANGE[1] - hair_margin, EYE_LINE_RANGE[1] - eye_margin - scales * span)
+    feasible = hair_lo <= hair_hi
+    if not feasible.any():
+        return None
+    reaching = HEIGHT - scales * (body_end - head.hair_top)  # the hair row putting the end on the edge
+    hair_rows = np.clip(np.maximum((hair_lo + hair_hi) / 2, reaching), hair_lo, hair_hi)
+    shortfall = np.where(feasible, np.maximum(reaching - hair_rows, 0.0), np.inf)
+    least = np.flatnonzero(shortfall <= shortfall.min() + 0.5)
+    best = least[np.argmin(np.abs(np.log(scales[least] / centred.scale)))]
+    scale, hair_out = float(scales[best]), float(hair_rows[best])
+    return Frame(scale=scale, left=head.centre_x - WIDTH / 2 / scale, top=head.hair_top - hair_out / scale)
+
+
+def _room(value: float, bounds: tuple[int, int]) -> float:
+    """The margin kept to the nearer edge of ``bounds``: ``BODY_MARGIN_PX``, or less if ``value`` has less."""
+    return float(np.clip(min(value - bounds[0], bounds[1] - value), 0.0, BODY_MARGIN_PX))
+
+
 def _hair_positions(span_out: np.ndarray) -> np.ndarray:
     """Hair-top row centring both the hair top and the eye line in their ranges; when both
     cannot be met, the eye line stays in range (``span_out``: hair-to-eyes span in output px)."""
@@ -115,8 +179,12 @@ def _hair_positions(span_out: np.ndarray) -> np.ndarray:
     return np.where(lo <= hi, (lo + hi) / 2, squeezed)
 
 
-def cut(image_rgb: np.ndarray, frame: Frame, fill: tuple[int, int, int]) -> np.ndarray:
-    """The frame's pixels, area-averaged; what lies outside the capture is ``fill``."""
+def cut(image_rgb: np.ndarray, frame: Frame, fill: tuple[int, int, int], continue_below: bool = False) -> np.ndarray:
+    """The frame's pixels, area-averaged; what lies outside the capture is ``fill``.
+
+    With ``continue_below``, rows below the capture's bottom edge repeat its last row instead: the
+    segmentation model, shown a body cut flat against ``fill``, fades the person out along the cut.
+    """
     out = solid(frame.height, frame.width, fill)
     height, width = image_rgb.shape[:2]
     x0, y0 = max(frame.left, 0.0), max(frame.top, 0.0)
@@ -134,6 +202,8 @@ def cut(image_rgb: np.ndarray, frame: Frame, fill: tuple[int, int, int]) -> np.n
     du0, dv0 = max(-ou0, 0), max(-ov0, 0)
     du1, dv1 = min(frame.width - ou0, ow), min(frame.height - ov0, oh)
     out[ov0 + dv0 : ov0 + dv1, ou0 + du0 : ou0 + du1] = patch[dv0:dv1, du0:du1]
+    if continue_below and sy1 >= height and 0 < ov0 + dv1 < frame.height:
+        out[ov0 + dv1 :] = out[ov0 + dv1 - 1]
     return out
 
 

@@ -108,6 +108,7 @@ def process_found(
             embedding=embedding,
             thresholds=thresholds,
             person_mask=result.capture_mask,
+            photo_person_mask=result.person,
             background=background,
             face_count=1,  # process_found is given the capture's only face
         )

@@ -1,7 +1,8 @@
 """Standardisation: a capture cut to the CHSI frame with its background replaced.
 
 Composes the steps — frame from the landmarks, person mask on a generous region, hair top from
-the mask, final frame, cut, background — and decodes the capture again, finer, only when the
+the mask, final frame (reaching as far down the body as the ranges allow), cut, body completed
+below the capture's end, background — and decodes the capture again, finer, only when the
 reduced first decode would have to be enlarged.
 """
 
@@ -13,8 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.imaging.background import replace_background
+from core.imaging.body import complete_body, require_completable
 from core.imaging.faces import MAX_UPSCALE, face_at, find_face
-from core.imaging.framing import Frame, cut, from_output, map_face, measure_head, plan_frame, warp_to_frame
+from core.imaging.framing import (
+    Frame, bottom_row, cut, from_output, map_face, measure_head, plan_frame, warp_to_frame,
+)
 from core.imaging.loading import LoadedImage, load_image
 from core.imaging.quality.background import WORK_WIDTH as BACKGROUND_WORK_WIDTH
 from core.imaging.segmentation import hair_top, keep_face_region, person_mask
@@ -42,6 +46,9 @@ class Standardised:
     """The capture (possibly decoded at reduced size) and the face found in it."""
     upscale: float
     """How much the capture was enlarged (1.0 when it was only reduced)."""
+    person: np.ndarray
+    """The person mask (0..1) in the standardised image's pixels, the completed body included: what
+    the background was replaced around."""
     capture_mask: np.ndarray
     """The person mask (0..1) over the whole capture, at the background check's working width
     (the check measures a share of pixels, so a full-size map would only cost time); 0 outside
@@ -65,20 +72,28 @@ def standardise_found(
         first_guess = plan_frame(measure_head(face, None), max_scale)
         region = first_guess.widened(SEGMENT_SIDES, SEGMENT_TOP, SEGMENT_HEIGHT)
         region_face = map_face(face, region)
-        mask = keep_face_region(person_mask(cut(capture.rgb, region, colour)), region_face.box)
+        mask = keep_face_region(person_mask(cut(capture.rgb, region, colour, continue_below=True)), region_face.box)
         top_in_region = hair_top(mask, region_face)
     with stage("compose"):
         hair = None if top_in_region is None else max(from_output(region, top_in_region), 0.0)
-        frame = plan_frame(measure_head(face, hair), max_scale)
+        body_end = float(capture.rgb.shape[0])
+        frame = plan_frame(measure_head(face, hair), max_scale, body_end=body_end)
+        end_row, frame_face = bottom_row(frame, body_end), map_face(face, frame)
+        require_completable(end_row, frame_face, frame.height)
         source, in_source = _image_for(frame, capture, data)
         crop = cut(source.rgb, in_source, colour)
-        out = replace_background(crop, warp_to_frame(mask, region, frame), colour)
-        out_face = face_at(out, map_face(face, frame).box)
+        person = warp_to_frame(mask, region, frame)
+        if end_row < frame.height:
+            covered = (frame.to_output(0.0, 0.0)[0], frame.to_output(float(capture.rgb.shape[1]), 0.0)[0])
+            crop, person = complete_body(crop, person, end_row, frame_face, covered)
+        out = replace_background(crop, person, colour)
+        out_face = face_at(out, frame_face.box)
     return Standardised(
         rgb=out,
         face=out_face,
         capture_rgb=capture.rgb,
         capture_face=face,
+        person=person,
         upscale=max(1.0, frame.scale / capture.reduction),
         capture_mask=_mask_in_capture(mask, region, capture.rgb.shape[:2]),
     )

@@ -44,9 +44,21 @@ class ImagingThresholds:
     #   openness 0.075); on lfw_east_asian/ (enlarged 2.5×) the narrow eyes that are closed or
     #   squinting reach 0.35 and all 16 above 0.4 are open (checked by eye), as are 013_smiling
     #   (0.433) and faces/biden/2 (0.554), which openness alone flagged
-    max_mouth_opening: float = 0.14  # neutral ≤ 0.110 (landmarks on a blurred or shadowed capture of
-    #   parted lips at rest, 0.094, move it by up to +0.03); with the two limits below, 27 of 51
-    #   smiling portraits are flagged (mouth or expression), no neutral one
+    max_mouth_opening: float = 0.14  # neutral ≤ 0.115 (landmarks on a blurred or shadowed capture of
+    #   parted lips at rest, 0.094, move it by up to +0.03, and by +0.09 (096_neutral blurred, 0.188) at the
+    #   larger scale that frames the body to the bottom edge): a gap beyond it counts only when the photo
+    #   shows teeth or dark between the lips (min_parted_dark_area; the blurred 096 shows 0.0)
+    # Teeth and the mouth's dark inside (quality/mouth.py), as areas over the squared mouth width,
+    #   calibrated on the London portraits labelled by eye in tests/core/imaging/data/mouth_labels.csv
+    #   (bench/bench_mouth.py prints the table and the ranges): the 28 smiling with visible teeth show
+    #   0.0041–0.099 of teeth, and those under 0.0188 show ≥ 0.0071 of dark beside them; the 51 neutral
+    #   ≤ 0.0058 (highlights on the glossy lower lips of 025 and 126, with ≤ 0.0012 of dark), and none
+    #   where the dark exceeds 0.003 (lips parted at rest: 113 with 0.0099 of dark shows 0.0 of teeth).
+    #   The faces/ photos agree by eye: 8 with teeth flagged, closed mouths pass (obama/3, a glimpse of
+    #   teeth, 0.002 with 0.024 of dark, passes; kit_harington/3's moustache gives 0.032 of dark, 0.001)
+    max_teeth_area: float = 0.010
+    max_teeth_area_parted: float = 0.0025  # ... counts when the dark between the lips exceeds the next
+    min_parted_dark_area: float = 0.003
     max_mouth_width: float = 0.97  # neutral ≤ 0.948 (mouth over eye distance)
     max_corner_lift: float = 0.1  # neutral ≤ 0.08 (landmarks found again on the output move it by ±0.005)
     min_sharpness: float = 0.3  # neutral ≥ 0.63; a capture blurred by σ = 1.2 % of the face width falls below
@@ -56,6 +68,12 @@ class ImagingThresholds:
     max_lighting_imbalance: float = 0.25  # neutral ≤ 0.13
     min_skin_saturation: float = 0.08  # neutral ≥ 0.17; the same photos in greyscale ≤ 0.002
     skin_hue_range_deg: tuple[float, float] = (15.0, 80.0)  # neutral 28.7°–61.3°
+
+    # --- Body to the bottom edge (quality/bottom.py): share of the body's columns with background under
+    #     them in the bottom rows. The 102 London portraits and 14 standardised faces/ photos, with the
+    #     body completed, ≤ 0.02; standardised with a flat cut above a background band (before the
+    #     completion), 96 of the 102 London portraits measured 1.0 and the other 6 reached the edge (0) ---
+    max_bottom_strip: float = 0.1
 
     # --- Calibrated on London captures (plain grey, ≤ 0.001) against the everyday photos of faces/:
     #     flags, people or scenery behind ≥ 0.095 (obama, biden, kit_harington, rose_leslie/2);

@@ -8,6 +8,7 @@ from core.imaging.embedding import face_embedding
 from core.imaging.faces import detect_faces
 from core.imaging.phash import perceptual_hash
 from core.imaging.quality.background import check_background
+from core.imaging.quality.bottom import check_bottom_strip
 from core.imaging.quality.colour import check_colour_cast, check_greyscale, skin_colour
 from core.imaging.quality.derived import EnrolmentReference, check_derived
 from core.imaging.quality.exposure import check_dynamic_range, check_exposure, skin_levels
@@ -47,11 +48,14 @@ def run_checks(
     person_mask: np.ndarray | None = None,
     background: Background | None = None,
     face_count: int | None = None,
+    photo_person_mask: np.ndarray | None = None,
 ) -> QualityReport:
     """Every check of a standardised photo.
 
     ``person_mask`` (capture pixels, 0..1) sharpens the background check; without it the person is
-    approximated from the face box. ``background`` is the colour the background was replaced with;
+    approximated from the face box. ``photo_person_mask`` (the standardised photo's pixels, 0..1)
+    tells the bottom-strip check where clothing as light as the background is body.
+    ``background`` is the colour the background was replaced with;
     without it, it is read from the photo's top corners. The capture checks (background) and the
     enrolment check (derived) run only when their inputs are given. ``face_count`` is the number of
     faces the capture held, when the caller has counted them there: the photo is cut from the
@@ -71,11 +75,12 @@ def run_checks(
         check_eye_line(face, thresholds),
         check_face_width(face, thresholds),
         check_centring(face, width, thresholds),
+        check_bottom_strip(image, face, bg, thresholds, photo_person_mask),
         check_roll(pose, thresholds),
         check_yaw(pose, thresholds),
         check_pitch(pose, thresholds),
         check_eyes_open(image, face, thresholds),
-        check_mouth_closed(face, thresholds),
+        check_mouth_closed(image, face, thresholds),
         check_expression(face, thresholds),
         check_sharpness(image, face, thresholds),
         check_noise(image, face, thresholds, capture_rgb, capture_face),

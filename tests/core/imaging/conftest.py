@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from core.imaging.faces import eye_line, face_centre_x, face_width, find_face
+from core.imaging.pipeline import ProcessedCapture, process_capture
 
 FIXTURES = Path(__file__).resolve().parents[4] / "shared" / "fixtures"
 FACES = FIXTURES / "faces"
@@ -21,6 +22,7 @@ if not LONDON.is_dir():
     raise RuntimeError(f"the shared face fixtures are missing: expected them at {FIXTURES}")
 
 LONDON_NEUTRAL = sorted(LONDON.glob("*_neutral.jpg"))
+LONDON_SMILING = sorted(LONDON.glob("*_smiling.jpg"))
 EVERYDAY = sorted(p for p in FACES.glob("*/*") if p.parent.name != "edge_cases" and p.suffix != ".md")
 TWO_FACES = sorted(EDGE_CASES.glob("two_faces*.jpg"))
 
@@ -38,6 +40,20 @@ def london_dir() -> Path:
 @pytest.fixture(scope="session")
 def edge_cases_dir() -> Path:
     return EDGE_CASES
+
+
+@pytest.fixture(scope="session")
+def processed() -> Callable[[Path], ProcessedCapture]:
+    """The pipeline's result for a fixture photo (default blue background, no enrolment photo),
+    computed once per test session: each costs about a tenth of a second."""
+    results: dict[Path, ProcessedCapture] = {}
+
+    def result(path: Path) -> ProcessedCapture:
+        if path not in results:
+            results[path] = process_capture(path.read_bytes())
+        return results[path]
+
+    return result
 
 
 @pytest.fixture(params=LONDON_NEUTRAL, ids=lambda p: p.name)

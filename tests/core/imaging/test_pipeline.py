@@ -15,6 +15,7 @@ from PIL import Image
 
 from core.imaging.encoding import estimate_quality
 from core.imaging.errors import FaceTooSmall, ImageLoadError, MultipleFaces, NoFace
+from core.imaging.faces import find_face
 from core.imaging.loading import load_image
 from core.imaging.pipeline import (
     EnrolmentReference, ProcessedCapture, check_standardised, process_capture, process_enrolment,
@@ -25,7 +26,7 @@ from core.imaging.standard import (
 )
 from core.imaging.types import Verdict
 
-from .conftest import LONDON_NEUTRAL
+from .conftest import EVERYDAY, LONDON_NEUTRAL, LONDON_SMILING
 
 TALL_BUN = "001_neutral.jpg"
 """Her bun puts the hair top 1.43 face widths above the eyes; the standard's ranges allow at most
@@ -35,8 +36,8 @@ GEOMETRY_CODES = {"hair_top", "eye_line", "face_width", "centring"}
 
 
 @pytest.fixture(scope="module")
-def london_results() -> dict[str, ProcessedCapture]:
-    return {path.name: process_capture(path.read_bytes()) for path in LONDON_NEUTRAL}
+def london_results(processed) -> dict[str, ProcessedCapture]:
+    return {path.name: processed(path) for path in LONDON_NEUTRAL}
 
 
 def _inside(value: float, bounds: tuple[int, int]) -> bool:
@@ -103,6 +104,41 @@ def test_everyday_photo_is_framed_or_refused_with_its_reason(everyday_photo: Pat
     assert _inside(geometry.hair_top, HAIR_TOP_RANGE)
     if not result.ok:
         assert all(c.message_zh and c.message_en for c in result.report.failed)
+
+
+def test_the_body_reaches_the_bottom_edge_of_every_fixture_portrait(processed, request) -> None:
+    """No band of background under the clothing: measured afresh on the delivered JPEG under the
+    face's columns (where the torso always is), and by the pipeline's own bottom-strip check."""
+    standardised, strips = 0, {}
+    for path in LONDON_NEUTRAL + LONDON_SMILING + EVERYDAY:
+        result = processed(path)
+        if result.standardised_jpeg is None:
+            continue  # refused (a face too small): no photo, no strip
+        standardised += 1
+        photo = load_image(result.standardised_jpeg).rgb
+        chin = result.face.landmarks["chin"]
+        under_face = photo[-3:, int(chin[2][0]) : int(chin[14][0])].astype(int)
+        background = (np.abs(under_face - np.array(Background.BLUE.rgb)).max(axis=2) <= 30).mean()
+        check = next(c for c in result.report.checks if c.code == "bottom_strip")
+        if background > 0.02 or not check.passed:
+            strips[f"{path.parent.name}/{path.name}"] = (round(float(background), 3), check.value)
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"bottom strip: {len(strips)} of {standardised} standardised fixture portraits")
+    assert standardised >= len(LONDON_NEUTRAL + LONDON_SMILING) + 10
+    assert strips == {}
+
+
+def test_capture_ending_under_the_chin_is_refused_with_advice_to_step_back(london_dir: Path) -> None:
+    portrait = load_image((london_dir / "070_neutral.jpg").read_bytes()).rgb
+    chin = max(y for _, y in find_face(portrait).landmarks["chin"])
+    close_up = portrait[: int(chin) + 40]  # the chin and a little neck
+    buffer = io.BytesIO()
+    Image.fromarray(close_up).save(buffer, "JPEG", quality=92)
+    result = process_capture(buffer.getvalue())
+    assert result.standardised_jpeg is None and not result.ok
+    assert [c.code for c in result.report.failed] == ["body_cut"]
+    assert "后退" in result.error and "step back" in result.error
 
 
 def test_small_face_in_event_photo_is_refused_as_too_small(faces_dir: Path) -> None:

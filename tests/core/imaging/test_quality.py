@@ -3,7 +3,10 @@ degraded one way at a time, each of which must trip its own check and no other c
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -14,7 +17,10 @@ from core.imaging.matching import match_enrolment
 from core.imaging.pipeline import ProcessedCapture, process_capture
 from core.imaging.quality import EnrolmentReference, enrolment_reference, run_checks
 from core.imaging.quality.background import check_background
+from core.imaging.quality.bottom import bottom_strip
 from core.imaging.quality.eyes import check_eyes_open, eye_openness, iris_contrast
+from core.imaging.quality.mouth import check_mouth_closed, mouth_interior, mouth_opening
+from core.imaging.standard import Background
 from core.imaging.quality.regions import face_mask
 from core.imaging.thresholds import DEFAULT_THRESHOLDS
 from core.imaging.types import FoundFace, QualityReport
@@ -41,8 +47,8 @@ def _report_line(request: pytest.FixtureRequest, line: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def london() -> dict[str, ProcessedCapture]:
-    return {path.name: process_capture(path.read_bytes()) for path in NEUTRAL + SMILING}
+def london(processed) -> dict[str, ProcessedCapture]:
+    return {path.name: processed(path) for path in NEUTRAL + SMILING}
 
 
 def _quality_failures(report: QualityReport) -> set[str]:
@@ -257,6 +263,101 @@ def test_off_centre_and_misplaced_head_fail_the_geometry(london) -> None:
     shifted[70:, 60:] = image[:-70, :-60]
     moved = find_face(shifted)
     assert {"centring", "hair_top", "eye_line"} <= _quality_failures(run_checks(shifted, moved))
+
+
+# --- Mouth: teeth and parted lips, against portraits labelled by eye --------------------------
+
+MOUTH_LABELS = Path(__file__).parent / "data" / "mouth_labels.csv"
+"""Teeth clearly visible / lips parted, labelled by eye on the standardised London portraits (who
+and how in the file); bench/bench_mouth.py prints the same confusion table."""
+
+
+def _mouth_labels() -> dict[str, tuple[bool, bool]]:
+    with MOUTH_LABELS.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert all(row["teeth_visible"] in "01" and row["lips_parted"] in "01" and row["labelled_by"] for row in rows)
+    return {row["file"]: (row["teeth_visible"] == "1", row["lips_parted"] == "1") for row in rows}
+
+
+def test_mouth_check_holds_its_rates_on_the_labelled_portraits(london, request) -> None:
+    labels = _mouth_labels()
+    assert set(labels) == {p.name for p in NEUTRAL + SMILING}
+    teeth = [name for name in labels if "smiling" in name and labels[name][0]]
+    flagged = [name for name in teeth if "mouth_closed" in _quality_failures(london[name].report)]
+    refused = [p.name for p in NEUTRAL if _quality_failures(london[p.name].report) & EXPRESSION_CODES]
+    _report_line(request, f"mouth: {len(flagged)}/{len(teeth)} smiling portraits with visible teeth flagged; "
+                          f"{len(refused)}/{len(NEUTRAL)} neutral refused by the mouth or expression check")
+    assert len(teeth) >= 25
+    assert len(flagged) >= 0.95 * len(teeth)
+    assert len(refused) <= 0.05 * len(NEUTRAL)
+
+
+def test_teeth_count_only_with_the_dark_of_parted_lips_beside_them_or_plainly(london) -> None:
+    """Glossy lower lips (025, 126) shine as light as teeth, with nothing dark beside them; lips parted
+    at rest (113) are dark between them without teeth: both pass. 018 shows a thin row of teeth in a
+    dark gap and 137 teeth on a dark complexion: both fail."""
+    for name, closed in (("025_neutral.jpg", True), ("126_neutral.jpg", True), ("113_neutral.jpg", True),
+                         ("018_smiling.jpg", False), ("137_smiling.jpg", False)):
+        image, face = load_image(london[name].standardised_jpeg).rgb, london[name].face
+        interior = mouth_interior(image, face)
+        assert check_mouth_closed(image, face, DEFAULT_THRESHOLDS).passed is closed, (name, interior)
+    glossy = mouth_interior(load_image(london["025_neutral.jpg"].standardised_jpeg).rgb, london["025_neutral.jpg"].face)
+    assert glossy.teeth > DEFAULT_THRESHOLDS.max_teeth_area_parted
+    assert glossy.dark <= DEFAULT_THRESHOLDS.min_parted_dark_area
+
+
+def paint_teeth(image: np.ndarray, face: FoundFace) -> np.ndarray:
+    """A row of upper teeth painted between closed lips: off-white crowns with dark gaps between
+    them and the dark of the mouth's corners either side."""
+    top = np.array(face.landmarks["top_lip"])
+    left, right = top[0], top[6]
+    width = float(np.linalg.norm(right - left))
+    centre = (np.array(face.landmarks["top_lip"][9]) + np.array(face.landmarks["bottom_lip"][9])) / 2
+    out = image.copy()
+    axes = (int(0.36 * width), max(3, int(0.075 * width)))
+    cv2.ellipse(out, (int(centre[0]), int(centre[1])), (int(0.44 * width), axes[1] + 2), 0, 0, 360, (45, 20, 20), -1)
+    cv2.ellipse(out, (int(centre[0]), int(centre[1])), axes, 0, 0, 360, (232, 226, 208), -1)
+    for k in range(-3, 4):
+        x = int(centre[0] + k * 0.1 * width)
+        cv2.line(out, (x, int(centre[1] - axes[1])), (x, int(centre[1] + axes[1])), (150, 135, 120), 1)
+    return out
+
+
+def test_teeth_painted_between_closed_lips_fail_the_mouth_check(request) -> None:
+    """On light and dark complexions, the teeth measure alone catches them (whatever gap the landmarks draw)."""
+    measured = {}
+    for name in DEGRADED:
+        capture = load_image((LONDON / name).read_bytes()).rgb
+        result = process_capture(_jpeg(paint_teeth(capture, find_face(capture))))
+        assert "mouth_closed" in _quality_failures(result.report), name
+        teeth = mouth_interior(load_image(result.standardised_jpeg).rgb, result.face).teeth
+        assert teeth > DEFAULT_THRESHOLDS.max_teeth_area, name
+        measured[name] = (round(mouth_opening(result.face), 3), round(teeth, 4))
+    _report_line(request, f"mouth: painted teeth (lip gap, teeth area) {measured}")
+
+
+# --- The body reaches the bottom edge --------------------------------------------------------
+
+
+def test_a_band_of_background_under_the_body_fails_the_bottom_strip_check(london) -> None:
+    """What standardisation used to deliver for a capture ending at the chest: a flat cut, background below."""
+    image, face = _standardised(london["070_neutral.jpg"])
+    blue = np.array(Background.BLUE.rgb)
+    assert bottom_strip(image, face, blue) == 0.0
+    cut = image.copy()
+    cut[-40:] = Background.BLUE.rgb
+    assert bottom_strip(cut, face, blue) == 1.0
+    check = next(c for c in run_checks(cut, face).checks if c.code == "bottom_strip")
+    assert not check.passed and "离镜头远一些" in check.message_zh and "step back" in check.message_en
+    thin = image.copy()
+    thin[-6:] = Background.BLUE.rgb
+    assert "bottom_strip" in _quality_failures(run_checks(thin, face))
+
+
+def test_clothing_as_light_as_the_background_is_body_where_the_mask_says_so(london) -> None:
+    """A white shirt on the white background: the colours cannot tell, the person mask can."""
+    result = process_capture((LONDON / "070_neutral.jpg").read_bytes(), background=Background.WHITE)
+    assert "bottom_strip" not in _quality_failures(result.report)
 
 
 # --- The capture's background: another person or an object -----------------------------------

@@ -11,10 +11,11 @@ import pytest
 from PIL import Image
 
 from core.imaging.background import replace_background
+from core.imaging.body import complete_body
 from core.imaging.encoding import encode_jpeg, estimate_quality, format_checks
-from core.imaging.errors import FaceTooSmall
+from core.imaging.errors import FaceTooSmall, TooLittleBody
 from core.imaging.faces import MAX_UPSCALE, eye_line, find_face
-from core.imaging.framing import Head, cut, plan_frame
+from core.imaging.framing import BODY_MARGIN_PX, Head, bottom_row, cut, plan_frame
 from core.imaging.loading import load_image
 from core.imaging.standardise import standardise
 from core.imaging.segmentation import hair_top, keep_face_region, model_path, person_mask
@@ -57,6 +58,54 @@ def test_plan_never_enlarges_beyond_the_cap() -> None:
     head = Head(hair_top=20.0, eye_line=140.0, face_width=150.0, centre_x=200.0)
     assert plan_frame(head, max_scale=1.25).scale <= 1.25
     assert plan_frame(head).scale > 1.25
+
+
+def _room(frame, head: Head) -> float:
+    """The least margin (px) the frame leaves to any range edge."""
+    hair, eyes = frame.to_output(0, head.hair_top)[1], frame.to_output(0, head.eye_line)[1]
+    width = frame.scale * head.face_width
+    return min(hair - HAIR_TOP_RANGE[0], HAIR_TOP_RANGE[1] - hair, eyes - EYE_LINE_RANGE[0],
+               EYE_LINE_RANGE[1] - eyes, width - FACE_WIDTH_RANGE[0], FACE_WIDTH_RANGE[1] - width)
+
+
+def _least_completion(head: Head, body_end: float) -> float:
+    """Rows left to complete by the best frame keeping BODY_MARGIN_PX to every range: a brute-force search."""
+    best = np.inf
+    for scale in np.linspace(0.2, 1.0, 801):
+        for hair in np.arange(HAIR_TOP_RANGE[0], HAIR_TOP_RANGE[1] + 0.01, 0.25):
+            eyes, width = hair + scale * (head.eye_line - head.hair_top), scale * head.face_width
+            if min(hair - HAIR_TOP_RANGE[0], HAIR_TOP_RANGE[1] - hair, eyes - EYE_LINE_RANGE[0],
+                   EYE_LINE_RANGE[1] - eyes, width - FACE_WIDTH_RANGE[0], FACE_WIDTH_RANGE[1] - width) < BODY_MARGIN_PX:
+                continue
+            best = min(best, max(0.0, HEIGHT - (hair + scale * (body_end - head.hair_top))))
+    return best
+
+
+def test_plan_keeps_the_centred_frame_when_the_capture_runs_past_the_bottom_edge() -> None:
+    head = Head(hair_top=100.0, eye_line=400.0, face_width=340.0, centre_x=500.0)
+    assert plan_frame(head, body_end=2000.0) == plan_frame(head)
+
+
+def test_plan_reaches_the_bottom_edge_inside_the_ranges_when_it_can() -> None:
+    """A capture ending at the chest: the centred frame would leave background below it."""
+    head = Head(hair_top=100.0, eye_line=420.0, face_width=300.0, centre_x=480.0)
+    body_end = 930.0
+    assert bottom_row(plan_frame(head), body_end) < HEIGHT - 15
+    frame = plan_frame(head, body_end=body_end)
+    assert bottom_row(frame, body_end) >= HEIGHT - 0.5
+    assert _room(frame, head) >= BODY_MARGIN_PX - 0.5
+    assert frame.to_output(head.centre_x, 0)[0] == pytest.approx(WIDTH / 2)
+
+
+def test_plan_needs_the_least_completion_the_ranges_allow() -> None:
+    """When no frame inside the ranges reaches the capture's end, the one that needs fewest rows completed."""
+    head = Head(hair_top=100.0, eye_line=420.0, face_width=300.0, centre_x=480.0)
+    for body_end in (700.0, 760.0, 820.0):
+        frame = plan_frame(head, body_end=body_end)
+        missing = HEIGHT - bottom_row(frame, body_end)
+        assert missing > 0
+        assert missing == pytest.approx(_least_completion(head, body_end), abs=1.0)
+        assert _room(frame, head) >= BODY_MARGIN_PX - 0.5
 
 
 def test_cut_fills_what_lies_outside_the_capture() -> None:
@@ -216,6 +265,62 @@ def test_large_capture_is_decoded_reduced_and_framed_the_same(london_dir: Path, 
     large = standardise(path.read_bytes())
     assert large.capture_rgb.shape[1] == 1008
     assert eye_line(large.face) == pytest.approx(eye_line(small.face), abs=4)
+
+
+# --- the body completed to the bottom edge --------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["003_neutral.jpg", "025_neutral.jpg", "070_neutral.jpg", "096_neutral.jpg"])
+def test_completed_body_matches_the_body_it_replaces_without_a_seam(london_dir: Path, name: str) -> None:
+    """The bottom 70 rows of a photo whose capture reaches the edge, taken away and completed from the
+    rows above, against what the capture really showed there (white T-shirts, V-necks, four complexions)."""
+    result = standardise((london_dir / name).read_bytes())
+    seam = HEIGHT - 70
+    truth_body = result.person[seam:] > 0.5
+    assert truth_body[-1].mean() > 0.6  # the capture does reach the bottom edge
+    blanked, person = result.rgb.copy(), result.person.copy()
+    blanked[seam:], person[seam:] = Background.BLUE.rgb, 0.0
+    out, mask = complete_body(blanked, person, float(seam), result.face)
+    body = mask[seam:] > 0.5
+    assert (body & truth_body).sum() / (body | truth_body).sum() >= 0.85  # the outline continues
+    completed, truth = out[seam:].astype(float), result.rgb[seam:].astype(float)
+    both = body & truth_body
+    assert np.abs(completed[both].mean(axis=0) - truth[both].mean(axis=0)).max() <= 12  # its colours
+    # No seam: across the first completed row, the body changes no more than from row to row above it.
+    columns = body[0] & (result.person[seam - 1] > 0.5)
+    step = np.abs(out[seam, columns].astype(float) - out[seam - 1, columns]).mean()
+    above = [np.abs(out[row, columns].astype(float) - out[row - 1, columns]).mean() for row in range(seam - 12, seam)]
+    assert step <= 2 * np.median(above) + 2
+
+
+def test_capture_ending_at_the_chest_is_completed_to_the_bottom_edge(london_dir: Path, measure) -> None:
+    """The London capture with its bottom sixth cut off: still inside every range, the body reaches the edge."""
+    capture = load_image((london_dir / "027_neutral.jpg").read_bytes()).rgb
+    short = capture[: int(capture.shape[0] * 5 / 6)]
+    data = cv2.imencode(".png", cv2.cvtColor(short, cv2.COLOR_RGB2BGR))[1].tobytes()
+    result = standardise(data)
+    geometry = measure(encode_and_decode(result.rgb), Background.BLUE.rgb)
+    assert _inside(geometry.hair_top, HAIR_TOP_RANGE) and _inside(geometry.eye_line, EYE_LINE_RANGE)
+    assert _inside(geometry.face_width, FACE_WIDTH_RANGE)
+    bottom = result.rgb[-3:].astype(int)
+    assert (np.abs(bottom - np.array(Background.BLUE.rgb)).max(axis=2) > 30).mean() > 0.6
+    assert (result.person[-1] > 0.5).mean() > 0.6
+
+
+def test_capture_ending_under_the_chin_is_refused_with_advice_to_step_back(london_dir: Path) -> None:
+    capture = load_image((london_dir / "027_neutral.jpg").read_bytes()).rgb
+    face = find_face(capture)
+    chin = int(max(y for _, y in face.landmarks["chin"]))
+    short = capture[: chin + 25]
+    data = cv2.imencode(".png", cv2.cvtColor(short, cv2.COLOR_RGB2BGR))[1].tobytes()
+    with pytest.raises(TooLittleBody) as refusal:
+        standardise(data)
+    assert refusal.value.code == "body_cut"
+    assert "后退" in refusal.value.message_zh and "step back" in refusal.value.message_en
+
+
+def encode_and_decode(rgb: np.ndarray) -> np.ndarray:
+    return load_image(encode_jpeg(rgb).data).rgb
 
 
 # --- encoding ------------------------------------------------------------------------------
