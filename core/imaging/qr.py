@@ -206,9 +206,11 @@ LADDER: tuple[Rung, ...] = (
 """Retries in order of cost. Each step reads images no other does on the degraded set of
 bench/bench_qr.py; shrinking, CLAHE, Otsu, a grey adaptive threshold, zxing's other binarizers
 and ``is_pure``, and a blurred max of the channels (which the threshold step covers) were
-measured there and read none that these miss, so they are not tried. zbar reads only the
-thresholded image, where it read 6 screen photos in 4000 images that zxing missed; on the other
-steps it read none that zxing missed, at 5-10 times zxing's cost per try."""
+measured there and read none that these miss, so they are not tried. zbar reads only the two
+thresholded images: on the first it read 6 screen photos in 4000 images that zxing missed, on the
+closed one 4 of 22 monitor photos with exaggerated moiré (point-sampled, no lens blur) that every
+other step missed; on the other steps it read none that zxing missed, at 5-10 times zxing's cost
+per try."""
 
 LADDER_MAX_SIDE = 2000
 """zbar and the ladder (but for ``full_size`` rungs) work on a copy no longer than this, so a
