@@ -312,7 +312,7 @@ def variants(labels: list[str], found: list[tuple[np.ndarray, FoundFace]], londo
     }
     print("\nAlignment, jitter and augmentation on lfw_east_asian (band re-chosen for each; held out = "
           "band chosen without the pair's people):")
-    chosen = np.empty(0)
+    chosen: np.ndarray = np.empty(0)
     for name, embed in choices.items():
         start = time.process_time()
         embeddings = np.stack([embed(image, face) for image, face in found])

@@ -253,8 +253,8 @@ def monitor_photo(code: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     sensor_w = int(sw / rng.uniform(0.55, 0.9))
     sensor_h = max(int(sensor_w * (4 / 3 if rng.random() < 0.5 else 3 / 4)), int(sh / 0.9))
     turn = np.radians(rng.uniform(-15, 15))
-    quad = np.float32([[-sw / 2, -sh / 2], [sw / 2, -sh / 2], [sw / 2, sh / 2], [-sw / 2, sh / 2]])
-    quad = quad @ np.float32([[np.cos(turn), np.sin(turn)], [-np.sin(turn), np.cos(turn)]])
+    quad = np.array([[-sw / 2, -sh / 2], [sw / 2, -sh / 2], [sw / 2, sh / 2], [-sw / 2, sh / 2]], np.float32)
+    quad = quad @ np.array([[np.cos(turn), np.sin(turn)], [-np.sin(turn), np.cos(turn)]], np.float32)
     quad += rng.uniform(-0.1, 0.1, size=(4, 2)).astype(np.float32) * [sw, sh] + [sensor_w / 2, sensor_h / 2]
     photo = _paste_warped(_scene(sensor_h, sensor_w, rng).astype(np.float32), sub, quad)
     photo *= rng.uniform(1.1, 1.6) * rng.uniform(0.85, 1.15, size=3).astype(np.float32)
