@@ -206,6 +206,66 @@ def screen_moire(code: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return _jpeg(_to_uint8(photo), 85)
 
 
+def _subpixels(screen: np.ndarray, row_gap: float) -> np.ndarray:
+    """A screen as its light emitters: each pixel a 3×3 block of red, green and blue stripes whose
+    last row is the darker gap between pixel rows (``row_gap`` of the pixel's brightness)."""
+    h, w = screen.shape[:2]
+    sub = np.zeros((h * 3, w * 3, 3), np.float32)
+    for c in range(3):
+        sub[:, c::3, c] = np.repeat(screen[:, :, c], 3, axis=0)
+    sub[2::3] *= row_gap
+    return sub
+
+
+def _bayer_demosaic(rgb: np.ndarray) -> np.ndarray:
+    """What a phone sensor records: one colour per pixel (RGGB), interpolated back to RGB. Fine
+    patterns near the sensor's pitch alias into coloured moiré here."""
+    mosaic = np.zeros(rgb.shape[:2], np.uint8)
+    mosaic[0::2, 0::2] = rgb[0::2, 0::2, 0]
+    mosaic[0::2, 1::2] = rgb[0::2, 1::2, 1]
+    mosaic[1::2, 0::2] = rgb[1::2, 0::2, 1]
+    mosaic[1::2, 1::2] = rgb[1::2, 1::2, 2]
+    return cv2.cvtColor(mosaic, cv2.COLOR_BayerBG2RGB)
+
+
+def monitor_photo(code: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A phone photo of a desktop monitor showing the code on the CHSI web page, modelled in the
+    order light takes: the page (code 180-300 screen px wide, in a region 2-3.5 codes wide with
+    text lines) as RGB subpixel stripes with dark row gaps; the lens blurs it (sharp focus 0.2-0.5
+    sensor px, defocus up to 0.3 module); the sensor samples it at 1-2.5 sensor px per screen
+    pixel through a Bayer filter (the moiré), tilted by up to 15° with corners moved by up to 10 %;
+    then over-exposure, a colour cast, glare, sensor noise and JPEG at quality 60-90, uploaded
+    at full resolution (about 1-2.4k px on the long side)."""
+    qr_px = int(rng.uniform(180, 300))
+    region_w = int(qr_px * rng.uniform(2.0, 3.5))
+    region_h = region_w * 3 // 4
+    screen = np.full((region_h, region_w, 3), int(rng.integers(225, 256)), np.uint8)
+    for _ in range(int(rng.integers(4, 10))):
+        y, x = int(rng.integers(0, region_h - 12)), int(rng.integers(0, region_w // 2))
+        cv2.rectangle(screen, (x, y), (x + int(rng.integers(40, region_w // 2)), y + 8), (80, 80, 80), -1)
+    y0, x0 = int(rng.integers(0, region_h - qr_px)), int(rng.integers(0, region_w - qr_px))
+    screen[y0 : y0 + qr_px, x0 : x0 + qr_px] = cv2.resize(code, (qr_px, qr_px), interpolation=cv2.INTER_LINEAR)
+    sensor_per_screen = rng.uniform(1.0, 2.5)
+    module = qr_px * sensor_per_screen * SCALE / code.shape[0]
+    lens = float(np.hypot(rng.uniform(0.2, 0.5), rng.uniform(0.0, 0.3) * module))
+    sub = cv2.GaussianBlur(_subpixels(screen, rng.uniform(0.2, 0.6)), (0, 0), lens * 3 / sensor_per_screen)
+    sw, sh = region_w * sensor_per_screen, region_h * sensor_per_screen
+    sensor_w = int(sw / rng.uniform(0.55, 0.9))
+    sensor_h = max(int(sensor_w * (4 / 3 if rng.random() < 0.5 else 3 / 4)), int(sh / 0.9))
+    turn = np.radians(rng.uniform(-15, 15))
+    quad = np.array([[-sw / 2, -sh / 2], [sw / 2, -sh / 2], [sw / 2, sh / 2], [-sw / 2, sh / 2]], np.float32)
+    quad = quad @ np.array([[np.cos(turn), np.sin(turn)], [-np.sin(turn), np.cos(turn)]], np.float32)
+    quad += rng.uniform(-0.1, 0.1, size=(4, 2)).astype(np.float32) * [sw, sh] + [sensor_w / 2, sensor_h / 2]
+    photo = _paste_warped(_scene(sensor_h, sensor_w, rng).astype(np.float32), sub, quad)
+    photo *= rng.uniform(1.1, 1.6) * rng.uniform(0.85, 1.15, size=3).astype(np.float32)
+    spread = 2 * (0.3 * sensor_w) ** 2
+    glare_x = np.exp(-((np.arange(sensor_w, dtype=np.float32) - rng.uniform(0, sensor_w)) ** 2) / spread)
+    glare_y = np.exp(-((np.arange(sensor_h, dtype=np.float32) - rng.uniform(0, sensor_h)) ** 2) / spread)
+    photo += rng.uniform(30, 100) * np.outer(glare_y, glare_x)[..., None]
+    photo += rng.uniform(3, 8) * rng.standard_normal(photo.shape, dtype=np.float32)
+    return _jpeg(_bayer_demosaic(_to_uint8(photo)), int(rng.integers(60, 91)))
+
+
 def photo_12mp(code: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A 4000x3000 phone photo of the printed code on a desk: 4-15 % of the frame wide, tilted,
     out of focus by 0.2-0.5 module, dim and noisy."""
@@ -238,7 +298,9 @@ DEGRADATIONS: dict[str, Callable[[np.ndarray, np.random.Generator], np.ndarray]]
     "screenshot": screenshot,
     "screen_moire": screen_moire,
     "photo_12mp": photo_12mp,
+    "monitor_photo": monitor_photo,
 }
+"""New kinds go last: each kind's seed is its position here, so the others keep their images."""
 
 
 @dataclass(frozen=True)

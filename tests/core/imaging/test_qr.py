@@ -33,10 +33,11 @@ MEASURED: dict[str, tuple[int, int]] = {
     "screenshot": (40, 40),
     "screen_moire": (12, 40),
     "photo_12mp": (36, 40),
+    "monitor_photo": (38, 40),
 }
 MARGIN = 2
-MINIMUM_OVERALL = 0.985
-"""The ladder's goal over all kinds (measured: 399 of 400)."""
+MINIMUM_OVERALL = 0.99
+"""The ladder's goal over all kinds (measured: 439 of 440)."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ def test_overall_decode_rate() -> None:
         ("sharpen", "blur"),
         ("sharpen", "photo_12mp"),
         ("max_channel_threshold", "screen_moire"),
+        ("closed_max_channel_threshold", "monitor_photo"),
         ("rectify", "perspective"),
     ],
 )
