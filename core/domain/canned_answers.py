@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.domain.contacts import HOTLINE, QQ
 from core.domain.enums import TicketCategory as C
 from core.domain.policy import Policy
 
-HOTLINE = "027-87885551"
 HOTLINE_HOURS_ZH = "周一至周五（法定节假日除外）8:30-12:00、14:00-17:30"
-QQ = "78284566"
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from enum import Enum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.domain.contacts import HOTLINE
 from core.domain.access import own_data, public, pure
 from core.domain import quotas as rules
 from core.domain.enums import EducationCategory, JobStatus, MailingMode, PaymentPurpose, SubmissionState, TaskStatus
@@ -389,7 +390,7 @@ def capture_progress(session: Session, submission: Submission) -> CaptureProgres
     if failed is not None:
         return CaptureProgress(
             submission.id, ready=False,
-            error_zh="照片处理失败，请重新拍摄；如多次失败请联系客服 027-87885551。",
-            error_en="Processing the photo failed; take it again, and call support 027-87885551 if it keeps failing.",
+            error_zh=f"照片处理失败，请重新拍摄；如多次失败请联系客服 {HOTLINE}。",
+            error_en=f"Processing the photo failed; take it again, and call support {HOTLINE} if it keeps failing.",
         )
     return CaptureProgress(submission.id, ready=False)
