@@ -119,6 +119,8 @@ class TaskChoice:
     mailing_mode: MailingMode
     default_address: str
     front_camera_allowed: bool
+    album_allowed: bool = False
+    """Whether a photo from the album is accepted (CHSI: live capture only, so normally not)."""
 
     @property
     def needs_address(self) -> bool:
@@ -130,7 +132,7 @@ def _task_choice(task: CollectionTask) -> TaskChoice:
         id=task.id, school_name=task.school.name, school_code=task.school.code, category=task.category,
         cohort=task.cohort, title=task.title, opens_on=task.opens_on, closes_on=task.closes_on,
         price_fen=task.price_fen, mailing_mode=task.mailing_mode, default_address=task.default_address,
-        front_camera_allowed=task.front_camera_allowed,
+        front_camera_allowed=task.front_camera_allowed, album_allowed=task.album_allowed,
     )
 
 
