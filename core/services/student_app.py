@@ -134,7 +134,7 @@ def account(session: Session, actor: Actor) -> AccountView:
 
 @dataclass(frozen=True)
 class Rules:
-    """The policy numbers a student is told, as they are in force now, and whom to call."""
+    """The policy numbers a student is told, as they are in force now, worded, and whom to call."""
 
     daily_standardisations: int
     free_submissions: int
@@ -142,19 +142,9 @@ class Rules:
     extra_service_price_fen: int
     verification_attempts: int
     verification_lock_hours: int
+    allowances_zh: str
+    allowances_en: str
     contacts: Contacts
-
-    @property
-    def allowances_zh(self) -> str:
-        return (f"每日限 {self.daily_standardisations} 次照片标准化；上传后提供 {self.free_submissions} 次免费提交审核；"
-                f"人工审核前提供 {self.free_replacements} 次免费更换照片，通过审核后不允许更换；"
-                f"后续服务 {_yuan(self.extra_service_price_fen)}/次。")
-
-    @property
-    def allowances_en(self) -> str:
-        return (f"{self.daily_standardisations} standardisations a day; {self.free_submissions} free review "
-                f"submissions; {self.free_replacements} free replacement(s) before human review, none after "
-                f"approval; then {_yuan(self.extra_service_price_fen)} each.")
 
 
 def _yuan(fen: int) -> str:
@@ -162,9 +152,20 @@ def _yuan(fen: int) -> str:
 
 
 def _rules(policy: Policy) -> Rules:
-    return Rules(policy.daily_standardisations, policy.free_submissions, policy.free_replacements,
-                 policy.extra_service_price_fen, policy.verification_attempts, policy.verification_lock_hours,
-                 CONTACTS)
+    price = _yuan(policy.extra_service_price_fen)
+    return Rules(
+        policy.daily_standardisations, policy.free_submissions, policy.free_replacements,
+        policy.extra_service_price_fen, policy.verification_attempts, policy.verification_lock_hours,
+        allowances_zh=(f"每日限 {policy.daily_standardisations} 次照片标准化；上传后提供 {policy.free_submissions} 次"
+                       f"免费提交审核；人工审核前提供 {policy.free_replacements} 次免费更换照片，通过审核后不允许更换；"
+                       f"后续服务 {price}/次。身份核验失败 {policy.verification_attempts} 次将锁定 "
+                       f"{policy.verification_lock_hours} 小时。"),
+        allowances_en=(f"{policy.daily_standardisations} standardisations a day; {policy.free_submissions} free "
+                       f"review submissions; {policy.free_replacements} free replacement(s) before human review, "
+                       f"none after approval; then {price} each. {policy.verification_attempts} failed identity "
+                       f"checks lock the check for {policy.verification_lock_hours} hours."),
+        contacts=CONTACTS,
+    )
 
 
 @public
