@@ -383,7 +383,7 @@ async def upload_capture(
 
     response = await run_in_threadpool(idempotent, svc, actor, idempotency_key, fingerprint, create)
     if response.status_code == 202:
-        response.headers["Location"] = f"{PREFIX}/captures/{json.loads(response.body)['id']}"
+        response.headers["Location"] = f"{PREFIX}/captures/{json.loads(bytes(response.body))['id']}"
     return response
 
 
