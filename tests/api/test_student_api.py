@@ -10,10 +10,23 @@ from sqlalchemy import func, select
 
 from api.app import PREFIX, router
 from core.domain.enums import PaymentStatus, QuotaKind, SubmissionState
-from core.models import AccountLink, ApiToken, Payment, QuotaEntry, StudentAccount, Submission
+from core.models import (
+    AccountLink,
+    ApiToken,
+    Payment,
+    QuotaEntry,
+    StudentAccount,
+    Submission,
+)
 from core.services import policy
 from tests import factories as f
-from tests.api.conftest import assert_error, identity_form, key, linked_and_paid, sign_in
+from tests.api.conftest import (
+    assert_error,
+    identity_form,
+    key,
+    linked_and_paid,
+    sign_in,
+)
 from tests.core.services.helpers import portrait
 
 
@@ -358,7 +371,9 @@ def test_a_forged_stale_or_wrong_amount_notification_pays_nothing(env, client, r
     short_headers, short_body = platform.notification(order["order_no"], 1)
     assert_error(client.post(f"{PREFIX}/payments/wechat/notify", content=short_body, headers=short_headers),
                  422, "invalid_input")
-    from api.wechatpay import DevelopmentPlatform  # another platform's key: a forgery that verifies nowhere
+    from api.wechatpay import (
+        DevelopmentPlatform,  # another platform's key: a forgery that verifies nowhere
+    )
 
     forged_headers, forged_body = DevelopmentPlatform().notification(order["order_no"], order["amount_fen"])
     assert_error(client.post(f"{PREFIX}/payments/wechat/notify", content=forged_body, headers=forged_headers),

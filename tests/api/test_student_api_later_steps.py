@@ -15,7 +15,13 @@ from core.domain.enums import Decision, Role
 from core.models import ProcessingJob, School
 from core.services import policy, review, schools
 from tests import factories as f
-from tests.api.conftest import assert_error, identity_form, key, linked_and_paid, sign_in
+from tests.api.conftest import (
+    assert_error,
+    identity_form,
+    key,
+    linked_and_paid,
+    sign_in,
+)
 from tests.core.services.helpers import portrait
 
 
