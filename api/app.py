@@ -72,7 +72,6 @@ SIGN_INS_PER_ADDRESS = 30
 """Sign-ins a minute from one address: each one makes a token row, and WeChat limits code2session too."""
 LONG_POLL_MAX_SECONDS = 25.0
 POLL_INTERVAL_SECONDS = 0.5
-NOTIFY_MAX_BYTES = 64 * 1024
 
 
 @dataclass
@@ -239,15 +238,10 @@ async def _identity_form(
     return task_id, name, student_number, id_last4, temporary, image
 
 
-def _upload_size(request: Request) -> None:
-    uploads.check_length(request)
-
-
 IdentityFormDep = Annotated[IdentityForm, Depends(_identity_form)]
 
 
-@router.post("/identity-checks", response_model=IdentityCheck, tags=["school and task"],
-             dependencies=[Depends(_upload_size)], responses={409: {"description": "not matched (attempts_left)"}})
+@router.post("/identity-checks", response_model=IdentityCheck, tags=["school and task"], responses={409: {"description": "not matched (attempts_left)"}})
 def check_identity(actor: Student, svc: ServicesDep, form: IdentityFormDep) -> JSONResponse:
     """身份核验: shows the masked record to confirm; failures count towards the lock."""
     task_id, name, number, last4, temporary, image = form
@@ -258,8 +252,7 @@ def check_identity(actor: Student, svc: ServicesDep, form: IdentityFormDep) -> J
     return JSONResponse(jsonable_encoder(payload), status)
 
 
-@router.post("/links", status_code=201, response_model=IdentityCheck, tags=["school and task"],
-             dependencies=[Depends(_upload_size)], responses={409: {"description": "not matched (attempts_left)"}})
+@router.post("/links", status_code=201, response_model=IdentityCheck, tags=["school and task"], responses={409: {"description": "not matched (attempts_left)"}})
 def link_task(actor: Student, svc: ServicesDep, form: IdentityFormDep, idempotency_key: IdempotencyKey = None,
               recipient: Annotated[str | None, Form(max_length=64)] = None,
               phone: Annotated[str | None, Form(max_length=32)] = None,
@@ -349,8 +342,6 @@ def development_payment(order_no: Annotated[str, Path(max_length=64)], body: Dev
 async def wechat_pay_notify(request: Request) -> Response:
     """WeChat Pay v3 notify URL: signature verified, resource decrypted, applied at most once."""
     svc: Services = request.app.state.services
-    if int(request.headers.get("content-length") or 0) > NOTIFY_MAX_BYTES:
-        raise uploads.too_large(NOTIFY_MAX_BYTES)
     payload = await request.body()
     headers = {k.lower(): v for k, v in request.headers.items()}
     try:
@@ -365,8 +356,7 @@ async def wechat_pay_notify(request: Request) -> Response:
 # ---- capture, standardisation, submission ------------------------------------------------------
 
 
-@router.post("/captures", status_code=202, response_model=CaptureView, tags=["photo"],
-             dependencies=[Depends(_upload_size)])
+@router.post("/captures", status_code=202, response_model=CaptureView, tags=["photo"])
 async def upload_capture(
     actor: Student, svc: ServicesDep,
     photo: Annotated[UploadFile, File(description="the live capture (wx.chooseMedia tempFile)")],
@@ -453,8 +443,7 @@ def mark_messages_read(actor: Student, svc: ServicesDep) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/collection-code", response_model=StudentStatus, tags=["status"],
-             dependencies=[Depends(_upload_size)])
+@router.post("/collection-code", response_model=StudentStatus, tags=["status"])
 async def upload_collection_code(actor: Student, svc: ServicesDep,
                                  code_image: Annotated[UploadFile, File()]) -> StudentStatus:
     """上传采集码 after shooting on a temporary shooting code."""
@@ -507,13 +496,19 @@ def create_app(db: Database | None = None, store: PhotoStore | None = None, *, c
     app.add_exception_handler(Exception, errors.unexpected_error)
 
     @app.middleware("http")
-    async def per_address(request: Request, call_next: Callable[[Request], Any]) -> Any:
-        """Every request counts against its address, except WeChat Pay's own notifications."""
+    async def per_address_and_size(request: Request, call_next: Callable[[Request], Any]) -> Any:
+        """Every request counts against its address (except WeChat Pay's own notifications), and a
+        body is refused by its declared length before anything parses or spools it."""
         svc: Services = request.app.state.services
         if request.url.path != f"{PREFIX}/payments/wechat/notify":
             wait = svc.limiter.hit(f"address:{client_address(request)}", svc.config.api_rate_address)
             if wait is not None:
                 return errors.respond(errors.rate_limited(wait))
+        if request.method in ("POST", "PUT", "PATCH"):
+            try:
+                uploads.check_length(request, uploads.body_limit(request.headers.get("content-type", "")))
+            except ApiError as refused:
+                return errors.respond(refused)
         return await call_next(request)
 
     @app.get(f"{PREFIX}/docs", include_in_schema=False)

@@ -11,6 +11,7 @@ from core.services.submissions import MAX_CAPTURE_BYTES
 
 MULTIPART_OVERHEAD = 64 * 1024
 CODE_IMAGE_BYTES = 10 * 1024 * 1024
+JSON_BYTES = 64 * 1024
 
 _SIGNATURES = (
     (b"\xff\xd8\xff", "image/jpeg"),
@@ -32,19 +33,27 @@ def sniff(data: bytes) -> str | None:
 
 
 def too_large(limit: int) -> ApiError:
-    megabytes = limit // (1024 * 1024)
-    return ApiError(413, "payload_too_large", f"文件过大，上限 {megabytes} MB，请重新拍摄。",
-                    f"The file is too large; the limit is {megabytes} MB.")
+    size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
+    return ApiError(413, "payload_too_large", f"内容过大，上限 {size}。", f"Too large: the limit is {size}.")
 
 
-def check_length(request: Request, limit: int = MAX_CAPTURE_BYTES) -> None:
-    """Refuses an upload by its Content-Length before a byte of it is parsed; a body without one
-    (chunked) is refused too, so nothing unbounded is spooled to disk."""
+def body_limit(content_type: str) -> int:
+    """A multipart body carries one photo at most; anything else is a small JSON document."""
+    return MAX_CAPTURE_BYTES + MULTIPART_OVERHEAD if content_type.startswith("multipart/") else JSON_BYTES
+
+
+def check_length(request: Request, limit: int) -> None:
+    """Refuses a body by its Content-Length before a byte of it is parsed; a chunked body (no
+    length given) is refused too, so nothing unbounded is spooled to disk."""
     length = request.headers.get("content-length")
-    if length is None or not length.isdigit():
-        raise ApiError(411, "length_required", "上传请求缺少 Content-Length。", "An upload needs a Content-Length header.")
-    if int(length) > limit + MULTIPART_OVERHEAD:
-        raise too_large(limit)
+    if length is None:
+        if "chunked" in request.headers.get("transfer-encoding", "").lower():
+            raise ApiError(411, "length_required", "请求缺少 Content-Length。", "The request needs a Content-Length header.")
+        return
+    if not length.isdigit():
+        raise ApiError(400, "invalid_input", "Content-Length 无效。", "The Content-Length header is invalid.")
+    if int(length) > limit:
+        raise too_large(limit - MULTIPART_OVERHEAD if limit > MULTIPART_OVERHEAD * 2 else limit)
 
 
 async def read_image(upload: UploadFile, limit: int = MAX_CAPTURE_BYTES) -> bytes:

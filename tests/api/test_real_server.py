@@ -46,6 +46,19 @@ def server(env) -> Iterator[str]:
     thread.join(timeout=10)
 
 
+def test_a_declared_oversized_upload_is_refused_before_its_body_is_sent(server):
+    host, port = server.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as raw:
+        raw.sendall(f"POST {PREFIX}/captures HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer x\r\n"
+                    "Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 500000000\r\n\r\n".encode())
+        answer = b""
+        while b'"}}' not in answer:  # answered without a byte of the body being sent
+            chunk = raw.recv(4096)
+            assert chunk, answer
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 413") and b'"payload_too_large"' in answer
+
+
 def test_a_student_signs_in_links_pays_uploads_polls_and_submits_over_real_http(env, server, roster):
     db, _ = env
     world = roster(1)

@@ -79,6 +79,11 @@ def test_signing_out_ends_the_token_and_the_same_nickname_is_the_same_account_in
     assert client.get(f"{PREFIX}/me", headers=second).status_code == 200
 
 
+def test_a_json_body_is_bounded_before_it_is_read(client):
+    assert_error(client.post(f"{PREFIX}/sessions", json={"code": "c" * 70_000, "nickname": "小丁"}),
+                 413, "payload_too_large")
+
+
 def test_a_bad_nickname_is_refused_in_the_error_shape(client):
     assert_error(client.post(f"{PREFIX}/sessions", json={"code": "c", "nickname": "   "}), 422, "invalid_input")
     error = assert_error(client.post(f"{PREFIX}/sessions", json={"code": "c"}), 422, "invalid_input")
@@ -304,8 +309,13 @@ def test_uploads_are_sniffed_and_bounded_and_refusals_use_no_standardisation(cli
     assert_error(client.post(f"{PREFIX}/captures", files=text, headers={**auth, **key()}), 415, "unsupported_media_type")
     truncated = {"photo": ("capture.jpg", portrait(1)[:2000], "image/jpeg")}
     assert_error(client.post(f"{PREFIX}/captures", files=truncated, headers={**auth, **key()}), 422, "invalid_input")
+    just_over = {"photo": ("capture.jpg", b"\xff\xd8\xff" + b"\0" * (20 * 1024 * 1024), "image/jpeg")}
+    assert_error(client.post(f"{PREFIX}/captures", files=just_over, headers={**auth, **key()}), 413, "payload_too_large")
     huge = {"photo": ("capture.jpg", b"\xff\xd8\xff" + b"\0" * (21 * 1024 * 1024), "image/jpeg")}
     assert_error(client.post(f"{PREFIX}/captures", files=huge, headers={**auth, **key()}), 413, "payload_too_large")
+    chunked = client.post(f"{PREFIX}/captures", content=iter([portrait(1)]),
+                          headers={**auth, **key(), "Content-Type": "multipart/form-data; boundary=x"})
+    assert_error(chunked, 411, "length_required")
     assert _standardisations_left(client, auth) == 5
 
 
