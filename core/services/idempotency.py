@@ -1,26 +1,29 @@
 """Idempotency keys: a request retried with the same ``Idempotency-Key`` gets the first answer
 again instead of paying, uploading or submitting twice.
 
-The key is claimed in the same transaction as the effect and the answer written before it
-commits, so either both are stored or neither: a request killed half-way leaves no key, and its
-retry runs afresh. Two copies racing meet at the unique (account, key) index: the second waits
-for the first and then finds its answer.
+The key is claimed in the same transaction as the effect and the answer written before it commits,
+so either both are stored or neither: a request killed half-way leaves no key, and its retry runs
+afresh. Two copies racing meet at the unique (account, key) index: the second waits for the first
+and then finds its answer. Answers are kept for a day.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from core.domain.access import Actor, students_only
 from core.errors import Conflict, InvalidInput
-from core.models import IdempotencyRecord
+from core.models import IdempotencyRecord, utcnow
 
 KEY = re.compile(r"[A-Za-z0-9_.:\-]{8,64}")
+KEPT = timedelta(hours=24)
+"""How long an answer is kept for a retry (a client retries within minutes; a day is generous)."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ def claim(session: Session, actor: Actor, key: str | None, fingerprint: str) -> 
     """None when the key is new (go ahead; it is now taken), else the answer given before. A key
     reused for a different request is refused."""
     key = _valid(key)
+    session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.account_id == actor.id,
+                                                    IdempotencyRecord.created_at < utcnow() - KEPT))
     row = _row(session, actor, key)
     if row is None:
         session.add(IdempotencyRecord(account_id=actor.id, key=key, fingerprint=fingerprint))

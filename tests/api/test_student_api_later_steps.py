@@ -130,3 +130,27 @@ def test_the_daily_standardisations_left_follow_the_policy(env, client, roster):
         view = client.post(f"{PREFIX}/captures", files=photo(), headers={**auth, **key()}).json()
         assert (view["standardisations_left"], view["daily_standardisations"]) == (expected, 2)
     assert_error(client.post(f"{PREFIX}/captures", files=photo(), headers={**auth, **key()}), 409, "quota_exceeded")
+
+
+def test_when_the_free_replacement_is_used_one_more_is_bought_and_then_used(env, client, roster):
+    db, _ = env
+    with db.session() as session:
+        policy.set_policy_values(session, f.SYSTEM, {"free_replacements": 0, "extra_service_price_fen": 150})
+    auth = linked_and_paid(client, roster(1), 0, "小丁")
+    first = client.post(f"{PREFIX}/captures", files=photo(1), headers={**auth, **key()}).json()["id"]
+    client.post(f"{PREFIX}/captures/{first}/submit", headers={**auth, **key()})
+    status = client.get(f"{PREFIX}/status", headers=auth).json()["status"]
+    assert (status["next_submission"], status["extra_price_fen"]) == ("buy_replacement", 150)
+    assert_error(client.post(f"{PREFIX}/orders", json={"purpose": "extra_submission"}, headers={**auth, **key()}),
+                 409, "conflict")
+    second = client.post(f"{PREFIX}/captures", files=photo(2), headers={**auth, **key()}).json()["id"]
+    refused = assert_error(client.post(f"{PREFIX}/captures/{second}/submit", headers={**auth, **key()}),
+                           402, "payment_required")
+    assert "1.5 元" in refused["message_zh"]
+    order = client.post(f"{PREFIX}/orders", json={"purpose": "extra_replacement"}, headers={**auth, **key()}).json()
+    assert order["amount_fen"] == 150
+    client.post(f"{PREFIX}/orders/{order['order_no']}/development-payment", json={}, headers=auth)
+    assert client.get(f"{PREFIX}/status", headers=auth).json()["status"]["next_submission"] == "replacement"
+    submitted = client.post(f"{PREFIX}/captures/{second}/submit", headers={**auth, **key()})
+    assert submitted.status_code == 200 and submitted.json()["state"] == "awaiting_review"
+    assert client.get(f"{PREFIX}/captures/{first}", headers=auth).json()["state"] == "replaced"
