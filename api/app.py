@@ -149,7 +149,23 @@ def _check_response(view: IdentityCheck, success_status: int) -> tuple[int, Any]
                             attempts_left=view.attempts_left, locked_until=view.locked_until)
 
 
-router = APIRouter(prefix=PREFIX)
+class ErrorDetail(BaseModel):
+    code: str = Field(description="stable, for programs: not_found, invalid_input, quota_exceeded, …")
+    message_zh: str
+    message_en: str
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse, "description": what} for status, what in (
+        (401, "no valid bearer token"), (403, "not the student's own data"), (404, "not found"),
+        (409, "refused by the rules (conflict, quota, link refused, …)"), (422, "invalid input"),
+        (429, "rate limited (Retry-After)"))
+}
+router = APIRouter(prefix=PREFIX, responses=_ERRORS)
 
 
 # ---- sign-in, account, notice ------------------------------------------------------------------
