@@ -92,6 +92,11 @@ class DevelopmentPlatform:
     def verifier(self) -> NotifyVerifier:
         return NotifyVerifier(self._private.public_key(), self.apiv3_key, self.serial)
 
+    def public_key_pem(self) -> bytes:
+        """The platform key as production configures it (a PEM file)."""
+        return self._private.public_key().public_bytes(serialization.Encoding.PEM,
+                                                       serialization.PublicFormat.SubjectPublicKeyInfo)
+
     def notification(self, order_no: str, amount_fen: int, *, trade_state: str = "SUCCESS",
                      timestamp: int | None = None) -> tuple[dict[str, str], bytes]:
         """The headers and body WeChat Pay would POST for this order."""
@@ -122,6 +127,6 @@ def configured(config: Settings) -> tuple[NotifyVerifier, DevelopmentPlatform | 
         key = serialization.load_pem_public_key(config.wechatpay_platform_key.read_bytes())
         if not isinstance(key, rsa.RSAPublicKey):
             raise ValueError("the WeChat Pay platform key must be an RSA public key")
-        return NotifyVerifier(key, config.wechatpay_apiv3_key.encode()), None
+        return NotifyVerifier(key, config.wechatpay_apiv3_key.encode(), config.wechatpay_platform_serial), None
     platform = DevelopmentPlatform()
     return platform.verifier(), platform

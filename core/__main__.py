@@ -1,4 +1,4 @@
-"""Command line: ``python -m core <command>``.
+"""Command line: ``python -m core <command>`` (no command: ``serve``).
 
 serve            migrate, start the worker, the apps and the student API (loads demo data when the
                  database is empty)
@@ -28,7 +28,7 @@ def main(argv: list[str]) -> int:
 
         return imaging_main(argv)
     parser = argparse.ArgumentParser(prog="python -m core")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve")
     sub.add_parser("api")
     sub.add_parser("worker")

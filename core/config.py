@@ -15,6 +15,7 @@ WORKBENCH_API_RATE_STUDENT / WORKBENCH_API_RATE_ADDRESS  requests a minute per s
 WORKBENCH_WECHATPAY_PLATFORM_KEY  WeChat Pay platform certificate's public key (PEM file) that signs
                          payment notifications; unset = a development signer with keys made at start-up
 WORKBENCH_WECHATPAY_APIV3_KEY     the 32-byte APIv3 key that encrypts their resource (production)
+WORKBENCH_WECHATPAY_PLATFORM_SERIAL  the platform certificate's serial (Wechatpay-Serial); optional
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class Settings:
     api_rate_address: int = 600
     wechatpay_platform_key: Path | None = None
     wechatpay_apiv3_key: str | None = None
+    wechatpay_platform_serial: str | None = None
 
     @property
     def exports_dir(self) -> Path:
@@ -50,7 +52,7 @@ class Settings:
         return self.data_dir / "exports"
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         data_dir = Path(os.environ.get("WORKBENCH_DATA_DIR", PROJECT_ROOT / "data"))
         return cls(
             database_url=os.environ.get(
@@ -71,6 +73,7 @@ class Settings:
             api_rate_address=int(os.environ.get("WORKBENCH_API_RATE_ADDRESS", "600")),
             wechatpay_platform_key=Path(key) if (key := os.environ.get("WORKBENCH_WECHATPAY_PLATFORM_KEY")) else None,
             wechatpay_apiv3_key=os.environ.get("WORKBENCH_WECHATPAY_APIV3_KEY") or None,
+            wechatpay_platform_serial=os.environ.get("WORKBENCH_WECHATPAY_PLATFORM_SERIAL") or None,
         )
 
 

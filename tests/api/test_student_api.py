@@ -3,12 +3,17 @@ uploads, WeChat Pay notifications and the error shape, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from api.app import PREFIX, router
+from api.app import PREFIX, create_app, router
+from api.limits import MemoryRateLimiter
+from api.wechatpay import DevelopmentPlatform
+from core.config import settings
 from core.domain.enums import PaymentStatus, QuotaKind, SubmissionState
 from core.models import (
     AccountLink,
@@ -385,6 +390,7 @@ def test_a_forged_stale_or_wrong_amount_notification_pays_nothing(env, client, r
         DevelopmentPlatform,  # another platform's key: a forgery that verifies nowhere
     )
 
+    # another platform's key: a forgery that verifies nowhere
     forged_headers, forged_body = DevelopmentPlatform().notification(order["order_no"], order["amount_fen"])
     assert_error(client.post(f"{PREFIX}/payments/wechat/notify", content=forged_body, headers=forged_headers),
                  401, "signature_invalid")
@@ -414,3 +420,23 @@ def test_every_refusal_has_the_one_error_shape(client):
     assert_error(client.post(f"{PREFIX}/orders", json={"purpose": "task_fee"}, headers={**auth, **key()}),
                  404, "not_found")  # no linked task yet
     assert_error(client.get(f"{PREFIX}/schools/999999/makeup-points", headers=auth), 404, "not_found")
+
+
+def test_with_production_keys_configured_notifications_verify_against_them_and_development_payment_is_gone(
+        env, roster, tmp_path):
+    db, store = env
+    wechat = DevelopmentPlatform()  # stands in for WeChat Pay's side; we only get its public key
+    (tmp_path / "platform.pem").write_bytes(wechat.public_key_pem())
+    config = dataclasses.replace(settings(), wechatpay_platform_key=tmp_path / "platform.pem",
+                                 wechatpay_apiv3_key=wechat.apiv3_key.decode(), wechatpay_platform_serial=wechat.serial)
+    with TestClient(create_app(db, store, config=config, limiter=MemoryRateLimiter())) as client:
+        assert client.app.state.services.platform is None
+        auth, order = _pending_order(client, roster)
+        assert_error(client.post(f"{PREFIX}/orders/{order['order_no']}/development-payment", json={}, headers=auth),
+                     404, "not_found")
+        forged_headers, forged_body = DevelopmentPlatform().notification(order["order_no"], order["amount_fen"])
+        assert_error(client.post(f"{PREFIX}/payments/wechat/notify", content=forged_body, headers=forged_headers),
+                     401, "signature_invalid")
+        headers, body = wechat.notification(order["order_no"], order["amount_fen"])
+        assert client.post(f"{PREFIX}/payments/wechat/notify", content=body, headers=headers).status_code == 204
+        assert client.get(f"{PREFIX}/orders/{order['order_no']}", headers=auth).json()["status"] == "paid"
