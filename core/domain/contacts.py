@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 HOTLINE = "027-87885551"
-HOURS_ZH = "周一至周五 8:30-12:00 14:00-17:30"
-HOURS_EN = "Mon-Fri 8:30-12:00, 14:00-17:30"
+HOURS_ZH = "周一至周五（法定节假日除外）8:30-12:00、14:00-17:30"
+HOURS_EN = "Monday-Friday except public holidays, 8:30-12:00 and 14:00-17:30"
 QQ = "78284566"
 QQ_NOTE_ZH = "备注：图像采集"
 
