@@ -1,6 +1,8 @@
-"""Command line: ``python -m core <command>``.
+"""Command line: ``python -m core <command>`` (no command: ``serve``).
 
-serve            migrate, start the worker and the apps (loads demo data when the database is empty)
+serve            migrate, start the worker, the apps and the student API (loads demo data when the
+                 database is empty)
+api              run the student HTTP API alone (http://127.0.0.1:8503/api/v1/docs)
 worker           run the background worker
 migrate          bring the database schema up to date
 demo [--photos DIR] [--if-empty]   build the demo data set
@@ -26,8 +28,9 @@ def main(argv: list[str]) -> int:
 
         return imaging_main(argv)
     parser = argparse.ArgumentParser(prog="python -m core")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve")
+    sub.add_parser("api")
     sub.add_parser("worker")
     sub.add_parser("migrate")
     demo = sub.add_parser("demo")
@@ -50,6 +53,8 @@ def main(argv: list[str]) -> int:
         return verify_store()
     if args.command == "worker":
         return run_worker()
+    if args.command == "api":
+        return run_api()
     return serve()
 
 
@@ -74,6 +79,18 @@ def run_worker() -> int:
     return 0
 
 
+def run_api() -> int:
+    """The student API on WORKBENCH_API_HOST:WORKBENCH_API_PORT (127.0.0.1:8503 by default)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    config = settings()
+    uvicorn.run(create_app(), host=config.api_host, port=config.api_port, log_level="info",
+                proxy_headers=False, server_header=False)
+    return 0
+
+
 def serve() -> int:
     """Everything `make run` needs, as child processes that stop together."""
     from core.db import default_database
@@ -90,9 +107,11 @@ def serve() -> int:
     if student_app.exists():
         children.append(subprocess.Popen(
             [python, "-m", "streamlit", "run", str(student_app), "--server.port", "8502"], env=env, cwd=PROJECT_ROOT))
+    children.append(subprocess.Popen([python, "-m", "core", "api"], env=env, cwd=PROJECT_ROOT))
     children.append(subprocess.Popen([python, "-m", "core", "demo", "--if-empty"], env=env, cwd=PROJECT_ROOT))
-    print(f"Staff workbench: http://localhost:8501   Student app: http://localhost:8502   data: {settings().data_dir}",
-          flush=True)
+    config = settings()
+    print(f"Staff workbench: http://localhost:8501   Student app: http://localhost:8502   "
+          f"Student API: http://{config.api_host}:{config.api_port}/api/v1/docs   data: {config.data_dir}", flush=True)
 
     def stop(*_: object) -> None:
         for child in children:

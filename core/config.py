@@ -8,6 +8,14 @@ WORKBENCH_FIXTURES       folder of demo/test photos (default: ../shared/fixtures
 WORKBENCH_SESSION_MINUTES  staff session timeout (default 30)
 WORKBENCH_EXPORT_RETENTION_DAYS  exported CHSI packages (data/exports) older than this are deleted
                          at the next export (default 7; a batch can be exported again, identically)
+WORKBENCH_API_HOST / WORKBENCH_API_PORT   where the student API listens (default 127.0.0.1:8503)
+WORKBENCH_API_TOKEN_MINUTES  how long a student's bearer token lasts (default 120)
+WORKBENCH_API_RATE_STUDENT / WORKBENCH_API_RATE_ADDRESS  requests a minute per student / per client
+                         address (default 120 / 600)
+WORKBENCH_WECHATPAY_PLATFORM_KEY  WeChat Pay platform certificate's public key (PEM file) that signs
+                         payment notifications; unset = a development signer with keys made at start-up
+WORKBENCH_WECHATPAY_APIV3_KEY     the 32-byte APIv3 key that encrypts their resource (production)
+WORKBENCH_WECHATPAY_PLATFORM_SERIAL  the platform certificate's serial (Wechatpay-Serial); optional
 """
 
 from __future__ import annotations
@@ -29,6 +37,14 @@ class Settings:
     data_dir: Path
     session_minutes: int
     export_retention_days: int = 7
+    api_host: str = "127.0.0.1"
+    api_port: int = 8503
+    api_token_minutes: int = 120
+    api_rate_student: int = 120
+    api_rate_address: int = 600
+    wechatpay_platform_key: Path | None = None
+    wechatpay_apiv3_key: str | None = None
+    wechatpay_platform_serial: str | None = None
 
     @property
     def exports_dir(self) -> Path:
@@ -36,7 +52,7 @@ class Settings:
         return self.data_dir / "exports"
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         data_dir = Path(os.environ.get("WORKBENCH_DATA_DIR", PROJECT_ROOT / "data"))
         return cls(
             database_url=os.environ.get(
@@ -50,6 +66,14 @@ class Settings:
             data_dir=data_dir,
             session_minutes=int(os.environ.get("WORKBENCH_SESSION_MINUTES", "30")),
             export_retention_days=int(os.environ.get("WORKBENCH_EXPORT_RETENTION_DAYS", "7")),
+            api_host=os.environ.get("WORKBENCH_API_HOST", "127.0.0.1"),
+            api_port=int(os.environ.get("WORKBENCH_API_PORT", "8503")),
+            api_token_minutes=int(os.environ.get("WORKBENCH_API_TOKEN_MINUTES", "120")),
+            api_rate_student=int(os.environ.get("WORKBENCH_API_RATE_STUDENT", "120")),
+            api_rate_address=int(os.environ.get("WORKBENCH_API_RATE_ADDRESS", "600")),
+            wechatpay_platform_key=Path(key) if (key := os.environ.get("WORKBENCH_WECHATPAY_PLATFORM_KEY")) else None,
+            wechatpay_apiv3_key=os.environ.get("WORKBENCH_WECHATPAY_APIV3_KEY") or None,
+            wechatpay_platform_serial=os.environ.get("WORKBENCH_WECHATPAY_PLATFORM_SERIAL") or None,
         )
 
 

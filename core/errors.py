@@ -58,6 +58,12 @@ class InvalidInput(DomainError):
     code = "invalid_input"
 
 
+class CaptureRefused(DomainError):
+    """A photo that is not a live capture the task accepts (album, or the forbidden front camera)."""
+
+    code = "capture_refused"
+
+
 class PhotosUnavailable(DomainError):
     """Photos the database names are missing from the photo store or damaged there."""
 

@@ -8,12 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.domain.contacts import HOTLINE, HOURS_EN, HOURS_ZH, QQ, QQ_NOTE_ZH
 from core.domain.enums import TicketCategory as C
 from core.domain.policy import Policy
-
-HOTLINE = "027-87885551"
-HOTLINE_HOURS_ZH = "周一至周五（法定节假日除外）8:30-12:00、14:00-17:30"
-QQ = "78284566"
 
 
 @dataclass(frozen=True)
@@ -131,9 +128,9 @@ def canned_answers(policy: Policy) -> tuple[CannedAnswer, ...]:
         ),
         CannedAnswer(
             "hotline_hours", "客服时间", "Support hours",
-            f"客服电话：{HOTLINE}，服务时间：{HOTLINE_HOURS_ZH}。"
-            f"如遇技术或支付问题，请加 QQ：{QQ} 处理，备注：图像采集。",
-            f"Hotline {HOTLINE}, Monday-Friday except public holidays, 8:30-12:00 and 14:00-17:30. "
+            f"客服电话：{HOTLINE}，服务时间：{HOURS_ZH}。"
+            f"如遇技术或支付问题，请加 QQ：{QQ} 处理，{QQ_NOTE_ZH}。",
+            f"Hotline {HOTLINE}, {HOURS_EN}. "
             f"For technical or payment problems add QQ {QQ} with the note 图像采集.",
             (C.OTHER, C.PAYMENT),
         ),

@@ -29,6 +29,7 @@ from typing import Protocol
 
 import numpy as np
 
+from core.domain.contacts import HOTLINE
 from core.imaging.qr import read_qr
 
 DEMO_PREFIX = "CHSIDEMO1"
@@ -87,10 +88,10 @@ _MESSAGES: dict[CodeError, tuple[str, str]] = {
     ),
     CodeError.UNREADABLE_PAYLOAD: (
         "图片中的二维码不是有效的学信网图像采集码。请确认上传的是学信网下载的图像采集码，"
-        "而不是其他二维码；如仍不能识别，请联系客服 027-87885551。",
+        f"而不是其他二维码；如仍不能识别，请联系客服 {HOTLINE}。",
         "The QR code in the image is not a valid CHSI collection code. Make sure you upload the "
         "collection code downloaded from CHSI, not another QR code; if it still fails, call "
-        "support on 027-87885551.",
+        f"support on {HOTLINE}.",
     ),
 }
 

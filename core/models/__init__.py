@@ -1,6 +1,7 @@
 """The domain model as SQLAlchemy 2 typed ORM classes. Import models from here."""
 
 from core.models.base import Base, utcnow
+from core.models.api import ApiToken, IdempotencyRecord
 from core.models.guard import field
 from core.models.login import LoginThrottle
 from core.models.batches import BatchItem, UploadBatch
@@ -13,10 +14,12 @@ from core.models.system import AuditEvent, PolicyChange, PolicySetting, Processi
 
 __all__ = [
     "AccountLink",
+    "ApiToken",
     "AuditEvent",
     "Base",
     "BatchItem",
     "CollectionTask",
+    "IdempotencyRecord",
     "LoginThrottle",
     "Notification",
     "Payment",

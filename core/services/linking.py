@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.domain.contacts import HOTLINE
 from core.domain.access import Actor, allowed, internal, own_data, pure, require_role, require_school
 from core.domain.enums import BatchStatus, MailingMode, PaymentPurpose, PaymentStatus, Role, SubmissionState, TaskStatus
 from core.domain.identity import mask_name, normalise_text
@@ -160,8 +161,8 @@ def _match(session: Session, task: CollectionTask, name: str, student_number: st
     )
     if other is not None and other.account_id != account.id:
         raise LinkRefused(
-            "该学籍信息已被其他微信号关联。已关联的学籍不允许更换微信号，如需帮助请联系客服 027-87885551。",
-            "This record is already linked to another WeChat account; call support 027-87885551.",
+            f"该学籍信息已被其他微信号关联。已关联的学籍不允许更换微信号，如需帮助请联系客服 {HOTLINE}。",
+            f"This record is already linked to another WeChat account; call support {HOTLINE}.",
         )
     mine = session.scalar(
         select(AccountLink).where(AccountLink.account_id == account.id, AccountLink.task_id == task.id,
@@ -193,7 +194,7 @@ def _check_code(session: Session, record: RosterRecord, code: DecodedCode) -> No
     )
     if used_by is not None:
         raise LinkRefused(
-            "该采集码已被其他学籍使用，请联系客服 027-87885551。",
+            f"该采集码已被其他学籍使用，请联系客服 {HOTLINE}。",
             "This collection code is already used by another record; call support.",
         )
 
@@ -323,8 +324,8 @@ def unbind(session: Session, actor: Actor, link_id: int, reason: str = "") -> Ac
             raise AccessDenied("只能解绑本人的关联。", "You can only unbind your own link.")
         if is_paid(session, link):
             raise LinkRefused(
-                "已关联任务并支付费用的，不能自行解绑。如有特殊情况请联系客服 027-87885551。",
-                "A linked and paid record cannot be unbound by the student; call support 027-87885551.",
+                f"已关联任务并支付费用的，不能自行解绑。如有特殊情况请联系客服 {HOTLINE}。",
+                f"A linked and paid record cannot be unbound by the student; call support {HOTLINE}.",
             )
     else:
         require_role(actor, Role.SUPPORT, Role.ADMIN)

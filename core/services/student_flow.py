@@ -14,6 +14,7 @@ from enum import Enum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.domain.contacts import HOTLINE
 from core.domain.access import own_data, public, pure
 from core.domain import quotas as rules
 from core.domain.enums import EducationCategory, JobStatus, MailingMode, PaymentPurpose, SubmissionState, TaskStatus
@@ -118,6 +119,8 @@ class TaskChoice:
     mailing_mode: MailingMode
     default_address: str
     front_camera_allowed: bool
+    album_allowed: bool = False
+    """Whether a photo from the album is accepted (CHSI: live capture only, so normally not)."""
 
     @property
     def needs_address(self) -> bool:
@@ -129,7 +132,7 @@ def _task_choice(task: CollectionTask) -> TaskChoice:
         id=task.id, school_name=task.school.name, school_code=task.school.code, category=task.category,
         cohort=task.cohort, title=task.title, opens_on=task.opens_on, closes_on=task.closes_on,
         price_fen=task.price_fen, mailing_mode=task.mailing_mode, default_address=task.default_address,
-        front_camera_allowed=task.front_camera_allowed,
+        front_camera_allowed=task.front_camera_allowed, album_allowed=task.album_allowed,
     )
 
 
@@ -389,7 +392,7 @@ def capture_progress(session: Session, submission: Submission) -> CaptureProgres
     if failed is not None:
         return CaptureProgress(
             submission.id, ready=False,
-            error_zh="照片处理失败，请重新拍摄；如多次失败请联系客服 027-87885551。",
-            error_en="Processing the photo failed; take it again, and call support 027-87885551 if it keeps failing.",
+            error_zh=f"照片处理失败，请重新拍摄；如多次失败请联系客服 {HOTLINE}。",
+            error_en=f"Processing the photo failed; take it again, and call support {HOTLINE} if it keeps failing.",
         )
     return CaptureProgress(submission.id, ready=False)
