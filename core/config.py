@@ -5,7 +5,12 @@ WORKBENCH_PHOTO_STORE    folder of the content-addressed photo store (default: d
 WORKBENCH_QUEUE          "sqlite" (default, data/queue.db), "redis://host:port/db", or "immediate"
                          (jobs run inline; tests)
 WORKBENCH_FIXTURES       folder of demo/test photos (default: ../shared/fixtures)
-WORKBENCH_SESSION_MINUTES  staff session timeout (default 30)
+WORKBENCH_SESSION_MINUTES  staff session idle timeout: signed out after this long without a click
+                         (default 30)
+WORKBENCH_SESSION_MAX_HOURS  staff session absolute lifetime: signed out this long after sign-in,
+                         however active (default 12, a working day)
+WORKBENCH_COOKIE_SECURE  "auto" (default: Secure when the request came over https, as told by the
+                         server or X-Forwarded-Proto from a trusted proxy), "always" or "never"
 WORKBENCH_EXPORT_RETENTION_DAYS  exported CHSI packages (data/exports) older than this are deleted
                          at the next export (default 7; a batch can be exported again, identically)
 """
@@ -29,6 +34,8 @@ class Settings:
     data_dir: Path
     session_minutes: int
     export_retention_days: int = 7
+    session_max_hours: int = 12
+    cookie_secure: str = "auto"
 
     @property
     def exports_dir(self) -> Path:
@@ -50,6 +57,8 @@ class Settings:
             data_dir=data_dir,
             session_minutes=int(os.environ.get("WORKBENCH_SESSION_MINUTES", "30")),
             export_retention_days=int(os.environ.get("WORKBENCH_EXPORT_RETENTION_DAYS", "7")),
+            session_max_hours=int(os.environ.get("WORKBENCH_SESSION_MAX_HOURS", "12")),
+            cookie_secure=os.environ.get("WORKBENCH_COOKIE_SECURE", "auto"),
         )
 
 

@@ -1,4 +1,5 @@
-"""Entry point of the staff workbench: ``streamlit run workbench/app.py``."""
+"""The staff workbench's script. Served by ``workbench/server.py`` (``streamlit run workbench/server.py``),
+which adds the session cookie's routes; run alone it works in one tab, without the cookie."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import streamlit as st  # noqa: E402
 
 from uikit.plain import plain  # noqa: E402
 from workbench import auth  # noqa: E402
-from workbench.context import current_actor, sign_out  # noqa: E402
+from workbench.context import LAND_KEY, current_actor, follow_browser_redirect, sign_out  # noqa: E402
 from workbench.i18n import lang, language_switch, tr  # noqa: E402
 from workbench.navigation import pages_for  # noqa: E402
 
@@ -39,5 +40,14 @@ else:
         if st.button(tr("退出登录", "Sign out"), key="sign_out", icon=":material/logout:"):
             sign_out()
             st.rerun()
+        if st.button(tr("退出所有设备", "Sign out everywhere"), key="sign_out_everywhere", type="tertiary",
+                     help=tr("结束此账号在所有浏览器和设备上的登录。", "Ends this account's sessions in every browser.")):
+            sign_out(everywhere=True)
+            st.rerun()
     page = st.navigation(sections, expanded=True)
+    land_on = st.session_state.pop(LAND_KEY, None)
+    target = next((p for group in sections.values() for p in group if p.url_path == land_on), None)
+    if target is not None and target.url_path != page.url_path:
+        st.switch_page(target)
+follow_browser_redirect()
 page.run()

@@ -3,13 +3,14 @@ attempt, sign-out after inactivity, and a disabled account losing its pages at o
 
 from __future__ import annotations
 
-import time
+from datetime import timedelta
 
 from sqlalchemy import select, update
 
 from core.domain.enums import Role
-from core.models import AuditEvent, LoginThrottle, StaffUser
+from core.models import AuditEvent, LoginThrottle, StaffSession, StaffUser, utcnow
 from tests import factories as f
+from workbench.context import TOKEN_KEY
 
 
 def sign_in(at, username: str, password: str):
@@ -33,14 +34,14 @@ def test_repeated_failures_slow_the_next_attempt_instead_of_locking_the_account(
             break
     assert messages[:5] == ["用户名或密码错误。"] * 5
     assert "登录尝试过于频繁" in messages[-1] and "秒后再试" in messages[-1]
-    assert "staff_user_id" not in at.session_state
+    assert TOKEN_KEY not in at.session_state
     with db.session() as session:
         failed = session.scalars(select(AuditEvent).where(AuditEvent.action == "staff.login_failed")).all()
         assert [e.detail["username"] for e in failed] == ["li.reviewer"] * (len(messages) - 1)
         assert all("wrong-password" not in str(e.detail) for e in failed)
         session.execute(update(LoginThrottle).values(blocked_until=None))  # the delay has passed
     sign_in(at, "li.reviewer", f.PASSWORD)
-    assert not at.error and at.session_state["staff_user_id"]
+    assert not at.error and at.session_state[TOKEN_KEY]
 
 
 def test_a_login_name_with_a_nul_byte_gets_a_clear_message(db, app_for):
@@ -64,8 +65,10 @@ def test_four_failures_then_the_right_password_signs_in_to_the_queue(db, app_for
 def test_an_idle_session_is_signed_out(db, app_for):
     with db.session() as session:
         reviewer = f.make_staff(session, Role.REVIEWER, "li.reviewer")
-    at = app_for(reviewer.id, page="review_queue.py")
-    at.session_state["staff_last_activity"] = time.time() - 31 * 60
+    at = app_for(reviewer.id, page="review_queue.py").run()
+    assert at.title[0].value == "审核队列"
+    with db.session() as session:  # the last click was 31 minutes ago
+        session.execute(update(StaffSession).values(last_seen_at=utcnow() - timedelta(minutes=31)))
     at.run()
     assert at.title[0].value == "学历图像采集 · 审核工作台"
     assert "长时间未操作" in at.info[0].value
