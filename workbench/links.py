@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import streamlit as st
+
 from core.domain.enums import Role
 
 COOKIE = "workbench_session"
@@ -43,3 +45,25 @@ def start_url(code: str, next_link: str) -> str:
 def record_link(page: str, **params: int | str) -> str:
     """``record_link("tickets", ticket=5)`` → ``/tickets?ticket=5``."""
     return f"/{page}?{urlencode(params)}" if params else f"/{page}"
+
+
+def linked_id(param: str) -> int | None:
+    """The record id the address names (``?param=ID``), returned on the first run that sees this
+    address, so the page opens that record; None afterwards, so the user's own choices rule."""
+    raw = st.query_params.get(param)
+    seen = f"_linked_{param}"
+    if raw is None or raw == st.session_state.get(seen):
+        return None
+    st.session_state[seen] = raw
+    return int(raw) if raw.isdigit() and 0 < len(raw) < 12 else None
+
+
+def show_in_address(param: str, record_id: int | None) -> None:
+    """Writes the record on screen into the address bar, so a bookmark or a copied link opens it."""
+    seen = f"_linked_{param}"
+    if record_id is None:
+        st.query_params.pop(param, None)
+        st.session_state.pop(seen, None)
+        return
+    st.query_params[param] = str(record_id)
+    st.session_state[seen] = str(record_id)
