@@ -14,13 +14,14 @@ import streamlit as st  # noqa: E402
 
 from uikit.plain import plain  # noqa: E402
 from workbench import auth  # noqa: E402
-from workbench.context import LAND_KEY, current_actor, follow_browser_redirect, sign_out  # noqa: E402
+from workbench.context import current_actor, follow_browser_redirect, sign_out  # noqa: E402
 from workbench.i18n import lang, language_switch, tr  # noqa: E402
 from workbench.navigation import pages_for  # noqa: E402
 
 st.set_page_config(page_title="学历图像采集 · 工作台", page_icon=":material/photo_camera:", layout="wide")
 language_switch()
 actor = current_actor()
+follow_browser_redirect()
 
 if actor is None:
     page = st.navigation([st.Page(auth.login_page, title=tr("登录", "Sign in"), icon=":material/login:")])
@@ -45,9 +46,4 @@ else:
             sign_out(everywhere=True)
             st.rerun()
     page = st.navigation(sections, expanded=True)
-    land_on = st.session_state.pop(LAND_KEY, None)
-    target = next((p for group in sections.values() for p in group if p.url_path == land_on), None)
-    if target is not None and target.url_path != page.url_path:
-        st.switch_page(target)
-follow_browser_redirect()
 page.run()

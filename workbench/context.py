@@ -24,8 +24,7 @@ TOKEN_KEY = "staff_session_token"
 STALE_KEY = "_ended_session_cookie"
 """A cookie whose session has ended: ignored until the browser brings a new one."""
 GOTO_KEY = "_browser_goto"
-LAND_KEY = "_land_on"
-"""The page this tab switches to right after sign-in (the browser's redirect goes there too)."""
+CLEAR_COOKIE_KEY = "_clear_cookie"
 
 
 @st.cache_resource(show_spinner=False)
@@ -80,22 +79,19 @@ def sign_in(actor: Actor, requested: str | None = None) -> None:
     with database().session() as session:
         started = staff_sessions.start(session, actor)
     st.session_state[TOKEN_KEY] = started.token
-    target = landing(actor.role, requested)
-    st.session_state[GOTO_KEY] = start_url(started.handoff_code, target)
-    if "?" not in target:
-        st.session_state[LAND_KEY] = target.strip("/")
+    st.session_state[GOTO_KEY] = start_url(started.handoff_code, landing(actor.role, requested))
 
 
 def sign_out(everywhere: bool = False) -> None:
     """Revokes the session in the database (every tab carrying it is out on its next click), then
-    clears the cookie through the cookie route."""
+    has the browser clear the cookie through the cookie route, in the background."""
     cookie = _cookie()
     with database().session() as session:
         staff_sessions.end(session, st.session_state.get(TOKEN_KEY) or cookie, everywhere=everywhere)
     _forget()
     if cookie:
         st.session_state[STALE_KEY] = cookie
-    st.session_state[GOTO_KEY] = END_PATH
+    st.session_state[CLEAR_COOKIE_KEY] = True
 
 
 def _forget(reason: str = "") -> None:
@@ -107,13 +103,20 @@ def _forget(reason: str = "") -> None:
 
 
 def follow_browser_redirect() -> None:
-    """Sends the browser to the address a sign-in or sign-out left (the cookie routes). A script
-    cannot answer with an HTTP redirect, so a line of JavaScript does it, with a link as fallback."""
+    """Does in the browser what a sign-in or sign-out left to do with the cookie. A script cannot
+    answer with an HTTP redirect, so a line of JavaScript does it. After sign-in the page shows only
+    the redirect (with a link, should scripts be blocked), so nothing is typed into a page about to be
+    replaced; the next run, if the browser stays, shows the app in this tab alone."""
+    if st.session_state.pop(CLEAR_COOKIE_KEY, False):
+        st.html(f"<script>fetch({json.dumps(END_PATH)}, {{method: 'POST', credentials: 'same-origin'}});</script>",
+                unsafe_allow_javascript=True)
     target = st.session_state.pop(GOTO_KEY, None)
     if target is None:
         return
     st.html(f"<script>window.location.replace({json.dumps(target)});</script>", unsafe_allow_javascript=True)
-    st.caption(f"[{tr('正在跳转…', 'Redirecting…')}]({target})")
+    st.info(tr("正在登录…", "Signing in…"), icon=":material/login:")
+    st.caption(f"[{tr('如未自动跳转，请点此继续', 'Continue if nothing happens')}]({target})")
+    st.stop()
 
 
 def require_actor() -> Actor:

@@ -52,8 +52,17 @@ def _no_store(response: Response) -> Response:
     return response
 
 
+def _from_this_site(request: Request) -> bool:
+    """Only our own pages may set or clear the cookie: a link or form on another site must not sign a
+    browser in as someone else (with that person's code) or out. Browsers say where a request comes
+    from in Sec-Fetch-Site; one that does not say is let through."""
+    return request.headers.get("sec-fetch-site", "same-origin") == "same-origin"
+
+
 def start_session(request: Request) -> Response:
     """Redeems the sign-in page's one-time code for the session cookie, then goes to ``next``."""
+    if not _from_this_site(request):
+        return _no_store(RedirectResponse("/", status_code=303))
     with default_database().session() as session:
         cookie = staff_sessions.redeem_handoff(session, request.query_params.get("code", ""))
     if cookie is None:
@@ -66,8 +75,11 @@ def start_session(request: Request) -> Response:
 
 
 def end_session(request: Request) -> Response:
-    """Clears the cookie after sign-out (the session itself is already revoked in the database)."""
-    response = RedirectResponse("/", status_code=303)
+    """Clears the cookie after sign-out (the session itself is already revoked in the database).
+    POST only, so no link or image on any site can sign a browser out."""
+    if not _from_this_site(request):
+        return _no_store(Response(status_code=403))
+    response = Response(status_code=204)
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax", secure=_secure(request))
     return _no_store(response)
 
@@ -100,6 +112,6 @@ class DeepLinksNeedSignIn:
 
 app = st.App(
     ROOT / "workbench" / "app.py",
-    routes=[Route(START_PATH, start_session), Route(END_PATH, end_session)],
+    routes=[Route(START_PATH, start_session), Route(END_PATH, end_session, methods=["POST"])],
     middleware=[Middleware(DeepLinksNeedSignIn)],
 )
