@@ -24,8 +24,7 @@ from workbench.links import linked_id, show_in_address
 from workbench.photo_widgets import show_photo
 from workbench.widgets import refusal_stops_page, refusals
 
-LINKED_KEY = "sh_linked"
-"""The student a link (``?student=`` or ``?submission=``) opened, shown until the reviewer searches."""
+LINKED_KEY = "sh_linked"  # the student a link (?student= or ?submission=) opened, until the reviewer searches
 
 actor = require_actor()
 st.title(tr("学生审核记录", "Student history"))
