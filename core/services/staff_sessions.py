@@ -132,14 +132,14 @@ def resolve(session: Session, token: str | None, *, now: datetime | None = None)
     if not token:
         return Resolved(None, Ended.UNKNOWN)
     moment = now or utcnow()
-    row = session.scalar(select(StaffSession).where(StaffSession.token_hash == token_hash(token)))
-    if row is None:
+    found = session.execute(select(StaffSession, StaffUser).join(StaffUser, StaffUser.id == StaffSession.staff_user_id)
+                            .where(StaffSession.token_hash == token_hash(token))).first()
+    if found is None:
         return Resolved(None, Ended.UNKNOWN)
-    ended = _ended(session, row, moment)
+    row, user = found
+    ended = _ended(session, row, moment)  # reads the account loaded with the row, no second query
     if ended is not None:
         return Resolved(None, ended)
-    user = session.get(StaffUser, row.staff_user_id)
-    assert user is not None and user.active  # _ended checked both
     if moment - row.last_seen_at >= TOUCH_EVERY:
         row.last_seen_at = moment
         session.flush()
