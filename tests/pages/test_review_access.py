@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 
 from core.domain.enums import Role
 from core.models import AuditEvent, LoginThrottle, StaffSession, StaffUser, utcnow
+from core.services import staff
 from tests import factories as f
 from workbench.context import TOKEN_KEY
 
@@ -84,3 +85,25 @@ def test_a_disabled_reviewer_loses_the_queue_on_the_next_click(db, app_for):
         session.get(StaffUser, reviewer.id).active = False
     at.run()
     assert "账号已停用" in at.info[0].value
+
+
+def test_a_new_role_or_sign_out_everywhere_ends_the_session_on_the_next_click(db, app_for):
+    with db.session() as session:
+        admin = f.make_staff(session, Role.ADMIN, "wang.admin")
+        reviewer = f.make_staff(session, Role.REVIEWER, "li.reviewer")
+    at = app_for(reviewer.id, page="review_queue.py").run()
+    other_tab = app_for(reviewer.id, page="review_queue.py").run()
+    assert at.title[0].value == other_tab.title[0].value == "审核队列"
+    with db.session() as session:
+        staff.assign_role(session, f.actor_of(admin), reviewer.id, role=Role.SENIOR_REVIEWER)
+    at.run()
+    assert "角色或学校已变更" in at.info[0].value
+    assert not [b for b in at.button if b.key == "sign_out"]
+
+    senior_tabs = [app_for(reviewer.id, page="review_queue.py").run() for _ in range(2)]  # signed in again
+    assert all(t.title[0].value == "审核队列" for t in senior_tabs)
+    senior_tabs[0].button(key="sign_out_everywhere").click().run()
+    assert not [b for b in senior_tabs[0].button if b.key == "sign_out"]
+    senior_tabs[1].run()
+    assert "您已退出登录" in senior_tabs[1].info[0].value
+    assert not [b for b in senior_tabs[1].button if b.key == "sign_out"]
