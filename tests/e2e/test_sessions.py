@@ -97,3 +97,53 @@ def test_a_deep_link_opened_signed_out_goes_through_sign_in_and_back(live_app, p
     signed_in_as_reviewer(page)
     page.get_by_text(f"王小明 · {wang.student_number}").wait_for()
     screenshot(page, "sessions_07_deep_link_after_sign_in")
+
+
+def test_the_cookie_routes_refuse_other_sites_and_foreign_redirects(live_app):
+    """Straight HTTP against the real server: a code used from another site's link signs no browser
+    in (login CSRF), ``next`` never leads off the site, sign-out is POST-only from our own pages, and
+    a signed-out page load is sent to sign in with the link kept."""
+    import http.client
+    from urllib.parse import urlencode, urlsplit
+
+    from core.services import staff, staff_sessions
+    from core.models import StaffUser
+
+    app = live_app(seed)
+    host = urlsplit(app.url)
+
+    def code() -> str:
+        with app.db.session() as session:
+            user = session.scalar(select(StaffUser).where(StaffUser.username == "li.reviewer"))
+            return staff_sessions.start(session, staff.actor_for(user)).handoff_code
+
+    def request(method: str, path: str, **headers: str):  # type: ignore[no-untyped-def]
+        connection = http.client.HTTPConnection(host.hostname, host.port, timeout=20)
+        connection.request(method, path, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        connection.close()
+        return response
+
+    cross = request("GET", "/auth/session?" + urlencode({"code": code(), "next": "/tickets"}),
+                    **{"Sec-Fetch-Site": "cross-site"})
+    assert cross.status == 303 and cross.getheader("location") == "/" and cross.getheader("set-cookie") is None
+
+    for asked in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
+        ours = request("GET", "/auth/session?" + urlencode({"code": code(), "next": asked}),
+                       **{"Sec-Fetch-Site": "same-origin"})
+        assert ours.status == 303 and ours.getheader("location") == "/", asked
+        cookie = ours.getheader("set-cookie")
+        assert cookie.startswith(f"{COOKIE}=") and "HttpOnly" in cookie and "SameSite=lax" in cookie, cookie
+
+    used = code()
+    assert request("GET", f"/auth/session?code={used}").getheader("set-cookie") is not None
+    assert request("GET", f"/auth/session?code={used}").getheader("set-cookie") is None  # once only
+
+    assert request("POST", "/auth/sign-out", **{"Sec-Fetch-Site": "cross-site"}).status == 403
+    assert request("GET", "/auth/sign-out").getheader("set-cookie") is None  # a link or an image cannot
+    cleared = request("POST", "/auth/sign-out", **{"Sec-Fetch-Site": "same-origin"})
+    assert cleared.status == 204 and 'workbench_session=""' in cleared.getheader("set-cookie")
+
+    signed_out = request("GET", "/tickets?ticket=5", Accept="text/html")
+    assert signed_out.status == 303 and signed_out.getheader("location") == "/?next=%2Ftickets%3Fticket%3D5"
