@@ -106,8 +106,8 @@ def test_the_cookie_routes_refuse_other_sites_and_foreign_redirects(live_app):
     import http.client
     from urllib.parse import urlencode, urlsplit
 
-    from core.services import staff, staff_sessions
     from core.models import StaffUser
+    from core.services import staff, staff_sessions
 
     app = live_app(seed)
     host = urlsplit(app.url)
