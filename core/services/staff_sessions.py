@@ -23,7 +23,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from core.config import settings
@@ -161,10 +161,13 @@ def _ended(session: Session, row: StaffSession, moment: datetime) -> str | None:
         reason = Ended.IDLE
     else:
         return None
-    row.revoked_at, row.revoked_reason = moment, reason
-    audit.record(session, Actor.system("session"), "staff.session_ended", "staff_user", user.id,
-                 school_id=user.school_id, reason=reason)
-    session.flush()
+    closed = session.execute(  # only where still open: two requests finding it ended audit it once
+        update(StaffSession).where(StaffSession.id == row.id, StaffSession.revoked_at.is_(None))
+        .values(revoked_at=moment, revoked_reason=reason))
+    if closed.rowcount == 1:  # type: ignore[attr-defined]
+        audit.record(session, Actor.system("session"), "staff.session_ended", "staff_user", user.id,
+                     school_id=user.school_id, reason=reason)
+        session.flush()
     return reason
 
 

@@ -172,3 +172,15 @@ def test_a_new_role_ends_every_session_and_a_new_name_does_not(db, people):
     fresh = start(db, reviewer).token  # signing in again gives the new role
     assert resolve(db, fresh).actor.role is Role.SENIOR_REVIEWER
 
+
+
+def test_sessions_long_over_are_deleted_when_someone_signs_in(db, people):
+    admin, reviewer = people
+    moment = utcnow()
+    old = start(db, reviewer, now=moment - timedelta(days=5)).token
+    recent = start(db, reviewer, now=moment - timedelta(hours=13)).token  # over, but not long ago
+    start(db, admin, now=moment)
+    with db.session() as session:
+        kept = set(session.scalars(select(StaffSession.token_hash)).all())
+    assert staff_sessions.token_hash(old) not in kept and staff_sessions.token_hash(recent) in kept
+    assert len(kept) == 2
