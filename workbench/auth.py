@@ -11,6 +11,7 @@ from core.services import staff
 from core.services.staff_sessions import Ended
 from workbench.context import database, sign_in, sign_out
 from workbench.i18n import lang, tr
+from workbench.links import safe_next
 
 REASONS = {
     Ended.IDLE: ("长时间未操作，已自动退出，请重新登录。", "Signed out after inactivity; please sign in again."),
@@ -27,6 +28,8 @@ def login_page() -> None:
     reason = st.session_state.pop("signed_out_reason", None)
     if reason in REASONS:
         st.info(tr(*REASONS[reason]))
+    if safe_next(st.query_params.get("next")):
+        st.caption(tr("登录后将打开您要访问的页面。", "The page you asked for opens after sign-in."))
     with st.form("login"):
         username = st.text_input(tr("用户名", "Username"), key="login_username")
         password = st.text_input(tr("密码", "Password"), type="password", key="login_password")

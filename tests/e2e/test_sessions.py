@@ -33,6 +33,7 @@ def test_reload_new_tab_deep_link_and_sign_out_everywhere(live_app, page):
     login(page, app.url, "li.reviewer", f.PASSWORD)
     page.wait_for_url(re.compile(r"/review_queue$"))  # reviewers land on their queue
     page.get_by_role("heading", name="审核队列").wait_for()
+    settled(page)
     screenshot(page, "sessions_01_reviewer_lands_on_queue")
 
     [cookie] = [c for c in page.context.cookies() if c["name"] == COOKIE]
@@ -45,6 +46,7 @@ def test_reload_new_tab_deep_link_and_sign_out_everywhere(live_app, page):
     page.reload()
     signed_in_as_reviewer(page)
     page.get_by_role("heading", name="审核队列").wait_for()
+    settled(page)
     screenshot(page, "sessions_02_after_reload")
 
     with app.db.session() as session:
@@ -58,6 +60,7 @@ def test_reload_new_tab_deep_link_and_sign_out_everywhere(live_app, page):
     other_tab.get_by_text(f"王小明 · {wang.student_number}").wait_for()
     assert other_tab.get_by_text("丁白云").count() == 0
     assert other_tab.url.endswith(f"/student_history?student={wang.id}")
+    settled(other_tab)
     screenshot(other_tab, "sessions_03_deep_link_in_new_tab")
 
     page.bring_to_front()  # a tab in the background paints nothing to screenshot
@@ -89,6 +92,7 @@ def test_a_deep_link_opened_signed_out_goes_through_sign_in_and_back(live_app, p
     page.goto(f"{app.url}/student_history?student={wang.id}")
     page.get_by_role("button", name="登录", exact=True).wait_for()
     assert "next=%2Fstudent_history%3Fstudent%3D" in page.url
+    page.get_by_text("登录后将打开您要访问的页面").wait_for()
     screenshot(page, "sessions_06_deep_link_asks_to_sign_in")
     page.get_by_label("用户名").fill("li.reviewer")
     page.get_by_label("密码").fill(f.PASSWORD)
@@ -96,6 +100,7 @@ def test_a_deep_link_opened_signed_out_goes_through_sign_in_and_back(live_app, p
     page.wait_for_url(re.compile(rf"/student_history\?student={wang.id}$"))
     signed_in_as_reviewer(page)
     page.get_by_text(f"王小明 · {wang.student_number}").wait_for()
+    settled(page)
     screenshot(page, "sessions_07_deep_link_after_sign_in")
 
 
