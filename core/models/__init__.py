@@ -10,6 +10,7 @@ from core.models.students import AccountLink, Notification, Payment, RosterRecor
 from core.models.submissions import QuotaEntry, ReviewDecision, Submission
 from core.models.support import SupportTicket, TicketNote
 from core.models.system import AuditEvent, PolicyChange, PolicySetting, ProcessingJob
+from core.models.system import OutboxMessage, WorkerHeartbeat
 
 __all__ = [
     "AccountLink",
@@ -19,6 +20,7 @@ __all__ = [
     "CollectionTask",
     "LoginThrottle",
     "Notification",
+    "OutboxMessage",
     "Payment",
     "PhotoProgress",
     "PolicyChange",
@@ -34,6 +36,7 @@ __all__ = [
     "SupportTicket",
     "TicketNote",
     "UploadBatch",
+    "WorkerHeartbeat",
     "field",
     "rebuild_progress",
     "refresh_progress",

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from core.domain.enums import JobStatus, Role, SubmissionState
 from core.models import ProcessingJob, Submission
 from core.services import jobs, submissions
-from core.worker import RETRIES
+from core.config import settings
 from tests import factories as f
 from tests.core.services.helpers import portrait
 
@@ -31,7 +31,7 @@ def test_failed_job_is_retried_then_kept_with_its_error_and_can_be_retried(env):
     with db.session() as session:
         job = session.scalars(select(ProcessingJob).where(ProcessingJob.subject_id == submission_id)).one()
         assert job.status is JobStatus.FAILED
-        assert job.attempts == RETRIES + 1
+        assert job.attempts == settings().job_attempts
         assert "missing" in job.error
         assert session.get(Submission, submission_id).state is SubmissionState.CAPTURED
         job_id = job.id
