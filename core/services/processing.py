@@ -146,6 +146,7 @@ def execute(db: Database, store: PhotoStore, held: jobs.Claim, *, retry_delay: t
         if not finished:  # nothing left to write (already processed): only the job row changes
             with db.session() as session:
                 jobs.complete(session, held)
+        log.info("job %s done (attempt %s, fence %s)", held.job_id, held.attempt, held.fence)
         return JobStatus.DONE
     except jobs.LeaseLost:
         log.warning("job %s: lease lost, result discarded", held.job_id)
