@@ -7,8 +7,8 @@ Run from the project root::
 
 Each student of a fresh database (SQLite, or PostgreSQL with ``--url``) requests one standardisation
 of the same real portrait (London 003, 960×960) through the services, so every job runs the real
-pipeline. Two workers start; whenever one holds a job it may be killed (SIGKILL) and restarted at
-once. Afterwards every job must end done (or failed with its reason) exactly once: no submission
+pipeline. Two workers start; every 0.5–2 s one that holds a job (and has finished one since it
+started) is killed with SIGKILL at a random moment of that job, and restarted at once. Afterwards every job must end done (or failed with its reason) exactly once: no submission
 half-processed, each finished standardisation charged once and each failed one given back.
 Printed: jobs, kills survived, lost (must be 0), duplicated (must be 0), and the recovery time
 after the last kill (from the kill to the moment the job the dead worker held was finished by
@@ -112,16 +112,24 @@ class Workers:
     def __init__(self, env: dict[str, str], logs: Path) -> None:
         self.env, self.logs = env, logs
         self.procs: list[subprocess.Popen[bytes]] = []
+        self.log_of: dict[int, Path] = {}
         self.started = 0
 
     def start(self) -> subprocess.Popen[bytes]:
         self.started += 1
-        log = open(self.logs / f"worker-{self.started}.log", "wb")  # noqa: SIM115 - closed with the process
+        path = self.logs / f"worker-{self.started}.log"
+        log = open(path, "wb")  # noqa: SIM115 - the child holds it
         proc = subprocess.Popen([sys.executable, "-m", "core", "worker"], cwd=ROOT, env=self.env,
                                 stdout=log, stderr=subprocess.STDOUT)
         log.close()
         self.procs.append(proc)
+        self.log_of[proc.pid] = path
         return proc
+
+    def working(self, proc: subprocess.Popen[bytes]) -> bool:
+        """Started up and finished a job already (killing workers only in their start-up would
+        measure nothing but start-ups)."""
+        return " done (" in self.log_of[proc.pid].read_text(errors="replace")
 
     def alive(self) -> list[subprocess.Popen[bytes]]:
         return [p for p in self.procs if p.poll() is None]
@@ -154,6 +162,7 @@ def worker_env(queue: str, database_url: str, data_dir: Path, name: str) -> dict
         "WORKBENCH_JOB_LEASE_SECONDS": str(LEASE_SECONDS),
         "WORKBENCH_WORKER_HEARTBEAT_SECONDS": str(HEARTBEAT_SECONDS),
         "WORKBENCH_WORKER_GRACE_SECONDS": "10",
+        "WORKBENCH_JOB_ATTEMPTS": "5",
         "PYTHONUNBUFFERED": "1",
         "OMP_NUM_THREADS": "1",
     })
@@ -203,9 +212,9 @@ def run_scenario(queue: str, db: Database, data_dir: Path, *, jobs: int, kills: 
         for _ in range(workers):
             pool.start()
         while outcome.kills < kills and time.monotonic() < deadline and _unfinished(db):
-            time.sleep(rng.uniform(0.2, 1.2))
+            time.sleep(rng.uniform(0.5, 2.0))
             held = _holders(db)
-            victims = [p for p in pool.alive() if held.get(p.pid)]
+            victims = [p for p in pool.alive() if held.get(p.pid) and pool.working(p)]
             if not victims:
                 continue
             victim = rng.choice(victims)
