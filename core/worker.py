@@ -6,11 +6,12 @@ machines, or ``immediate`` (tests: a job runs inside the call that sends it). Th
 built on first use, and this module installs it as the services' ``JobQueue`` port; the services
 never import this module.
 
-Huey carries wake-ups; our ``ProcessingJob`` row is the truth (see ``core.services.jobs``). Each
-worker runs a heartbeat thread that, every WORKBENCH_WORKER_HEARTBEAT_SECONDS, renews the lease on
-the job in hand, records the worker as alive, reaps jobs whose lease ran out, tops the queue up so
-every waiting job has a message (a message consumed by a worker that was then killed is not lost
-work), and delivers the outbox. Huey's own periodic tasks run at most once a minute, too slow to
+Huey carries wake-ups; our ``ProcessingJob`` row is the truth (see ``core.services.jobs``). A woken
+worker claims the named job, then keeps claiming the oldest waiting one until none is left. Each
+worker runs two threads every WORKBENCH_WORKER_HEARTBEAT_SECONDS: the heartbeat renews the lease on
+the job in hand and records the worker as alive (nothing else, so it is never late); the sweep
+reaps jobs whose lease ran out, wakes workers while jobs wait with no message for them (a message
+consumed by a worker that was then killed is not lost work), and delivers the outbox. Huey's own periodic tasks run at most once a minute, too slow to
 bring a job back within seconds, hence the thread. SIGTERM and SIGINT stop gracefully: the job in
 hand finishes within WORKBENCH_WORKER_GRACE_SECONDS or is handed back; SIGKILL and power loss are
 covered by the lease.
@@ -39,8 +40,9 @@ from core.storage.photos import PhotoStore, default_photo_store
 
 log = logging.getLogger(__name__)
 RETRY_DELAY_SECONDS = 5
-TOP_UP_LIMIT = 1000
-"""At most this many wake-ups per heartbeat, so a huge backlog never floods the queue at once."""
+TOP_UP_LIMIT = 8
+"""Wake-ups sent per sweep at most: a woken worker drains every waiting job, so a few suffice, and a
+huge backlog never floods the queue."""
 
 _huey: Huey | None = None
 _task: TaskWrapper | None = None
@@ -145,51 +147,54 @@ class Worker:
         self.jobs_done = 0
         self.stopping = threading.Event()
         self._lock = threading.Lock()
-        self._beat_thread = threading.Thread(target=self._beat_loop, name="heartbeat", daemon=True)
 
     def take(self, job_id: int | None) -> None:
-        if self.stopping.is_set():
-            return  # a stopping worker takes nothing new; the sweep of another worker sends it again
-        with self.db.session() as session:
-            held = jobs.claim(session, self.id, job_id)
-        if held is None:
-            return
-        with self._lock:
-            self.held = held
-        try:
-            status = processing.execute(self.db, self.store, held, retry_delay=timedelta(seconds=RETRY_DELAY_SECONDS))
-            if status is not None:
-                self.jobs_done += 1
-        finally:
+        """Claims the named job (or the oldest waiting), runs it, and keeps draining the waiting
+        jobs; a stopping worker takes nothing new (another worker's sweep wakes someone for them)."""
+        while not self.stopping.is_set():
+            with self.db.session() as session:
+                held = jobs.claim(session, self.id, job_id)
+            if held is None:
+                return
+            job_id = None
             with self._lock:
-                self.held = None
+                self.held = held
+            try:
+                retry_delay = timedelta(seconds=RETRY_DELAY_SECONDS)
+                if processing.execute(self.db, self.store, held, retry_delay=retry_delay) is not None:
+                    self.jobs_done += 1
+            finally:
+                with self._lock:
+                    self.held = None
 
     def start(self) -> None:
         self.heartbeat()
-        self._beat_thread.start()
+        for name, step in (("heartbeat", self.heartbeat), ("sweep", self.sweep)):
+            threading.Thread(target=self._every_interval, args=(step,), name=name, daemon=True).start()
 
-    def _beat_loop(self) -> None:
+    def _every_interval(self, step: Any) -> None:
         interval = settings().worker_heartbeat_seconds
         while not self.stopping.wait(interval):
             try:
-                self.heartbeat()
-            except Exception:  # noqa: BLE001 - a database hiccup must not kill the heartbeat
-                log.exception("heartbeat failed")
+                step()
+            except Exception:  # noqa: BLE001 - a database hiccup must not stop the thread
+                log.exception("%s failed", threading.current_thread().name)
 
     def heartbeat(self) -> None:
-        """Renew the lease in hand, say we are alive, reap expired leases, top the queue up,
-        deliver the outbox."""
+        """Renews the lease in hand and says this worker is alive."""
         with self._lock:
             held = self.held
-        if held is not None:
-            with self.db.session() as session:
-                if not jobs.renew(session, held):
-                    log.warning("job %s: lease lost while working on it", held.job_id)
-        lease = timedelta(seconds=settings().job_lease_seconds)
         with self.db.session() as session:
+            if held is not None and not jobs.renew(session, held):
+                log.warning("job %s: lease lost while working on it", held.job_id)
             jobs.beat(session, self.id, hostname=socket.gethostname(), pid=os.getpid(),
                       queue=_queue_label(), current_job_id=held.job_id if held else None,
                       jobs_done=self.jobs_done, stopping=self.stopping.is_set())
+
+    def sweep(self) -> None:
+        """Reaps expired leases, wakes workers for jobs without a message, delivers the outbox."""
+        lease = timedelta(seconds=settings().job_lease_seconds)
+        with self.db.session() as session:
             jobs.forget_dead_workers(session, older_than=lease * 10)
             jobs.reap(session)
             waiting = jobs.waiting_count(session)
