@@ -36,12 +36,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select
 
-from core.db import Database  # noqa: E402
-from core.domain.enums import JobStatus, QuotaKind, SubmissionState  # noqa: E402
-from core.models import ProcessingJob, QuotaEntry, Submission  # noqa: E402
-from core.storage.photos import PhotoStore  # noqa: E402
+from core.db import Database
+from core.domain.enums import JobStatus, QuotaKind, SubmissionState
+from core.models import ProcessingJob, QuotaEntry, Submission
+from core.storage.photos import PhotoStore
 
 PORTRAIT = Path(os.environ.get("WORKBENCH_FIXTURES", ROOT.parent / "shared" / "fixtures")) / "london" / "003_smiling.jpg"
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -74,10 +74,10 @@ class Outcome:
     def lines(self) -> list[str]:
         recovery = "n/a" if self.recovery_seconds is None else f"{self.recovery_seconds:.1f} s"
         return [
-            f"queue {self.queue}: {self.jobs} jobs, {self.kills} kills survived (SIGKILL), "
-            f"{self.done} done, {self.failed} failed with a reason, in {self.total_seconds:.1f} s",
-            f"  lost {len(self.lost)} (target 0), duplicated {len(self.duplicated)} (target 0), "
-            f"half-processed {len(self.half_processed)} (target 0), wrong charge {len(self.wrong_charge)} (target 0)",
+            (f"queue {self.queue}: {self.jobs} jobs, {self.kills} kills survived (SIGKILL), "
+             f"{self.done} done, {self.failed} failed with a reason, in {self.total_seconds:.1f} s"),
+            (f"  lost {len(self.lost)} (target 0), duplicated {len(self.duplicated)} (target 0), "
+             f"half-processed {len(self.half_processed)} (target 0), wrong charge {len(self.wrong_charge)} (target 0)"),
             f"  recovery after the last kill: {recovery}",
         ]
 
@@ -86,9 +86,8 @@ def prepare(db: Database, store: PhotoStore, count: int) -> list[int]:
     """``count`` students each request one standardisation through the services; the jobs wait as
     rows (no worker yet): the workers' sweep finds them, the same way it finds a lost message."""
     from core import worker
-    from tests import factories as f
-
     from core.services import submissions
+    from tests import factories as f
 
     photo = PORTRAIT.read_bytes()
     worker.configure(db, store, immediate=False)

@@ -49,7 +49,7 @@ _task: TaskWrapper | None = None
 _database: Database | None = None
 _store: PhotoStore | None = None
 _installed = False
-_current: "Worker | None" = None
+_current: Worker | None = None
 
 
 def get_huey() -> Huey:
@@ -177,7 +177,7 @@ class Worker:
         while not self.stopping.wait(interval):
             try:
                 step()
-            except Exception:  # noqa: BLE001 - a database hiccup must not stop the thread
+            except Exception:
                 log.exception("%s failed", threading.current_thread().name)
 
     def heartbeat(self) -> None:

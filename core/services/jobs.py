@@ -105,7 +105,7 @@ def _send_after_commit(session: Session, job_id: int) -> None:
     def _send(_session: Session) -> None:
         try:
             _queue.send(job_id)
-        except Exception:  # noqa: BLE001 - the row is committed; a worker's sweep sends it again
+        except Exception:
             log.exception("job %s committed but not sent; the sweep will pick it up", job_id)
 
 

@@ -16,7 +16,6 @@ from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
 import core
-
 from core.config import PROJECT_ROOT, settings
 from core.domain.access import Actor, allowed, internal, require_role
 from core.domain.enums import JobStatus, Role

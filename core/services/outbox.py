@@ -52,7 +52,7 @@ def add(session: Session, kind: str, key: str, payload: dict[str, Any]) -> Outbo
         if isinstance(bind, Engine):
             try:
                 _deliver(lambda: _session_on(bind), message_id)
-            except Exception:  # noqa: BLE001 - the heartbeat retries it
+            except Exception:
                 log.exception("outbox message %s not delivered after commit", message_id)
 
     return message

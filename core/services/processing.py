@@ -20,8 +20,8 @@ from datetime import timedelta
 import numpy as np
 from sqlalchemy.orm import Session
 
-from core.domain.access import internal, pure
 from core.db import Database
+from core.domain.access import internal, pure
 from core.domain.enums import JobStatus, SubmissionState
 from core.domain.states import Event, transition
 from core.errors import NotFound

@@ -19,8 +19,17 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
-from bench.bench_job_faults import (PORTRAIT, Outcome, Workers, check, drop_database, fresh_database, prepare,
-                                    run_scenario, worker_env)
+from bench.bench_job_faults import (
+    PORTRAIT,
+    Outcome,
+    Workers,
+    check,
+    drop_database,
+    fresh_database,
+    prepare,
+    run_scenario,
+    worker_env,
+)
 from core.domain.enums import JobStatus
 from core.models import ProcessingJob, WorkerHeartbeat
 from core.storage.photos import PhotoStore

@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from core import worker
+from core.config import settings
 from core.domain.enums import JobStatus, QuotaKind, Role, SubmissionState
 from core.models import ProcessingJob, QuotaEntry, Submission, utcnow
 from core.services import jobs, processing, quotas, student_flow, submissions
-from core.config import settings
 from tests import factories as f
 from tests.core.services.helpers import portrait
 
