@@ -6,6 +6,7 @@ nothing. Right after the commit the message is delivered once in the same proces
 misses (a crash, an unreachable WeChat) the worker's heartbeat retries with growing delays. Each
 delivery locks its row and marks it delivered in the same transaction, and hands the handler the
 message's unique key, so the far side can drop a repeat after a crash between sending and commit.
+Each send has its own savepoint, so one that fails holds back only itself.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Session, OutboxMessage], None]
 MAX_BACKOFF = timedelta(minutes=30)
 DUE_BATCH = 200
+_PENDING = "outbox_pending"
 
 _handlers: dict[str, Handler] = {}
 
@@ -40,22 +42,33 @@ def register(kind: str, handler: Handler) -> None:
 
 @internal
 def add(session: Session, kind: str, key: str, payload: dict[str, Any]) -> OutboxMessage:
-    """Queues a side effect in the caller's transaction; it leaves after that transaction commits."""
+    """Queues a side effect in the caller's transaction; it leaves after that transaction commits
+    (all of one transaction's messages together, so a batch of thousands is not thousands of
+    transactions)."""
     message = OutboxMessage(kind=kind, key=key[:128], payload=payload)
     session.add(message)
     session.flush()
-    message_id = message.id
-
-    @event.listens_for(session, "after_commit", once=True)
-    def _deliver_now(committed: Session) -> None:
-        bind = committed.get_bind()
-        if isinstance(bind, Engine):
-            try:
-                _deliver(lambda: _session_on(bind), message_id)
-            except Exception:
-                log.exception("outbox message %s not delivered after commit", message_id)
-
+    pending = session.info.setdefault(_PENDING, [])
+    if not pending:
+        event.listen(session, "after_commit", _deliver_after_commit, once=True)
+        event.listen(session, "after_rollback", _forget_pending, once=True)
+    pending.append(message.id)
     return message
+
+
+def _deliver_after_commit(committed: Session) -> None:
+    ids = committed.info.pop(_PENDING, [])
+    bind = committed.get_bind()
+    if ids and isinstance(bind, Engine):
+        try:
+            _deliver_many(lambda: _session_on(bind), ids)
+        except Exception:
+            log.exception("outbox messages not delivered after commit; the worker retries them")
+
+
+def _forget_pending(rolled_back: Session) -> None:
+    """Rolled back: those messages never existed (a listener left behind finds nothing to send)."""
+    rolled_back.info.pop(_PENDING, None)
 
 
 @contextmanager
@@ -75,40 +88,40 @@ def _backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=5 * 2 ** min(attempts - 1, 10)), MAX_BACKOFF)
 
 
-def _deliver(open_session: Callable[[], Any], message_id: int, now: datetime | None = None) -> bool:
-    """One delivery attempt; True when this call delivered it."""
-    try:
+def _deliver_many(open_session: Callable[[], Any], ids: list[int], now: datetime | None = None) -> int:
+    """Delivers in chunks, one transaction each. Every send has its own savepoint: a send that
+    fails is recorded on its row and retried later, without undoing the ones already sent."""
+    moment = now or utcnow()
+    delivered = 0
+    for start in range(0, len(ids), DUE_BATCH):
         with open_session() as session:
-            message = session.scalars(select(OutboxMessage).where(
-                OutboxMessage.id == message_id, OutboxMessage.delivered_at.is_(None))
-                .with_for_update(skip_locked=True)).first()
-            if message is None:
-                return False
-            handler = _handlers.get(message.kind)
-            if handler is None:
-                raise LookupError(f"no outbox handler for {message.kind!r}")
-            handler(session, message)
-            message.attempts += 1
-            message.delivered_at = now or utcnow()
-            message.last_error = None
-        return True
-    except Exception as exc:  # noqa: BLE001 - recorded on the row and retried later
-        moment = now or utcnow()
-        with open_session() as session:
-            message = session.get(OutboxMessage, message_id)
-            if message is not None and message.delivered_at is None:
-                message.attempts += 1
-                message.last_error = "".join(traceback.format_exception_only(exc)).strip()
-                message.next_attempt_at = moment + _backoff(message.attempts)
-        return False
+            messages = list(session.scalars(select(OutboxMessage).where(
+                OutboxMessage.id.in_(ids[start:start + DUE_BATCH]), OutboxMessage.delivered_at.is_(None))
+                .order_by(OutboxMessage.id).with_for_update(skip_locked=True)))
+            for message in messages:
+                try:
+                    with session.begin_nested():
+                        handler = _handlers.get(message.kind)
+                        if handler is None:
+                            raise LookupError(f"no outbox handler for {message.kind!r}")
+                        handler(session, message)
+                        message.delivered_at = moment
+                        message.last_error = None
+                        message.attempts += 1
+                    delivered += 1
+                except Exception as exc:  # noqa: BLE001 - recorded on the row and retried later
+                    message.attempts += 1
+                    message.last_error = "".join(traceback.format_exception_only(exc)).strip()
+                    message.next_attempt_at = moment + _backoff(message.attempts)
+    return delivered
 
 
 @internal
 def deliver_due(db: Database, *, now: datetime | None = None) -> int:
-    """The worker's retry loop: delivers every message that is due; returns how many left now."""
+    """The worker's retry loop: delivers the messages that are due; returns how many left now."""
     moment = now or utcnow()
     with db.session() as session:
         due = list(session.scalars(select(OutboxMessage.id).where(
             OutboxMessage.delivered_at.is_(None), OutboxMessage.next_attempt_at <= moment)
             .order_by(OutboxMessage.id).limit(DUE_BATCH)))
-    return sum(_deliver(db.session, message_id, moment) for message_id in due)
+    return _deliver_many(db.session, due, moment)

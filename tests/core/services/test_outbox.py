@@ -100,3 +100,30 @@ def test_a_failed_send_is_retried_with_a_growing_delay_until_it_goes(db, recorde
     with db.session() as session:
         message = session.scalars(select(OutboxMessage)).one()
         assert message.delivered_at is not None and message.last_error is None
+
+
+def test_a_batch_of_messages_leaves_after_its_commit_and_one_failure_holds_back_only_itself(db, recorder,
+                                                                                            monkeypatch):
+    """A CHSI result file tells hundreds of students at once: delivered in chunks after the commit;
+    a send that fails is retried later on its own, the others are delivered now, each once."""
+    original = recorder.send
+
+    def send(notification: Notification, key: str) -> None:
+        if notification.body == "第 7 位":
+            raise ConnectionError("WeChat refused this one")
+        original(notification, key)
+
+    monkeypatch.setattr(recorder, "send", send)
+    with db.session() as session:
+        school = f.make_school(session)
+        records = [f.make_record(session, school, seed) for seed in range(1, 251)]
+        for n, record in enumerate(records):
+            notifications.notify(session, record.id, "on_chsi", "照片已上传学信网", f"第 {n} 位")
+        assert recorder.sent == []
+    assert len(recorder.sent) == 249 and len({key for key, _ in recorder.sent}) == 249
+    with db.session() as session:
+        [waiting] = session.scalars(select(OutboxMessage).where(OutboxMessage.delivered_at.is_(None))).all()
+        assert "refused this one" in waiting.last_error
+    monkeypatch.setattr(recorder, "send", original)
+    assert outbox.deliver_due(db, now=utcnow() + timedelta(hours=1)) == 1
+    assert len(recorder.sent) == 250 and len({key for key, _ in recorder.sent}) == 250
