@@ -3,7 +3,7 @@ moments while hundreds of standardisations run, on the SQLite queue and on Redis
 
 Run from the project root::
 
-    .venv/bin/python -m bench.bench_job_faults [--queue sqlite|redis|both] [--jobs 400] [--kills 20]
+    .venv/bin/python -m bench.bench_job_faults [--queue sqlite|redis|both] [--jobs 300] [--kills 15] [--url postgresql+psycopg://…]
 
 Each student of a fresh database (SQLite, or PostgreSQL with ``--url``) requests one standardisation
 of the same real portrait (London 003, 960×960) through the services, so every job runs the real
@@ -324,8 +324,8 @@ def drop_database(url: str, name: str) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--queue", choices=["sqlite", "redis", "both"], default="both")
-    parser.add_argument("--jobs", type=int, default=400)
-    parser.add_argument("--kills", type=int, default=20)
+    parser.add_argument("--jobs", type=int, default=300)
+    parser.add_argument("--kills", type=int, default=15)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--url", default=None, help="PostgreSQL server URL (default: a SQLite file)")
     args = parser.parse_args()
