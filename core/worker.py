@@ -45,7 +45,6 @@ TOP_UP_LIMIT = 8
 huge backlog never floods the queue."""
 
 _huey: Huey | None = None
-_task: TaskWrapper | None = None
 _database: Database | None = None
 _store: PhotoStore | None = None
 _installed = False
@@ -54,39 +53,47 @@ _current: Worker | None = None
 
 def get_huey() -> Huey:
     """The Huey instance, built on first use from the settings (never at import)."""
-    global _huey, _task
+    global _huey
     if _huey is None:
         queue = settings().queue
         name = settings().queue_name
         if queue.startswith("redis://"):
-            built: Huey = RedisHuey(name, url=queue)
+            _huey = RedisHuey(name, url=queue)
         else:
             path = settings().data_dir / "queue.db"
             path.parent.mkdir(parents=True, exist_ok=True)
-            built = SqliteHuey(name, filename=str(path))
-        _task = built.task(name="workbench.wake")(_on_message)
-        _huey = built
+            _huey = SqliteHuey(name, filename=str(path))
     return _huey
+
+
+_wake_tasks: dict[int, tuple[Huey, TaskWrapper]] = {}
+
+
+def _wake_task(huey: Huey) -> TaskWrapper:
+    """The one task a Huey instance carries, registered once per instance."""
+    if id(huey) not in _wake_tasks:
+        _wake_tasks[id(huey)] = (huey, huey.task(name="workbench.wake")(_on_message))
+    return _wake_tasks[id(huey)][1]
 
 
 class HueyQueue:
     """The ``JobQueue`` port over Huey: a message per committed job (a wake-up naming it)."""
 
+    def __init__(self, huey: Huey | None = None) -> None:
+        self.huey = huey or get_huey()
+        self._wake = _wake_task(self.huey)
+
     def send(self, job_id: int) -> None:
-        get_huey()
-        assert _task is not None
-        _task(job_id)
+        self._wake(job_id)
 
     def wake(self, count: int) -> None:
         """Wake-ups that name no job: each makes a worker claim the oldest waiting one."""
-        get_huey()
-        assert _task is not None
         for _ in range(count):
-            _task(None)
+            self._wake(None)
 
     def backlog(self) -> int | None:
         try:
-            return int(get_huey().pending_count())
+            return int(self.huey.pending_count())
         except Exception:  # noqa: BLE001 - an unreachable Redis must not take a page down
             return None
 
@@ -225,7 +232,7 @@ class _GracefulConsumer(Consumer):  # type: ignore[misc]  # huey ships no type h
     SIGTERM) and a bounded grace: the job in hand finishes or is handed back."""
 
     def __init__(self, worker: Worker, grace: float, **options: Any) -> None:
-        super().__init__(get_huey(), **options)
+        super().__init__(worker.queue.huey, **options)
         self._worker = worker
         self._grace = grace
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import delete, event, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, event, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.config import settings
@@ -109,7 +109,7 @@ def _send_after_commit(session: Session, job_id: int) -> None:
             log.exception("job %s committed but not sent; the sweep will pick it up", job_id)
 
 
-def _claimable(now: datetime, respect_delay: bool):  # type: ignore[no-untyped-def]  # a SQL condition
+def _claimable(now: datetime, respect_delay: bool) -> ColumnElement[bool]:
     condition = ProcessingJob.status == JobStatus.QUEUED
     if respect_delay:
         condition = condition & or_(ProcessingJob.available_at.is_(None), ProcessingJob.available_at <= now)

@@ -152,3 +152,39 @@ def test_the_fault_scenario_notices_a_lost_job(tmp_path, portrait_present):
     check(db, submission_ids, Counter(), outcome)
     db.dispose()
     assert len(outcome.lost) == 2 and not outcome.ok
+
+
+def test_a_committed_job_reaches_a_real_worker_through_the_huey_queue(tmp_path, portrait_present):
+    """The ordinary path: the request commits, its message waits in the queue (no worker yet),
+    a worker starts and takes it."""
+    from huey import SqliteHuey
+
+    from core import worker
+
+    db, _ = fresh_database(None, tmp_path)
+    (tmp_path / "logs").mkdir()
+    env = worker_env("sqlite", db.url, tmp_path, "jobs-send")
+    queue = worker.HueyQueue(SqliteHuey("jobs-send", filename=str(tmp_path / "queue.db")))
+    store = PhotoStore(tmp_path / "photos")
+    submission_ids = prepare(db, store, 1)
+    with db.session() as session:
+        [job] = session.scalars(select(ProcessingJob)).all()
+    queue.send(job.id)
+    assert queue.backlog() == 1
+    pool = Workers(env, tmp_path / "logs")
+    try:
+        proc = pool.start()
+
+        def done() -> bool:
+            with db.session() as session:
+                return session.get(ProcessingJob, job.id).status is JobStatus.DONE
+
+        _wait_for(done, 180, "the worker to finish the job")
+        assert queue.backlog() == 0
+        assert f"job {job.id} done (attempt 1, fence 1)" in pool.log_of[proc.pid].read_text()
+    finally:
+        pool.stop_all()
+        db.dispose()
+    outcome = Outcome("sqlite", 1, 0)
+    check(db, submission_ids, pool.done_lines(), outcome)
+    assert outcome.ok and outcome.done == 1
