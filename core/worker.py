@@ -35,7 +35,7 @@ from huey.consumer import Consumer
 
 from core.config import settings
 from core.db import Database, default_database
-from core.services import jobs, outbox, processing
+from core.services import jobs, outbox
 from core.storage.photos import PhotoStore, default_photo_store
 
 log = logging.getLogger(__name__)
@@ -108,7 +108,7 @@ def configure(database: Database | None, store: PhotoStore | None, *, immediate:
         jobs.use_queue(None)
         _installed = False
     elif immediate:
-        jobs.use_queue(processing.InlineQueue(database, store or default_photo_store()))
+        jobs.use_queue(_inline(database, store or default_photo_store()))
         _installed = True
     elif immediate is False:
         jobs.use_queue(None)
@@ -122,10 +122,18 @@ def install() -> None:
     if _installed:
         return
     if settings().queue == "immediate":
-        jobs.use_queue(processing.InlineQueue(database(), store()))
+        jobs.use_queue(_inline(database(), store()))
     else:
         jobs.use_queue(HueyQueue())
     _installed = True
+
+
+def _inline(db: Database, photo_store: PhotoStore) -> jobs.JobQueue:
+    """The inline runner. The job bodies (the imaging stack, seconds to import) load only where
+    jobs run: the apps import this module just to send."""
+    from core.services import processing
+
+    return processing.InlineQueue(db, photo_store)
 
 
 def database() -> Database:
@@ -148,6 +156,10 @@ class Worker:
     """One worker process's identity, the job in hand, and its heartbeat thread."""
 
     def __init__(self, db: Database, photo_store: PhotoStore, queue: HueyQueue) -> None:
+        # the job bodies (the imaging stack) load here, where they run
+        from core.services import processing
+
+        self.processing = processing
         self.db, self.store, self.queue = db, photo_store, queue
         self.id = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.held: jobs.Claim | None = None
@@ -168,7 +180,7 @@ class Worker:
                 self.held = held
             try:
                 retry_delay = timedelta(seconds=RETRY_DELAY_SECONDS)
-                if processing.execute(self.db, self.store, held, retry_delay=retry_delay) is not None:
+                if self.processing.execute(self.db, self.store, held, retry_delay=retry_delay) is not None:
                     self.jobs_done += 1
             finally:
                 with self._lock:
