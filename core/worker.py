@@ -153,7 +153,7 @@ def _on_message(job_id: int | None) -> None:
 
 
 class Worker:
-    """One worker process's identity, the job in hand, and its heartbeat thread."""
+    """One worker process's identity, the job in hand, and its heartbeat and sweep threads."""
 
     def __init__(self, db: Database, photo_store: PhotoStore, queue: HueyQueue) -> None:
         # the job bodies (the imaging stack) load here, where they run
