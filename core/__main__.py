@@ -46,8 +46,10 @@ def main(argv: list[str]) -> int:
         default_database().migrate()
         return 0
     if args.command == "demo":
+        from core import worker
         from core.services.demo import build_demo
 
+        worker.install()
         return build_demo(photos=args.photos, if_empty=args.if_empty)
     if args.command == "store":
         return verify_store()
@@ -71,12 +73,9 @@ def verify_store() -> int:
 
 
 def run_worker() -> int:
-    from huey.consumer import Consumer
+    from core import worker
 
-    from core.worker import huey
-
-    Consumer(huey, workers=1, worker_type="thread", periodic=False).run()
-    return 0
+    return worker.run()
 
 
 def run_api() -> int:

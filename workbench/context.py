@@ -12,6 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from core import worker
 from core.config import PROJECT_ROOT
 from core.db import Database
 from core.domain.access import Actor
@@ -38,6 +39,7 @@ def _store(path: str) -> PhotoStore:
 
 
 def database() -> Database:
+    worker.install()  # jobs this process commits go to the configured queue
     data_dir = Path(os.environ.get("WORKBENCH_DATA_DIR", PROJECT_ROOT / "data"))
     return _database(os.environ.get("WORKBENCH_DATABASE_URL", f"sqlite:///{data_dir / 'workbench.db'}"))
 
