@@ -5,6 +5,7 @@ from core.models.guard import field
 from core.models.login import LoginThrottle
 from core.models.batches import BatchItem, UploadBatch
 from core.models.organisation import CollectionTask, School, StaffUser
+from core.models.printing import PrintRecord
 from core.models.progress import PhotoProgress, rebuild_progress, refresh_progress
 from core.models.students import AccountLink, Notification, Payment, RosterRecord, StudentAccount
 from core.models.submissions import QuotaEntry, ReviewDecision, Submission
@@ -23,6 +24,7 @@ __all__ = [
     "PhotoProgress",
     "PolicyChange",
     "PolicySetting",
+    "PrintRecord",
     "ProcessingJob",
     "QuotaEntry",
     "ReviewDecision",
