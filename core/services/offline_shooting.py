@@ -18,11 +18,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import export
-from core.domain.access import SCHOOL_DATA_ROLES, SUPPORT_ROLES, Actor, allowed, pure, students_only
+from core.domain.access import (
+    SCHOOL_DATA_ROLES,
+    SUPPORT_ROLES,
+    Actor,
+    allowed,
+    pure,
+    school_scope,
+    students_only,
+)
 from core.domain.enums import PaymentPurpose, PaymentStatus, Role
 from core.domain.text import Field, clean_text
 from core.errors import AccessDenied, Conflict, InvalidInput, NotFound
-from core.models import AccountLink, CollectionTask, Payment, RosterRecord
+from core.models import AccountLink, CollectionTask, Payment, RosterRecord, School
 from core.services import audit, payments
 
 PURPOSE = PaymentPurpose.OFFLINE_SHOOTING
@@ -194,3 +202,29 @@ def departments_and_classes(session: Session, actor: Actor, task_id: int) -> lis
                            .join(Payment, Payment.roster_record_id == RosterRecord.id)
                            .where(Payment.task_id == task_id, Payment.purpose == PURPOSE)).all()
     return sorted((d or "", c or "") for d, c in rows)
+
+
+@dataclass(frozen=True)
+class TaskChoice:
+    task_id: int
+    school_name: str
+    school_code: str
+    title: str
+    category_zh: str
+    cohort: str
+    price_fen: int | None
+
+
+@allowed(*TEAM_ROLES)
+def tasks(session: Session, actor: Actor, *, offered_only: bool = True) -> list[TaskChoice]:
+    """The tasks the team may look at (a registrar: their school's), newest first; by default only
+    those that offer on-site shooting. The admin sees every task, to set its price."""
+    query = (select(CollectionTask, School).join(School, School.id == CollectionTask.school_id)
+             .order_by(School.code, CollectionTask.closes_on.desc(), CollectionTask.id))
+    scope = school_scope(actor)
+    if scope is not None:
+        query = query.where(CollectionTask.school_id == scope)
+    if offered_only:
+        query = query.where(CollectionTask.offline_price_fen.is_not(None))
+    return [TaskChoice(t.id, s.name, s.code, t.title, t.category.label_zh, t.cohort, t.offline_price_fen)
+            for t, s in session.execute(query).all()]

@@ -13,7 +13,13 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.domain.access import SUPPORT_ROLES, Actor, allowed, require_role, students_only
+from core.domain.access import (
+    SUPPORT_ROLES,
+    Actor,
+    allowed,
+    require_role,
+    students_only,
+)
 from core.domain.enums import PaymentPurpose, PaymentStatus, QuotaKind, Role
 from core.domain.text import REASON, clean_text
 from core.errors import AccessDenied, Conflict, InvalidInput, NotFound

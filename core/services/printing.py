@@ -64,7 +64,7 @@ def set_options(session: Session, actor: Actor, task_id: int, photo_size: PhotoS
     before = (task.print_photo_size, task.print_paper, task.print_copies)
     task.print_photo_size, task.print_paper, task.print_copies = photo_size, paper, copies
     audit.record(session, actor, "printing.options", "collection_task", task.id, school_id=task.school_id,
-                 before=[v.value if hasattr(v, "value") else v for v in before],
+                 before=[before[0].value if before[0] else None, before[1].value, before[2]],
                  after=[photo_size.value if photo_size else None, paper.value, copies])
     session.flush()
     return task

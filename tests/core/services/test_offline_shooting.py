@@ -68,7 +68,7 @@ def test_only_an_admin_sets_the_price_and_it_is_audited(db):
 def test_the_student_buys_once_through_the_adapter_at_the_task_price(db):
     provider = CountingProvider()
     with db.session() as session:
-        task, _, student, _, _, _ = world(session)
+        _task, _, student, _, _, _ = world(session)
         assert not offline_shooting.offer(session, student.actor, student.link.id).paid
         paid = offline_shooting.buy(session, student.actor, student.link.id, provider)
         assert paid.status is PaymentStatus.PAID and paid.amount_fen == 3000
@@ -153,7 +153,7 @@ def test_support_refunds_with_a_reason_and_it_is_audited(db):
 
 def test_refund_only_touches_on_site_shooting_orders(db):
     with db.session() as session:
-        task, _, student, _, _, support = world(session)
+        _task, _, student, _, _, support = world(session)
         order = payments.open_order(session, student.actor, student.link, PaymentPurpose.TASK_FEE)
         payments.pay(session, student.actor, order, payments.DevelopmentProvider())
         with pytest.raises(NotFound):

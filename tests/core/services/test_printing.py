@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import select
 
-from core.domain.enums import MailingMode, Role, SubmissionState
+from core.domain.enums import MailingMode, Role
 from core.errors import AccessDenied, Conflict, InvalidInput
 from core.imaging.print_sheet import PaperSize, PhotoSize
 from core.models import AccountLink, AuditEvent, PrintRecord
@@ -58,7 +58,7 @@ def test_the_site_run_prints_every_approved_student_once(env, fixtures_dir, tmp_
         assert rows[0][:4] == ["序号", "姓名", "学号", "证件号后4位"]
         assert [r[1] for r in rows[1:]] == list(NAMES) and [r[3] for r in rows[1:]] == [r.id_last4 for r in records]
         assert not any(r.id_number in str(rows) for r in records)
-        slip_rows = dict((r[0].value, r[1].value) for r in slip.iter_rows(min_row=2))
+        slip_rows = {r[0].value: r[1].value for r in slip.iter_rows(min_row=2)}
         assert slip_rows["收件地址"] == "武汉市珞珈山路1号 学籍科" and slip_rows["照片张数"] == 12
         assert slip_rows["印张数"] == 2
 
@@ -84,10 +84,10 @@ def test_a_reprint_needs_a_reason_and_prints_only_the_named_students(env, fixtur
         run = printing.build_run(session, registrar, task.id, store, tmp_path, fmt="jpeg",
                                  reprint_ids=[records[1].id], reason="照片在邮寄中损坏")
         assert run.record_ids == (records[1].id,) and run.sheets == 1
-        with zipfile.ZipFile(run.path) as archive:
-            with Image.open(io.BytesIO(archive.read(f"{run.number}/001/照片印张-01.jpg"))) as sheet:
-                assert sheet.format == "JPEG" and sorted(sheet.size) == [1051, 1500]
-                assert tuple(round(v) for v in sheet.info["dpi"]) == (300, 300)
+        with zipfile.ZipFile(run.path) as archive, \
+                Image.open(io.BytesIO(archive.read(f"{run.number}/001/照片印张-01.jpg"))) as sheet:
+            assert sheet.format == "JPEG" and sorted(sheet.size) == [1051, 1500]
+            assert tuple(round(v) for v in sheet.info["dpi"]) == (300, 300)
         reprinted = session.scalars(select(PrintRecord).where(PrintRecord.run_number == run.number)).one()
         assert reprinted.reprint_reason == "照片在邮寄中损坏"
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "printing.reprint")).one()
