@@ -42,8 +42,8 @@ if actor.role is Role.ADMIN:
         sizes: list[PhotoSize | None] = [None, *PhotoSize]
         size = st.selectbox(tr("照片规格", "Photo size"), sizes, index=sizes.index(task.print_photo_size),
                             key="print_option_size", format_func=size_label)
-        paper: PaperSize = st.selectbox(tr("相纸", "Paper"), list(PaperSize), index=list(PaperSize).index(task.print_paper),
-                                        format_func=lambda p: p.label_zh if lang() == "zh" else p.label_en)
+        paper = st.selectbox(tr("相纸", "Paper"), list(PaperSize), index=list(PaperSize).index(task.print_paper),
+                             format_func=lambda p: p.label_zh if lang() == "zh" else p.label_en) or task.print_paper
         copies = st.number_input(tr("每人张数", "Copies per student"), min_value=1, max_value=printing.MAX_COPIES,
                                  value=task.print_copies)
         if st.form_submit_button(tr("保存", "Save"), type="primary"):
