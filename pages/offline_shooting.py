@@ -102,6 +102,12 @@ st.dataframe(pd.DataFrame(
              tr("证件号", "ID"), tr("金额", "Amount"), tr("支付时间", "Paid at"), tr("订单号", "Order"),
              tr("状态", "Status")]), hide_index=True, width="stretch")
 
+if paid:
+    by_class = pd.DataFrame([(r.department, r.class_name) for r in paid], columns=[tr("院系", "Department"),
+                                                                              tr("班级", "Class")])
+    st.caption(tr("按院系、班级统计（已支付）", "By department and class (paid)"))
+    st.dataframe(by_class.value_counts().rename(tr("人数", "Students")).reset_index(), hide_index=True)
+
 if actor.role in (Role.SUPPORT, Role.ADMIN) and paid:
     st.subheader(tr("退款", "Refund"))
     with st.form("offline_refund_form"):

@@ -211,9 +211,10 @@ def sheets_pdf(sheets: Sequence[Image.Image]) -> bytes:
 
 
 def preview_png(sheet: Image.Image, width: int = 900) -> bytes:
-    """A smaller picture of the sheet for the screen."""
+    """A smaller picture of the sheet for the screen, outlined so the paper's edge shows on a white page."""
     scaled = sheet.copy()
     scaled.thumbnail((width, width * 2), Image.Resampling.LANCZOS)
+    ImageDraw.Draw(scaled).rectangle((0, 0, scaled.width - 1, scaled.height - 1), outline=(160, 160, 160), width=2)
     out = io.BytesIO()
     scaled.save(out, "PNG")
     return out.getvalue()
