@@ -143,3 +143,28 @@ def test_refusals(env, fixtures_dir, tmp_path):
         with pytest.raises(Conflict):
             printing.plan(session, registrar, task.id)
         assert not (tmp_path / "prints").exists()
+
+
+def test_a_run_that_fails_half_way_leaves_no_file_and_prints_nobody(env, fixtures_dir, tmp_path, monkeypatch):
+    """Killed or failing while the sheets are written: no package, no half-written file, no print
+    record; the same students are printed by the next run."""
+    db, store = env
+    with db.session() as session:
+        task, _, registrar, _, _ = world(session, store, fixtures_dir)
+        task_id = task.id
+
+    def disk_full(out, entries):  # type: ignore[no-untyped-def]
+        out.write(b"PK\x03\x04 half an archive")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(printing, "_write_zip", disk_full)
+    with pytest.raises(OSError), db.session() as session:
+        printing.build_run(session, registrar, task_id, store, tmp_path / "prints")
+    assert list((tmp_path / "prints").iterdir()) == []
+    with db.session() as session:
+        assert session.scalar(select(PrintRecord.id)) is None
+    monkeypatch.undo()
+    with db.session() as session:
+        run = printing.build_run(session, registrar, task_id, store, tmp_path / "prints")
+        assert run.students == 3
+    assert [p.name for p in (tmp_path / "prints").iterdir()] == [run.path.name]
