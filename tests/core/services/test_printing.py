@@ -4,6 +4,7 @@ packing slips, each student printed once unless reprinted with a reason; real po
 from __future__ import annotations
 
 import io
+import threading
 import zipfile
 
 import pytest
@@ -168,3 +169,36 @@ def test_a_run_that_fails_half_way_leaves_no_file_and_prints_nobody(env, fixture
         run = printing.build_run(session, registrar, task_id, store, tmp_path / "prints")
         assert run.students == 3
     assert [p.name for p in (tmp_path / "prints").iterdir()] == [run.path.name]
+
+
+def test_registrars_building_at_once_print_each_student_once(env, fixtures_dir, tmp_path):
+    db, store = env
+    with db.session() as session:
+        task, admin, registrar, _, _ = world(session, store, fixtures_dir)
+        task_id = task.id
+    callers = [registrar, admin, registrar]
+    barrier = threading.Barrier(len(callers))
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def build(actor) -> None:  # type: ignore[no-untyped-def]
+        barrier.wait()
+        try:
+            with db.session() as session:
+                printing.build_run(session, actor, task_id, store, tmp_path / "prints")
+            result = "built"
+        except Conflict:
+            result = "nothing left"
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=build, args=(actor,)) for actor in callers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(outcomes) == ["built", "nothing left", "nothing left"]
+    with db.session() as session:
+        records = session.scalars(select(PrintRecord)).all()
+        assert sorted(r.roster_record_id for r in records) == sorted({r.roster_record_id for r in records})
+        assert len(records) == 3
