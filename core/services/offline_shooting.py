@@ -122,8 +122,10 @@ def offer(session: Session, actor: Actor, link_id: int) -> Offer:
 @students_only
 def buy(session: Session, actor: Actor, link_id: int, provider: payments.PaymentProvider) -> Payment:
     """Pays for on-site shooting through the adapter. Paying twice is refused, never charged; a
-    failed attempt is retried on the same order number."""
+    failed attempt is retried on the same order number. The link row is locked first, so two taps
+    arriving together (two phones on one account) open one order between them, not two."""
     link = _own_link(session, actor, link_id)
+    session.refresh(link, with_for_update=True)
     if link.task.offline_price_fen is None:
         raise Conflict("该采集任务未开通线下拍摄服务。", "This task offers no on-site shooting.")
     existing = _latest(session, link)

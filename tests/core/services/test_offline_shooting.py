@@ -4,6 +4,7 @@ on-site team's list and export, and support's refund with a reason."""
 from __future__ import annotations
 
 import io
+import threading
 
 import pytest
 from openpyxl import load_workbook
@@ -159,3 +160,34 @@ def test_refund_only_touches_on_site_shooting_orders(db):
         with pytest.raises(NotFound):
             offline_shooting.refund(session, support, order.id, "误操作")
         assert order.status is PaymentStatus.PAID
+
+
+def test_taps_arriving_together_charge_once(db):
+    provider = CountingProvider()
+    with db.session() as session:
+        _, _, student, _, _, _ = world(session)
+        actor, link_id = student.actor, student.link.id
+    barrier = threading.Barrier(4)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def tap() -> None:
+        barrier.wait()
+        try:
+            with db.session() as session:
+                offline_shooting.buy(session, actor, link_id, provider)
+            result = "paid"
+        except Conflict:
+            result = "already paid"
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=tap) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["already paid"] * 3 + ["paid"]
+    assert len(provider.charges) == 1
+    with db.session() as session:
+        assert len(session.scalars(select(Payment).where(Payment.purpose == PaymentPurpose.OFFLINE_SHOOTING)).all()) == 1
