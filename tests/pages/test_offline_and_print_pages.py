@@ -152,3 +152,14 @@ def test_admin_turns_printed_photos_off_for_a_task(env, app_for, fixtures_dir):
     assert not at.exception
     assert "该采集任务的服务不含纸质照片。" in [i.value for i in at.info]
     assert Path(store.root).exists()
+
+
+def test_both_pages_speak_english_too(env, app_for, fixtures_dir):
+    db, store = env
+    _, registrar, _ = print_world(db, store, fixtures_dir)
+    at = app_for(registrar, page="print_sheets.py", lang="en").run()
+    assert not at.exception
+    assert at.title[0].value == "Printed photos" and "Students to print" in [m.label for m in at.metric]
+    at = app_for(registrar, page="offline_shooting.py", lang="en").run()
+    assert not at.exception
+    assert at.title[0].value == "On-site shooting fees"
