@@ -16,15 +16,16 @@
 
 from __future__ import annotations
 
-import io
 import os
 import tempfile
 import uuid
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -45,6 +46,8 @@ PRINTABLE = (SubmissionState.APPROVED, SubmissionState.IN_BATCH, SubmissionState
 """A photo a reviewer approved, wherever it is on its way to CHSI."""
 MAX_COPIES = 9
 FORMATS = ("pdf", "jpeg")
+PDF_SHEETS_PER_FILE = 20
+"""Sheets per PDF file: a print shop opens it quickly, and building it holds only these in memory."""
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 SHIPPING_HEADER = ("序号", "姓名", "学号", "证件号后4位", "院系", "班级", "收件地址", "照片张数", "印张")
 NO_ADDRESS_ZH = "学生未填写邮寄地址"
@@ -191,15 +194,14 @@ def plan(session: Session, actor: Actor, task_id: int, *, reprint_ids: Sequence[
     return _plan(session, _printable_task(session, task_id), reprint_ids)
 
 
-def _photos(store: PhotoStore, students: Sequence[PrintStudent], copies: int) -> list[PrintPhoto]:
-    return [PrintPhoto(store.get(s.photo_sha), s.student_number) for s in students for _ in range(copies)]
-
-
-def _render(plan_: PrintPlan, destination: Destination, store: PhotoStore) -> list[print_sheet.Image.Image]:
+def _sheets(plan_: PrintPlan, destination: Destination, store: PhotoStore) -> Iterator[print_sheet.Image.Image]:
+    """The destination's sheets one at a time, each reading only its own photos, so a run for a
+    whole school never holds more than one sheet's pictures in memory."""
     layout = print_sheet.layout(plan_.paper, plan_.photo_size)
-    photos = _photos(store, destination.students, plan_.copies)
-    return [print_sheet.render_sheet(layout, photos[i:i + layout.per_sheet])
-            for i in range(0, len(photos), layout.per_sheet)]
+    slots = [s for s in destination.students for _ in range(plan_.copies)]
+    for start in range(0, len(slots), layout.per_sheet):
+        photos = [PrintPhoto(store.get(s.photo_sha), s.student_number) for s in slots[start:start + layout.per_sheet]]
+        yield print_sheet.render_sheet(layout, photos)
 
 
 @dataclass(frozen=True)
@@ -217,11 +219,11 @@ def preview(session: Session, actor: Actor, task_id: int, store: PhotoStore, *, 
     plan_ = _plan(session, _printable_task(session, task_id), reprint_ids)
     shown: list[SheetPreview] = []
     for destination in plan_.destinations:
-        sheets = _render(plan_, destination, store)
-        for index, sheet in enumerate(sheets, start=1):
+        for index, sheet in enumerate(_sheets(plan_, destination, store), start=1):
             if len(shown) >= limit:
                 return shown
-            shown.append(SheetPreview(destination.address, index, len(sheets), print_sheet.preview_png(sheet)))
+            shown.append(SheetPreview(destination.address, index, plan_.sheets_for(destination),
+                                      print_sheet.preview_png(sheet)))
     return shown
 
 
@@ -255,7 +257,30 @@ def _packing_slip(plan_: PrintPlan, destination: Destination, run: str, school: 
     return export.xlsx_bytes([export.Sheet("装箱单", ("项目", "内容"), rows)], stamp=when)
 
 
-def _write_zip(out: io.BufferedWriter | io.BytesIO, entries: list[tuple[str, bytes]]) -> None:
+def _sheet_files(plan_: PrintPlan, destination: Destination, fmt: str) -> list[str]:
+    """The sheet files' names: one JPEG per sheet, or PDFs of ``PDF_SHEETS_PER_FILE`` sheets."""
+    count = plan_.sheets_for(destination)
+    if fmt == "jpeg":
+        return [f"照片印张-{i:02d}.jpg" for i in range(1, count + 1)]
+    files = -(-count // PDF_SHEETS_PER_FILE)
+    return ["照片印张.pdf"] if files == 1 else [f"照片印张-{i:02d}.pdf" for i in range(1, files + 1)]
+
+
+def _sheet_entries(plan_: PrintPlan, destination: Destination, fmt: str, store: PhotoStore,
+                   names: list[str]) -> Iterator[tuple[str, bytes]]:
+    """Each sheet file's bytes, rendered when the archive asks for it."""
+    sheets = _sheets(plan_, destination, store)
+    if fmt == "jpeg":
+        for name, sheet in zip(names, sheets, strict=True):
+            yield name, print_sheet.sheet_jpeg(sheet)
+        return
+    for name in names:
+        chunk = list(islice(sheets, PDF_SHEETS_PER_FILE))
+        yield name, print_sheet.sheets_pdf(chunk)
+
+
+def _write_zip(out: BinaryIO, entries: Iterable[tuple[str, bytes]]) -> None:
+    """Writes each entry as it is produced (never the whole run in memory)."""
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in entries:
             archive.writestr(zipfile.ZipInfo(name, date_time=ZIP_TIMESTAMP), data, compress_type=zipfile.ZIP_DEFLATED)
@@ -279,28 +304,26 @@ def build_run(session: Session, actor: Actor, task_id: int, store: PhotoStore, f
         raise Conflict("没有需要打印的照片。", "There are no photos to print.")
     when = utcnow()
     number = f"P{when:%Y%m%d%H%M}-{uuid.uuid4().hex[:4].upper()}"
-    entries: list[tuple[str, bytes]] = []
-    total_sheets = 0
-    for n, destination in enumerate(plan_.destinations, start=1):
-        prefix = f"{number}/{n:03d}"
-        sheets = _render(plan_, destination, store)
-        total_sheets += len(sheets)
-        if fmt == "pdf":
-            files = [(f"{prefix}/照片印张.pdf", print_sheet.sheets_pdf(sheets))]
-        else:
-            files = [(f"{prefix}/照片印张-{i:02d}.jpg", print_sheet.sheet_jpeg(s)) for i, s in enumerate(sheets, 1)]
-        names = "、".join(name.rsplit("/", 1)[1] for name, _ in files)
-        entries.extend(files)
-        entries.append((f"{prefix}/发货清单.xlsx", _shipping_list(plan_, destination, names)))
-        entries.append((f"{prefix}/装箱单.xlsx", _packing_slip(plan_, destination, number, task.school.name,
-                                                             len(sheets), names, actor, when)))
+    school = task.school.name
+
+    def entries() -> Iterator[tuple[str, bytes]]:
+        for n, destination in enumerate(plan_.destinations, start=1):
+            prefix = f"{number}/{n:03d}"
+            names = _sheet_files(plan_, destination, fmt)
+            for name, data in _sheet_entries(plan_, destination, fmt, store, names):
+                yield f"{prefix}/{name}", data
+            listed = "、".join(names)
+            yield f"{prefix}/发货清单.xlsx", _shipping_list(plan_, destination, listed)
+            yield f"{prefix}/装箱单.xlsx", _packing_slip(plan_, destination, number, school,
+                                                      plan_.sheets_for(destination), listed, actor, when)
+
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     target = folder / f"{number}.zip"
     handle, name = tempfile.mkstemp(dir=folder, prefix=f".{number}.", suffix=".zip.partial")
     partial = Path(name)
     try:
         with os.fdopen(handle, "wb") as out:
-            _write_zip(out, entries)  # type: ignore[arg-type]
+            _write_zip(out, entries())
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
@@ -310,9 +333,9 @@ def build_run(session: Session, actor: Actor, task_id: int, store: PhotoStore, f
                for d in plan_.destinations for s in d.students]
     session.add_all(records)
     audit.record(session, actor, "printing.reprint" if reprint_ids else "printing.run", "collection_task", task.id,
-                 school_id=task.school_id, run=number, students=len(records), sheets=total_sheets,
+                 school_id=task.school_id, run=number, students=len(records), sheets=plan_.sheets,
                  destinations=len(plan_.destinations), format=fmt, reason=reason or None,
                  roster_record_ids=sorted(r.roster_record_id for r in records) if reprint_ids else None)
     session.flush()
-    return PrintRun(number, target, len(records), total_sheets, len(plan_.destinations),
+    return PrintRun(number, target, len(records), plan_.sheets, len(plan_.destinations),
                     tuple(r.roster_record_id for r in records))

@@ -202,3 +202,17 @@ def test_registrars_building_at_once_print_each_student_once(env, fixtures_dir, 
         records = session.scalars(select(PrintRecord)).all()
         assert sorted(r.roster_record_id for r in records) == sorted({r.roster_record_id for r in records})
         assert len(records) == 3
+
+
+def test_a_long_run_is_split_into_pdfs_of_a_bounded_number_of_sheets(env, fixtures_dir, tmp_path, monkeypatch):
+    db, store = env
+    monkeypatch.setattr(printing, "PDF_SHEETS_PER_FILE", 1)
+    with db.session() as session:
+        task, _, registrar, _, _ = world(session, store, fixtures_dir)
+        run = printing.build_run(session, registrar, task.id, store, tmp_path)
+    with zipfile.ZipFile(run.path) as archive:
+        pdfs = sorted(n.rsplit("/", 1)[1] for n in archive.namelist() if n.endswith(".pdf"))
+        assert pdfs == ["照片印张-01.pdf", "照片印张-02.pdf"]
+        assert all(archive.read(f"{run.number}/001/{p}").count(b"/MediaBox") == 1 for p in pdfs)
+        slip = load_workbook(io.BytesIO(archive.read(f"{run.number}/001/装箱单.xlsx"))).active
+    assert {r[0].value: r[1].value for r in slip.iter_rows(min_row=2)}["打印文件"] == "照片印张-01.pdf、照片印张-02.pdf"
