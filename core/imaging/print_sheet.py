@@ -205,8 +205,14 @@ def sheets_pdf(sheets: Sequence[Image.Image]) -> bytes:
     if not sheets:
         raise ValueError("no sheets")
     out = io.BytesIO()
-    sheets[0].save(out, "PDF", resolution=float(DPI), save_all=True, append_images=list(sheets[1:]),
-                   quality=JPEG_QUALITY)
+    try:
+        sheets[0].save(out, "PDF", resolution=float(DPI), save_all=True, append_images=list(sheets[1:]),
+                       quality=JPEG_QUALITY)
+    finally:
+        # Pillow leaves each page's encoder settings pointing at the list of all pages: a cycle that
+        # would keep every sheet of a long run in memory until the garbage collector happens by.
+        for sheet in sheets:
+            sheet.encoderinfo = {}
     return out.getvalue()
 
 

@@ -275,8 +275,7 @@ def _sheet_entries(plan_: PrintPlan, destination: Destination, fmt: str, store: 
             yield name, print_sheet.sheet_jpeg(sheet)
         return
     for name in names:
-        chunk = list(islice(sheets, PDF_SHEETS_PER_FILE))
-        yield name, print_sheet.sheets_pdf(chunk)
+        yield name, print_sheet.sheets_pdf(list(islice(sheets, PDF_SHEETS_PER_FILE)))
 
 
 def _write_zip(out: BinaryIO, entries: Iterable[tuple[str, bytes]]) -> None:
