@@ -128,6 +128,7 @@ if plan.printed:
                  tr("最近打印", "Last printed")]), hide_index=True, width="stretch")
     with st.form("print_reprint"):
         chosen = st.multiselect(tr("重印学生", "Students to reprint"), plan.printed, key="print_reprint_students",
+                                placeholder=tr("选择学生", "Choose students"),
                                 format_func=lambda s: f"{s.name} · {s.student_number}")
         reason = st.text_area(tr("重印原因（必填，记入审计日志）", "Reason (required, audited)"), key="print_reprint_reason")
         fmt = st.radio(tr("格式", "Format"), printing.FORMATS, horizontal=True, key="print_reprint_format",
