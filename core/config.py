@@ -72,6 +72,11 @@ class Settings:
         """Exported CHSI packages: inside the data folder, never the system temp folder."""
         return self.data_dir / "exports"
 
+    @property
+    def prints_dir(self) -> Path:
+        """Print runs (sheets, shipping lists, packing slips): in the data folder, like exports."""
+        return self.data_dir / "prints"
+
     @classmethod
     def from_env(cls) -> Settings:
         data_dir = Path(os.environ.get("WORKBENCH_DATA_DIR", PROJECT_ROOT / "data"))

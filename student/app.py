@@ -18,7 +18,7 @@ import streamlit as st  # noqa: E402
 from core.models import StudentAccount  # noqa: E402
 from core.services import linking, student_flow  # noqa: E402
 from student import state, ui  # noqa: E402
-from student.screens import capture, enrol, home, pay, services, signin, status  # noqa: E402
+from student.screens import capture, enrol, home, offline, pay, services, signin, status  # noqa: E402
 from workbench.context import database  # noqa: E402
 
 st.set_page_config(page_title="学历图像采集", page_icon=":material/photo_camera:", layout="centered",
@@ -61,5 +61,6 @@ else:
         state.MAKEUP: services.render_makeup,
         state.UPLOAD_CODE: services.render_upload_code,
         state.CODE_HELP: services.render_code_help,
+        state.OFFLINE: offline.render,
     }
     SCREENS.get(state.view(), home.render)(account)

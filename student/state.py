@@ -21,6 +21,7 @@ ENROL_KEYS = ("enrol_school_id", "enrol_task_id", "enrol_record_id", "enrol_code
 HOME, COLLECT, STATUS, INBOX, SERVICES = "home", "collect", "status", "inbox", "services"
 GUIDE, SAMPLES, STANDARD, MAKEUP, UPLOAD_CODE, CODE_HELP = (
     "guide", "samples", "standard", "makeup", "upload_code", "code_help")
+OFFLINE = "offline_shooting"
 
 
 def account_id() -> int | None:

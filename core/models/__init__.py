@@ -2,12 +2,19 @@
 
 from core.models.base import Base, utcnow
 from core.models.api import ApiToken, IdempotencyRecord
+from core.models.batches import BatchItem, UploadBatch
 from core.models.guard import field
 from core.models.login import LoginThrottle, StaffSession
-from core.models.batches import BatchItem, UploadBatch
 from core.models.organisation import CollectionTask, School, StaffUser
+from core.models.printing import PrintRecord
 from core.models.progress import PhotoProgress, rebuild_progress, refresh_progress
-from core.models.students import AccountLink, Notification, Payment, RosterRecord, StudentAccount
+from core.models.students import (
+    AccountLink,
+    Notification,
+    Payment,
+    RosterRecord,
+    StudentAccount,
+)
 from core.models.submissions import QuotaEntry, ReviewDecision, Submission
 from core.models.support import SupportTicket, TicketNote
 from core.models.system import AuditEvent, PolicyChange, PolicySetting, ProcessingJob
@@ -29,6 +36,7 @@ __all__ = [
     "PhotoProgress",
     "PolicyChange",
     "PolicySetting",
+    "PrintRecord",
     "ProcessingJob",
     "QuotaEntry",
     "ReviewDecision",

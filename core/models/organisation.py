@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.domain.enums import EducationCategory, MailingMode, Role, TaskStatus
+from core.imaging.print_sheet import PaperSize, PhotoSize
 from core.imaging.standard import Background
 from core.models.base import Base, enum_column, utcnow
 
@@ -46,6 +47,10 @@ class CollectionTask(Base):
     mailing_mode: Mapped[MailingMode] = mapped_column(enum_column(MailingMode), default=MailingMode.TO_SCHOOL)
     default_address: Mapped[str] = mapped_column(String(255), default="")
     background: Mapped[Background] = mapped_column(enum_column(Background), default=Background.BLUE)
+    offline_price_fen: Mapped[int | None]  # 线下拍摄交费; None: the task offers no on-site shooting
+    print_photo_size: Mapped[PhotoSize | None] = mapped_column(enum_column(PhotoSize))  # None: no printed photos
+    print_paper: Mapped[PaperSize] = mapped_column(enum_column(PaperSize), default=PaperSize.FIVE_INCH)
+    print_copies: Mapped[int] = mapped_column(default=1)  # printed photos per student
     front_camera_allowed: Mapped[bool] = mapped_column(default=True)
     album_allowed: Mapped[bool] = mapped_column(default=False)
     status: Mapped[TaskStatus] = mapped_column(enum_column(TaskStatus), default=TaskStatus.OPEN)

@@ -9,7 +9,19 @@ a committed state. ``rebuild_progress`` recomputes it whole (after bulk loads in
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, ForeignKey, Index, SmallInteger, case, delete, event, func, inspect, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    case,
+    delete,
+    event,
+    func,
+    inspect,
+    select,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection

@@ -7,7 +7,12 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.domain.enums import TicketCategory, TicketChannel, TicketPriority, TicketStatus
+from core.domain.enums import (
+    TicketCategory,
+    TicketChannel,
+    TicketPriority,
+    TicketStatus,
+)
 from core.models.base import Base, enum_column, utcnow
 from core.models.students import RosterRecord
 

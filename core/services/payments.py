@@ -13,7 +13,13 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.domain.access import SUPPORT_ROLES, Actor, allowed, require_role, students_only
+from core.domain.access import (
+    SUPPORT_ROLES,
+    Actor,
+    allowed,
+    require_role,
+    students_only,
+)
 from core.domain.enums import PaymentPurpose, PaymentStatus, QuotaKind, Role
 from core.domain.text import REASON, clean_text
 from core.errors import AccessDenied, Conflict, InvalidInput, NotFound
@@ -67,6 +73,20 @@ PURPOSE_QUOTA = {
 }
 
 
+ONCE_ONLY = (PaymentPurpose.TASK_FEE, PaymentPurpose.OFFLINE_SHOOTING)
+"""Bought at most once per student and task: asking again finds the paid order."""
+
+
+def _price_fen(session: Session, link: AccountLink, purpose: PaymentPurpose) -> int:
+    if purpose is PaymentPurpose.TASK_FEE:
+        return link.task.price_fen
+    if purpose is PaymentPurpose.OFFLINE_SHOOTING:
+        if link.task.offline_price_fen is None:
+            raise Conflict("该采集任务未开通线下拍摄服务。", "This task offers no on-site shooting.")
+        return link.task.offline_price_fen
+    return get_policy(session).extra_service_price_fen
+
+
 def _own(actor: Actor, account_id: int) -> None:
     if actor.kind == "student" and actor.id != account_id:
         raise AccessDenied("只能为本人的任务支付。", "You can only pay for your own task.")
@@ -77,7 +97,7 @@ def open_order(session: Session, actor: Actor, link: AccountLink, purpose: Payme
     """The unfinished (pending or failed) order for this intent, reused if one exists, so a retry
     pays the same order number (idempotent on retry)."""
     _own(actor, link.account_id)
-    if purpose is PaymentPurpose.TASK_FEE:
+    if purpose in ONCE_ONLY:
         paid = session.scalar(select(Payment).where(
             Payment.roster_record_id == link.roster_record_id, Payment.task_id == link.task_id,
             Payment.purpose == purpose, Payment.status == PaymentStatus.PAID))
@@ -89,7 +109,7 @@ def open_order(session: Session, actor: Actor, link: AccountLink, purpose: Payme
         .order_by(Payment.id.desc())).first()
     if unfinished is not None:
         return unfinished
-    amount = link.task.price_fen if purpose is PaymentPurpose.TASK_FEE else get_policy(session).extra_service_price_fen
+    amount = _price_fen(session, link, purpose)
     payment = Payment(
         order_no=f"WB{utcnow():%Y%m%d}{uuid.uuid4().hex[:12].upper()}",
         account_id=link.account_id, roster_record_id=link.roster_record_id, task_id=link.task_id,

@@ -24,6 +24,9 @@ from workbench.widgets import attempt
 def render(account: StudentAccount) -> None:
     header(tr("其他服务与工具", "Other services and tools"))
     st.markdown(tr("**其他服务**", "**Services**"))
+    if st.button(tr("线下拍摄交费 · 仅限线下现场采集", "On-site shooting fee · on-site sessions only"),
+                 key="svc_offline", width="stretch"):
+        state.go(state.OFFLINE)
     if st.button(tr("临时拍摄码 · 当天无法下载采集码时先拍摄", "Temporary shooting code · shoot now, code later"),
                  key="svc_temporary", width="stretch"):
         with database().session() as session:

@@ -346,14 +346,16 @@ def _school_scoped(function: Callable[..., Any]) -> bool:
     return bool(set(parameters) & (set(SCOPED_IDS) | {"record", "link", "payment"}))
 
 
-SCOPED_BY_ACTOR = {"dashboard.schools_for", "overview.state_counts", "staff.change_password", "staff_sessions.start"}
+SCOPED_BY_ACTOR = {"dashboard.schools_for", "offline_shooting.tasks", "overview.state_counts", "staff.change_password",
+                   "staff_sessions.start"}
 """Registrar functions with no argument that reaches a school: their queries are limited to the
 registrar's own school or account (tested with the registrar test). A new one must be added here,
 and its scope tested, on purpose."""
 
 
 def test_a_registrar_of_another_school_is_refused_by_every_service_that_reaches_school_a(env, world):
-    from core.services import dashboard, overview
+    from core.models import CollectionTask
+    from core.services import dashboard, offline_shooting, overview
 
     db, store = env
     other = world.staff["other_registrar"]
@@ -375,6 +377,9 @@ def test_a_registrar_of_another_school_is_refused_by_every_service_that_reaches_
         assert (counts.roster_records, counts.linked, sum(counts.by_state.values())) == (0, 0, 0)
         mine = overview.state_counts(session, world.staff["registrar"])
         assert mine.roster_records == 2 and sum(mine.by_state.values()) == 1
+        theirs = offline_shooting.tasks(session, other, offered_only=False)
+        assert {session.get(CollectionTask, c.task_id).school_id for c in theirs} <= {world.other_school_id}
+        assert offline_shooting.tasks(session, world.staff["registrar"], offered_only=False)
 
 
 def test_a_student_acts_only_on_their_own_photo_link_and_payment_and_staff_never_shoot_for_them(env, world):
