@@ -59,21 +59,21 @@ class CompletionMeter:
 
     def __init__(self) -> None:
         self.rows, self.seconds = 0.0, 0.0
-        self._complete = standardisation.complete_body
+        self._complete = standardisation.complete_body  # type: ignore[attr-defined]  # patched where standardise looks it up
 
     def __enter__(self) -> Self:
-        def complete(image, person, end_row, face, covered=None):  # type: ignore[no-untyped-def]
+        def complete(image, person, end_row, face, covered=None):
             started = time.process_time()
             out = self._complete(image, person, end_row, face, covered)
             self.seconds += time.process_time() - started
             self.rows = max(self.rows, HEIGHT - end_row)
             return out
 
-        standardisation.complete_body = complete
+        standardisation.complete_body = complete  # type: ignore[attr-defined]  # patched where standardise looks it up
         return self
 
     def __exit__(self, *_: object) -> None:
-        standardisation.complete_body = self._complete
+        standardisation.complete_body = self._complete  # type: ignore[attr-defined]  # patched where standardise looks it up
 
 
 def measure(path: Path) -> Portrait:

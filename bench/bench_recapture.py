@@ -28,6 +28,7 @@ ones; the pipeline's other stages are measured by ``bench_pipeline``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import time
@@ -74,10 +75,8 @@ def _assess(group: str, name: str, data: bytes | None = None, rgb: np.ndarray | 
         face = find_face(rgb, pixel_scale=reduction)
     except ImagingError as refusal:
         row = Row(group, name, refused=type(refusal).__name__)
-        try:  # the networks' view of it all the same, for the report
+        with contextlib.suppress(ImagingError):  # the networks' view of it all the same, for the report
             row.network = spoof_probability(rgb, find_face(rgb, min_width=40))
-        except ImagingError:
-            pass
         return row
     start = time.process_time()
     assessment = assess_recapture(rgb, face)

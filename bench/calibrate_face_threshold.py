@@ -237,7 +237,7 @@ def held_out_line(rates: HeldOutRates) -> str:
 def describe(name: str, values: np.ndarray) -> str:
     q = np.percentile(values, [0, 1, 5, 25, 50, 75, 95, 99, 100])
     return f"  {name:<16} n={len(values):>6}  " + "  ".join(
-        f"{label} {v:.3f}" for label, v in zip(["min", "p1", "p5", "p25", "med", "p75", "p95", "p99", "max"], q)
+        f"{label} {v:.3f}" for label, v in zip(["min", "p1", "p5", "p25", "med", "p75", "p95", "p99", "max"], q, strict=False)
     )
 
 
@@ -246,7 +246,7 @@ def histogram(same: np.ndarray, different: np.ndarray) -> str:
     hs, _ = np.histogram(same, edges)
     hd, _ = np.histogram(different, edges)
     rows = ["  distance   same  different"]
-    rows += [f"  {lo:.2f}-{lo + 0.05:.2f} {a:>6} {b:>10}" for lo, a, b in zip(edges[:-1], hs, hd) if a or b]
+    rows += [f"  {lo:.2f}-{lo + 0.05:.2f} {a:>6} {b:>10}" for lo, a, b in zip(edges[:-1], hs, hd, strict=False) if a or b]
     return "\n".join(rows)
 
 

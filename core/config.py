@@ -36,7 +36,7 @@ class Settings:
         return self.data_dir / "exports"
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         data_dir = Path(os.environ.get("WORKBENCH_DATA_DIR", PROJECT_ROOT / "data"))
         return cls(
             database_url=os.environ.get(

@@ -15,7 +15,7 @@ import traceback
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
 
 from core.config import settings
-from core.db import Database, default_database
+from core.db import Database, default_database, get_or_raise
 from core.domain.enums import JobStatus
 from core.models import ProcessingJob
 from core.storage.photos import PhotoStore, default_photo_store
@@ -73,7 +73,7 @@ def send(job_id: int) -> None:
 
 
 @huey.task(retries=RETRIES, retry_delay=RETRY_DELAY_SECONDS, context=True)
-def run_job(job_id: int, task=None) -> None:  # type: ignore[no-untyped-def]
+def run_job(job_id: int, task=None) -> None:
     execute(job_id, final=task is None or task.retries == 0)
 
 
@@ -91,17 +91,17 @@ def execute(job_id: int, *, final: bool) -> None:
         from core.services import processing
 
         with db.session() as session:
-            job = session.get(ProcessingJob, job_id)
+            job = get_or_raise(session, ProcessingJob, job_id, "任务不存在。", "No such job.")
             kind, subject_id = job.kind, job.subject_id
         processing.run(db, store(), kind, subject_id)
         with db.session() as session:
-            job = session.get(ProcessingJob, job_id)
+            job = get_or_raise(session, ProcessingJob, job_id, "任务不存在。", "No such job.")
             job.status = JobStatus.DONE
             job.error = None
     except Exception as exc:
         log.warning("job %s failed (final=%s): %s", job_id, final, exc)
         with db.session() as session:
-            job = session.get(ProcessingJob, job_id)
+            job = get_or_raise(session, ProcessingJob, job_id, "任务不存在。", "No such job.")
             job.status = JobStatus.FAILED if final else JobStatus.QUEUED
             job.error = "".join(traceback.format_exception_only(exc)).strip()
         raise

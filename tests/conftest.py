@@ -20,10 +20,10 @@ from sqlalchemy.engine import make_url
 
 os.environ.setdefault("WORKBENCH_QUEUE", "immediate")
 
-from core import worker  # noqa: E402
-from core.db import Database  # noqa: E402
-from core.models import Base  # noqa: E402
-from core.storage.photos import PhotoStore  # noqa: E402
+from core import worker
+from core.db import Database
+from core.models import Base
+from core.storage.photos import PhotoStore
 
 PG_URL = os.environ.get("WORKBENCH_TEST_DATABASE_URL")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -102,7 +102,7 @@ def env(db: Database, store: PhotoStore) -> Iterator[tuple[Database, PhotoStore]
     """Database and store with background jobs running inline against them."""
     worker.configure(db, store, immediate=True)
     yield db, store
-    worker.configure(None, None)  # type: ignore[arg-type]
+    worker.configure(None, None)
 
 
 @pytest.fixture

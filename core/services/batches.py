@@ -163,7 +163,7 @@ def candidates(session: Session, actor: Actor, task_id: int, store: PhotoStore) 
         select(BatchItem.submission_id, BatchItem.failure_reason)
         .join(Submission, BatchItem.submission_id == Submission.id)
         .where(Submission.task_id == task.id, BatchItem.result == BatchItemResult.FAILED)
-        .order_by(BatchItem.id)).all())
+        .order_by(BatchItem.id)).tuples().all())
     found = Candidates()
     for submission in _buildable(session, task.id):
         record = submission.roster_record
@@ -292,7 +292,7 @@ def write_package(session: Session, actor: Actor, batch_id: int, store: PhotoSto
     if problems:
         raise _refuse_unavailable(batch, problems)
     sink = _ForwardOnly(out)
-    with zipfile.ZipFile(sink, "w", zipfile.ZIP_STORED) as archive:  # type: ignore[arg-type]
+    with zipfile.ZipFile(sink, "w", zipfile.ZIP_STORED) as archive:  # type: ignore[call-overload]  # a write/tell/flush sink is all zipfile uses
         for item in items:
             info = zipfile.ZipInfo(item.file_name, date_time=ZIP_TIMESTAMP)
             info.create_system = 3

@@ -10,10 +10,12 @@ limited to their own school here, whatever school or task the caller asks for.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, SQLColumnExpression, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.domain.access import SCHOOL_DATA_ROLES, Actor, allowed, require_role, require_school, school_scope
@@ -230,7 +232,7 @@ def _funnel_by_school_and_category(session: Session) -> Groups:
     to the whole submission table (the admin's view is the largest one)."""
     groups: dict[tuple[int, EducationCategory], list[int]] = {}
 
-    def add(rows, *slots: int) -> None:  # type: ignore[no-untyped-def]
+    def add(rows: Iterable[Any], *slots: int) -> None:
         for school, category, *values in rows:
             counts = groups.setdefault((school, category), [0] * 7)
             for slot, value in zip(slots, values, strict=True):
@@ -271,8 +273,8 @@ def _trend(session: Session, task_ids: list[int] | None, since: date, today: dat
     days = [since + timedelta(days=i) for i in range((today - since).days + 1)]
     scope = [Submission.task_id.in_(task_ids)] if task_ids is not None else []
 
-    def per_day(column: ColumnElement[datetime], *where: ColumnElement[bool]) -> list[ColumnElement[int]]:
-        counts = []
+    def per_day(column: SQLColumnExpression[datetime | None], *where: ColumnElement[bool]) -> list[ScalarSelect[int]]:
+        counts: list[ScalarSelect[int]] = []
         for day in days:
             start = datetime.combine(day, datetime.min.time(), tzinfo=CHINA)
             counts.append(select(func.count()).where(column >= start, column < start + timedelta(days=1),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.domain.access import internal, pure
-from core.db import Database
+from core.db import Database, get_or_raise
 from core.domain.enums import SubmissionState
 from core.domain.states import Event, transition
 from core.errors import NotFound
@@ -59,9 +59,7 @@ class _CaptureInputs:
 @internal
 def process_submission(db: Database, store: PhotoStore, submission_id: int) -> None:
     with db.session() as session:
-        submission = session.get(Submission, submission_id)
-        if submission is None:
-            raise NotFound("照片不存在。", f"Submission {submission_id} not found.")
+        submission = get_or_raise(session, Submission, submission_id, "照片不存在。", f"Submission {submission_id} not found.")
         if submission.state is not SubmissionState.CAPTURED:
             return
         inputs = _CaptureInputs(submission.raw_sha, submission.task.background,
@@ -71,7 +69,7 @@ def process_submission(db: Database, store: PhotoStore, submission_id: int) -> N
     standardised_sha = store.put(result.standardised_jpeg) if result.standardised_jpeg is not None else None
     thumbnail_sha = store.put(result.thumbnail_jpeg) if result.thumbnail_jpeg is not None else None
     with db.session() as session:
-        submission = session.get(Submission, submission_id)
+        submission = get_or_raise(session, Submission, submission_id, "照片不存在。", f"Submission {submission_id} not found.")
         if submission.state is not SubmissionState.CAPTURED:
             return
         submission.quality_report = result.report.to_list()
@@ -104,7 +102,7 @@ def process_enrolment_photo(db: Database, store: PhotoStore, record_id: int) -> 
     except ImagingError as refusal:
         reference, error = None, refusal.message_zh
     with db.session() as session:
-        record = session.get(RosterRecord, record_id)
+        record = get_or_raise(session, RosterRecord, record_id, "学籍记录不存在。", f"Record {record_id} not found.")
         if record.enrolment_photo_sha != photo_sha:
             return  # a newer photo arrived meanwhile; its own job computes it
         record.enrolment_embedding = (

@@ -15,8 +15,9 @@ import random
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.domain.access import OVERRIDE_ROLES, REVIEW_ROLES, Actor, allowed, internal, pure, require_role
@@ -60,7 +61,10 @@ class QueueFilter:
     newest_first: bool = False
 
 
-def _filtered(query: Select, filters: QueueFilter) -> Select:
+_Query = TypeVar("_Query", bound=Select[Any])
+
+
+def _filtered(query: _Query, filters: QueueFilter) -> _Query:
     if filters.task_id is not None:
         query = query.where(Submission.task_id == filters.task_id)
     if filters.school_id is not None or filters.category is not None:
@@ -86,7 +90,7 @@ def _filtered(query: Select, filters: QueueFilter) -> Select:
     return query
 
 
-def _claimable(moment: datetime) -> list:
+def _claimable(moment: datetime) -> list[ColumnElement[bool]]:
     return [
         Submission.state == SubmissionState.AWAITING_REVIEW,
         or_(Submission.claimed_by_id.is_(None), Submission.claim_expires_at < moment),

@@ -15,6 +15,7 @@ the downloadable reports (as compact CSV bytes) grow with the file.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
@@ -79,7 +80,7 @@ TRUE_WORDS = {"是", "y", "yes", "true", "1", "有"}
 
 
 def _column_length(column: object) -> int:
-    return int(column.type.length)  # type: ignore[attr-defined]
+    return int(column.type.length)  # type: ignore[attr-defined]  # only String columns are asked
 
 
 CELL_FIELDS: dict[str, Field] = {
@@ -253,10 +254,8 @@ def _xlsx_records(data: bytes) -> tuple[Iterator[tuple[int, list[str]]], int]:
 def _csv_records(data: bytes) -> tuple[Iterator[tuple[int, list[str]]], int]:
     text = _decode(data)
     dialect: type[csv.Dialect] | csv.Dialect = csv.excel
-    try:
+    with contextlib.suppress(csv.Error):
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
-    except csv.Error:
-        pass
     reader = csv.reader(io.StringIO(text), dialect)
     return ((number, row) for number, row in enumerate(reader, start=1)), data.count(b"\n") + 1
 

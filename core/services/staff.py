@@ -256,7 +256,7 @@ def authenticate(session: Session, username: str, password: str, *, address: str
     user = session.scalar(select(StaffUser).where(StaffUser.username == name))
     usable = user is not None and user.active
     candidate = password if len(password) <= MAX_SUBMITTED_PASSWORD else ""
-    verified = _verify(user.password_hash if usable else _dummy_hash(_hasher), candidate)  # type: ignore[union-attr]
+    verified = _verify(user.password_hash if usable and user is not None else _dummy_hash(_hasher), candidate)
     if not (usable and verified):
         why = "unknown_user" if user is None else "disabled" if not user.active else "wrong_password"
         delay = _count_failure(counters, moment)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
@@ -99,12 +100,12 @@ def search(session: Session, actor: Actor, query: str, *, limit: int = 20,
                            "WeChat nickname or ticket number.")
     found: dict[int, str] = {}
 
-    def add(condition: ColumnElement[bool], matched_by: str, joins: tuple[object, ...] = (),
+    def add(condition: ColumnElement[bool], matched_by: str, joins: tuple[tuple[Any, Any], ...] = (),
             ordered: bool = True) -> None:
         if len(found) >= limit:
             return
         q = select(RosterRecord.id)
-        for target, on in joins:  # type: ignore[misc]
+        for target, on in joins:
             q = q.join(target, on)
         q = q.where(condition)
         if found:
@@ -137,9 +138,9 @@ def search(session: Session, actor: Actor, query: str, *, limit: int = 20,
     rows = session.execute(
         select(RosterRecord, School).join(School, RosterRecord.school_id == School.id)
         .where(RosterRecord.id.in_(list(found)))
-    ).all()
+    ).tuples().all()
     order = {record_id: i for i, record_id in enumerate(found)}
-    rows.sort(key=lambda r: order[r[0].id])
+    rows = sorted(rows, key=lambda r: order[r[0].id])
     return [
         StudentHit(record.id, record.name, record.student_number, mask_id(record.id_number), school.name,
                    school.code, record.category, record.cohort, found[record.id])
@@ -409,7 +410,7 @@ def _submissions(session: Session, record_id: int) -> list[SubmissionView]:
         .join(ReviewDecision, ReviewDecision.reviewer_id == StaffUser.id)
         .join(Submission, ReviewDecision.submission_id == Submission.id)
         .where(Submission.roster_record_id == record_id)
-    ).all())
+    ).tuples().all())
     views = []
     for s in session.scalars(select(Submission).where(Submission.roster_record_id == record_id)
                              .order_by(Submission.captured_at.desc(), Submission.id.desc())):

@@ -43,7 +43,7 @@ def approved(env, fixtures_dir):
         ids = [r.id_number for r in records]
         task_id = task.id
     submissions = [w.approved_through_pipeline(db, store, reviewer, actor, link_id, fixtures_dir / "london" / photo)
-                   for (actor, link_id), photo in zip(people, PHOTOS)]
+                   for (actor, link_id), photo in zip(people, PHOTOS, strict=True)]
     return dict(db=db, store=store, task=task_id, registrar=registrar, stranger=stranger, ids=ids,
                 submissions=submissions)
 
