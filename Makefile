@@ -4,6 +4,7 @@
 #                (the student app on http://localhost:8502)
 #   make test  — install what is missing, lint, and run the whole test suite
 #   make lint  — ruff (defects, not style) and mypy (strict on core/domain, imaging, services)
+#   make test-fast — the inner loop: no browser journeys, no slow tests, SQLite only
 #   make bench — every benchmark in bench/ (the PostgreSQL ones use the local server; each
 #                script takes --url and size options: python -m bench.<name> --help)
 PYTHON ?= python3
@@ -13,7 +14,7 @@ STAMP := $(VENV)/.installed
 BENCHES := bench_pipeline bench_body_edge bench_mouth bench_qr calibrate_face_threshold bench_recapture bench_queue \
 	bench_dashboard bench_export bench_lookup bench_roster_import bench_login
 
-.PHONY: run test lint install bench clean-data
+.PHONY: run test test-fast lint install bench clean-data
 
 $(STAMP): requirements.txt requirements-nodeps.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +34,9 @@ lint: $(STAMP)
 
 test: $(STAMP) lint
 	$(PY) -m pytest -n 2
+
+test-fast: $(STAMP)
+	WORKBENCH_TEST_DATABASE_URL= $(PY) -m pytest -n 2 -m "not browser and not slow"
 
 bench: $(STAMP)
 	for name in $(BENCHES); do echo "== bench.$$name"; $(PY) -m bench.$$name || exit 1; done
