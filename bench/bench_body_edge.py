@@ -23,13 +23,14 @@ from typing import Self
 
 import numpy as np
 
+from core.config import fixtures_dir
 from core.imaging import standardise as standardisation
 from core.imaging.loading import load_image
 from core.imaging.pipeline import process_capture
 from core.imaging.standard import HEIGHT, Background
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT.parent / "shared" / "fixtures"
+FIXTURES = fixtures_dir()
 BACKGROUND_TOLERANCE = 30
 BOTTOM_ROWS = 3
 MAX_BACKGROUND_UNDER_FACE = 0.02

@@ -37,9 +37,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from core.config import fixtures_dir
 
 ROOT = Path(__file__).resolve().parent.parent
-LONDON = ROOT.parent / "shared" / "fixtures" / "london"
+LONDON = fixtures_dir("london")
 SIZES = {"1280x960": (1280, 960), "4032x3024": (4032, 3024)}
 TARGET_MS = {"1280x960": 150, "4032x3024": 350}
 TARGET_SPEEDUP = 3.0

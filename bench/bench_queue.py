@@ -35,6 +35,7 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
 from bench.bench_dashboard import insert  # noqa: E402
+from core.config import fixtures_dir  # noqa: E402
 from core import worker  # noqa: E402
 from core.db import Database  # noqa: E402
 from core.domain.access import Actor  # noqa: E402
@@ -45,7 +46,7 @@ from core.services.review import QueueFilter  # noqa: E402
 from core.storage.photos import PhotoStore  # noqa: E402
 
 MEDIAN_TARGET_MS, P95_TARGET_MS = 50.0, 150.0
-FIXTURES = ROOT.parent / "shared" / "fixtures" / "london"
+FIXTURES = fixtures_dir("london")
 PEOPLE = ("003", "005", "007", "001")
 SAMPLES = 400
 REVIEWERS = 8

@@ -37,9 +37,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from core.config import fixtures_dir
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT.parent / "shared" / "fixtures"
+FIXTURES = fixtures_dir()
 TARGET_FALSE_FLAGS = 0.02
 TARGET_MS = 15.0
 UPSCALED = ("lfw x2.5",)

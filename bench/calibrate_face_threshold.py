@@ -40,6 +40,7 @@ import dlib  # noqa: E402
 import numpy as np  # noqa: E402
 from face_recognition import api as face_api  # noqa: E402
 
+from core.config import fixtures_dir  # noqa: E402
 from core.imaging.compare import (  # noqa: E402
     VerdictRates,
     pairwise_distances,
@@ -59,7 +60,7 @@ from core.imaging.matching import single_pass_decides  # noqa: E402
 from core.imaging.thresholds import DEFAULT_THRESHOLDS, ImagingThresholds  # noqa: E402
 from core.imaging.types import FoundFace  # noqa: E402
 
-FIXTURES = ROOT.parent / "shared" / "fixtures"
+FIXTURES = fixtures_dir()
 LFW = FIXTURES / "lfw_east_asian"
 LONDON = FIXTURES / "london"
 MAX_SAME_JUDGED_DIFFERENT = 0.02

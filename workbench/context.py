@@ -7,13 +7,12 @@ the next click, and an idle session times out.
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
 import streamlit as st
 
-from core.config import PROJECT_ROOT
+from core.config import settings
 from core.db import Database
 from core.domain.access import Actor
 from core.errors import AccessDenied
@@ -35,17 +34,15 @@ def _store(path: str) -> PhotoStore:
 
 
 def database() -> Database:
-    data_dir = Path(os.environ.get("WORKBENCH_DATA_DIR", PROJECT_ROOT / "data"))
-    return _database(os.environ.get("WORKBENCH_DATABASE_URL", f"sqlite:///{data_dir / 'workbench.db'}"))
+    return _database(settings().database_url)
 
 
 def photo_store() -> PhotoStore:
-    data_dir = Path(os.environ.get("WORKBENCH_DATA_DIR", PROJECT_ROOT / "data"))
-    return _store(os.environ.get("WORKBENCH_PHOTO_STORE", str(data_dir / "photos")))
+    return _store(str(settings().photo_store))
 
 
 def session_timeout_seconds() -> int:
-    return int(os.environ.get("WORKBENCH_SESSION_MINUTES", "30")) * 60
+    return settings().session_minutes * 60
 
 
 def current_actor() -> Actor | None:
