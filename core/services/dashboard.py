@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, ScalarSelect, SQLColumnExpression, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from core.db import get_or_raise
 from core.domain.access import SCHOOL_DATA_ROLES, Actor, allowed, require_role, require_school, school_scope
 from core.domain.enums import Decision, EducationCategory, PaymentPurpose, PaymentStatus, SubmissionState
 from core.domain.quotas import CHINA, local_day
@@ -124,9 +125,7 @@ def progress(session: Session, actor: Actor, *, school_id: int | None = None, ta
     require_role(actor, *SCHOOL_DATA_ROLES)
     task = None
     if task_id is not None:
-        task = session.get(CollectionTask, task_id)
-        if task is None:
-            raise NotFound("采集任务不存在。", "No such collection task.")
+        task = get_or_raise(session, CollectionTask, task_id, "采集任务不存在。", "No such collection task.")
         if school_id is not None and school_id != task.school_id:
             raise NotFound("该采集任务不属于所选学校。", "The task does not belong to the chosen school.")
         school_id = task.school_id

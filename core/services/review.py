@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from core.db import get_or_raise
 from core.domain.access import OVERRIDE_ROLES, REVIEW_ROLES, Actor, allowed, internal, pure, require_role
 from core.domain.enums import Decision, EducationCategory, QuotaKind, SubmissionState
 from core.domain.policy import Policy
@@ -172,9 +173,7 @@ def release(session: Session, actor: Actor, submission_id: int, *, skipped: bool
     submission = lock_submission(session, submission_id)
     if submission.claimed_by_id != actor.id:
         return
-    submission.claimed_by_id = None
-    submission.claim_expires_at = None
-    submission.claimed_at = None
+    submission.clear_claim()
     if skipped:
         audit.record(session, actor, "review.skip", "submission", submission.id,
                      school_id=submission.roster_record.school_id, roster_record_id=submission.roster_record_id)
@@ -254,9 +253,7 @@ def decide(
     event = Event.APPROVE if decision is Decision.APPROVE else Event.REJECT
     submission.state = transition(submission.state, event)
     submission.decided_at = moment
-    submission.claimed_by_id = None
-    submission.claim_expires_at = None
-    submission.claimed_at = None
+    submission.clear_claim()
     flagged = second_review_reason(submission, decision, policy or get_policy(session), rng or random.SystemRandom())
     if flagged and submission.second_review_reason != SECOND_REVIEW_OVERRIDE:
         submission.needs_second_review = True
@@ -351,9 +348,7 @@ def grant_override(
 ) -> QuotaEntry:
     """A quota override granted while looking at a photo. Every override also sends that photo to
     a senior reviewer (after its first decision, if it has none yet)."""
-    submission = session.get(Submission, submission_id)
-    if submission is None:
-        raise NotFound("照片不存在。", "No such submission.")
+    submission = get_or_raise(session, Submission, submission_id, "照片不存在。", "No such submission.")
     entry = quotas.grant(session, actor, submission.roster_record_id, kind, reason, amount=amount, now=now)
     send_override_to_second_review(session, actor, entry, submission)
     return entry

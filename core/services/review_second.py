@@ -121,9 +121,7 @@ def decide_second(
     )
     session.add(row)
     submission.needs_second_review = False
-    submission.claimed_by_id = None
-    submission.claim_expires_at = None
-    submission.claimed_at = None
+    submission.clear_claim()
     session.flush()
     audit.record(session, actor, "review.second_opinion", "submission", submission.id,
                  school_id=submission.roster_record.school_id, roster_record_id=submission.roster_record_id,

@@ -30,11 +30,12 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from core import export
+from core.db import get_or_raise
 from core.domain.access import Actor, allowed, pure, require_role, require_school
 from core.domain.enums import EducationCategory, Role
 from core.domain.identity import id_last4, is_valid_id_number, mask_id, normalise_id_number, normalise_text
 from core.domain.text import SEARCH_MAX, Field, clean_text, escape_like, forbidden_character
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput
 from core.models import RosterRecord, School, utcnow
 from core.services import audit
 
@@ -469,8 +470,7 @@ def import_roster(
     so far is rolled back and the report says why."""
     require_role(actor, Role.REGISTRAR, Role.ADMIN)
     require_school(actor, school_id)
-    if session.get(School, school_id) is None:
-        raise NotFound("学校不存在。", "School not found.")
+    get_or_raise(session, School, school_id, "学校不存在。", "School not found.")
     table, parsed, index = _start(data, filename, mapping)
     report = ImportReport(parsed=parsed, imported=False)
     if parsed.header_problem:

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
+from core.db import get_or_raise
 from core.domain import quotas as quota_rules
 from core.domain.access import SUPPORT_ROLES, Actor, allowed, require_role
 from core.domain.enums import (
@@ -36,7 +37,7 @@ from core.domain.identity import mask_id, normalise_text
 from core.domain.policy import Policy
 from core.domain.tickets import ticket_id_from_number
 from core.domain.text import REASON, SEARCH_MAX, Field, clean_text, escape_like
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput
 from core.imaging.collection_code import decode_collection_code
 from core.imaging.errors import ImageLoadError
 from core.imaging.loading import load_image
@@ -311,9 +312,7 @@ class StudentView:
 def student_view(session: Session, actor: Actor, record_id: int, *, now: datetime | None = None) -> StudentView:
     """Everything about one student, for the agent on the phone. Looking is audited (personal data)."""
     require_role(actor, *SUPPORT_ROLES)
-    record = session.get(RosterRecord, record_id)
-    if record is None:
-        raise NotFound("学籍记录不存在。", "Roster record not found.")
+    record = get_or_raise(session, RosterRecord, record_id, "学籍记录不存在。", "Roster record not found.")
     policy = get_policy(session)
     view = StudentView(
         record=_record_view(record),
@@ -453,9 +452,7 @@ def _on_ticket(session: Session, actor: Actor, ticket_id: int | None, text: str)
 
 
 def _record(session: Session, record_id: int) -> RosterRecord:
-    record = session.get(RosterRecord, record_id)
-    if record is None:
-        raise NotFound("学籍记录不存在。", "Roster record not found.")
+    record = get_or_raise(session, RosterRecord, record_id, "学籍记录不存在。", "Roster record not found.")
     return record
 
 
@@ -556,9 +553,7 @@ def resend_notification(session: Session, actor: Actor, notification_id: int, re
     """Sends the same message again, to the account linked now (it may have changed since)."""
     reason = clean_text(reason, REASON)
     require_role(actor, *SUPPORT_ROLES)
-    original = session.get(Notification, notification_id)
-    if original is None:
-        raise NotFound("通知不存在。", "No such notification.")
+    original = get_or_raise(session, Notification, notification_id, "通知不存在。", "No such notification.")
     if not reason:
         raise InvalidInput("请填写重发原因。", "A reason is required to resend.")
     data = {k: v for k, v in original.data.items() if k != "resent_of"}

@@ -15,13 +15,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, Float, Select, SQLColumnExpression, func, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
+from core.db import get_or_raise
 from core.domain import tickets as rules
 from core.domain.access import SUPPORT_ROLES, Actor, allowed, require_role, require_school
 from core.domain.enums import Role, TicketCategory, TicketChannel, TicketPriority, TicketStatus
 from core.domain.identity import normalise_text
 from core.domain.quotas import CHINA, local_day
 from core.domain.text import NOTE_MAX, REASON, clean_text
-from core.errors import AccessDenied, InvalidInput, NotFound
+from core.errors import AccessDenied, InvalidInput
 from core.models import RosterRecord, School, StaffUser, SupportTicket, TicketNote, field, utcnow
 from core.services import audit
 
@@ -77,9 +78,7 @@ def _require_support(actor: Actor) -> None:
 
 
 def _load(session: Session, ticket_id: int) -> SupportTicket:
-    ticket = session.get(SupportTicket, ticket_id)
-    if ticket is None:
-        raise NotFound("工单不存在。", "No such ticket.")
+    ticket = get_or_raise(session, SupportTicket, ticket_id, "工单不存在。", "No such ticket.")
     return ticket
 
 
@@ -130,9 +129,7 @@ def open_ticket(
         raise InvalidInput("来电号码只能包含数字、+ 和 -。", "The caller's phone may hold digits, + and - only.")
     school_id = None
     if roster_record_id is not None:
-        record = session.get(RosterRecord, roster_record_id)
-        if record is None:
-            raise NotFound("学籍记录不存在。", "Roster record not found.")
+        record = get_or_raise(session, RosterRecord, roster_record_id, "学籍记录不存在。", "Roster record not found.")
         school_id = record.school_id
     if assignee_id is not None:
         _check_assignee(session, assignee_id)
