@@ -33,10 +33,10 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 
 test: $(STAMP) lint
-	$(PY) -m pytest -n 2
+	$(PY) -m pytest -n 2 --dist loadgroup
 
 test-fast: $(STAMP)
-	WORKBENCH_TEST_DATABASE_URL= $(PY) -m pytest -n 2 -m "not browser and not slow"
+	WORKBENCH_TEST_DATABASE_URL= $(PY) -m pytest -n 2 --dist loadgroup -m "not browser and not slow"
 
 bench: $(STAMP)
 	for name in $(BENCHES); do echo "== bench.$$name"; $(PY) -m bench.$$name || exit 1; done

@@ -214,8 +214,8 @@ def export_chase_list(session: Session, actor: Actor, task_id: int, fmt: str,
 def departments_and_classes(session: Session, actor: Actor, task_id: int) -> list[tuple[str, str]]:
     """The (department, class) pairs on the task's roster, for the filters."""
     task = schools.task_in_scope(session, actor, task_id)
-    return list(session.execute(
+    return [(department, class_name) for department, class_name in session.execute(
         select(RosterRecord.department, RosterRecord.class_name)
         .where(RosterRecord.school_id == task.school_id, RosterRecord.category == task.category,
                RosterRecord.cohort == task.cohort)
-        .distinct().order_by(RosterRecord.department, RosterRecord.class_name)).tuples())
+        .distinct().order_by(RosterRecord.department, RosterRecord.class_name)).tuples()]

@@ -28,6 +28,9 @@ from core.imaging.types import Verdict
 
 from .conftest import EVERYDAY, LONDON_NEUTRAL, LONDON_SMILING
 
+# Its session and module fixtures are expensive: with --dist loadgroup one worker computes them, once.
+pytestmark = pytest.mark.xdist_group("london_processed")
+
 TALL_BUN = "001_neutral.jpg"
 """Her bun puts the hair top 1.43 face widths above the eyes; the standard's ranges allow at most
 (300 - 50) / 180 = 1.39, so no framing meets all three. The pipeline keeps eyes and face width in

@@ -27,6 +27,9 @@ from core.imaging.types import FoundFace, QualityReport
 
 from .conftest import LONDON
 
+# Its session and module fixtures are expensive: with --dist loadgroup one worker computes them, once.
+pytestmark = pytest.mark.xdist_group("london_processed")
+
 NEUTRAL = sorted(LONDON.glob("*_neutral.jpg"))
 SMILING = sorted(LONDON.glob("*_smiling.jpg"))
 TALL_BUN = "001_neutral.jpg"
