@@ -84,7 +84,8 @@ def load_photos(folder: Path | None) -> DemoPhotos:
     from skimage import data
 
     buffer = io.BytesIO()
-    Image.fromarray(data.astronaut())  # type: ignore[no-untyped-call]  # scikit-image ships no annotations.save(buffer, "JPEG", quality=92)
+    astronaut = data.astronaut()  # type: ignore[no-untyped-call]  # scikit-image ships no annotations
+    Image.fromarray(astronaut).save(buffer, "JPEG", quality=92)
     photo = buffer.getvalue()
     return DemoPhotos([photo], [photo], "fixtures not found: using scikit-image's public-domain 'astronaut' portrait")
 
