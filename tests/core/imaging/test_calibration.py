@@ -15,7 +15,7 @@ from core.imaging.compare import pairwise_distances, verdict_rates
 from core.imaging.thresholds import DEFAULT_THRESHOLDS, ImagingThresholds
 
 # Its session and module fixtures are expensive: with --dist loadgroup one worker computes them, once.
-pytestmark = pytest.mark.xdist_group("face_calibration")
+pytestmark = [pytest.mark.xdist_group("face_calibration"), pytest.mark.slow]
 
 
 def _report_line(request: pytest.FixtureRequest, line: str) -> None:

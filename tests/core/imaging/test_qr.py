@@ -68,6 +68,7 @@ def measure(kind: str) -> KindResult:
     return KindResult(plain, full, wrong, tuple(steps))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", list(MEASURED))
 def test_decode_rate_per_degradation(kind: str, record_property: Callable[[str, object], None]) -> None:
     result = measure(kind)

@@ -410,6 +410,7 @@ def _other_shot(name: str) -> str:
     return f"{person}_{'smiling.jpg' if expression == 'neutral.jpg' else 'neutral.jpg'}"
 
 
+@pytest.mark.slow
 def test_standardised_photo_is_derived_from_its_source_and_not_from_another_shot(london, references, request) -> None:
     derived_from_source: list[str] = []
     derived_from_other: list[str] = []
