@@ -2,7 +2,9 @@
 #   make run   — install what is missing, migrate, load demo data if the database is empty,
 #                start one worker and the staff workbench on http://localhost:8501
 #                (the student app on http://localhost:8502)
-#   make test  — install what is missing and run the whole test suite
+#   make test  — install what is missing, lint, and run the whole test suite
+#   make lint  — ruff (defects, not style) and mypy (strict on core/domain, imaging, services)
+#   make test-fast — the inner loop: no browser journeys, no slow tests, SQLite only
 #   make bench — every benchmark in bench/ (the PostgreSQL ones use the local server; each
 #                script takes --url and size options: python -m bench.<name> --help)
 PYTHON ?= python3
@@ -12,7 +14,7 @@ STAMP := $(VENV)/.installed
 BENCHES := bench_pipeline bench_body_edge bench_mouth bench_qr calibrate_face_threshold bench_recapture bench_queue \
 	bench_dashboard bench_export bench_lookup bench_roster_import bench_login bench_job_faults bench_print_sheets
 
-.PHONY: run test install bench clean-data
+.PHONY: run test test-fast lint install bench clean-data
 
 $(STAMP): requirements.txt requirements-nodeps.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,8 +28,15 @@ install: $(STAMP)
 run: $(STAMP)
 	$(PY) -m core serve
 
-test: $(STAMP)
-	$(PY) -m pytest -n 2
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+test: $(STAMP) lint
+	$(PY) -m pytest -n 2 --dist loadgroup
+
+test-fast: $(STAMP)
+	WORKBENCH_TEST_DATABASE_URL= $(PY) -m pytest -n 2 --dist loadgroup -m "not browser and not slow"
 
 bench: $(STAMP)
 	for name in $(BENCHES); do echo "== bench.$$name"; $(PY) -m bench.$$name || exit 1; done

@@ -23,13 +23,14 @@ from typing import Self
 
 import numpy as np
 
+from core.config import fixtures_dir
 from core.imaging import standardise as standardisation
 from core.imaging.loading import load_image
 from core.imaging.pipeline import process_capture
 from core.imaging.standard import HEIGHT, Background
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT.parent / "shared" / "fixtures"
+FIXTURES = fixtures_dir()
 BACKGROUND_TOLERANCE = 30
 BOTTOM_ROWS = 3
 MAX_BACKGROUND_UNDER_FACE = 0.02
@@ -59,21 +60,21 @@ class CompletionMeter:
 
     def __init__(self) -> None:
         self.rows, self.seconds = 0.0, 0.0
-        self._complete = standardisation.complete_body
+        self._complete = standardisation.complete_body  # type: ignore[attr-defined]  # patched where standardise looks it up
 
     def __enter__(self) -> Self:
-        def complete(image, person, end_row, face, covered=None):  # type: ignore[no-untyped-def]
+        def complete(image, person, end_row, face, covered=None):
             started = time.process_time()
             out = self._complete(image, person, end_row, face, covered)
             self.seconds += time.process_time() - started
             self.rows = max(self.rows, HEIGHT - end_row)
             return out
 
-        standardisation.complete_body = complete
+        standardisation.complete_body = complete  # type: ignore[attr-defined]  # patched where standardise looks it up
         return self
 
     def __exit__(self, *_: object) -> None:
-        standardisation.complete_body = self._complete
+        standardisation.complete_body = self._complete  # type: ignore[attr-defined]  # patched where standardise looks it up
 
 
 def measure(path: Path) -> Portrait:

@@ -58,7 +58,7 @@ def insert(conn: Connection, table: Table, values: dict[str, str], source: str, 
     conn.execute(text(f'INSERT INTO "{table.name}" ({names}) SELECT {", ".join(columns.values())} {source}'), params)
 
 
-def _default_sql(column) -> str:  # type: ignore[no-untyped-def]
+def _default_sql(column) -> str:
     default = column.default
     if default is None:
         return "''"

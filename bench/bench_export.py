@@ -29,6 +29,7 @@ if str(ROOT) not in sys.path:
 
 from PIL import Image  # noqa: E402
 
+from core.config import fixtures_dir  # noqa: E402
 from core.db import Database  # noqa: E402
 from core.domain.access import Actor  # noqa: E402
 from core.domain.enums import EducationCategory, Role, SubmissionState  # noqa: E402
@@ -37,7 +38,7 @@ from core.services import batches  # noqa: E402
 from core.storage.photos import PhotoStore  # noqa: E402
 
 TARGET_PHOTOS_PER_SECOND = 200
-FIXTURES = ROOT.parent / "shared" / "fixtures" / "london"
+FIXTURES = fixtures_dir("london")
 
 
 def rss_mb() -> float:

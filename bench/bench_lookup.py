@@ -47,7 +47,7 @@ def sql_array(chars: str) -> str:
     return "(ARRAY[" + ", ".join(f"'{c}'" for c in chars) + "])"
 
 
-def populate(conn, records: int) -> None:  # type: ignore[no-untyped-def]
+def populate(conn, records: int) -> None:
     t = Base.metadata.tables
     insert(conn, t["school"], {"code": "(10000 + g)::text", "name": "'学校' || g"}, "FROM generate_series(1, :n) g",
            n=SCHOOLS)
@@ -95,7 +95,7 @@ def populate(conn, records: int) -> None:  # type: ignore[no-untyped-def]
         conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
 
 
-def timed(label: str, call) -> float:  # type: ignore[no-untyped-def]
+def timed(label: str, call) -> float:
     times, found = [], 0
     for _ in range(RUNS):
         start = time.perf_counter()

@@ -20,12 +20,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.config import fixtures_dir
 from core.imaging.loading import load_image
 from core.imaging.pipeline import process_capture
 from core.imaging.quality.mouth import mouth_interior, mouth_opening
 
 ROOT = Path(__file__).resolve().parent.parent
-LONDON = ROOT.parent / "shared" / "fixtures" / "london"
+LONDON = fixtures_dir("london")
 LABELS = ROOT / "tests" / "core" / "imaging" / "data" / "mouth_labels.csv"
 TARGET_TEETH_FLAGGED = 0.95
 TARGET_NEUTRAL_REFUSED = 0.05

@@ -18,16 +18,16 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from core.config import fixtures_dir
 from core.imaging.qr import read_qr, to_gray, zbar_reader
 from tests.core.imaging.degrade import DEGRADATIONS, samples
 
 REFERENCE = "issue #2 reference (410 degraded images): pyzbar 81 %, zxing 92 %, zxing+ladder 98 %"
-FACES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "faces"
+FACES = fixtures_dir("faces")
 
 
 def _zbar_only(image: np.ndarray) -> tuple[bytes, ...]:

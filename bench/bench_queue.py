@@ -35,6 +35,7 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
 from bench.bench_dashboard import insert  # noqa: E402
+from core.config import fixtures_dir  # noqa: E402
 from core import worker  # noqa: E402
 from core.db import Database  # noqa: E402
 from core.domain.access import Actor  # noqa: E402
@@ -45,7 +46,7 @@ from core.services.review import QueueFilter  # noqa: E402
 from core.storage.photos import PhotoStore  # noqa: E402
 
 MEDIAN_TARGET_MS, P95_TARGET_MS = 50.0, 150.0
-FIXTURES = ROOT.parent / "shared" / "fixtures" / "london"
+FIXTURES = fixtures_dir("london")
 PEOPLE = ("003", "005", "007", "001")
 SAMPLES = 400
 REVIEWERS = 8
@@ -66,7 +67,7 @@ def real_photos(db: Database, store: PhotoStore) -> list[int]:
             session.commit()
             student = f.make_linked_student(session, task, record)
             ids.append(f.submit_photo(session, store, student, FIXTURES / f"{person}_smiling.jpg").id)
-    worker.configure(None, None)  # type: ignore[arg-type]
+    worker.configure(None, None)
     return ids
 
 
@@ -134,19 +135,19 @@ def report(label: str, seconds: list[float]) -> bool:
     return ok
 
 
-def timed(db: Database, call) -> tuple[float, object]:  # type: ignore[no-untyped-def]
+def timed(db: Database, call) -> tuple[float, object]:
     began = time.perf_counter()
     with db.session() as session:
         result = call(session)
     return time.perf_counter() - began, result
 
 
-def claim_id(session, actor: Actor, filters: QueueFilter = QueueFilter()) -> int | None:  # type: ignore[no-untyped-def]
-    claimed = review.claim_next(session, actor, filters)
+def claim_id(session, actor: Actor, filters: QueueFilter | None = None) -> int | None:
+    claimed = review.claim_next(session, actor, filters or QueueFilter())
     return claimed.id if claimed else None
 
 
-def decide_and_next_id(session, actor: Actor, current: int, decision: Decision) -> int | None:  # type: ignore[no-untyped-def]
+def decide_and_next_id(session, actor: Actor, current: int, decision: Decision) -> int | None:
     reason = None if decision is Decision.APPROVE else "blurred"
     _, following = review.decide_and_claim_next(session, actor, current, decision, reason_code=reason)
     return following.id if following else None
@@ -161,7 +162,7 @@ def claim_loop(db: Database, actor: Actor, filters: QueueFilter, samples: int) -
         if claimed is None:
             break
         with db.session() as session:
-            review.decide(session, actor, claimed, Decision.APPROVE)  # type: ignore[arg-type]
+            review.decide(session, actor, claimed, Decision.APPROVE)
     return out
 
 
@@ -171,7 +172,7 @@ def decide_loop(db: Database, actor: Actor, samples: int, pause: float = 0.0) ->
     _, current = timed(db, lambda s: claim_id(s, actor))
     for i in range(samples):
         decision = Decision.APPROVE if i % 5 else Decision.REJECT
-        seconds, current = timed(db, lambda s: decide_and_next_id(s, actor, current, decision))
+        seconds, current = timed(db, lambda s, current=current, decision=decision: decide_and_next_id(s, actor, current, decision))
         out.append(seconds)
         if current is None:
             break

@@ -28,6 +28,7 @@ ones; the pipeline's other stages are measured by ``bench_pipeline``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import time
@@ -36,9 +37,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from core.config import fixtures_dir
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT.parent / "shared" / "fixtures"
+FIXTURES = fixtures_dir()
 TARGET_FALSE_FLAGS = 0.02
 TARGET_MS = 15.0
 UPSCALED = ("lfw x2.5",)
@@ -74,10 +76,8 @@ def _assess(group: str, name: str, data: bytes | None = None, rgb: np.ndarray | 
         face = find_face(rgb, pixel_scale=reduction)
     except ImagingError as refusal:
         row = Row(group, name, refused=type(refusal).__name__)
-        try:  # the networks' view of it all the same, for the report
+        with contextlib.suppress(ImagingError):  # the networks' view of it all the same, for the report
             row.network = spoof_probability(rgb, find_face(rgb, min_width=40))
-        except ImagingError:
-            pass
         return row
     start = time.process_time()
     assessment = assess_recapture(rgb, face)

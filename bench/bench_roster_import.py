@@ -24,6 +24,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,7 +107,7 @@ def xlsx_file(table: list[list[str]]) -> bytes:
     return out.getvalue()
 
 
-def fresh_database(url: str) -> tuple[Database, callable]:  # type: ignore[valid-type]
+def fresh_database(url: str) -> tuple[Database, Callable[[], None]]:
     """A new database of its own (PostgreSQL: CREATE DATABASE; SQLite: a temporary file)."""
     if url.startswith("sqlite"):
         folder = tempfile.mkdtemp(prefix="bench-roster-")
@@ -129,7 +130,7 @@ def fresh_database(url: str) -> tuple[Database, callable]:  # type: ignore[valid
     return database, drop
 
 
-def timed(label: str, count: int, action) -> float:  # type: ignore[no-untyped-def]
+def timed(label: str, count: int, action) -> float:
     with PeakMemory() as memory:
         start = time.perf_counter()
         action()

@@ -40,6 +40,7 @@ import dlib  # noqa: E402
 import numpy as np  # noqa: E402
 from face_recognition import api as face_api  # noqa: E402
 
+from core.config import fixtures_dir  # noqa: E402
 from core.imaging.compare import (  # noqa: E402
     VerdictRates,
     pairwise_distances,
@@ -59,7 +60,7 @@ from core.imaging.matching import single_pass_decides  # noqa: E402
 from core.imaging.thresholds import DEFAULT_THRESHOLDS, ImagingThresholds  # noqa: E402
 from core.imaging.types import FoundFace  # noqa: E402
 
-FIXTURES = ROOT.parent / "shared" / "fixtures"
+FIXTURES = fixtures_dir()
 LFW = FIXTURES / "lfw_east_asian"
 LONDON = FIXTURES / "london"
 MAX_SAME_JUDGED_DIFFERENT = 0.02
@@ -237,7 +238,7 @@ def held_out_line(rates: HeldOutRates) -> str:
 def describe(name: str, values: np.ndarray) -> str:
     q = np.percentile(values, [0, 1, 5, 25, 50, 75, 95, 99, 100])
     return f"  {name:<16} n={len(values):>6}  " + "  ".join(
-        f"{label} {v:.3f}" for label, v in zip(["min", "p1", "p5", "p25", "med", "p75", "p95", "p99", "max"], q)
+        f"{label} {v:.3f}" for label, v in zip(["min", "p1", "p5", "p25", "med", "p75", "p95", "p99", "max"], q, strict=False)
     )
 
 
@@ -246,7 +247,7 @@ def histogram(same: np.ndarray, different: np.ndarray) -> str:
     hs, _ = np.histogram(same, edges)
     hd, _ = np.histogram(different, edges)
     rows = ["  distance   same  different"]
-    rows += [f"  {lo:.2f}-{lo + 0.05:.2f} {a:>6} {b:>10}" for lo, a, b in zip(edges[:-1], hs, hd) if a or b]
+    rows += [f"  {lo:.2f}-{lo + 0.05:.2f} {a:>6} {b:>10}" for lo, a, b in zip(edges[:-1], hs, hd, strict=False) if a or b]
     return "\n".join(rows)
 
 

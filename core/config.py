@@ -1,7 +1,10 @@
 """Configuration from environment variables, with zero-set-up defaults under ``data/``.
 
-WORKBENCH_DATABASE_URL   any SQLAlchemy URL (default: SQLite file data/workbench.db)
-WORKBENCH_PHOTO_STORE    folder of the content-addressed photo store (default: data/photos)
+Read once per process (``settings()``); everything else asks it, never the environment.
+
+WORKBENCH_DATA_DIR       folder of everything the app writes (default: data/ in the project)
+WORKBENCH_DATABASE_URL   any SQLAlchemy URL (default: SQLite file <data dir>/workbench.db)
+WORKBENCH_PHOTO_STORE    folder of the content-addressed photo store (default: <data dir>/photos)
 WORKBENCH_QUEUE          "sqlite" (default, data/queue.db), "redis://host:port/db", or "immediate"
                          (jobs run inline; tests)
 WORKBENCH_QUEUE_NAME     the queue's name (Redis key prefix; default "workbench")
@@ -112,4 +115,12 @@ class Settings:
 
 @lru_cache(maxsize=1)
 def settings() -> Settings:
+    """The configuration, read from the environment on first use. Tests that change the
+    environment call ``settings.cache_clear()``."""
     return Settings.from_env()
+
+
+def fixtures_dir(*parts: str) -> Path:
+    """A path inside the demo/test photos (WORKBENCH_FIXTURES, default ../shared/fixtures): the
+    one place that knows where they are. The photos are read in place, never copied."""
+    return settings().fixtures_dir.joinpath(*parts)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -17,7 +18,9 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.errors import InvalidInput
+from core.errors import InvalidInput, NotFound
+
+T = TypeVar("T")
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -36,13 +39,22 @@ def _strings(parameters: object) -> Iterator[str]:
             yield from _strings(value)
 
 
-def _refuse_nul(_conn, _cursor, _statement, parameters, _context, _executemany):  # type: ignore[no-untyped-def]
+def _refuse_nul(_conn, _cursor, _statement, parameters, _context, _executemany):
     """No statement carries a NUL byte to the database: PostgreSQL would fail with an error page and
     SQLite would store or search for it silently. Services refuse it with the field named first
     (``clean_text``); this catches any path that forgot, the same way on both databases."""
     if any("\x00" in value for value in _strings(parameters)):
         raise InvalidInput("输入中含有空字符（U+0000），已拒绝，请删除后重试。",
                            "The input contains a NUL character (U+0000) and was refused; remove it and retry.")
+
+
+def get_or_raise(session: Session, model: type[T], key: Any, message_zh: str, message_en: str) -> T:
+    """The row ``key`` of ``model``, or a ``NotFound`` worded for the user: the one place the
+    "look it up, refuse if it is gone" rule lives, so callers never hold an Optional row."""
+    row = session.get(model, key)
+    if row is None:
+        raise NotFound(message_zh, message_en)
+    return row
 
 
 def make_engine(url: str) -> Engine:
@@ -59,7 +71,7 @@ def _make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        def _sqlite_pragmas(dbapi_connection, _record):
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -68,7 +80,7 @@ def _make_engine(url: str) -> Engine:
             cursor.close()
 
         @event.listens_for(engine, "begin")
-        def _begin_immediate(conn):  # type: ignore[no-untyped-def]
+        def _begin_immediate(conn):
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine

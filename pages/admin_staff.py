@@ -35,7 +35,7 @@ def school_label(school_id: int | None) -> str:
     return "" if school_id is None else all_schools[school_id].name
 
 
-def when(moment) -> str:  # type: ignore[no-untyped-def]
+def when(moment) -> str:
     return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 

@@ -164,7 +164,7 @@ moves = {TaskStatus.OPEN: (tr("开放", "Open"), ":material/play_arrow:"),
          TaskStatus.PAUSED: (tr("暂停", "Pause"), ":material/pause:"),
          TaskStatus.CLOSED: (tr("关闭", "Close"), ":material/stop:")}
 columns = st.columns(len(moves))
-for column, (status, (text, icon)) in zip(columns, moves.items()):
+for column, (status, (text, icon)) in zip(columns, moves.items(), strict=False):
     if column.button(text, key=f"task_status_{status.value}", icon=icon, disabled=status is task.status):
-        commit_then_reload(lambda session, s=status: schools.set_task_status(session, actor, task.id, s),
+        commit_then_reload(lambda session, s=status: schools.set_task_status(session, actor, task.id, s),  # type: ignore[misc]  # default-bound loop variable
                            tr(f"任务已{text}。", f"Task: {text.lower()}."))

@@ -44,7 +44,7 @@ today = utcnow().astimezone(CHINA).date()
 period = right.date_input(tr("日期范围", "Dates"), (today - timedelta(days=30), today), key="audit_dates")
 
 
-def beijing_midnight(day) -> datetime:  # type: ignore[no-untyped-def]
+def beijing_midnight(day) -> datetime:
     return datetime.combine(day, time.min, tzinfo=CHINA)
 
 
@@ -80,7 +80,7 @@ st.caption(tr("导出当前筛选条件下的全部记录（不限于本页）�
               "Exports every event matching the filter (not just this page); the export is itself audited."))
 
 
-def exporter(fmt: str):  # type: ignore[no-untyped-def]
+def exporter(fmt: str):
     def build() -> bytes:
         with database().session() as session:
             return audit.export(session, actor, filters, fmt)

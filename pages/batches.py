@@ -34,7 +34,7 @@ def manifest_download(actor: Actor, batch_id: int, fmt: str) -> Callable[[], byt
     return build
 
 
-def state_label(state) -> str:  # type: ignore[no-untyped-def]
+def state_label(state) -> str:
     return STATE_LABELS_ZH[state] if lang() == "zh" else STATE_LABELS_EN[state]
 
 

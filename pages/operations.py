@@ -109,7 +109,7 @@ else:
     st.caption(tr("没有失败的任务。", "No failed jobs."))
 
 st.subheader(tr("存储与版本", "Storage and version"))
-columns = st.columns(3)
-columns[0].metric(tr("数据库", "Database"), size(health.database_bytes))
-columns[1].metric(tr("照片库", "Photo store"), size(health.photo_store_bytes))
-columns[2].metric(tr("版本", "Version"), health.version)
+storage = st.columns(3)
+storage[0].metric(tr("数据库", "Database"), size(health.database_bytes))
+storage[1].metric(tr("照片库", "Photo store"), size(health.photo_store_bytes))
+storage[2].metric(tr("版本", "Version"), health.version)

@@ -197,7 +197,7 @@ def actions(item: ReviewItem, filters: QueueFilter) -> None:
     top[6].button(OTHER.label_zh if lang() == "zh" else OTHER.label_en, key="rq_reject_other", shortcut="o",
                   on_click=decide_current, args=(Decision.REJECT, OTHER.code, filters, name), width="stretch")
     for row in (NUMBERED[:5], NUMBERED[5:]):
-        for col, reason in zip(st.columns(5), row):
+        for col, reason in zip(st.columns(5), row, strict=False):
             col.button(reason.label_zh if lang() == "zh" else reason.label_en, key=f"rq_reject_{reason.code}",
                        shortcut=REASON_KEYS[NUMBERED.index(reason)], width="stretch",
                        on_click=decide_current, args=(Decision.REJECT, reason.code, filters, name))

@@ -27,7 +27,7 @@ def label(field: str) -> str:
     return tr(roster.FIELD_LABELS_ZH[field], roster.FIELD_LABELS_EN[field])
 
 
-def progress_bar(verb_zh: str, verb_en: str):  # type: ignore[no-untyped-def]
+def progress_bar(verb_zh: str, verb_en: str):
     """A progress bar with counts, and the callback the service calls once per chunk of rows."""
     bar = st.progress(0.0, text=tr(f"正在{verb_zh}…", f"{verb_en}…"))
 
@@ -120,10 +120,10 @@ if st.button(tr("导入", "Import"), type="primary", key="do_import",
     bar, update = progress_bar("导入", "Importing")
     with refusals():
         with database().session() as session:
-            report = roster.import_roster(session, actor, school.id, data, filename, mapping=mapping,
-                                          import_valid_rows=valid_only,
-                                          progress=lambda done, _: update(done, parsed.total_rows))
-        st.session_state[IMPORTED] = (file_key, report)
+            outcome = roster.import_roster(session, actor, school.id, data, filename, mapping=mapping,
+                                           import_valid_rows=valid_only,
+                                           progress=lambda done, _: update(done, parsed.total_rows))
+        st.session_state[IMPORTED] = (file_key, outcome)
     bar.empty()
 
 imported = st.session_state.get(IMPORTED)

@@ -90,7 +90,7 @@ def work_area() -> None:
     top[2].toggle(tr("框线", "Guides"), key="sr_guides")
     for row in (NUMBERED[:5], NUMBERED[5:]):
         cols = st.columns(6)
-        for col, reason in zip(cols, row):
+        for col, reason in zip(cols, row, strict=False):
             col.button(reason.label_zh if lang() == "zh" else reason.label_en, key=f"sr_reject_{reason.code}",
                        shortcut=REASON_KEYS[NUMBERED.index(reason)], on_click=decide,
                        args=(Decision.REJECT, reason.code), width="stretch")

@@ -89,8 +89,8 @@ st.caption(tr(
     f"used, {quota.submissions_left} left · {quota.replacements_left} replacements left",
 ))
 for grant in granted:
-    kind = review_panel.QUOTA_LABELS[grant.kind][0 if lang() == "zh" else 1]
-    st.caption(f"➕ {review_panel.local_time(grant.created_at)} {plain(grant.actor_name)}: {kind} +{grant.amount} — "
+    kind_label = review_panel.QUOTA_LABELS[grant.kind][0 if lang() == "zh" else 1]
+    st.caption(f"➕ {review_panel.local_time(grant.created_at)} {plain(grant.actor_name)}: {kind_label} +{grant.amount} — "
                f"{plain(grant.reason)}")
 
 if chosen.latest_submission_id is None:

@@ -43,7 +43,7 @@ if searched:
     st.session_state.pop(RECORD_KEY, None)
     try:
         with database().session() as session:
-            hits = support.search(session, actor, query, anywhere_in_name=anywhere)
+            hits: list[support.StudentHit] | None = support.search(session, actor, query, anywhere_in_name=anywhere)
     except DomainError as error:
         show_error(error)
         hits = None
@@ -148,16 +148,16 @@ with main:
                                       + (tr("全部通过", "all passed") if not failed else
                                          plain("；".join(tr(c.message_zh, c.message_en) for c in failed))))
                 for d in s.decisions:
-                    reason = BY_CODE[d.reason_code] if d.reason_code in BY_CODE else None
+                    rejection = BY_CODE.get(d.reason_code or "")
                     text = (tr("通过", "Approved") if d.decision.value == "approve" else
-                            tr("驳回", "Rejected") + (f"：{tr(reason.label_zh, reason.label_en)}" if reason else ""))
+                            tr("驳回", "Rejected") + (f"：{tr(rejection.label_zh, rejection.label_en)}" if rejection else ""))
                     undone = tr("（已撤销）", " (undone)") if d.undone_at else ""
                     info_col.markdown(plain(f"{china_time(d.decided_at)} {d.reviewer_name}：{text}{undone} {d.note}"))
     with tabs[1]:
         st.dataframe(pd.DataFrame(
-            [(l.nickname, l.wechat_openid, l.task_title, tr("有效", "Active") if l.active else tr("已解绑", "Unbound"),
-              tr("已支付", "Paid") if l.paid else tr("未支付", "Unpaid"), china_time(l.linked_at),
-              china_time(l.unlinked_at), l.unlinked_by or "", l.unlink_reason or "") for l in view.links],
+            [(link.nickname, link.wechat_openid, link.task_title, tr("有效", "Active") if link.active else tr("已解绑", "Unbound"),
+              tr("已支付", "Paid") if link.paid else tr("未支付", "Unpaid"), china_time(link.linked_at),
+              china_time(link.unlinked_at), link.unlinked_by or "", link.unlink_reason or "") for link in view.links],
             columns=[tr("昵称", "Nickname"), "openid", tr("任务", "Task"), tr("关联", "Link"), tr("支付", "Paid"),
                      tr("关联时间", "Linked"), tr("解绑时间", "Unbound"), tr("解绑人", "By"), tr("原因", "Reason")]),
             hide_index=True)

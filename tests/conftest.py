@@ -20,14 +20,14 @@ from sqlalchemy.engine import make_url
 
 os.environ.setdefault("WORKBENCH_QUEUE", "immediate")
 
-from core import worker  # noqa: E402
-from core.db import Database  # noqa: E402
-from core.models import Base  # noqa: E402
-from core.storage.photos import PhotoStore  # noqa: E402
+from core import worker
+from core.db import Database
+from core.models import Base
+from core.storage.photos import PhotoStore
+from tests.photos import fixture_path
+from tests.processed_cache import PipelineCache
 
 PG_URL = os.environ.get("WORKBENCH_TEST_DATABASE_URL")
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(os.environ.get("WORKBENCH_FIXTURES", PROJECT_ROOT.parent / "shared" / "fixtures"))
 BACKENDS = ["sqlite", "postgresql"]
 
 
@@ -39,9 +39,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
-    if not FIXTURES.is_dir():
-        pytest.skip(f"fixture photos not found at {FIXTURES}")
-    return FIXTURES
+    return fixture_path()
 
 
 def create_schema(database: Database) -> None:
@@ -92,6 +90,31 @@ def db(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) ->
     database.dispose()
 
 
+PIPELINE = PipelineCache()
+
+
+@pytest.fixture(autouse=True)
+def processed_once(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Services process each distinct photo once per session (tests/processed_cache.py); a test
+    marked ``uncached_pipeline`` runs the pipeline itself every time."""
+    if request.node.get_closest_marker("uncached_pipeline") is None:
+        PIPELINE.install(monkeypatch.setattr)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test under tests/e2e drives a real browser: marked so `-m "not browser"` leaves them out."""
+    e2e = Path(__file__).parent / "e2e"
+    for item in items:
+        if e2e in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if PIPELINE.computed or PIPELINE.reused:
+        terminalreporter.write_line(f"imaging pipeline: {PIPELINE.computed} photos processed, "
+                                    f"{PIPELINE.reused} results reused (tests/processed_cache.py)")
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> PhotoStore:
     return PhotoStore(tmp_path / "photos")
@@ -102,7 +125,7 @@ def env(db: Database, store: PhotoStore) -> Iterator[tuple[Database, PhotoStore]
     """Database and store with background jobs running inline against them."""
     worker.configure(db, store, immediate=True)
     yield db, store
-    worker.configure(None, None)  # type: ignore[arg-type]
+    worker.configure(None, None)
 
 
 @pytest.fixture

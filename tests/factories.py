@@ -44,7 +44,7 @@ def make_task(session: Session, school: School, **overrides: object) -> Collecti
         price_fen=2500,
     )
     values.update(overrides)
-    return schools.create_task(session, SYSTEM, **values)  # type: ignore[arg-type]
+    return schools.create_task(session, SYSTEM, **values)
 
 
 def make_record(session: Session, school: School, seed: int = 1, *, name: str = "丁白云",

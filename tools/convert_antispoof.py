@@ -82,8 +82,8 @@ def cut_crops(out: Path) -> None:
 
 def build(state: dict[str, Any]) -> Any:
     """The network of ``state`` (keys without the ``module.`` prefix), weights loaded strictly."""
-    import torch  # type: ignore[import-not-found]  # the throw-away venv only
-    from torch import nn  # type: ignore[import-not-found]
+    import torch  # the throw-away venv only
+    from torch import nn
 
     def conv_unit(prefix: str, stride: int, prelu: bool) -> nn.Module:
         weight = state[f"{prefix}.conv.weight"]
@@ -156,7 +156,7 @@ def build(state: dict[str, Any]) -> Any:
 
 def convert(crops: Path) -> None:
     """Step 2 (throw-away venv with PyTorch): ONNX files and PyTorch's reference outputs."""
-    import torch  # type: ignore[import-not-found]  # the throw-away venv only
+    import torch  # the throw-away venv only
 
     data = np.load(crops)
     patches, meta = data["patches"], json.loads(str(data["meta"]))
@@ -174,7 +174,7 @@ def convert(crops: Path) -> None:
         rows = [i for i, m in enumerate(meta) if m["file"] == file]
         with torch.no_grad():
             out = net(x_all[rows]).numpy()
-        for i, row in zip(rows, out):
+        for i, row in zip(rows, out, strict=False):
             logits[i] = [round(float(v), 6) for v in row]
         print(f"{pth.name} → {file}")
     REFERENCE.parent.mkdir(parents=True, exist_ok=True)
@@ -182,7 +182,7 @@ def convert(crops: Path) -> None:
         "about": "PyTorch logits of the published MiniFASNet weights on patches cut by core.imaging.antispoof; "
                  "made by tools/convert_antispoof.py",
         "torch": torch.__version__,
-        "patches": [m | {"logits": lg} for m, lg in zip(meta, logits)],
+        "patches": [m | {"logits": lg} for m, lg in zip(meta, logits, strict=False)],
     }
     REFERENCE.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
     print(f"{len(meta)} reference outputs → {REFERENCE.relative_to(ROOT)}")

@@ -7,13 +7,12 @@ actor is resolved from the server-side session (``core.services.staff_sessions``
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import streamlit as st
 
 from core import worker
-from core.config import PROJECT_ROOT
+from core.config import settings
 from core.db import Database
 from core.domain.access import Actor
 from core.services import staff_sessions
@@ -40,13 +39,11 @@ def _store(path: str) -> PhotoStore:
 
 def database() -> Database:
     worker.install()  # jobs this process commits go to the configured queue
-    data_dir = Path(os.environ.get("WORKBENCH_DATA_DIR", PROJECT_ROOT / "data"))
-    return _database(os.environ.get("WORKBENCH_DATABASE_URL", f"sqlite:///{data_dir / 'workbench.db'}"))
+    return _database(settings().database_url)
 
 
 def photo_store() -> PhotoStore:
-    data_dir = Path(os.environ.get("WORKBENCH_DATA_DIR", PROJECT_ROOT / "data"))
-    return _store(os.environ.get("WORKBENCH_PHOTO_STORE", str(data_dir / "photos")))
+    return _store(str(settings().photo_store))
 
 
 def current_actor() -> Actor | None:

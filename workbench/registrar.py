@@ -56,4 +56,6 @@ def pick_school_and_task(actor: Actor) -> tuple[School, CollectionTask]:
         school = pick_school(actor)
     with right:
         task = pick_task(actor, school)
+    if school is None or task is None:  # without allow_all both pickers return a row or stop the page
+        st.stop()
     return school, task

@@ -23,7 +23,7 @@ TICKETS_PAGE = str(PAGES_DIR / "tickets.py")
 def label(value: TicketCategory | TicketPriority | TicketStatus | TicketChannel) -> str:
     table = {TicketCategory: CATEGORY_LABELS, TicketPriority: PRIORITY_LABELS, TicketStatus: STATUS_LABELS,
              TicketChannel: CHANNEL_LABELS}[type(value)]
-    return tr(*table[value])  # type: ignore[index]
+    return tr(*table[value])  # type: ignore[index]  # the table picked by type(value) is keyed by that enum
 
 
 def china_time(moment: datetime | None) -> str:

@@ -36,11 +36,11 @@ class Actor:
     school_id: int | None = None
 
     @classmethod
-    def system(cls, name: str = "system") -> "Actor":
+    def system(cls, name: str = "system") -> Actor:
         return cls(kind="system", id=None, name=name)
 
     @classmethod
-    def student(cls, account_id: int, nickname: str) -> "Actor":
+    def student(cls, account_id: int, nickname: str) -> Actor:
         return cls(kind="student", id=account_id, name=nickname)
 
     @property

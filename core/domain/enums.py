@@ -15,7 +15,7 @@ class EducationCategory(str, Enum):
         return {"regular": "普通本专科", "graduate": "研究生", "adult": "成人教育"}[self.value]
 
     @classmethod
-    def from_label(cls, text: str) -> "EducationCategory":
+    def from_label(cls, text: str) -> EducationCategory:
         """Accepts the Chinese label, the English value or common short forms."""
         cleaned = text.strip().lower()
         for member in cls:

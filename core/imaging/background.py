@@ -83,7 +83,7 @@ def _local_background(image: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     weight = cv2.resize(1 - alpha, small, interpolation=cv2.INTER_AREA)
     colour = cv2.resize(image, small, interpolation=cv2.INTER_AREA)
     sigma = BACKGROUND_SIGMA / BLUR_STEP
-    num = cv2.GaussianBlur(colour * weight[:, :, None], (0, 0), sigma)
+    num = cv2.GaussianBlur(colour * weight[:, :, None], (0, 0), sigma)  # type: ignore[arg-type]  # numpy types the product wider than OpenCV's stub
     den = cv2.GaussianBlur(weight, (0, 0), sigma)[:, :, None]
     local = num / np.maximum(den, 1e-3)
     return cv2.resize(local, (width, height), interpolation=cv2.INTER_LINEAR)

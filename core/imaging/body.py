@@ -235,7 +235,7 @@ def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
     """(first, last) index of each run of True."""
     padded = np.concatenate([[False], flags, [False]]).astype(np.int8)
     changes = np.flatnonzero(np.diff(padded))
-    return [(int(a), int(b) - 1) for a, b in zip(changes[::2], changes[1::2])]
+    return [(int(a), int(b) - 1) for a, b in zip(changes[::2], changes[1::2], strict=False)]
 
 
 def _run_sides(skin: np.ndarray, body: np.ndarray, a: int, b: int) -> tuple[np.ndarray, ...] | None:

@@ -133,7 +133,7 @@ def encode_demo_code(code: CollectionCode) -> bytes:
     body = _SEPARATOR.join(
         [DEMO_PREFIX, code.school_code, code.student_number, code.masked_name, code.id_last4]
     )
-    return f"{body}{_SEPARATOR}{_checksum(body)}".encode("utf-8")
+    return f"{body}{_SEPARATOR}{_checksum(body)}".encode()
 
 
 class DemoCodeDecoder:

@@ -71,7 +71,7 @@ class MatrixConvolution:
         p = self.padding
         if p:
             x = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
-        windows = sliding_window_view(x, (self.kernel, self.kernel), axis=(2, 3))
+        windows = sliding_window_view(x, (self.kernel, self.kernel), axis=(2, 3))  # type: ignore[call-overload]  # numpy stubs reject an unparameterised ndarray
         windows = windows[:, :, :: self.stride, :: self.stride].transpose(0, 1, 4, 5, 2, 3)
         batch, height, width = windows.shape[0], windows.shape[4], windows.shape[5]
         y = self.weights @ windows.reshape(batch, self.weights.shape[1], height * width)
@@ -156,7 +156,7 @@ def _add_aligned(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     meet 64)."""
     if a.shape == b.shape:
         return a + b
-    out = np.zeros(tuple(max(i, j) for i, j in zip(a.shape, b.shape)), np.float32)
+    out = np.zeros(tuple(max(i, j) for i, j in zip(a.shape, b.shape, strict=False)), np.float32)
     out[:, : a.shape[1], : a.shape[2], : a.shape[3]] += a
     out[:, : b.shape[1], : b.shape[2], : b.shape[3]] += b
     return out

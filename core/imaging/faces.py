@@ -63,8 +63,8 @@ def detect_faces(image_rgb: np.ndarray) -> list[FaceBox]:
         found = face_recognition.face_locations(small, number_of_times_to_upsample=1)
     fx, fy = width / small.shape[1], height / small.shape[0]
     return [
-        FaceBox(top=round(t * fy), right=round(r * fx), bottom=round(b * fy), left=round(l * fx))
-        for t, r, b, l in found
+        FaceBox(top=round(t * fy), right=round(r * fx), bottom=round(b * fy), left=round(left * fx))
+        for t, r, b, left in found
     ]
 
 

@@ -51,12 +51,12 @@ class Frame:
     def to_output(self, x: float, y: float) -> tuple[float, float]:
         return self.scale * (x - self.left), self.scale * (y - self.top)
 
-    def in_image(self, pixel_scale: float) -> "Frame":
+    def in_image(self, pixel_scale: float) -> Frame:
         """The same frame for a copy of the capture decoded at 1/``pixel_scale`` size."""
         return Frame(self.scale * pixel_scale, self.left / pixel_scale, self.top / pixel_scale,
                      self.width, self.height)
 
-    def widened(self, sides: float, top: float, height: int) -> "Frame":
+    def widened(self, sides: float, top: float, height: int) -> Frame:
         """A larger frame around this one (``sides``/``top`` as fractions of it), ``height`` px high."""
         span_w = self.width / self.scale * (1 + 2 * sides)
         span_h = self.height / self.scale * (1 + top)

@@ -24,7 +24,7 @@ from functools import cache
 
 import cv2
 import numpy as np
-import scipy.fft  # type: ignore[import-untyped]
+import scipy.fft
 
 from core.imaging.faces import face_width
 from core.imaging.types import FoundFace

@@ -69,7 +69,7 @@ def zbar_reader() -> Reader | None:
             with pyzbar._image() as image:
                 wrapper.zbar_image_set_format(image, pyzbar._FOURCC["L800"])
                 wrapper.zbar_image_set_size(image, w, h)
-                wrapper.zbar_image_set_data(image, cast(pixels, c_void_p), len(pixels), None)
+                wrapper.zbar_image_set_data(image, cast(pixels, c_void_p), len(pixels), None)  # type: ignore[arg-type]  # ctypes takes bytes as a char pointer
                 wrapper.zbar_scan_image(scanner, image)
                 symbols = pyzbar._decode_symbols(pyzbar._symbols_for_image(image))
                 return tuple(symbol.data for symbol in symbols)
@@ -176,7 +176,7 @@ def rectify(rgb: np.ndarray) -> np.ndarray | None:
     if not found or corners is None:
         return None
     lo, hi = _RECTIFIED_MARGIN, _RECTIFIED_MARGIN + _RECTIFIED_SIDE
-    square = np.float32([[lo, lo], [hi, lo], [hi, hi], [lo, hi]])
+    square = np.array([[lo, lo], [hi, lo], [hi, hi], [lo, hi]], dtype=np.float32)
     warp = cv2.getPerspectiveTransform(corners.reshape(4, 2).astype(np.float32) / factor, square)
     return cv2.warpPerspective(
         gray, warp, (hi + lo, hi + lo), flags=cv2.INTER_CUBIC, borderValue=255

@@ -71,8 +71,8 @@ def keep_face_region(mask: np.ndarray, box: FaceBox) -> np.ndarray:
     keep = np.isin(labels, joined).astype(np.uint8)
     # The soft edge lies just outside the binary region: keep a few pixels of it.
     reach = max(3, round(0.02 * max(mask.shape)))
-    keep = cv2.dilate(keep, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1,) * 2))
-    return mask * keep.astype(np.float32)
+    grown = cv2.dilate(keep, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1,) * 2))
+    return mask * grown.astype(np.float32)
 
 
 def hair_top(mask: np.ndarray, face: FoundFace) -> float | None:

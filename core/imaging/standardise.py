@@ -15,7 +15,8 @@ import numpy as np
 
 from core.imaging.background import replace_background
 from core.imaging.body import complete_body, require_completable
-from core.imaging.faces import MAX_UPSCALE, face_at, find_face
+from core.imaging.faces import face_at, find_face
+from core.imaging.thresholds import MAX_UPSCALE
 from core.imaging.framing import (
     Frame, bottom_row, cut, from_output, map_face, measure_head, plan_frame, warp_to_frame,
 )

@@ -67,7 +67,7 @@ class Check:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Check":
+    def from_dict(cls, data: dict[str, Any]) -> Check:
         return cls(**data)
 
 
@@ -89,7 +89,7 @@ class QualityReport:
         return [c.to_dict() for c in self.checks]
 
     @classmethod
-    def from_list(cls, data: list[dict[str, Any]]) -> "QualityReport":
+    def from_list(cls, data: list[dict[str, Any]]) -> QualityReport:
         return cls([Check.from_dict(d) for d in data])
 
 

@@ -36,7 +36,7 @@ def field(attribute: Any, label_zh: str, label_en: str, *, max_length: int | Non
 
 def _stored_field(column: ColumnElement[Any]) -> Field:
     known = _LABELS.get(column)
-    length = column.type.length or 10**9  # type: ignore[attr-defined]
+    length = column.type.length or 10**9  # type: ignore[attr-defined]  # text columns only; others have no length
     if known is not None:
         return Field(known.label_zh, known.label_en, length, known.multiline)
     name = f"{column.table.name}.{column.name}"

@@ -59,12 +59,12 @@ def stage_column() -> ColumnElement[int]:
     )
 
 
-def _furthest(*where: ColumnElement[bool]):  # type: ignore[no-untyped-def]
+def _furthest(*where: ColumnElement[bool]):
     return (select(Submission.task_id, Submission.roster_record_id, func.max(stage_column()))
             .where(*where).group_by(Submission.task_id, Submission.roster_record_id))
 
 
-def _upsert(connection: Connection, rows):  # type: ignore[no-untyped-def]
+def _upsert(connection: Connection, rows):
     insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
     statement = insert(PhotoProgress).from_select(["task_id", "roster_record_id", "stage"], rows)
     connection.execute(statement.on_conflict_do_update(

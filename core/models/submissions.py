@@ -73,6 +73,12 @@ class Submission(Base):
               postgresql_where=text("state = 'awaiting_review'"), sqlite_where=text("state = 'awaiting_review'")),
     )
 
+    def clear_claim(self) -> None:
+        """No reviewer holds the photo any more (decided, second-reviewed, skipped or released)."""
+        self.claimed_by_id = None
+        self.claim_expires_at = None
+        self.claimed_at = None
+
 
 class ReviewDecision(Base):
     __tablename__ = "review_decision"

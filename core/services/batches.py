@@ -33,6 +33,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from core import export
+from core.db import get_or_raise
 from core.domain.access import SCHOOL_DATA_ROLES, Actor, allowed, require_role, require_school, school_scope
 from core.domain.enums import BatchItemResult, BatchStatus, SubmissionState
 from core.domain.identity import normalise_id_number, normalise_text
@@ -40,7 +41,7 @@ from core.domain.quotas import local_day
 from core.domain.states import Event, transition
 from core.errors import Conflict, IllegalTransition, InvalidInput, NotFound, PhotosUnavailable
 from core.imaging.standard import HEIGHT, WIDTH
-from core.models import BatchItem, Submission, UploadBatch, utcnow
+from core.models import BatchItem, School, Submission, UploadBatch, utcnow
 from core.services import audit, schools
 from core.services.notifications import notify
 from core.services.roster import read_table
@@ -163,7 +164,7 @@ def candidates(session: Session, actor: Actor, task_id: int, store: PhotoStore) 
         select(BatchItem.submission_id, BatchItem.failure_reason)
         .join(Submission, BatchItem.submission_id == Submission.id)
         .where(Submission.task_id == task.id, BatchItem.result == BatchItemResult.FAILED)
-        .order_by(BatchItem.id)).all())
+        .order_by(BatchItem.id)).tuples().all())
     found = Candidates()
     for submission in _buildable(session, task.id):
         record = submission.roster_record
@@ -174,6 +175,15 @@ def candidates(session: Session, actor: Actor, task_id: int, store: PhotoStore) 
     found.ready.sort(key=lambda c: c.student_number)
     found.held.sort(key=lambda c: c.student_number)
     return found
+
+
+def _next_sequence(session: Session, school_id: int) -> int:
+    """The school's next batch number. Two registrars building batches of the same school at once
+    would both count N and collide on the unique number: the school's row is locked first, so the
+    second waits for the first to commit and then counts its batch too (SQLite's writers already
+    queue behind BEGIN IMMEDIATE)."""
+    session.execute(select(School.id).where(School.id == school_id).with_for_update())
+    return 1 + (session.scalar(select(func.count(UploadBatch.id)).where(UploadBatch.school_id == school_id)) or 0)
 
 
 @allowed(*SCHOOL_DATA_ROLES)
@@ -195,7 +205,7 @@ def build_batch(session: Session, actor: Actor, task_id: int, store: PhotoStore,
         raise InvalidInput("没有可以上传学信网的照片（需审核通过，且不是临时拍摄码）。",
                            "No photos can go to CHSI yet (they must be approved and not on a temporary code).")
     school = task.school
-    sequence = 1 + (session.scalar(select(func.count(UploadBatch.id)).where(UploadBatch.school_id == school.id)) or 0)
+    sequence = _next_sequence(session, school.id)
     batch = UploadBatch(number=f"{school.code}-{local_day(moment):%Y%m%d}-{sequence:03d}", school_id=school.id,
                         task_id=task.id, created_by_id=actor.id if actor.is_staff else None, created_at=moment)
     session.add(batch)
@@ -217,9 +227,7 @@ def build_batch(session: Session, actor: Actor, task_id: int, store: PhotoStore,
 @allowed(*SCHOOL_DATA_ROLES)
 def remove_item(session: Session, actor: Actor, item_id: int) -> None:
     """Takes a photo out of a batch that has not been exported yet; it is approved again."""
-    item = session.get(BatchItem, item_id)
-    if item is None:
-        raise NotFound("批次中没有这张照片。", "No such batch item.")
+    item = get_or_raise(session, BatchItem, item_id, "批次中没有这张照片。", "No such batch item.")
     batch = get_batch(session, actor, item.batch_id, lock=True)
     _require_draft(batch)
     item.submission.state = transition(item.submission.state, Event.REMOVE_FROM_BATCH)
@@ -292,7 +300,7 @@ def write_package(session: Session, actor: Actor, batch_id: int, store: PhotoSto
     if problems:
         raise _refuse_unavailable(batch, problems)
     sink = _ForwardOnly(out)
-    with zipfile.ZipFile(sink, "w", zipfile.ZIP_STORED) as archive:  # type: ignore[arg-type]
+    with zipfile.ZipFile(sink, "w", zipfile.ZIP_STORED) as archive:  # type: ignore[call-overload]  # a write/tell/flush sink is all zipfile uses
         for item in items:
             info = zipfile.ZipInfo(item.file_name, date_time=ZIP_TIMESTAMP)
             info.create_system = 3

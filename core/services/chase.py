@@ -9,10 +9,12 @@ not on it. The reason is computed in SQL, so filtering a school of 50 000 stays 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Row, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from core import export
@@ -160,7 +162,7 @@ def chase_list(session: Session, actor: Actor, task_id: int, filters: ChaseFilte
     ]
 
 
-def _details(session: Session, task_id: int, rows: list) -> dict[int, str]:  # type: ignore[type-arg]
+def _details(session: Session, task_id: int, rows: Sequence[Row[Any]]) -> dict[int, str]:
     """The latest rejection reason or CHSI failure reason for the students who have one."""
     rejected = [r[0] for r in rows if r[7] == ChaseReason.REJECTED.value]
     failed = [r[0] for r in rows if r[7] == ChaseReason.UPLOAD_FAILED.value]
@@ -212,8 +214,8 @@ def export_chase_list(session: Session, actor: Actor, task_id: int, fmt: str,
 def departments_and_classes(session: Session, actor: Actor, task_id: int) -> list[tuple[str, str]]:
     """The (department, class) pairs on the task's roster, for the filters."""
     task = schools.task_in_scope(session, actor, task_id)
-    return [tuple(r) for r in session.execute(  # type: ignore[misc]
+    return [(department, class_name) for department, class_name in session.execute(
         select(RosterRecord.department, RosterRecord.class_name)
         .where(RosterRecord.school_id == task.school_id, RosterRecord.category == task.category,
                RosterRecord.cohort == task.cohort)
-        .distinct().order_by(RosterRecord.department, RosterRecord.class_name))]
+        .distinct().order_by(RosterRecord.department, RosterRecord.class_name)).tuples()]

@@ -10,12 +10,15 @@ limited to their own school here, whatever school or task the caller asks for.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, SQLColumnExpression, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from core.db import get_or_raise
 from core.domain.access import SCHOOL_DATA_ROLES, Actor, allowed, require_role, require_school, school_scope
 from core.domain.enums import Decision, EducationCategory, PaymentPurpose, PaymentStatus, SubmissionState
 from core.domain.quotas import CHINA, local_day
@@ -122,9 +125,7 @@ def progress(session: Session, actor: Actor, *, school_id: int | None = None, ta
     require_role(actor, *SCHOOL_DATA_ROLES)
     task = None
     if task_id is not None:
-        task = session.get(CollectionTask, task_id)
-        if task is None:
-            raise NotFound("采集任务不存在。", "No such collection task.")
+        task = get_or_raise(session, CollectionTask, task_id, "采集任务不存在。", "No such collection task.")
         if school_id is not None and school_id != task.school_id:
             raise NotFound("该采集任务不属于所选学校。", "The task does not belong to the chosen school.")
         school_id = task.school_id
@@ -230,7 +231,7 @@ def _funnel_by_school_and_category(session: Session) -> Groups:
     to the whole submission table (the admin's view is the largest one)."""
     groups: dict[tuple[int, EducationCategory], list[int]] = {}
 
-    def add(rows, *slots: int) -> None:  # type: ignore[no-untyped-def]
+    def add(rows: Iterable[Any], *slots: int) -> None:
         for school, category, *values in rows:
             counts = groups.setdefault((school, category), [0] * 7)
             for slot, value in zip(slots, values, strict=True):
@@ -271,8 +272,8 @@ def _trend(session: Session, task_ids: list[int] | None, since: date, today: dat
     days = [since + timedelta(days=i) for i in range((today - since).days + 1)]
     scope = [Submission.task_id.in_(task_ids)] if task_ids is not None else []
 
-    def per_day(column: ColumnElement[datetime], *where: ColumnElement[bool]) -> list[ColumnElement[int]]:
-        counts = []
+    def per_day(column: SQLColumnExpression[datetime | None], *where: ColumnElement[bool]) -> list[ScalarSelect[int]]:
+        counts: list[ScalarSelect[int]] = []
         for day in days:
             start = datetime.combine(day, datetime.min.time(), tzinfo=CHINA)
             counts.append(select(func.count()).where(column >= start, column < start + timedelta(days=1),

@@ -16,13 +16,14 @@ import random
 import sys
 import time
 from dataclasses import dataclass
+from typing import Any
 from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 
 from core.config import settings
-from core.db import Database, default_database
+from core.db import Database, default_database, get_or_raise
 from core.domain.access import Actor, internal, pure
 from core.domain.enums import (
     Decision,
@@ -37,7 +38,7 @@ from core.domain.identity import id_check_digit, mask_name
 from core.errors import DomainError
 from core.imaging.collection_code import CollectionCode, DecodedCode, DemoCodeDecoder, code_hash, encode_demo_code
 from core.imaging.print_sheet import PhotoSize
-from core.models import ProcessingJob, RosterRecord, StaffUser, Submission, utcnow
+from core.models import AccountLink, ProcessingJob, RosterRecord, StaffUser, Submission, utcnow
 from core.services import jobs, linking, payments, processing, review, schools, staff, submissions
 from core.storage.photos import PhotoStore, default_photo_store
 
@@ -84,7 +85,8 @@ def load_photos(folder: Path | None) -> DemoPhotos:
     from skimage import data
 
     buffer = io.BytesIO()
-    Image.fromarray(data.astronaut()).save(buffer, "JPEG", quality=92)
+    astronaut = data.astronaut()  # type: ignore[no-untyped-call]  # scikit-image ships no annotations
+    Image.fromarray(astronaut).save(buffer, "JPEG", quality=92)
     photo = buffer.getvalue()
     return DemoPhotos([photo], [photo], "fixtures not found: using scikit-image's public-domain 'astronaut' portrait")
 
@@ -141,6 +143,20 @@ class StudentPlan:
     submission_id: int | None = None
     actor: Actor | None = None
 
+    @property
+    def student(self) -> Actor:
+        """The signed-in student; only asked for after ``_play_students`` signed them in."""
+        if self.actor is None:
+            raise RuntimeError(f"demo student {self.record_id} was never signed in")
+        return self.actor
+
+    @property
+    def submission(self) -> int:
+        """The photo's id; only asked for once the photo was uploaded."""
+        if self.submission_id is None:
+            raise RuntimeError(f"demo student {self.record_id} has no photo")
+        return self.submission_id
+
 
 OUTCOME_SHARES = {"unlinked": 30, "unpaid": 8, "standardised": 6, "awaiting": 30, "approved": 14, "rejected": 7,
                   "blocked": 3, "held": 2}
@@ -161,7 +177,7 @@ def _reference_data(db: Database, store: PhotoStore, pictures: DemoPhotos, rng: 
                                      registrar_contact="教务处学籍科 027-87542133")
         hubu = schools.create_school(session, SYSTEM, code="10512", name="湖北大学", short_name="湖大",
                                      registrar_contact="继续教育学院 027-88663322")
-        window = dict(opens_on=today - timedelta(days=20), closes_on=today + timedelta(days=25))
+        window: dict[str, Any] = dict(opens_on=today - timedelta(days=20), closes_on=today + timedelta(days=25))
         tasks = [
             schools.create_task(session, SYSTEM, school_id=whu.id, category=EducationCategory.REGULAR, cohort="2025届",
                                 title="2025届毕业生学历图像采集", price_fen=2500, **window),
@@ -239,7 +255,7 @@ def _play_students(db: Database, store: PhotoStore, pictures: DemoPhotos, plans:
     active = [p for p in plans if p.outcome != "unlinked"]
     with db.session() as session:
         for plan in active:
-            record = session.get(RosterRecord, plan.record_id)
+            record = get_or_raise(session, RosterRecord, plan.record_id, "学籍记录不存在。", "Roster record not found.")
             account = linking.sign_in(session, f"demo-openid-{record.id}", f"微信用户{record.id}")
             plan.actor = Actor.student(account.id, account.nickname)
             code = None if plan.outcome == "held" else demo_code(record, plan.school_code)
@@ -256,10 +272,10 @@ def _play_students(db: Database, store: PhotoStore, pictures: DemoPhotos, plans:
         if plan.outcome == "blocked":
             capture_index = (plan.photo_index + 7) % len(pictures.captures)
         with db.session() as session:
-            link_id = session.scalar(select(linking.AccountLink.id).where(
-                linking.AccountLink.roster_record_id == plan.record_id, linking.AccountLink.active.is_(True)))
+            link_id = session.scalars(select(AccountLink.id).where(
+                AccountLink.roster_record_id == plan.record_id, AccountLink.active.is_(True))).one()
             plan.submission_id = submissions.request_standardisation(
-                session, plan.actor, link_id, pictures.captures[capture_index], store).id
+                session, plan.student, link_id, pictures.captures[capture_index], store).id
     _advance_when_processed(db, [p for p in active if p.submission_id], rng, wait_seconds)
 
 
@@ -272,7 +288,7 @@ def _advance_when_processed(db: Database, plans: list[StudentPlan], rng: random.
         waiting = []
         for plan in pending:
             with db.session() as session:
-                submission = session.get(Submission, plan.submission_id)
+                submission = get_or_raise(session, Submission, plan.submission, "照片不存在。", "No such photo.")
                 job_failed = session.scalar(select(ProcessingJob.id).where(
                     ProcessingJob.subject_id == plan.submission_id, ProcessingJob.kind == jobs.PROCESS_SUBMISSION,
                     ProcessingJob.status == JobStatus.FAILED)) is not None
@@ -295,19 +311,19 @@ def _advance(db: Database, plan: StudentPlan, reviewers: dict[str, Actor], rng: 
         return
     try:
         with db.session() as session:
-            submission = session.get(Submission, plan.submission_id)
+            submission = get_or_raise(session, Submission, plan.submission, "照片不存在。", "No such photo.")
             if submission.state is not SubmissionState.STANDARDISED:
                 return
-            submissions.submit(session, plan.actor, plan.submission_id)
+            submissions.submit(session, plan.student, plan.submission)
         if plan.outcome in ("approved", "held", "rejected"):
             reviewer = reviewers["reviewer" if rng.random() < 0.6 else "reviewer2"]
             with db.session() as session:
                 if plan.outcome == "rejected":
                     reason = rng.choice(["blurred", "face_shadow", "head_tilted", "background", "hair_covers"])
-                    review.decide(session, reviewer, plan.submission_id, Decision.REJECT, reason_code=reason,
+                    review.decide(session, reviewer, plan.submission, Decision.REJECT, reason_code=reason,
                                   seconds_spent=rng.uniform(4, 20))
                 else:
-                    review.decide(session, reviewer, plan.submission_id, Decision.APPROVE,
+                    review.decide(session, reviewer, plan.submission, Decision.APPROVE,
                                   seconds_spent=rng.uniform(3, 12))
     except DomainError as refusal:
         print(f"demo: student {plan.record_id}: {refusal.message_en}", flush=True)

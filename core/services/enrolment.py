@@ -20,10 +20,11 @@ from typing import BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.db import get_or_raise
 from core.domain.access import Actor, allowed, pure, require_role, require_school
 from core.domain.enums import Role
 from core.domain.identity import normalise_id_number, normalise_text
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput
 from core.models import RosterRecord, School
 from core.services import audit, jobs
 from core.storage.photos import PhotoStore
@@ -144,8 +145,7 @@ def import_enrolment_photos(
 ) -> EnrolmentImport:
     require_role(actor, Role.REGISTRAR, Role.ADMIN)
     require_school(actor, school_id)
-    if session.get(School, school_id) is None:
-        raise NotFound("学校不存在。", "School not found.")
+    get_or_raise(session, School, school_id, "学校不存在。", "School not found.")
     archive = open_archive(data)
     entries = check_archive(archive)
     if not entries:

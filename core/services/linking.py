@@ -214,7 +214,7 @@ class MailingAddress:
     phone: str
     address: str
 
-    def validated(self) -> "MailingAddress":
+    def validated(self) -> MailingAddress:
         recipient = normalise_text(clean_text(self.recipient, RECIPIENT))
         phone = normalise_text(clean_text(self.phone, PHONE)).replace(" ", "").replace("-", "")
         address = normalise_text(clean_text(self.address, ADDRESS))

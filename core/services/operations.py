@@ -135,7 +135,7 @@ def version() -> str:
 def health(session: Session, actor: Actor, store: PhotoStore) -> Health:
     require_role(actor, Role.ADMIN)
     counts = dict(session.execute(
-        select(ProcessingJob.status, func.count(ProcessingJob.id)).group_by(ProcessingJob.status)).all())
+        select(ProcessingJob.status, func.count(ProcessingJob.id)).group_by(ProcessingJob.status)).tuples().all())
     oldest = session.scalar(select(func.min(ProcessingJob.created_at)).where(
         ProcessingJob.status == JobStatus.QUEUED))
     failed = session.scalars(select(ProcessingJob).where(ProcessingJob.status == JobStatus.FAILED)

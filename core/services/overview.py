@@ -31,7 +31,7 @@ def state_counts(session: Session, actor: Actor) -> StateCounts:
         records = records.where(RosterRecord.school_id == school)
         linked = linked.join(RosterRecord, AccountLink.roster_record_id == RosterRecord.id).where(
             RosterRecord.school_id == school)
-    found = dict(session.execute(by_state).all())
+    found = dict(session.execute(by_state).tuples().all())
     return StateCounts(
         by_state={state: int(found.get(state, 0)) for state in SubmissionState},
         roster_records=int(session.scalar(records) or 0),

@@ -13,16 +13,11 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.domain.access import (
-    SUPPORT_ROLES,
-    Actor,
-    allowed,
-    require_role,
-    students_only,
-)
+from core.db import get_or_raise
+from core.domain.access import SUPPORT_ROLES, Actor, allowed, require_role, students_only
 from core.domain.enums import PaymentPurpose, PaymentStatus, QuotaKind, Role
 from core.domain.text import REASON, clean_text
-from core.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from core.errors import AccessDenied, Conflict, InvalidInput
 from core.models import AccountLink, Payment, utcnow
 from core.services import audit, quotas
 from core.services.policy import get_policy
@@ -163,9 +158,7 @@ def retry_failed(session: Session, actor: Actor, payment: Payment, provider: Pay
 @allowed(*SUPPORT_ROLES)
 def mark_refunded(session: Session, actor: Actor, payment_id: int, reason: str) -> Payment:
     require_role(actor, Role.SUPPORT, Role.ADMIN)
-    payment = session.get(Payment, payment_id)
-    if payment is None:
-        raise NotFound("订单不存在。", "No such payment.")
+    payment = get_or_raise(session, Payment, payment_id, "订单不存在。", "No such payment.")
     if payment.status is not PaymentStatus.PAID:
         raise Conflict("只有已支付的订单可以退款。", "Only paid orders can be refunded.")
     reason = clean_text(reason, REASON)

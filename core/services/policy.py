@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from core.imaging.thresholds import ImagingThresholds
 
 
-def _stored(session: Session) -> dict[str, float | int]:
+def _stored(session: Session) -> dict[str, Any]:
     rows = {row.key: row.value for row in session.scalars(select(PolicySetting))}
     return {k: v for k, v in rows.items() if k in Policy.field_names()}
 
@@ -126,9 +126,10 @@ def set_policy_values(session: Session, actor: Actor, values: dict[str, float | 
     the result is checked as a whole. Unchanged values leave no history."""
     require_role(actor, Role.ADMIN)
     current = effective_policy(session)
-    wanted = {key: _validated(key, value) for key, value in values.items()}
+    wanted: dict[str, Any] = {key: _validated(key, value) for key, value in values.items()}
     proposed = replace(current, **wanted)
-    if proposed.face_same_distance > proposed.face_different_distance:
+    same, different = _face_bands(proposed)
+    if same > different:
         raise InvalidInput(
             "“同一人”阈值不能大于“非同一人”阈值。",
             "The same-person distance cannot be above the different-person distance.",
@@ -161,9 +162,13 @@ def face_thresholds(session: Session) -> ImagingThresholds:
     change applies to the next photo processed."""
     from core.imaging.thresholds import DEFAULT_THRESHOLDS
 
-    policy = effective_policy(session)
-    return replace(
-        DEFAULT_THRESHOLDS,
-        same_max_distance=policy.face_same_distance,
-        different_min_distance=policy.face_different_distance,
-    )
+    same, different = _face_bands(effective_policy(session))
+    return replace(DEFAULT_THRESHOLDS, same_max_distance=same, different_min_distance=different)
+
+
+def _face_bands(policy: Policy) -> tuple[float, float]:
+    """The two face bands of an effective policy, which ``defaults()`` always fills in."""
+    same, different = policy.face_same_distance, policy.face_different_distance
+    if same is None or different is None:
+        raise RuntimeError("an effective policy has both face bands set")
+    return same, different

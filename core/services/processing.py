@@ -20,7 +20,7 @@ from datetime import timedelta
 import numpy as np
 from sqlalchemy.orm import Session
 
-from core.db import Database
+from core.db import Database, get_or_raise
 from core.domain.access import internal, pure
 from core.domain.enums import JobStatus, SubmissionState
 from core.domain.states import Event, transition
@@ -74,9 +74,7 @@ class _CaptureInputs:
 @internal
 def process_submission(db: Database, store: PhotoStore, submission_id: int, *, finish: Finish = _nothing) -> None:
     with db.session() as session:
-        submission = session.get(Submission, submission_id)
-        if submission is None:
-            raise NotFound("照片不存在。", f"Submission {submission_id} not found.")
+        submission = get_or_raise(session, Submission, submission_id, "照片不存在。", f"Submission {submission_id} not found.")
         if submission.state is not SubmissionState.CAPTURED:
             return
         inputs = _CaptureInputs(submission.raw_sha, submission.task.background,
@@ -87,7 +85,7 @@ def process_submission(db: Database, store: PhotoStore, submission_id: int, *, f
     thumbnail_sha = store.put(result.thumbnail_jpeg) if result.thumbnail_jpeg is not None else None
     with db.session() as session:
         finish(session)
-        submission = session.get(Submission, submission_id)
+        submission = get_or_raise(session, Submission, submission_id, "照片不存在。", f"Submission {submission_id} not found.")
         if submission.state is not SubmissionState.CAPTURED:
             return
         submission.quality_report = result.report.to_list()
@@ -121,7 +119,7 @@ def process_enrolment_photo(db: Database, store: PhotoStore, record_id: int, *, 
         reference, error = None, refusal.message_zh
     with db.session() as session:
         finish(session)
-        record = session.get(RosterRecord, record_id)
+        record = get_or_raise(session, RosterRecord, record_id, "学籍记录不存在。", f"Record {record_id} not found.")
         if record.enrolment_photo_sha != photo_sha:
             return  # a newer photo arrived meanwhile; its own job computes it
         record.enrolment_embedding = (

@@ -8,11 +8,12 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.db import get_or_raise
 from core.domain.access import OVERRIDE_ROLES, Actor, allowed, internal, require_role, require_school
 from core.domain.enums import QuotaKind, SubmissionState
 from core.domain.quotas import QuotaUsage, check_grant_replacement, local_day
 from core.domain.text import REASON, clean_text
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput
 from core.models import QuotaEntry, RosterRecord, Submission, utcnow
 from core.services import audit
 
@@ -100,9 +101,7 @@ def grant(
 ) -> QuotaEntry:
     """A staff override: extra standardisations today, extra free submissions, or a replacement."""
     require_role(actor, *OVERRIDE_ROLES)
-    record = session.get(RosterRecord, roster_record_id)
-    if record is None:
-        raise NotFound("学籍记录不存在。", "Roster record not found.")
+    record = get_or_raise(session, RosterRecord, roster_record_id, "学籍记录不存在。", "Roster record not found.")
     require_school(actor, record.school_id)
     reason = clean_text(reason, REASON)
     if not reason:

@@ -15,10 +15,12 @@ import random
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from core.db import get_or_raise
 from core.domain.access import OVERRIDE_ROLES, REVIEW_ROLES, Actor, allowed, internal, pure, require_role
 from core.domain.enums import Decision, EducationCategory, QuotaKind, SubmissionState
 from core.domain.policy import Policy
@@ -60,7 +62,10 @@ class QueueFilter:
     newest_first: bool = False
 
 
-def _filtered(query: Select, filters: QueueFilter) -> Select:
+_Query = TypeVar("_Query", bound=Select[Any])
+
+
+def _filtered(query: _Query, filters: QueueFilter) -> _Query:
     if filters.task_id is not None:
         query = query.where(Submission.task_id == filters.task_id)
     if filters.school_id is not None or filters.category is not None:
@@ -86,7 +91,7 @@ def _filtered(query: Select, filters: QueueFilter) -> Select:
     return query
 
 
-def _claimable(moment: datetime) -> list:
+def _claimable(moment: datetime) -> list[ColumnElement[bool]]:
     return [
         Submission.state == SubmissionState.AWAITING_REVIEW,
         or_(Submission.claimed_by_id.is_(None), Submission.claim_expires_at < moment),
@@ -168,9 +173,7 @@ def release(session: Session, actor: Actor, submission_id: int, *, skipped: bool
     submission = lock_submission(session, submission_id)
     if submission.claimed_by_id != actor.id:
         return
-    submission.claimed_by_id = None
-    submission.claim_expires_at = None
-    submission.claimed_at = None
+    submission.clear_claim()
     if skipped:
         audit.record(session, actor, "review.skip", "submission", submission.id,
                      school_id=submission.roster_record.school_id, roster_record_id=submission.roster_record_id)
@@ -250,9 +253,7 @@ def decide(
     event = Event.APPROVE if decision is Decision.APPROVE else Event.REJECT
     submission.state = transition(submission.state, event)
     submission.decided_at = moment
-    submission.claimed_by_id = None
-    submission.claim_expires_at = None
-    submission.claimed_at = None
+    submission.clear_claim()
     flagged = second_review_reason(submission, decision, policy or get_policy(session), rng or random.SystemRandom())
     if flagged and submission.second_review_reason != SECOND_REVIEW_OVERRIDE:
         submission.needs_second_review = True
@@ -347,9 +348,7 @@ def grant_override(
 ) -> QuotaEntry:
     """A quota override granted while looking at a photo. Every override also sends that photo to
     a senior reviewer (after its first decision, if it has none yet)."""
-    submission = session.get(Submission, submission_id)
-    if submission is None:
-        raise NotFound("照片不存在。", "No such submission.")
+    submission = get_or_raise(session, Submission, submission_id, "照片不存在。", "No such submission.")
     entry = quotas.grant(session, actor, submission.roster_record_id, kind, reason, amount=amount, now=now)
     send_override_to_second_review(session, actor, entry, submission)
     return entry

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, exists, func, or_, select
+from sqlalchemy import ColumnElement, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from core.domain.access import SENIOR_ROLES, Actor, allowed, internal, require_role
@@ -30,7 +30,7 @@ FIRST_DECIDED = (SubmissionState.APPROVED, SubmissionState.REJECTED, SubmissionS
                  SubmissionState.ON_CHSI, SubmissionState.UPLOAD_FAILED)
 
 
-def _waiting(actor: Actor, moment: datetime) -> list:
+def _waiting(actor: Actor, moment: datetime) -> list[ColumnElement[bool]]:
     own_first = exists().where(
         ReviewDecision.submission_id == Submission.id,
         ReviewDecision.reviewer_id == actor.id,
@@ -121,9 +121,7 @@ def decide_second(
     )
     session.add(row)
     submission.needs_second_review = False
-    submission.claimed_by_id = None
-    submission.claim_expires_at = None
-    submission.claimed_at = None
+    submission.clear_claim()
     session.flush()
     audit.record(session, actor, "review.second_opinion", "submission", submission.id,
                  school_id=submission.roster_record.school_id, roster_record_id=submission.roster_record_id,

@@ -76,7 +76,7 @@ def reviewer_stats(session: Session, actor: Actor, first_day: date, last_day: da
 
     names = dict(session.execute(
         select(StaffUser.id, StaffUser.display_name).where(StaffUser.id.in_({r for r, *_ in totals}))
-    ).all()) if totals else {}
+    ).tuples().all()) if totals else {}
     rows = [
         ReviewerDay(
             reviewer_id=r, reviewer_name=names.get(r, str(r)), day=day, decisions=int(n), approvals=int(a or 0),

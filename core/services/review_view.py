@@ -12,13 +12,13 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from core.db import get_or_raise
 from core.domain import quotas as quota_rules
 from core.domain.access import REVIEW_ROLES, Actor, allowed, require_role
 from core.domain.enums import Decision, EducationCategory, QuotaKind, SubmissionState
 from core.domain.identity import mask_id
 from core.domain.review_bands import Band, band_of
 from core.domain.text import SEARCH_MAX, Field, clean_text
-from core.errors import NotFound
 from core.imaging.types import Check, QualityReport
 from core.models import QuotaEntry, ReviewDecision, RosterRecord, School, StaffUser, Submission, utcnow
 from core.services import quotas
@@ -103,9 +103,7 @@ class ReviewItem:
 @allowed(*REVIEW_ROLES)
 def review_item(session: Session, actor: Actor, submission_id: int, *, blind: bool = False) -> ReviewItem:
     require_role(actor, *REVIEW_ROLES)
-    submission = session.get(Submission, submission_id)
-    if submission is None:
-        raise NotFound("照片不存在。", "No such submission.")
+    submission = get_or_raise(session, Submission, submission_id, "照片不存在。", "No such submission.")
     record = submission.roster_record
     task = submission.task
     return ReviewItem(

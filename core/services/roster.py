@@ -15,6 +15,7 @@ the downloadable reports (as compact CSV bytes) grow with the file.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
@@ -29,11 +30,12 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from core import export
+from core.db import get_or_raise
 from core.domain.access import Actor, allowed, pure, require_role, require_school
 from core.domain.enums import EducationCategory, Role
 from core.domain.identity import id_last4, is_valid_id_number, mask_id, normalise_id_number, normalise_text
 from core.domain.text import SEARCH_MAX, Field, clean_text, escape_like, forbidden_character
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput
 from core.models import RosterRecord, School, utcnow
 from core.services import audit
 
@@ -79,7 +81,7 @@ TRUE_WORDS = {"是", "y", "yes", "true", "1", "有"}
 
 
 def _column_length(column: object) -> int:
-    return int(column.type.length)  # type: ignore[attr-defined]
+    return int(column.type.length)  # type: ignore[attr-defined]  # only String columns are asked
 
 
 CELL_FIELDS: dict[str, Field] = {
@@ -253,10 +255,8 @@ def _xlsx_records(data: bytes) -> tuple[Iterator[tuple[int, list[str]]], int]:
 def _csv_records(data: bytes) -> tuple[Iterator[tuple[int, list[str]]], int]:
     text = _decode(data)
     dialect: type[csv.Dialect] | csv.Dialect = csv.excel
-    try:
+    with contextlib.suppress(csv.Error):
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
-    except csv.Error:
-        pass
     reader = csv.reader(io.StringIO(text), dialect)
     return ((number, row) for number, row in enumerate(reader, start=1)), data.count(b"\n") + 1
 
@@ -470,8 +470,7 @@ def import_roster(
     so far is rolled back and the report says why."""
     require_role(actor, Role.REGISTRAR, Role.ADMIN)
     require_school(actor, school_id)
-    if session.get(School, school_id) is None:
-        raise NotFound("学校不存在。", "School not found.")
+    get_or_raise(session, School, school_id, "学校不存在。", "School not found.")
     table, parsed, index = _start(data, filename, mapping)
     report = ImportReport(parsed=parsed, imported=False)
     if parsed.header_problem:

@@ -15,10 +15,11 @@ from pypinyin import Style, lazy_pinyin
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.db import get_or_raise
 from core.domain.access import SCHOOL_DATA_ROLES, Actor, allowed, pure, require_role, require_school
 from core.domain.enums import EducationCategory, MailingMode, PaymentPurpose, PaymentStatus, Role, TaskStatus
 from core.domain.text import Field, clean_text
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput
 from core.imaging.standard import Background
 from core.models import CollectionTask, Payment, RosterRecord, School, StaffUser, SupportTicket, field, utcnow
 from core.services import audit
@@ -76,9 +77,7 @@ def _makeup_points(points: list[dict[str, str]] | None) -> list[dict[str, str]]:
 
 
 def _school(session: Session, school_id: int) -> School:
-    school = session.get(School, school_id)
-    if school is None:
-        raise NotFound("学校不存在。", "School not found.")
+    school = get_or_raise(session, School, school_id, "学校不存在。", "School not found.")
     return school
 
 
@@ -274,9 +273,7 @@ def paid_students(session: Session, actor: Actor, task_id: int) -> int:
 
 
 def _task(session: Session, task_id: int) -> CollectionTask:
-    task = session.get(CollectionTask, task_id)
-    if task is None:
-        raise NotFound("采集任务不存在。", "Collection task not found.")
+    task = get_or_raise(session, CollectionTask, task_id, "采集任务不存在。", "Collection task not found.")
     return task
 
 
@@ -385,8 +382,6 @@ def set_task_status(session: Session, actor: Actor, task_id: int, status: TaskSt
 def task_in_scope(session: Session, actor: Actor, task_id: int) -> CollectionTask:
     """A task the registrar (of its school) or an admin may work on; anyone else is refused."""
     require_role(actor, *SCHOOL_DATA_ROLES)
-    task = session.get(CollectionTask, task_id)
-    if task is None:
-        raise NotFound("采集任务不存在。", "No such collection task.")
+    task = get_or_raise(session, CollectionTask, task_id, "采集任务不存在。", "No such collection task.")
     require_school(actor, task.school_id)
     return task

@@ -27,6 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from core.db import get_or_raise
 from core.domain import passwords
 from core.domain.access import ALL_STAFF, Actor, allowed, own_data, public, pure, require_role
 from core.domain.enums import Role
@@ -41,7 +42,7 @@ from core.domain.sign_in import (
     throttle_key,
 )
 from core.domain.text import clean_text
-from core.errors import AccessDenied, Conflict, DomainError, InvalidInput, NotFound
+from core.errors import AccessDenied, Conflict, DomainError, InvalidInput
 from core.models import LoginThrottle, School, StaffUser, field, utcnow
 from core.services import audit, staff_sessions
 
@@ -114,14 +115,11 @@ def _check_school(session: Session, role: Role, school_id: int | None) -> None:
         return
     if school_id is None:
         raise InvalidInput("学籍管理员必须指定学校。", "A registrar must belong to a school.")
-    if session.get(School, school_id) is None:
-        raise NotFound("学校不存在。", "School not found.")
+    get_or_raise(session, School, school_id, "学校不存在。", "School not found.")
 
 
 def _user(session: Session, user_id: int) -> StaffUser:
-    user = session.get(StaffUser, user_id)
-    if user is None:
-        raise NotFound("账号不存在。", "No such staff account.")
+    user = get_or_raise(session, StaffUser, user_id, "账号不存在。", "No such staff account.")
     return user
 
 
@@ -263,7 +261,7 @@ def authenticate(session: Session, username: str, password: str, *, address: str
     user = session.scalar(select(StaffUser).where(StaffUser.username == name))
     usable = user is not None and user.active
     candidate = password if len(password) <= MAX_SUBMITTED_PASSWORD else ""
-    verified = _verify(user.password_hash if usable else _dummy_hash(_hasher), candidate)  # type: ignore[union-attr]
+    verified = _verify(user.password_hash if usable and user is not None else _dummy_hash(_hasher), candidate)
     if not (usable and verified):
         why = "unknown_user" if user is None else "disabled" if not user.active else "wrong_password"
         delay = _count_failure(counters, moment)

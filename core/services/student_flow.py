@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from core.domain.contacts import HOTLINE
@@ -30,6 +30,7 @@ from core.imaging.types import Check, Verdict
 from core.models import AccountLink, CollectionTask, ProcessingJob, ReviewDecision, School, Submission, utcnow
 from core.services import jobs, notifications, quotas
 from core.services.linking import is_paid
+from core.domain.policy import Policy
 from core.services.policy import get_policy
 
 CODE_IMAGE_LONG_SIDE = 2000
@@ -75,7 +76,7 @@ def _score(keyword: str, school: School) -> int:
     return 0
 
 
-def _open_task_filter(today: date):  # type: ignore[no-untyped-def]
+def _open_task_filter(today: date) -> tuple[ColumnElement[bool], ...]:
     return (
         CollectionTask.status == TaskStatus.OPEN,
         CollectionTask.opens_on <= today,
@@ -304,7 +305,7 @@ def stages(state: SubmissionState | None) -> tuple[Stage, ...]:
     return tuple(out)
 
 
-def _next_submission(session: Session, record_id: int, usage: rules.QuotaUsage, policy) -> NextSubmission:  # type: ignore[no-untyped-def]
+def _next_submission(session: Session, record_id: int, usage: rules.QuotaUsage, policy: Policy) -> NextSubmission:
     if usage.has_approved_photo:
         return NextSubmission.CLOSED
     waiting = session.scalar(select(Submission.id).where(

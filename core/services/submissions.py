@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.db import get_or_raise
 from core.domain import quotas as rules
 from core.domain.access import Actor, students_only
 from core.domain.enums import QuotaKind, SubmissionState
@@ -79,9 +80,7 @@ def request_standardisation(
 @students_only
 def discard_capture(session: Session, actor: Actor, submission_id: int) -> Submission:
     """重拍: the student drops a capture before submitting it (the standardisation stays used)."""
-    submission = session.get(Submission, submission_id)
-    if submission is None:
-        raise NotFound("照片不存在。", "No such photo.")
+    submission = get_or_raise(session, Submission, submission_id, "照片不存在。", "No such photo.")
     if actor.kind == "student" and actor.id != submission.account_id:
         raise AccessDenied("只能操作本人的照片。", "You can only act on your own photo.")
     if submission.state not in PENDING_STATES:
@@ -100,9 +99,7 @@ def submit(session: Session, actor: Actor, submission_id: int, *, now: datetime 
     otherwise it uses a free (or paid) submission and, if a photo already waits for review, the
     replacement allowance."""
     moment = now or utcnow()
-    submission = session.get(Submission, submission_id)
-    if submission is None:
-        raise NotFound("照片不存在。", "No such photo.")
+    submission = get_or_raise(session, Submission, submission_id, "照片不存在。", "No such photo.")
     if actor.kind == "student" and actor.id != submission.account_id:
         raise AccessDenied("只能提交本人的照片。", "You can only submit your own photo.")
     if submission.state is SubmissionState.STANDARDISED and submission.standardised_sha is None:

@@ -15,10 +15,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
+from core.db import get_or_raise
 from core.domain import quotas as quota_rules
 from core.domain.access import SUPPORT_ROLES, Actor, allowed, require_role
 from core.domain.enums import (
@@ -35,7 +37,7 @@ from core.domain.identity import mask_id, normalise_text
 from core.domain.policy import Policy
 from core.domain.tickets import ticket_id_from_number
 from core.domain.text import REASON, SEARCH_MAX, Field, clean_text, escape_like
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput
 from core.imaging.collection_code import decode_collection_code
 from core.imaging.errors import ImageLoadError
 from core.imaging.loading import load_image
@@ -99,12 +101,12 @@ def search(session: Session, actor: Actor, query: str, *, limit: int = 20,
                            "WeChat nickname or ticket number.")
     found: dict[int, str] = {}
 
-    def add(condition: ColumnElement[bool], matched_by: str, joins: tuple[object, ...] = (),
+    def add(condition: ColumnElement[bool], matched_by: str, joins: tuple[tuple[Any, Any], ...] = (),
             ordered: bool = True) -> None:
         if len(found) >= limit:
             return
         q = select(RosterRecord.id)
-        for target, on in joins:  # type: ignore[misc]
+        for target, on in joins:
             q = q.join(target, on)
         q = q.where(condition)
         if found:
@@ -137,9 +139,9 @@ def search(session: Session, actor: Actor, query: str, *, limit: int = 20,
     rows = session.execute(
         select(RosterRecord, School).join(School, RosterRecord.school_id == School.id)
         .where(RosterRecord.id.in_(list(found)))
-    ).all()
+    ).tuples().all()
     order = {record_id: i for i, record_id in enumerate(found)}
-    rows.sort(key=lambda r: order[r[0].id])
+    rows = sorted(rows, key=lambda r: order[r[0].id])
     return [
         StudentHit(record.id, record.name, record.student_number, mask_id(record.id_number), school.name,
                    school.code, record.category, record.cohort, found[record.id])
@@ -310,9 +312,7 @@ class StudentView:
 def student_view(session: Session, actor: Actor, record_id: int, *, now: datetime | None = None) -> StudentView:
     """Everything about one student, for the agent on the phone. Looking is audited (personal data)."""
     require_role(actor, *SUPPORT_ROLES)
-    record = session.get(RosterRecord, record_id)
-    if record is None:
-        raise NotFound("学籍记录不存在。", "Roster record not found.")
+    record = get_or_raise(session, RosterRecord, record_id, "学籍记录不存在。", "Roster record not found.")
     policy = get_policy(session)
     view = StudentView(
         record=_record_view(record),
@@ -409,7 +409,7 @@ def _submissions(session: Session, record_id: int) -> list[SubmissionView]:
         .join(ReviewDecision, ReviewDecision.reviewer_id == StaffUser.id)
         .join(Submission, ReviewDecision.submission_id == Submission.id)
         .where(Submission.roster_record_id == record_id)
-    ).all())
+    ).tuples().all())
     views = []
     for s in session.scalars(select(Submission).where(Submission.roster_record_id == record_id)
                              .order_by(Submission.captured_at.desc(), Submission.id.desc())):
@@ -452,9 +452,7 @@ def _on_ticket(session: Session, actor: Actor, ticket_id: int | None, text: str)
 
 
 def _record(session: Session, record_id: int) -> RosterRecord:
-    record = session.get(RosterRecord, record_id)
-    if record is None:
-        raise NotFound("学籍记录不存在。", "Roster record not found.")
+    record = get_or_raise(session, RosterRecord, record_id, "学籍记录不存在。", "Roster record not found.")
     return record
 
 
@@ -555,9 +553,7 @@ def resend_notification(session: Session, actor: Actor, notification_id: int, re
     """Sends the same message again, to the account linked now (it may have changed since)."""
     reason = clean_text(reason, REASON)
     require_role(actor, *SUPPORT_ROLES)
-    original = session.get(Notification, notification_id)
-    if original is None:
-        raise NotFound("通知不存在。", "No such notification.")
+    original = get_or_raise(session, Notification, notification_id, "通知不存在。", "No such notification.")
     if not reason:
         raise InvalidInput("请填写重发原因。", "A reason is required to resend.")
     data = {k: v for k, v in original.data.items() if k != "resent_of"}

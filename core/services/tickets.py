@@ -10,17 +10,19 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Float, Select, SQLColumnExpression, func, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
+from core.db import get_or_raise
 from core.domain import tickets as rules
 from core.domain.access import SUPPORT_ROLES, Actor, allowed, require_role, require_school
 from core.domain.enums import Role, TicketCategory, TicketChannel, TicketPriority, TicketStatus
 from core.domain.identity import normalise_text
 from core.domain.quotas import CHINA, local_day
 from core.domain.text import NOTE_MAX, REASON, clean_text
-from core.errors import AccessDenied, InvalidInput, NotFound
+from core.errors import AccessDenied, InvalidInput
 from core.models import RosterRecord, School, StaffUser, SupportTicket, TicketNote, field, utcnow
 from core.services import audit
 
@@ -76,9 +78,7 @@ def _require_support(actor: Actor) -> None:
 
 
 def _load(session: Session, ticket_id: int) -> SupportTicket:
-    ticket = session.get(SupportTicket, ticket_id)
-    if ticket is None:
-        raise NotFound("工单不存在。", "No such ticket.")
+    ticket = get_or_raise(session, SupportTicket, ticket_id, "工单不存在。", "No such ticket.")
     return ticket
 
 
@@ -129,9 +129,7 @@ def open_ticket(
         raise InvalidInput("来电号码只能包含数字、+ 和 -。", "The caller's phone may hold digits, + and - only.")
     school_id = None
     if roster_record_id is not None:
-        record = session.get(RosterRecord, roster_record_id)
-        if record is None:
-            raise NotFound("学籍记录不存在。", "Roster record not found.")
+        record = get_or_raise(session, RosterRecord, roster_record_id, "学籍记录不存在。", "Roster record not found.")
         school_id = record.school_id
     if assignee_id is not None:
         _check_assignee(session, assignee_id)
@@ -261,7 +259,7 @@ def reopen(session: Session, actor: Actor, ticket_id: int, reason: str, *, now: 
     return ticket
 
 
-def _rows(session: Session, query: Select, now: datetime) -> list[TicketRow]:
+def _rows(session: Session, query: Select[Any], now: datetime) -> list[TicketRow]:
     rows = []
     for ticket, assignee_name, student_name, school_name in session.execute(query):
         rows.append(TicketRow(
@@ -276,7 +274,7 @@ def _rows(session: Session, query: Select, now: datetime) -> list[TicketRow]:
     return rows
 
 
-def _listing(*conditions: ColumnElement[bool]) -> Select:
+def _listing(*conditions: ColumnElement[bool]) -> Select[Any]:
     assignee = aliased(StaffUser)
     return (
         select(SupportTicket, assignee.display_name, RosterRecord.name, School.name)
@@ -292,7 +290,7 @@ def queue(session: Session, actor: Actor, *, now: datetime | None = None, assign
           statuses: frozenset[TicketStatus] = rules.OPEN_STATUSES, limit: int = 500) -> list[TicketRow]:
     """Open tickets, soonest due first; overdue ones are marked."""
     _require_support(actor)
-    conditions = [SupportTicket.status.in_(statuses)]
+    conditions: list[ColumnElement[bool]] = [SupportTicket.status.in_(statuses)]
     if assignee_id is not None:
         conditions.append(SupportTicket.assignee_id == assignee_id)
     query = _listing(*conditions).order_by(SupportTicket.due_at, SupportTicket.id).limit(limit)
@@ -370,16 +368,16 @@ class TicketDashboard:
     oldest_open: TicketRow | None
 
 
-def _china_day(session: Session, column: ColumnElement[datetime]) -> ColumnElement[str]:
+def _china_day(session: Session, column: SQLColumnExpression[datetime | None]) -> ColumnElement[str]:
     """The Asia/Shanghai calendar day of a stored UTC timestamp, as 'YYYY-MM-DD' text."""
     if session.get_bind().dialect.name == "postgresql":
         return func.to_char(func.timezone("Asia/Shanghai", column), "YYYY-MM-DD")
     return func.strftime("%Y-%m-%d", column, "+8 hours")  # China has no daylight saving time
 
 
-def _seconds(session: Session, start: ColumnElement[datetime], end: ColumnElement[datetime]) -> ColumnElement[float]:
+def _seconds(session: Session, start: SQLColumnExpression[datetime], end: SQLColumnExpression[datetime | None]) -> ColumnElement[float]:
     if session.get_bind().dialect.name == "postgresql":
-        return func.extract("epoch", end - start)
+        return type_coerce(func.extract("epoch", end - start), Float)
     return (func.julianday(end) - func.julianday(start)) * 86400.0
 
 
@@ -391,7 +389,7 @@ def dashboard(session: Session, actor: Actor, *, days: int = 14, now: datetime |
     first_day = last_day - timedelta(days=days - 1)
     since = datetime.combine(first_day, datetime.min.time(), tzinfo=CHINA)
 
-    def per_day(column: ColumnElement[datetime]) -> dict[str, int]:
+    def per_day(column: SQLColumnExpression[datetime | None]) -> dict[str, int]:
         day = _china_day(session, column)
         query = select(day, func.count(SupportTicket.id)).where(column >= since).group_by(day)
         return {str(d): int(n) for d, n in session.execute(query)}
@@ -407,10 +405,10 @@ def dashboard(session: Session, actor: Actor, *, days: int = 14, now: datetime |
     in_period = session.execute(
         select(SupportTicket.category, func.count(SupportTicket.id))
         .where(SupportTicket.created_at >= since).group_by(SupportTicket.category)
-    ).all()
+    ).tuples().all()
     still_open = session.execute(
         select(SupportTicket.category, func.count(SupportTicket.id)).where(open_filter).group_by(SupportTicket.category)
-    ).all()
+    ).tuples().all()
     opened_by, open_by = dict(in_period), dict(still_open)
     by_category = {c: (int(opened_by.get(c, 0)), int(open_by.get(c, 0))) for c in TicketCategory
                    if opened_by.get(c) or open_by.get(c)}

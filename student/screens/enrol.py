@@ -10,6 +10,7 @@ import streamlit as st
 from core.domain.enums import EducationCategory
 from core.domain.identity import mask_name
 from core.domain.quotas import CHINA
+from core.db import get_or_raise
 from core.errors import InvalidInput
 from core.imaging.collection_code import DecodedCode
 from core.models import RosterRecord, StudentAccount, utcnow
@@ -139,7 +140,7 @@ def _verify(account: StudentAccount) -> None:
         st.rerun()
     with database().session() as session:
         task = student_flow.task_choice(session, state.recall("enrol_task_id"))
-        account = session.get(StudentAccount, account.id)
+        account = get_or_raise(session, StudentAccount, account.id, "账号不存在。", "No such account.")
     st.subheader(tr("身份核验", "Identity check"), anchor=False)
     st.caption(tr("请如实填写以下核验信息", "Fill in your details exactly as registered"))
     st.markdown(f"{tr('学校名称', 'School')}：{plain(task.school_name)}  \n"

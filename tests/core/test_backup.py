@@ -86,7 +86,7 @@ def counts(url: str) -> dict[str, int]:
     database = Database(url)
     try:
         with database.session() as session:
-            return {t.name: session.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables}
+            return {t.name: session.scalar(select(func.count()).select_from(t)) or 0 for t in Base.metadata.sorted_tables}
     finally:
         database.dispose()
 

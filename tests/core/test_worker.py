@@ -26,12 +26,12 @@ def test_failed_job_is_retried_then_kept_with_its_error_and_can_be_retried(env):
         admin = f.actor_of(f.make_staff(session, Role.ADMIN))
     store.path_of(store.put(photo)).unlink()  # the photo vanishes from the store before the worker runs
     original_put = store.put
-    store.put = lambda data: __import__("hashlib").sha256(data).hexdigest()  # type: ignore[method-assign]
+    store.put = lambda data: __import__("hashlib").sha256(data).hexdigest()
     try:
         with db.session() as session:
             submission_id = submissions.request_standardisation(session, student.actor, student.link.id, photo, store).id
     finally:
-        store.put = original_put  # type: ignore[method-assign]
+        store.put = original_put
     with db.session() as session:
         job = session.scalars(select(ProcessingJob).where(ProcessingJob.subject_id == submission_id)).one()
         assert job.status is JobStatus.FAILED

@@ -82,7 +82,7 @@ def live_app(tmp_path: Path) -> Iterator[Callable[..., LiveApp]]:
                 with db.session() as session:
                     seed(session, store)
             finally:
-                worker.configure(None, None)  # type: ignore[arg-type]
+                worker.configure(None, None)
         port = _free_port()
         app = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
@@ -106,7 +106,7 @@ def live_app(tmp_path: Path) -> Iterator[Callable[..., LiveApp]]:
 
 
 @pytest.fixture(scope="session")
-def browser():  # type: ignore[no-untyped-def]
+def browser():
     if not CHROMIUM.exists():
         pytest.skip("real-browser tests SKIPPED: /usr/bin/chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
@@ -118,7 +118,7 @@ def browser():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def page(browser):  # type: ignore[no-untyped-def]
+def page(browser):
     context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
     pg = context.new_page()
     pg.set_default_timeout(20_000)
@@ -126,14 +126,14 @@ def page(browser):  # type: ignore[no-untyped-def]
     context.close()
 
 
-def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+def screenshot(page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
 
 
-def login(page, url: str, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+def login(page, url: str, username: str, password: str) -> None:
     page.goto(url)
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
@@ -141,7 +141,7 @@ def login(page, url: str, username: str, password: str) -> None:  # type: ignore
     page.get_by_role("button", name="退出登录").wait_for()
 
 
-def settled(page) -> None:  # type: ignore[no-untyped-def]
+def settled(page) -> None:
     """Waits until Streamlit has finished its rerun: until then the previous run's elements stay on
     the page (marked stale) beside the new ones, so a label can match twice."""
     page.wait_for_function(

@@ -16,7 +16,7 @@ from tests.e2e.conftest import login, screenshot, settled
 REGISTRAR_PASSWORD = "Ccnu2025init"
 
 
-def open_page(page, link: str) -> None:  # type: ignore[no-untyped-def]
+def open_page(page, link: str) -> None:
     more = page.get_by_test_id("stSidebarNav").get_by_text(re.compile(r"^View \d+ more$"))
     if more.count():
         more.click()
@@ -24,7 +24,7 @@ def open_page(page, link: str) -> None:  # type: ignore[no-untyped-def]
     page.get_by_role("heading", name=link).first.wait_for()
 
 
-def choose(page, label: str, option: str, scope=None) -> None:  # type: ignore[no-untyped-def]
+def choose(page, label: str, option: str, scope=None) -> None:
     """Picks an option of a Streamlit selectbox (the list opens at the page level). A rerun that
     lands while the list is open closes or redraws it, so the list is opened only once the page has
     settled, and reopened up to three times."""
@@ -42,7 +42,7 @@ def choose(page, label: str, option: str, scope=None) -> None:  # type: ignore[n
     raise AssertionError(f"option {option!r} of {label!r} never appeared")
 
 
-def expander(page, title: str):  # type: ignore[no-untyped-def]
+def expander(page, title: str):
     box = page.get_by_test_id("stExpander").filter(has_text=title)
     box.get_by_text(title).first.click()
     return box

@@ -34,7 +34,7 @@ def seeder(fixtures_dir):
     return seed
 
 
-def click_pairs(page, button, downloads: list) -> list[bytes]:  # type: ignore[no-untyped-def]
+def click_pairs(page, button, downloads: list) -> list[bytes]:
     """Clicks ``button`` twice per gap and returns every file that arrived."""
     before = len(downloads)
     for gap in GAPS:

@@ -38,12 +38,12 @@ def seeder(fixtures_dir):
     return seed
 
 
-def shown_text(page) -> str:  # type: ignore[no-untyped-def]
+def shown_text(page) -> str:
     """The page's text as a reader sees it (the invisible word joiners plain() adds left out)."""
     return page.evaluate("() => document.body.innerText").replace("\u2060", "")
 
 
-def assert_nothing_from_data(page) -> None:  # type: ignore[no-untyped-def]
+def assert_nothing_from_data(page) -> None:
     found = page.locator(FROM_DATA).evaluate_all("els => els.map(e => e.outerHTML)")
     assert not found, f"a link or an image came from the data: {found}"
     main = page.locator("[data-testid=stMain]")

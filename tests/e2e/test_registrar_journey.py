@@ -22,7 +22,7 @@ from tests.e2e.conftest import login, screenshot
 SLOW = 90_000  # ms: a shared CI machine can be very busy; the journey asserts what appears, not how fast
 
 
-def open_page(page, link: str, heading: str | None = None) -> None:  # type: ignore[no-untyped-def]
+def open_page(page, link: str, heading: str | None = None) -> None:
     page.get_by_role("link", name=link).click()
     page.get_by_role("heading", name=heading or link).first.wait_for(timeout=SLOW)
 
@@ -45,11 +45,11 @@ def test_registrar_imports_watches_chases_and_ships_a_batch(live_app, page, tmp_
         with app.db.session() as session:
             reviewer = f.actor_of(session.scalar(select(StaffUser).where(StaffUser.username == "li.reviewer")))
             students = [(s.account_id, s.id) for s in session.scalars(select(AccountLink))]
-        for (account_id, link_id), photo in zip(students, ("001_neutral.jpg", "003_neutral.jpg")):
+        for (account_id, link_id), photo in zip(students, ("001_neutral.jpg", "003_neutral.jpg"), strict=True):
             w.approved_through_pipeline(app.db, app.store, reviewer, Actor.student(account_id, "同学"), link_id,
                                         fixtures_dir / "london" / photo)
     finally:
-        worker.configure(None, None)  # type: ignore[arg-type]
+        worker.configure(None, None)
 
     login(page, app.url, "reg.whu", f.PASSWORD)
 

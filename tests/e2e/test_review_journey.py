@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from pathlib import Path
 
 from sqlalchemy import select
 
 from core.domain.enums import Decision, Role, SubmissionState
 from core.models import ReviewDecision, Submission, utcnow
+from core.config import fixtures_dir
 from tests import factories as f
 from tests.e2e.conftest import login, screenshot
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "london"
+FIXTURES = fixtures_dir("london")
 QUEUED = 22
 NAMES = [f"王同学{i:02d}" for i in range(QUEUED)]
 

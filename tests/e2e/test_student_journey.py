@@ -41,7 +41,7 @@ def fake_camera_y4m(portrait: Path, out: Path) -> Path:
 
 
 @pytest.fixture
-def phone(browser, tmp_path, fixtures_dir):  # type: ignore[no-untyped-def]
+def phone(browser, tmp_path, fixtures_dir):
     """A phone-sized page in a second Chromium whose camera plays the fixture portrait."""
     video = fake_camera_y4m(fixtures_dir / "london" / "001_neutral.jpg", tmp_path / "camera.y4m")
     camera_browser = browser.browser_type.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS + [
@@ -149,6 +149,6 @@ def test_student_shoots_submits_and_sees_the_approval(live_app, phone, page, tmp
     screenshot(phone, "student_11_home")
 
 
-def _last4(app) -> str:  # type: ignore[no-untyped-def]
+def _last4(app) -> str:
     with app.db.session() as session:
         return session.scalar(select(RosterRecord)).id_last4

@@ -20,7 +20,7 @@ def _seeded(db, events=3):
 
 
 def test_admin_filters_the_log_by_student_school_and_action(db, app_for):
-    admin, a, b, record = _seeded(db)
+    admin, _a, b, record = _seeded(db)
     at = app_for(admin.id, page="audit_log.py").run()
     assert not at.exception
     total = at.dataframe[0].value.shape[0]

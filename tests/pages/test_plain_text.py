@@ -57,7 +57,7 @@ def search(at, text):
 
 
 def test_support_lookup_shows_names_nicknames_notes_and_tickets_as_text(hostile, app_for):
-    db, number, _, support = hostile
+    _db, number, _, support = hostile
     at = app_for(support, page="support_lookup.py").run()
     search(at, NAME[:4])  # the start of both names: the list of hits
     assert not at.exception
@@ -68,7 +68,7 @@ def test_support_lookup_shows_names_nicknames_notes_and_tickets_as_text(hostile,
 
 
 def test_review_panel_shows_the_student_and_earlier_notes_as_text(hostile, app_for):
-    db, _, reviewer, _ = hostile
+    _db, _, reviewer, _ = hostile
     at = app_for(reviewer, page="review_queue.py").run()
     assert not at.exception
     assert_shown_as_plain_text(at, NAME, NOTE)
@@ -79,7 +79,7 @@ def test_review_panel_shows_the_student_and_earlier_notes_as_text(hostile, app_f
 
 
 def test_student_history_shows_notes_and_grant_reasons_as_text(hostile, app_for):
-    db, number, reviewer, _ = hostile
+    _db, number, reviewer, _ = hostile
     at = app_for(reviewer, page="student_history.py").run()
     at.text_input(key="sh_query").input(number).run()
     assert not at.exception
@@ -87,7 +87,7 @@ def test_student_history_shows_notes_and_grant_reasons_as_text(hostile, app_for)
 
 
 def test_tickets_show_subjects_notes_and_students_as_text(hostile, app_for):
-    db, _, _, support = hostile
+    _db, _, _, support = hostile
     at = app_for(support, page="tickets.py").run()
     assert not at.exception
     assert_shown_as_plain_text(at, SUBJECT, NOTE, NAME)

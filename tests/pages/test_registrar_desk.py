@@ -60,7 +60,7 @@ def test_chase_list_filters_and_offers_both_exports(db, app_for):
     at = app_for(registrar, page="chase_list.py").run()
     assert not at.exception
     table = at.dataframe[0].value
-    assert dict(zip(table.iloc[:, 0], table.iloc[:, 5])) == {
+    assert dict(zip(table.iloc[:, 0], table.iloc[:, 5], strict=True)) == {
         "丁白云": "审核未通过未重拍", "张三": "未支付", "李四": "未关联任务"}
     assert set(table.iloc[:, 2]) == {"****" + f.id_number(i)[-4:] for i in range(3)}
     assert not at.get("download_button")  # made on request: the export is audited when it is made
@@ -93,7 +93,7 @@ def test_batches_page_builds_exports_and_imports_the_result(env, app_for, fixtur
         records = [f.make_record(session, school, i, name=n) for i, n in enumerate(["丁白云", "张三"])]
         people = [(s.actor, s.link.id) for s in (w.linked_with_code(session, task, r) for r in records)]
         ids = [r.id_number for r in records]
-    for (actor, link_id), photo in zip(people, ("001_neutral.jpg", "003_neutral.jpg")):
+    for (actor, link_id), photo in zip(people, ("001_neutral.jpg", "003_neutral.jpg"), strict=True):
         w.approved_through_pipeline(db, store, reviewer, actor, link_id, fixtures_dir / "london" / photo)
 
     at = app_for(registrar.id, page="batches.py").run()

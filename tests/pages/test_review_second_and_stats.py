@@ -40,7 +40,7 @@ def decided(env, fixtures_dir):
 
 
 def test_senior_reviews_blind_and_a_disagreement_is_listed_with_both_reasons(decided, app_for):
-    db, reviewer, senior = decided
+    db, _reviewer, senior = decided
     at = app_for(senior, page="second_review.py").run()
     assert not at.exception
     assert at.metric[0].value == "2"
@@ -68,7 +68,7 @@ def test_a_reviewer_has_no_second_review_page(decided, app_for):
 
 
 def test_statistics_page_shows_the_reviewers_day(decided, app_for):
-    db, reviewer, senior = decided
+    _db, reviewer, senior = decided
     at = app_for(reviewer, page="reviewer_stats.py").run()
     assert not at.exception
     table = at.dataframe[0].value
@@ -79,7 +79,7 @@ def test_statistics_page_shows_the_reviewers_day(decided, app_for):
 
 
 def test_student_page_shows_history_and_grants_an_override_that_goes_to_second_review(decided, app_for):
-    db, reviewer, senior = decided
+    db, reviewer, _senior = decided
     from core.models import QuotaEntry, Submission
 
     at = app_for(reviewer, page="student_history.py").run()

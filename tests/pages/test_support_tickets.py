@@ -29,7 +29,7 @@ def seed(db):
 
 
 def test_queue_lists_by_due_time_marks_overdue_and_a_ticket_is_resolved(db, app_for):
-    agent, record, late, soon = seed(db)
+    agent, _record, late, soon = seed(db)
     at = app_for(agent.id, page="tickets.py").run()
     assert not at.exception and at.title[0].value == "工单"
     table = at.dataframe[0].value

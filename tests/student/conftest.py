@@ -4,13 +4,14 @@ its demo collection-code image and a fixture portrait as the camera's photo."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.config import settings
 from core.db import Database
 from core.domain.identity import mask_name
 from core.imaging.code_image import render_code_png
@@ -19,6 +20,7 @@ from core.models import RosterRecord
 from core.storage.photos import PhotoStore
 from uikit.plain import visible
 from tests import factories as f
+from tests import photos
 
 APP = str(Path(__file__).resolve().parents[2] / "student" / "app.py")
 
@@ -55,22 +57,23 @@ def seeded(db: Database) -> Callable[..., Seeded]:
 
 
 @pytest.fixture
-def student_app(env: tuple[Database, PhotoStore], monkeypatch: pytest.MonkeyPatch) -> Callable[..., AppTest]:
+def student_app(env: tuple[Database, PhotoStore], monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., AppTest]]:
     db, store = env
     monkeypatch.setenv("WORKBENCH_DATABASE_URL", db.url)
     monkeypatch.setenv("WORKBENCH_PHOTO_STORE", str(store.root))
+    settings.cache_clear()
 
     def make(lang: str = "zh") -> AppTest:
         at = AppTest.from_file(APP, default_timeout=60)
         at.session_state["lang"] = lang
         return at
 
-    return make
+    yield make
+    settings.cache_clear()
 
 
 def portrait(fixtures_dir: Path, n: int = 1, expression: str = "neutral") -> bytes:
-    files = sorted((fixtures_dir / "london").glob(f"*_{expression}.jpg"))
-    return files[(n - 1) % len(files)].read_bytes()
+    return photos.portrait(n, expression, folder=fixtures_dir)
 
 
 def signed_in(at: AppTest, nickname: str = "小丁") -> AppTest:

@@ -143,7 +143,7 @@ def test_five_failures_lock_the_check_for_24_hours_through_the_ui(db, student_ap
     other_phone.run()
     at = signed_in(student_app())
     at_identity_check(at, s)
-    for attempt in range(5):
+    for _attempt in range(5):
         fill_identity(at, s.name, s.student_number, "9999", s.code_png)
     assert "已锁定 24 小时" in at.error[0].value
     at.run()

@@ -22,7 +22,7 @@ def noise_level(image_rgb: np.ndarray, face: FoundFace, scale: float = 1.0) -> f
     if scale != 1.0:
         size = (max(8, round(crop.shape[1] * scale)), max(8, round(crop.shape[0] * scale)))
         crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-    return float(estimate_sigma(luminance(crop)))
+    return float(estimate_sigma(luminance(crop)))  # type: ignore[no-untyped-call]  # scikit-image ships no annotations
 
 
 def check_noise(image_rgb: np.ndarray, face: FoundFace, thresholds: ImagingThresholds,

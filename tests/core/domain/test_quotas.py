@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import pytest
 
@@ -37,8 +37,8 @@ def test_staff_grant_extends_todays_standardisations():
 
 def test_day_boundary_is_beijing_midnight():
     # 15:59 UTC is 23:59 in Beijing; 16:00 UTC is the next day there.
-    assert local_day(datetime(2026, 6, 1, 15, 59, tzinfo=timezone.utc)).day == 1
-    assert local_day(datetime(2026, 6, 1, 16, 0, tzinfo=timezone.utc)).day == 2
+    assert local_day(datetime(2026, 6, 1, 15, 59, tzinfo=UTC)).day == 1
+    assert local_day(datetime(2026, 6, 1, 16, 0, tzinfo=UTC)).day == 2
 
 
 def test_two_free_submissions_then_payment():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, UTC
 
 import pytest
 
@@ -21,7 +21,7 @@ from core.domain.tickets import (
 )
 from core.errors import Conflict
 
-OPENED = datetime(2026, 6, 1, 2, 0, tzinfo=timezone.utc)
+OPENED = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
 
 
 def test_every_priority_has_a_due_time_and_more_urgent_is_sooner():

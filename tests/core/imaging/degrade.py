@@ -75,12 +75,12 @@ def _paste_warped(
 ) -> np.ndarray:
     """Warp ``img`` onto ``canvas`` so that its corners land on ``dst`` (4x2, canvas pixels)."""
     h, w = img.shape[:2]
-    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    src = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
     x0, y0 = np.floor(dst.min(axis=0)).astype(int)
     x1, y1 = np.ceil(dst.max(axis=0)).astype(int)
     x0, y0 = max(x0, 0), max(y0, 0)
     x1, y1 = min(x1, canvas.shape[1]), min(y1, canvas.shape[0])
-    m = cv2.getPerspectiveTransform(src, np.float32(dst - [x0, y0]))
+    m = cv2.getPerspectiveTransform(src, (dst - [x0, y0]).astype(np.float32))
     size = (x1 - x0, y1 - y0)
     warped = cv2.warpPerspective(img, m, size, flags=interpolation)
     mask = cv2.warpPerspective(np.full((h, w), 255, np.uint8), m, size, flags=cv2.INTER_LINEAR)
@@ -101,7 +101,7 @@ def rotated(code: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     h, w = img.shape[:2]
     side = int(np.hypot(h, w)) + 20
     m = cv2.getRotationMatrix2D((w / 2, h / 2), rng.uniform(0, 360), 1.0)
-    m[:, 2] += [(side - w) / 2, (side - h) / 2]
+    m[:, 2] += [(side - w) / 2, (side - h) / 2]  # type: ignore[misc]  # OpenCV stubs type the matrix as integer-or-float
     fill = tuple(int(v) for v in rng.integers(150, 256, 3))
     return cv2.warpAffine(img, m, (side, side), flags=cv2.INTER_LINEAR, borderValue=fill)
 
@@ -132,7 +132,7 @@ def low_contrast(code: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A washed-out code: 14-40 grey levels between dark and light, under uneven light."""
     img = _resize(code, rng.uniform(3, 6) / SCALE).astype(np.float32) / 255
     base, span = rng.uniform(60, 190), rng.uniform(14, 40)
-    h, w = img.shape[:2]
+    _h, w = img.shape[:2]
     light = np.linspace(0, rng.uniform(-20, 20), w, dtype=np.float32)[None, :, None]
     out = base + span * img + light + rng.normal(0, 1.5, img.shape)
     return _to_uint8(out)
@@ -201,7 +201,7 @@ def screen_moire(code: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     glare_x = np.exp(-((np.arange(out_w, dtype=np.float32) - rng.uniform(0, out_w)) ** 2) / spread)
     glare_y = np.exp(-((np.arange(out_h, dtype=np.float32) - rng.uniform(0, out_h)) ** 2) / spread)
     photo += 90 * np.outer(glare_y, glare_x)[..., None]
-    photo = cv2.GaussianBlur(photo, (0, 0), rng.uniform(0.5, 1.2))
+    photo = cv2.GaussianBlur(photo, (0, 0), rng.uniform(0.5, 1.2))  # type: ignore[assignment]  # float32 in, float32 out
     photo += 4 * rng.standard_normal(photo.shape, dtype=np.float32)
     return _jpeg(_to_uint8(photo), 85)
 

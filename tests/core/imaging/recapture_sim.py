@@ -219,7 +219,7 @@ def _screen(portrait: np.ndarray, rng: np.random.Generator, tilt: float, glare: 
     soft = max(float(step), 0.05)
     row = np.clip((0.45 - np.abs(fv - 0.5)) / soft + 0.5, 0, 1)
     stripes = []
-    for c, centre in enumerate((1 / 6, 1 / 2, 5 / 6)):
+    for centre in (1 / 6, 1 / 2, 5 / 6):
         stripes.append(np.clip((0.13 - np.abs(fu - centre)) / soft + 0.5, 0, 1) * row)
     linear = pixel * np.stack(stripes, axis=2) / np.float32(0.26 * 0.9)  # stripe and row fill factors
     inside = _inside(u, v, (sw_, sh_))[:, :, None]

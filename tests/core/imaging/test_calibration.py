@@ -14,6 +14,9 @@ from bench.calibrate_face_threshold import (
 from core.imaging.compare import pairwise_distances, verdict_rates
 from core.imaging.thresholds import DEFAULT_THRESHOLDS, ImagingThresholds
 
+# Its session and module fixtures are expensive: with --dist loadgroup one worker computes them, once.
+pytestmark = [pytest.mark.xdist_group("face_calibration"), pytest.mark.slow]
+
 
 def _report_line(request: pytest.FixtureRequest, line: str) -> None:
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")

@@ -103,7 +103,7 @@ def test_standardise_many_inputs_in_one_call(tmp_path: Path, london_dir: Path, e
     for line in lines:
         assert {"input", "output", "ok", "checks", "error"} <= set(line)
         for check in line["checks"]:
-            assert CHECK_KEYS <= set(check)
+            assert set(check) >= CHECK_KEYS
     good, two, other, empty = lines
     assert good["ok"] is True and good["error"] is None
     assert Path(good["output"]) == out_dir / "003_neutral.jpg"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -47,7 +49,7 @@ def test_similarity_is_anchored_on_the_verdict_thresholds() -> None:
     assert similarity(T.different_min_distance) == 60.0
     assert similarity(1.2) == 0.0
     scores = [similarity(d) for d in np.linspace(0, 1.2, 50)]
-    assert all(a >= b for a, b in zip(scores, scores[1:]))
+    assert all(a >= b for a, b in itertools.pairwise(scores))
 
 
 def test_configured_thresholds_are_used() -> None:

@@ -15,7 +15,7 @@ from core.imaging.thresholds import DEFAULT_THRESHOLDS as T
 from .conftest import LONDON
 
 
-def _face(name: str):  # type: ignore[no-untyped-def]
+def _face(name: str):
     image = load_image((LONDON / name).read_bytes()).rgb
     return image, find_face(image)
 

@@ -8,6 +8,7 @@ read must always give back the exact bytes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -67,8 +68,9 @@ def measure(kind: str) -> KindResult:
     return KindResult(plain, full, wrong, tuple(steps))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", list(MEASURED))
-def test_decode_rate_per_degradation(kind: str, record_property: pytest.RecordProperty) -> None:
+def test_decode_rate_per_degradation(kind: str, record_property: Callable[[str, object], None]) -> None:
     result = measure(kind)
     record_property("qr_kind", kind)
     record_property("qr_count", COUNT)

@@ -27,6 +27,9 @@ from core.imaging.types import FoundFace, QualityReport
 
 from .conftest import LONDON
 
+# Its session and module fixtures are expensive: with --dist loadgroup one worker computes them, once.
+pytestmark = pytest.mark.xdist_group("london_processed")
+
 NEUTRAL = sorted(LONDON.glob("*_neutral.jpg"))
 SMILING = sorted(LONDON.glob("*_smiling.jpg"))
 TALL_BUN = "001_neutral.jpg"
@@ -256,7 +259,7 @@ def test_resolution_and_face_count(london) -> None:
 
 
 def test_off_centre_and_misplaced_head_fail_the_geometry(london) -> None:
-    image, face = _standardised(london["027_neutral.jpg"])
+    image, _face = _standardised(london["027_neutral.jpg"])
     background = image[:8, :8].reshape(-1, 3)[0]
     shifted = np.empty_like(image)
     shifted[:] = background
@@ -407,8 +410,10 @@ def _other_shot(name: str) -> str:
     return f"{person}_{'smiling.jpg' if expression == 'neutral.jpg' else 'neutral.jpg'}"
 
 
+@pytest.mark.slow
 def test_standardised_photo_is_derived_from_its_source_and_not_from_another_shot(london, references, request) -> None:
-    derived_from_source, derived_from_other = [], []
+    derived_from_source: list[str] = []
+    derived_from_other: list[str] = []
     for path in NEUTRAL + SMILING:
         result = london[path.name]
         image, face = load_image(result.standardised_jpeg).rgb, result.face

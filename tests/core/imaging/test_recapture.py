@@ -31,6 +31,9 @@ from core.imaging.types import QualityReport
 from .conftest import FACES, FIXTURES, LONDON
 from .recapture_sim import ATTACKS, samples
 
+# Its session and module fixtures are expensive: with --dist loadgroup one worker computes them, once.
+pytestmark = [pytest.mark.xdist_group("recapture_sets"), pytest.mark.slow]
+
 THRESHOLD = DEFAULT_THRESHOLDS.recapture_flag_score
 SIMULATED_PORTRAITS = 5
 SEED = 11

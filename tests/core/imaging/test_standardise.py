@@ -14,7 +14,8 @@ from core.imaging.background import replace_background
 from core.imaging.body import complete_body
 from core.imaging.encoding import encode_jpeg, estimate_quality, format_checks
 from core.imaging.errors import FaceTooSmall, TooLittleBody
-from core.imaging.faces import MAX_UPSCALE, eye_line, find_face
+from core.imaging.faces import eye_line, find_face
+from core.imaging.thresholds import MAX_UPSCALE
 from core.imaging.framing import BODY_MARGIN_PX, Head, bottom_row, cut, plan_frame
 from core.imaging.loading import load_image
 from core.imaging.standardise import standardise
@@ -258,7 +259,7 @@ def test_large_capture_is_decoded_reduced_and_framed_the_same(london_dir: Path, 
     """A 4032×3024 capture decodes at 1/4 size when that is enough, with the same framing."""
     portrait = Image.open(london_dir / "070_neutral.jpg")
     big = Image.new("RGB", (4032, 3024), portrait.getpixel((5, 5)))
-    big.paste(portrait.resize((3024, 3024), Image.LANCZOS), (504, 0))
+    big.paste(portrait.resize((3024, 3024), Image.Resampling.LANCZOS), (504, 0))
     path = tmp_path / "capture_12mp.jpg"
     big.save(path, quality=92)
     small = standardise((london_dir / "070_neutral.jpg").read_bytes())
@@ -347,7 +348,7 @@ def test_jpeg_meets_the_file_rules(encoded_sample) -> None:
 
 
 def test_quality_is_the_highest_that_fits(encoded_sample) -> None:
-    for rgb, data, quality in encoded_sample:
+    for rgb, _data, quality in encoded_sample:
         if quality < 100:
             one_better = io.BytesIO()
             Image.fromarray(rgb).save(one_better, "JPEG", quality=quality + 1, subsampling=0,
@@ -393,7 +394,7 @@ def test_small_face_in_large_jpeg_is_cut_from_a_full_resolution_decode(london_di
     """When the reduced preview is too coarse for the frame, the capture is decoded again, finer."""
     portrait = Image.open(london_dir / "070_neutral.jpg")
     capture = Image.new("RGB", (2016, 1512), portrait.getpixel((5, 5)))
-    capture.paste(portrait.resize((720, 720), Image.LANCZOS), (650, 500))
+    capture.paste(portrait.resize((720, 720), Image.Resampling.LANCZOS), (650, 500))
     capture.save(tmp_path / "capture.jpg", quality=95)
     decoded = load_image((tmp_path / "capture.jpg").read_bytes()).rgb
     Image.fromarray(decoded).save(tmp_path / "same_pixels.png")

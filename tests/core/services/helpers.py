@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from core.db import Database
 from core.models import Submission
 from core.services import submissions
 from core.storage.photos import PhotoStore
 from tests import factories as f
 
-FIXTURES = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures"
+from tests.photos import portrait
 
-
-def portrait(n: int = 1, expression: str = "neutral") -> bytes:
-    files = sorted((FIXTURES / "london").glob(f"*_{expression}.jpg"))
-    return files[(n - 1) % len(files)].read_bytes()
+__all__ = ["portrait", "submitted_photo"]
 
 
 def submitted_photo(db: Database, store: PhotoStore, *, seed: int = 1) -> int:

@@ -33,14 +33,14 @@ def linked_with_code(session: Session, task: CollectionTask, record: RosterRecor
     return student
 
 
-def standardise(db, store: PhotoStore, student_actor: Actor, link_id: int, photo: Path) -> int:  # type: ignore[no-untyped-def]
+def standardise(db, store: PhotoStore, student_actor: Actor, link_id: int, photo: Path) -> int:
     """Requests standardisation; the job runs when the session commits (inline in tests)."""
     with db.session() as session:
         submission = submissions.request_standardisation(session, student_actor, link_id, photo.read_bytes(), store)
         return submission.id
 
 
-def approved_through_pipeline(db, store: PhotoStore, reviewer: Actor, student_actor: Actor, link_id: int,  # type: ignore[no-untyped-def]
+def approved_through_pipeline(db, store: PhotoStore, reviewer: Actor, student_actor: Actor, link_id: int,
                               photo: Path) -> int:
     submission_id = standardise(db, store, student_actor, link_id, photo)
     with db.session() as session:
@@ -51,7 +51,7 @@ def approved_through_pipeline(db, store: PhotoStore, reviewer: Actor, student_ac
     return submission_id
 
 
-def state_of(db, submission_id: int) -> str:  # type: ignore[no-untyped-def]
+def state_of(db, submission_id: int) -> str:
     with db.session() as session:
         return session.get(Submission, submission_id).state.value
 

@@ -109,7 +109,7 @@ def _ui_calls() -> Iterator[tuple[Path, str, str]]:
                 if isinstance(node, ast.ImportFrom) and node.module == "core.services":
                     modules.update({alias.asname or alias.name: alias.name for alias in node.names})
                 elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("core.services."):
-                    module = node.module.removeprefix("core.services.")  # type: ignore[union-attr]
+                    module = node.module.removeprefix("core.services.")
                     for alias in node.names:
                         yield path, module, alias.name
             for node in ast.walk(tree):
@@ -231,7 +231,7 @@ def _value_for(annotation: Any, name: str) -> Any:
     if name == "purpose":
         return PaymentPurpose.TASK_FEE
     if dataclasses.is_dataclass(kind):
-        return kind()  # type: ignore[operator]  # the filters: every field has a default
+        return kind()  # the filters: every field has a default
     if isinstance(kind, type) and issubclass(kind, Enum):
         return next(iter(kind))
     if origin in (dict, typing.Mapping):
@@ -277,7 +277,7 @@ def arguments(function: Callable[..., Any], session: Session, actor: Actor, worl
         elif name == "payment":
             values[name] = session.get(Payment, world.payment_id)
         elif name == "code":
-            values[name] = collection_code(session.get(RosterRecord, world.record_id))  # type: ignore[arg-type]
+            values[name] = collection_code(session.get(RosterRecord, world.record_id))
         elif name == "provider":
             values[name] = payments.DevelopmentProvider()
         elif name == "user_id":
@@ -309,7 +309,7 @@ def refusals(db: Any, store: PhotoStore, world: World, name: str, function: Call
                 function(**arguments(function, session, actor, world, store))
             except AccessDenied:
                 continue
-            except Exception as error:  # noqa: BLE001 - reported below with the function's name
+            except Exception as error:
                 problems.append(f"{name} as {label}: {type(error).__name__}: {error}")
             else:
                 problems.append(f"{name} as {label}: was not refused")

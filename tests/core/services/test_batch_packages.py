@@ -40,7 +40,7 @@ def built(env, fixtures_dir):
 
 
 def test_export_refuses_a_missing_photo_naming_the_student_and_changes_nothing(built, tmp_path):
-    db, store, registrar, batch_id, number, items = built
+    db, store, registrar, batch_id, _number, items = built
     store.path_of(items["张三"][0]).unlink()
     with db.session() as session, pytest.raises(PhotosUnavailable) as refused:
         batches.export_package(session, registrar, batch_id, store, tmp_path / "exports", retention_days=7)
@@ -111,13 +111,13 @@ def result_csv(rows: list[tuple[str, str]]) -> bytes:
 
 @pytest.fixture
 def exported(built, tmp_path):
-    db, store, registrar, batch_id, _, items = built
+    db, store, registrar, batch_id, _, _items = built
     with db.session() as session:
         batches.export_package(session, registrar, batch_id, store, tmp_path / "exports", retention_days=7)
     return built
 
 
-def unchanged(db) -> None:  # type: ignore[no-untyped-def]
+def unchanged(db) -> None:
     with db.session() as session:
         assert {i.result for i in session.scalars(select(BatchItem))} == {BatchItemResult.PENDING}
         assert {s.state for s in session.scalars(select(Submission))} == {SubmissionState.IN_BATCH}

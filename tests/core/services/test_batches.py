@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import threading
 import zipfile
 
 import pytest
@@ -13,7 +14,7 @@ from openpyxl import Workbook
 from PIL import Image
 from sqlalchemy import select
 
-from core.domain.enums import BatchItemResult, BatchStatus, Role, SubmissionState
+from core.domain.enums import BatchItemResult, BatchStatus, EducationCategory, Role, SubmissionState
 from core.errors import AccessDenied, Conflict, InvalidInput
 from core.models import AuditEvent, BatchItem, Notification, Submission, UploadBatch
 from core.services import batches, chase
@@ -43,7 +44,7 @@ def approved(env, fixtures_dir):
         ids = [r.id_number for r in records]
         task_id = task.id
     submissions = [w.approved_through_pipeline(db, store, reviewer, actor, link_id, fixtures_dir / "london" / photo)
-                   for (actor, link_id), photo in zip(people, PHOTOS)]
+                   for (actor, link_id), photo in zip(people, PHOTOS, strict=True)]
     return dict(db=db, store=store, task=task_id, registrar=registrar, stranger=stranger, ids=ids,
                 submissions=submissions)
 
@@ -198,3 +199,31 @@ def test_registrar_of_another_school_can_neither_see_nor_export(approved):
     with db.session() as session:
         assert session.get(UploadBatch, batch_id).status is BatchStatus.DRAFT
         assert session.scalar(select(AuditEvent.id).where(AuditEvent.action == "batch.export")) is None
+
+
+def test_two_batches_of_one_school_built_at_once_get_the_next_two_numbers(env, fixtures_dir):
+    """Two registrars of one school build batches of two tasks at the same moment: the second waits
+    for the first to commit and takes the next number, rather than the same one (and an error)."""
+    db, store = env
+    with db.session() as session:
+        school = f.make_school(session, "10486", "武汉大学")
+        registrar = f.actor_of(f.make_staff(session, Role.REGISTRAR, "reg.whu", school=school))
+        task_ids = []
+        for n, category in enumerate((EducationCategory.REGULAR, EducationCategory.GRADUATE), start=1):
+            task = f.make_task(session, school, category=category, title=f"任务{n}")
+            w.approved_photo(session, store, task, f.make_record(session, school, n, category=category), fixtures_dir)
+            task_ids.append(task.id)
+    numbers: dict[str, str] = {}
+
+    def second() -> None:
+        with db.session() as session:
+            numbers["second"] = batches.build_batch(session, registrar, task_ids[1], store).number
+
+    with db.session() as session:
+        numbers["first"] = batches.build_batch(session, registrar, task_ids[0], store).number
+        other = threading.Thread(target=second)
+        other.start()
+        other.join(timeout=1.0)
+        assert other.is_alive(), "the second build must wait for the first one's transaction"
+    other.join(timeout=60)
+    assert numbers["first"].endswith("-001") and numbers.get("second") == numbers["first"][:-3] + "002"

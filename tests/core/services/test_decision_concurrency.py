@@ -60,7 +60,7 @@ def test_eight_threads_decide_the_same_photo(env):
     _assert_decided_once(db, submission_id)
 
 
-def _decide_in_process(url: str, actor, submission_id: int, start, results) -> None:  # type: ignore[no-untyped-def]
+def _decide_in_process(url: str, actor, submission_id: int, start, results) -> None:
     db = Database(url)
     start.wait()
     try:

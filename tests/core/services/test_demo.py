@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from core.domain.enums import Role, SubmissionState
 from core.models import CollectionTask, RosterRecord, School, StaffUser, Submission
 from core.services import staff
 from core.services.demo import DEMO_PASSWORD, build_demo
+
+pytestmark = pytest.mark.slow  # builds the whole demo data set, photos through the worker
 
 
 def test_demo_builds_schools_tasks_staff_and_photos_in_every_state(env, fixtures_dir, capsys):

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, text
 from core.domain.access import Actor
 from core.domain.enums import EducationCategory, QuotaKind, Role, TicketCategory
 from core.errors import InvalidInput
-from core.models import Base, RosterRecord, School, StaffUser, SupportTicket, utcnow
+from core.models import Base, Payment, RosterRecord, School, StaffUser, StudentAccount, SupportTicket, utcnow
 from core.services import audit, chase, linking, payments, quotas, review_view, roster, schools, staff, \
     student_flow, support, tickets, wechat
 from core.services.audit import AuditFilter
@@ -50,7 +50,7 @@ def refused(db: Any, call: Callable[[Any], object], label_zh: str) -> InvalidInp
 
 
 @pytest.fixture
-def people(db):  # type: ignore[no-untyped-def]
+def people(db):
     with db.session() as session:
         school = f.make_school(session)
         task = f.make_task(session, school)
@@ -69,7 +69,7 @@ def test_staff_accounts_refuse_overlong_and_invisible_characters(db, people):
         values: dict[str, object] = dict(username="li.new", display_name="李新", role=Role.REVIEWER,
                                          password="Review2025")
         values.update(overrides)
-        return lambda session: staff.create_staff(session, admin, **values)  # type: ignore[arg-type]
+        return lambda session: staff.create_staff(session, admin, **values)
 
     refused(db, create(username=NAME_70), "用户名")
     refused(db, create(username="li\x00new"), "用户名")
@@ -119,7 +119,7 @@ def test_staff_actions_refuse_hostile_reasons(db, people):
     refused(db, lambda s: support.grant_submission(s, agent, people["record"], "正常\x00"), "原因")
     refused(db, lambda s: linking.unbind(s, agent, people["link"], BIDI), "原因")
     with db.session() as session:
-        payment_id = session.scalars(select(payments.Payment.id)).first()
+        payment_id = session.scalars(select(Payment.id)).first()
     refused(db, lambda s: payments.mark_refunded(s, agent, payment_id, NOTE_10K), "原因")
 
 
@@ -134,10 +134,10 @@ def test_students_identity_check_refuses_hostile_fields_before_counting_a_failur
         values.update(fields)
 
         def call(s: Any) -> None:
-            account = s.get(linking.StudentAccount, account_id)
+            account = s.get(StudentAccount, account_id)
             outcome = linking.verify_identity(s, account, people["task"], code=None, **values)
             assert outcome.record is None and outcome.attempts_left is None and account.failed_verifications == 0
-            raise outcome.error  # type: ignore[misc]
+            raise outcome.error  # type: ignore[misc]  # a failed check returns its refusal; raised here to inspect it
 
         return call
 
@@ -164,7 +164,7 @@ def test_every_search_box_refuses_hostile_text_clearly(db, people, hostile):
 
 
 @pytest.fixture
-def wildcard_roster(db, people):  # type: ignore[no-untyped-def]
+def wildcard_roster(db, people):
     with db.session() as session:
         school = session.get(School, people["school"])
         for seed, name in ((11, "李%四"), (12, "李_五"), (13, "李大六"), (14, "王小七")):

@@ -176,7 +176,7 @@ def test_wrong_code_for_the_temporary_record_is_refused(db):
 
 def test_student_cannot_unbind_a_paid_link_but_support_can_with_a_reason(db):
     with db.session() as session:
-        school, task, record = setup(session)
+        _school, task, record = setup(session)
         student = f.make_linked_student(session, task, record)
         with pytest.raises(LinkRefused, match="cannot be unbound by the student"):
             linking.unbind(session, student.actor, student.link.id)

@@ -31,7 +31,7 @@ def _user(db: Database, username: str = "li.reviewer") -> None:
         f.make_staff(session, Role.REVIEWER, username)
 
 
-def _attempt(db: Database, username: str, password: str, address: str | None = HOME, now=None):  # type: ignore[no-untyped-def]
+def _attempt(db: Database, username: str, password: str, address: str | None = HOME, now=None):
     with db.session() as session:
         outcome = staff.authenticate(session, username, password, address=address, now=now)
         return outcome.user is not None, outcome.error.message_en if outcome.error else "", outcome.retry_after_seconds

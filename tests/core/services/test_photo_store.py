@@ -44,7 +44,7 @@ def stocked(env, fixtures_dir):
 
 
 def test_a_healthy_store_verifies(stocked):
-    db, store, admin, shas = stocked
+    db, store, admin, _shas = stocked
     with db.session() as session:
         report = photo_store.verify(session, admin, store)
     assert report.ok and report.checked == 6 and (report.missing, report.damaged) == (0, 0)
@@ -83,7 +83,7 @@ def test_only_admins_and_the_system_may_verify(stocked):
         assert photo_store.verify(session, Actor.system("cli"), store).ok
 
 
-def run_cli(db, store) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+def run_cli(db, store) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, WORKBENCH_DATABASE_URL=db.url, WORKBENCH_PHOTO_STORE=str(store.root))
     return subprocess.run([sys.executable, "-m", "core", "store", "verify"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, UTC
 
 import pytest
 
@@ -31,7 +31,7 @@ def standardise(db, store, student, n=1, now=None):
 
 def test_sixth_standardisation_of_the_day_is_refused_until_beijing_midnight(env, student):
     db, store = env
-    morning = datetime.combine(utcnow().date(), time(1, 0), tzinfo=timezone.utc)  # 09:00 in Beijing
+    morning = datetime.combine(utcnow().date(), time(1, 0), tzinfo=UTC)  # 09:00 in Beijing
     for _ in range(5):
         standardise(db, store, student, now=morning)
     with pytest.raises(QuotaExceeded):

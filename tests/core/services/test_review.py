@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 import pytest
 from sqlalchemy import func, select
@@ -19,7 +19,7 @@ from core.services.review import QueueFilter
 from core.services.review_view import review_item
 from tests import factories as f
 
-T0 = datetime(2026, 6, 1, 2, 0, tzinfo=timezone.utc)  # 10:00 in Beijing
+T0 = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
 
 
 @dataclass
@@ -141,7 +141,7 @@ def test_approve_and_reject_notify_the_student_and_are_audited(db, world):
     with db.session() as session:
         review.claim_next(session, a, now=T0)
         approved = review.decide(session, a, world.template_id, Decision.APPROVE, now=T0 + timedelta(seconds=12))
-        rejected, following = review.decide_and_claim_next(
+        _rejected, following = review.decide_and_claim_next(
             session, a, other, Decision.REJECT, reason_code="glasses_glare", now=T0 + timedelta(seconds=20))
     assert following is None
     with db.session() as session:
@@ -235,8 +235,8 @@ def test_skip_hands_the_photo_to_others_and_claims_the_next(db, world):
 def test_my_count_today_follows_the_china_calendar_day(db, world):
     a = world.reviewers[0]
     ids = queue(db, world, 2)
-    before_midnight = datetime(2026, 6, 1, 15, 50, tzinfo=timezone.utc)  # 23:50 Beijing
-    after_midnight = datetime(2026, 6, 1, 16, 10, tzinfo=timezone.utc)  # 00:10 next day
+    before_midnight = datetime(2026, 6, 1, 15, 50, tzinfo=UTC)  # 23:50 Beijing
+    after_midnight = datetime(2026, 6, 1, 16, 10, tzinfo=UTC)  # 00:10 next day
     with db.session() as session:
         review.decide(session, a, ids[0], Decision.APPROVE, now=before_midnight)
         review.decide(session, a, ids[1], Decision.APPROVE, now=after_midnight)

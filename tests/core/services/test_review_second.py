@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 import pytest
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from core.services.policy import set_policy_value
 from core.services.review_view import review_item
 from tests import factories as f
 
-T0 = datetime(2026, 6, 1, 2, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture

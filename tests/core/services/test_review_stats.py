@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, UTC
 
 import pytest
 
@@ -14,8 +14,8 @@ from core.services.policy import set_policy_value
 from core.services.review_stats import reviewer_stats
 from tests import factories as f
 
-DAY1 = datetime(2026, 6, 1, 1, 0, tzinfo=timezone.utc)  # 09:00 Beijing, 1 June
-DAY2 = datetime(2026, 6, 2, 1, 0, tzinfo=timezone.utc)
+DAY1 = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)  # 09:00 Beijing, 1 June
+DAY2 = datetime(2026, 6, 2, 1, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -179,7 +179,7 @@ def test_unreadable_files_raise_a_clear_error(content, name):
 
 
 def test_registrar_cannot_import_or_view_another_school(db, tmp_path, school_and_registrar):
-    school_id, other_id, actor = school_and_registrar
+    _school_id, other_id, actor = school_and_registrar
     data = gbk_csv(tmp_path, [["丁白云", "2110000001", ID1, "普通本专科", "2025届", "", ""]])
     with db.session() as session:
         with pytest.raises(AccessDenied):
@@ -265,7 +265,7 @@ def test_imports_in_chunks_binding_a_bounded_number_of_parameters(db, school_and
     data = utf8_csv(rows)
     bound: list[tuple[str, int]] = []
 
-    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+    def count(conn, cursor, statement, parameters, context, executemany):
         per_statement = len(parameters[0]) if executemany and parameters else len(parameters or ())
         bound.append((statement.split()[0].upper(), per_statement))
 

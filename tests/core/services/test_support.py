@@ -140,7 +140,7 @@ def test_view_gathers_links_history_payments_quotas_notifications_tickets_and_is
     assert view.record.name == "丁白云" and view.record.school_name == "武汉大学"
     assert view.record.id_masked.endswith(ding.id_last4) and ding.id_number[:6] not in view.record.id_masked
     assert view.record.on_temporary_code and not view.record.has_collection_code
-    assert [(l.wechat_openid, l.active) for l in view.links] == [("oWX-ding-0002", True), ("oWX-ding-0001", False)]
+    assert [(link.wechat_openid, link.active) for link in view.links] == [("oWX-ding-0002", True), ("oWX-ding-0001", False)]
     assert view.active_link.nickname == "丁同学新号"
     old = view.links[1]
     assert old.unlinked_by == "Wang.Support" and old.unlink_reason.startswith("学生换了新微信号") and old.paid

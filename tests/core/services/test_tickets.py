@@ -3,7 +3,7 @@ reopen; the queue by due time; the registrar's escalations; the dashboard's SQL 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 import pytest
 
@@ -13,7 +13,7 @@ from core.models import SupportTicket
 from core.services import audit, tickets
 from tests import factories as f
 
-NOW = datetime(2026, 6, 1, 2, 0, tzinfo=timezone.utc)  # 10:00 in Beijing
+NOW = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
 
 
 @pytest.fixture
@@ -177,7 +177,7 @@ def test_find_by_number(db, desk):
 
 def test_dashboard_aggregates_per_china_day_category_median_and_oldest_open(db, desk):
     # 2026-06-01 23:30 Beijing is 15:30 UTC: counts on the 1st, not the 2nd.
-    late = datetime(2026, 6, 1, 15, 30, tzinfo=timezone.utc)
+    late = datetime(2026, 6, 1, 15, 30, tzinfo=UTC)
     a = open_one(db, desk, now=late - timedelta(hours=2), category=TicketCategory.PAYMENT)
     b = open_one(db, desk, now=late, category=TicketCategory.PAYMENT)
     c = open_one(db, desk, now=late + timedelta(hours=1), category=TicketCategory.CHSI_STATUS)  # 2nd, Beijing
