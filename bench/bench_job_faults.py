@@ -32,18 +32,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
 from sqlalchemy import func, select
 
+from core.config import PROJECT_ROOT as ROOT
+from core.config import fixtures_dir
 from core.db import Database
 from core.domain.enums import JobStatus, QuotaKind, SubmissionState
 from core.models import ProcessingJob, QuotaEntry, Submission
 from core.storage.photos import PhotoStore
 
-PORTRAIT = Path(os.environ.get("WORKBENCH_FIXTURES", ROOT.parent / "shared" / "fixtures")) / "london" / "003_smiling.jpg"
+PORTRAIT = fixtures_dir("london", "003_smiling.jpg")
 REDIS_URL = "redis://127.0.0.1:6379/0"
 LEASE_SECONDS = 3.0
 HEARTBEAT_SECONDS = 0.5
@@ -252,7 +250,7 @@ def check(db: Database, submission_ids: list[int], done_lines: Counter[int], out
     with db.session() as session:
         job_rows = session.scalars(select(ProcessingJob).order_by(ProcessingJob.id)).all()
         by_subject = Counter(job.subject_id for job in job_rows)
-        charges = dict(session.execute(
+        charges: dict[int, int] = dict(session.execute(
             select(QuotaEntry.submission_id, func.sum(QuotaEntry.amount))
             .where(QuotaEntry.kind == QuotaKind.STANDARDISATION, QuotaEntry.entry_type == "use")
             .group_by(QuotaEntry.submission_id)).all())

@@ -56,7 +56,7 @@ def main() -> None:
     pictures = photos()
     page = [ps.PrintPhoto(p, f"21100000{i:02d}") for i, p in enumerate(pictures)]
 
-    def sheets():  # type: ignore[no-untyped-def]
+    def sheets():
         for _ in range(args.sheets):
             yield ps.render_sheet(layout, page)
 

@@ -94,7 +94,7 @@ class HueyQueue:
     def backlog(self) -> int | None:
         try:
             return int(self.huey.pending_count())
-        except Exception:  # noqa: BLE001 - an unreachable Redis must not take a page down
+        except Exception:  # an unreachable Redis must not take a page down
             return None
 
 
@@ -239,7 +239,7 @@ class Worker:
             jobs.forget_worker(session, self.id)
 
 
-class _GracefulConsumer(Consumer):  # type: ignore[misc]  # huey ships no type hints
+class _GracefulConsumer(Consumer):
     """Huey's consumer, with SIGTERM as graceful as SIGINT (a deploy or ``systemctl restart`` sends
     SIGTERM) and a bounded grace: the job in hand finishes or is handed back."""
 

@@ -33,7 +33,7 @@ if linked_submission is not None or linked_student is not None:
     with refusal_stops_page(), database().session() as session:
         st.session_state[LINKED_KEY] = (student_of_submission(session, actor, linked_submission)
                                         if linked_submission is not None
-                                        else student_hit(session, actor, linked_student))  # type: ignore[arg-type]
+                                        else student_hit(session, actor, linked_student))
     st.session_state["sh_query"] = ""
 text = st.text_input(tr("学号、姓名或证件号后 4 位", "Student number, name or last 4 of the ID"), key="sh_query")
 if text.strip():

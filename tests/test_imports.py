@@ -47,7 +47,7 @@ def _is(module: str, prefix: str) -> bool:
     return module == prefix or module.startswith(prefix + ".")
 
 
-def violations(folder: str, refused) -> list[str]:  # type: ignore[no-untyped-def]
+def violations(folder: str, refused) -> list[str]:
     return [f"{path.relative_to(ROOT)}:{line} imports {module}"
             for path in sources(folder) for line, module in imports_of(path) if refused(module)]
 

@@ -102,7 +102,7 @@ def database_bytes(session: Session) -> int:
 def _queue_backlog() -> int | None:
     try:
         return jobs.current_queue().backlog()
-    except Exception:  # noqa: BLE001 - an unreachable Redis must not take the page down
+    except Exception:  # an unreachable Redis must not take the page down
         return None
 
 

@@ -109,7 +109,7 @@ def _deliver_many(open_session: Callable[[], Any], ids: list[int], now: datetime
                         message.last_error = None
                         message.attempts += 1
                     delivered += 1
-                except Exception as exc:  # noqa: BLE001 - recorded on the row and retried later
+                except Exception as exc:  # recorded on the row and retried later
                     message.attempts += 1
                     message.last_error = "".join(traceback.format_exception_only(exc)).strip()
                     message.next_attempt_at = moment + _backoff(message.attempts)

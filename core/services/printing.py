@@ -27,6 +27,7 @@ from itertools import islice
 from pathlib import Path
 from typing import BinaryIO
 
+from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -194,7 +195,7 @@ def plan(session: Session, actor: Actor, task_id: int, *, reprint_ids: Sequence[
     return _plan(session, _printable_task(session, task_id), reprint_ids)
 
 
-def _sheets(plan_: PrintPlan, destination: Destination, store: PhotoStore) -> Iterator[print_sheet.Image.Image]:
+def _sheets(plan_: PrintPlan, destination: Destination, store: PhotoStore) -> Iterator[Image.Image]:
     """The destination's sheets one at a time, each reading only its own photos, so a run for a
     whole school never holds more than one sheet's pictures in memory."""
     layout = print_sheet.layout(plan_.paper, plan_.photo_size)

@@ -149,7 +149,7 @@ def execute(db: Database, store: PhotoStore, held: jobs.Claim, *, retry_delay: t
     except jobs.LeaseLost:
         log.warning("job %s: lease lost, result discarded", held.job_id)
         return None
-    except Exception as exc:  # noqa: BLE001 - any failure is recorded on the row, never lost
+    except Exception as exc:  # any failure is recorded on the row, never lost
         error = "".join(traceback.format_exception_only(exc)).strip()
         log.warning("job %s attempt %s failed: %s", held.job_id, held.attempt, error)
         try:

@@ -19,6 +19,7 @@ from core.domain.enums import Decision, EducationCategory, QuotaKind, Submission
 from core.domain.identity import mask_id
 from core.domain.review_bands import Band, band_of
 from core.domain.text import SEARCH_MAX, Field, clean_text
+from core.errors import NotFound
 from core.imaging.types import Check, QualityReport
 from core.models import QuotaEntry, ReviewDecision, RosterRecord, School, StaffUser, Submission, utcnow
 from core.services import quotas

@@ -74,7 +74,7 @@ def test_sigkilled_workers_lose_nothing_and_duplicate_nothing(queue, tmp_path, p
     assert outcome.recovery_seconds is not None
 
 
-def _wait_for(condition, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+def _wait_for(condition, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -83,13 +83,13 @@ def _wait_for(condition, timeout: float, what: str) -> None:  # type: ignore[no-
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def _held_by(db, pid: int) -> list[ProcessingJob]:  # type: ignore[no-untyped-def]
+def _held_by(db, pid: int) -> list[ProcessingJob]:
     with db.session() as session:
         return [job for job in session.scalars(select(ProcessingJob).where(ProcessingJob.status == JobStatus.RUNNING))
                 if job.lease_owner and job.lease_owner.split(":")[-2] == str(pid)]
 
 
-def _stop_while_holding(db, pool: Workers, grace: str) -> tuple[subprocess.Popen[bytes], ProcessingJob, float]:  # type: ignore[no-untyped-def]
+def _stop_while_holding(db, pool: Workers, grace: str) -> tuple[subprocess.Popen[bytes], ProcessingJob, float]:
     pool.env["WORKBENCH_WORKER_GRACE_SECONDS"] = grace
     proc = pool.start()
     _wait_for(lambda: pool.working(proc) and _held_by(db, proc.pid), 180, "the worker to hold a job")

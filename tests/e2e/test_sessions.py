@@ -16,14 +16,14 @@ from tests.e2e.conftest import login, screenshot, settled
 COOKIE = "workbench_session"
 
 
-def seed(session, store):  # type: ignore[no-untyped-def]
+def seed(session, store):
     school = f.make_school(session)
     f.make_record(session, school, 1, name="丁白云")
     f.make_record(session, school, 2, name="王小明")
     f.make_staff(session, Role.REVIEWER, "li.reviewer")
 
 
-def signed_in_as_reviewer(page) -> None:  # type: ignore[no-untyped-def]
+def signed_in_as_reviewer(page) -> None:
     page.get_by_role("button", name="退出登录").wait_for()
     page.get_by_text("Li.Reviewer · 审核员").wait_for()
 
@@ -122,7 +122,7 @@ def test_the_cookie_routes_refuse_other_sites_and_foreign_redirects(live_app):
             user = session.scalar(select(StaffUser).where(StaffUser.username == "li.reviewer"))
             return staff_sessions.start(session, staff.actor_for(user)).handoff_code
 
-    def request(method: str, path: str, **headers: str):  # type: ignore[no-untyped-def]
+    def request(method: str, path: str, **headers: str):
         connection = http.client.HTTPConnection(host.hostname, host.port, timeout=20)
         connection.request(method, path, headers=headers)
         response = connection.getresponse()

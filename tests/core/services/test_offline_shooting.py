@@ -22,7 +22,7 @@ class CountingProvider(payments.DevelopmentProvider):
         super().__init__(fail)
         self.charges: list[tuple[str, int]] = []
 
-    def charge(self, order_no, amount_fen, description):  # type: ignore[no-untyped-def]
+    def charge(self, order_no, amount_fen, description):
         self.charges.append((order_no, amount_fen))
         return super().charge(order_no, amount_fen, description)
 

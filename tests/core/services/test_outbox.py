@@ -36,7 +36,7 @@ def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
     return sender
 
 
-def _reviewer(db):  # type: ignore[no-untyped-def]
+def _reviewer(db):
     with db.session() as session:
         return f.actor_of(f.make_staff(session, Role.REVIEWER, "reviewer"))
 

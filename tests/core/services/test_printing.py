@@ -154,7 +154,7 @@ def test_a_run_that_fails_half_way_leaves_no_file_and_prints_nobody(env, fixture
         task, _, registrar, _, _ = world(session, store, fixtures_dir)
         task_id = task.id
 
-    def disk_full(out, entries):  # type: ignore[no-untyped-def]
+    def disk_full(out, entries):
         out.write(b"PK\x03\x04 half an archive")
         raise OSError("disk full")
 
@@ -181,7 +181,7 @@ def test_registrars_building_at_once_print_each_student_once(env, fixtures_dir, 
     outcomes: list[str] = []
     lock = threading.Lock()
 
-    def build(actor) -> None:  # type: ignore[no-untyped-def]
+    def build(actor) -> None:
         barrier.wait()
         try:
             with db.session() as session:

@@ -20,19 +20,19 @@ from tests import factories as f
 
 
 @pytest.fixture
-def people(db):  # type: ignore[no-untyped-def]
+def people(db):
     with db.session() as session:
         admin = f.make_staff(session, Role.ADMIN, "wang.admin")
         reviewer = f.make_staff(session, Role.REVIEWER, "li.reviewer")
         return staff.actor_for(admin), staff.actor_for(reviewer)
 
 
-def start(db, actor, **kw):  # type: ignore[no-untyped-def]
+def start(db, actor, **kw):
     with db.session() as session:
         return staff_sessions.start(session, actor, **kw)
 
 
-def resolve(db, token, **kw):  # type: ignore[no-untyped-def]
+def resolve(db, token, **kw):
     with db.session() as session:
         return staff_sessions.resolve(session, token, **kw)
 
