@@ -90,8 +90,11 @@ def _own(actor: Actor, account_id: int) -> None:
 @students_only
 def open_order(session: Session, actor: Actor, link: AccountLink, purpose: PaymentPurpose) -> Payment:
     """The unfinished (pending or failed) order for this intent, reused if one exists, so a retry
-    pays the same order number (idempotent on retry)."""
+    pays the same order number (idempotent on retry). The link row is locked first, so two requests
+    arriving together (a double tap, two phones on one account) find one order between them instead
+    of opening and paying one each."""
     _own(actor, link.account_id)
+    session.refresh(link, with_for_update=True)
     if purpose in ONCE_ONLY:
         paid = session.scalar(select(Payment).where(
             Payment.roster_record_id == link.roster_record_id, Payment.task_id == link.task_id,

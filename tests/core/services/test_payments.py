@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import select
 
 from core.domain.enums import PaymentPurpose, PaymentStatus, QuotaKind, Role
 from core.errors import AccessDenied, Conflict
-from core.models import Payment, QuotaEntry
+from core.models import AccountLink, Payment, QuotaEntry
 from core.services import payments
 from tests import factories as f
 
@@ -40,6 +42,38 @@ def test_the_task_fee_is_charged_once_even_when_paid_twice(db):
         payments.pay(session, student.actor, again, provider)
         assert again.id == order.id and provider.charges == [order.order_no]
         assert order.amount_fen == 2500 and order.status is PaymentStatus.PAID
+
+
+def test_task_fee_taps_arriving_together_open_one_order_and_charge_once(db):
+    """Two phones on one account (or a double tap) pay at the same moment: on PostgreSQL each
+    transaction saw no order and opened its own, and each was charged, until the link row was locked."""
+    provider = CountingProvider()
+    with db.session() as session:
+        student = unpaid_student(session)
+        actor, link_id = student.actor, student.link.id
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def tap() -> None:
+        barrier.wait()
+        try:
+            with db.session() as session:
+                link = session.get(AccountLink, link_id)
+                order = payments.open_order(session, actor, link, PaymentPurpose.TASK_FEE)
+                payments.pay(session, actor, order, provider)
+        except BaseException as exc:  # a failed tap must fail the test, not vanish in its thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=tap) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert len(provider.charges) == 1
+    with db.session() as session:
+        orders = session.scalars(select(Payment).where(Payment.purpose == PaymentPurpose.TASK_FEE)).all()
+        assert [o.status for o in orders] == [PaymentStatus.PAID]
 
 
 def test_a_failed_charge_is_retried_on_the_same_order_number(db):
