@@ -27,7 +27,7 @@ from workbench.photo_widgets import cached_photo
 actor = require_actor()
 
 COLUMNS = 8
-TILES, FOCUS, MARKS, CHOOSING, UNDO, FLASH = "gr_tiles", "gr_focus", "gr_marks", "gr_choosing", "gr_undo", "gr_flash"
+TILES, FOCUS, MARKS, CHOOSING, UNDO, FLASH = "gr_tiles", "gr_focus", "gr_marks", "gr_choosing", "gr_undo_stack", "gr_flash"
 REASON_KEYS = [str(n) for n in range(1, 10)] + ["0"]
 NUMBERED = [r for r in REJECTION_REASONS if not r.needs_note][: len(REASON_KEYS)]
 SHORTCUTS = {
@@ -141,7 +141,8 @@ def undo_page() -> None:
 
 def focus_css(page: list[GridTile]) -> None:
     """The focused tile gets a thick outline and marked tiles a hatched border: shape, not colour only."""
-    rules = [f".st-key-gt_{st.session_state[FOCUS]}{{outline:4px solid #1c64f2;outline-offset:2px}}"]
+    rules = ["[class*='st-key-gt_'] p{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}",
+             f".st-key-gt_{st.session_state[FOCUS]}{{outline:4px solid #1c64f2;outline-offset:2px}}"]
     rules += [f".st-key-gt_{i}{{border:3px dashed #b42318 !important}}"
               for i, t in enumerate(page) if t.submission_id in st.session_state[MARKS]]
     st.html("<style>" + "".join(rules) + "</style>")
@@ -173,7 +174,7 @@ def work_area() -> None:
         f"This page **{len(page)}** · marked for rejection **{marked}** · **{len(page) - marked}** will be approved · "
         f"**{st.session_state.get('gr_waiting', 0):,}** more clear photos waiting",
     ))
-    keys = st.columns([1, 1, 1, 1, 2, 4, 2, 2, 2], vertical_alignment="center")
+    keys = st.columns([1, 1, 1, 1, 2, 3, 2.4, 2.4, 2.4], vertical_alignment="center")
     for col, (label, key, step) in zip(keys, (("←", "left", -1), ("→", "right", 1), ("↑", "up", -COLUMNS),
                                               ("↓", "down", COLUMNS))):
         col.button(label, key=f"gr_{key}", shortcut=key, on_click=move, args=(step,), width="stretch")

@@ -1,7 +1,8 @@
 """The two photos a reviewer compares, side by side at native size (480×640), in one small HTML
 component so zoom and pan move both together, with a flicker and an overlay comparison.
 
-Why one component and not two ``st.image``: the photos must stay in step (the same region of both
+The enrolment photo fills the same 480×640 box (``object-fit: cover``: a square scan loses its sides,
+not its face) so zoom regions line up. Why one component and not two ``st.image``: the photos must stay in step (the same region of both
 faces under the eye), and every zoom or flicker happens in the browser with no rerun. Only photos
 (as data URIs) and our own labels go into the page; no text from data does.
 
@@ -21,7 +22,7 @@ import streamlit.components.v1 as components
 from core.imaging.standard import EYE_LINE_RANGE, HAIR_TOP_RANGE, HEIGHT, WIDTH
 from workbench.i18n import tr
 
-TOOLBAR_PX, LABEL_PX = 40, 26
+TOOLBAR_PX, LABEL_PX = 34, 22
 COMPONENT_HEIGHT = TOOLBAR_PX + HEIGHT + LABEL_PX + 8
 """Fixed, so nothing below the photos moves when the photo changes."""
 
@@ -112,7 +113,7 @@ body{margin:0;font:14px "Source Sans Pro",-apple-system,"Noto Sans CJK SC","Micr
 #row{display:flex;gap:16px;justify-content:center}
 .col{flex:0 0 __W__px}
 .box{position:relative;width:__W__px;height:__H__px;overflow:hidden;background:#eceff3;cursor:grab;user-select:none}
-.box img{position:absolute;left:0;top:0;width:__W__px;height:__H__px;object-fit:contain;transform-origin:0 0;
+.box img{position:absolute;left:0;top:0;width:__W__px;height:__H__px;object-fit:cover;transform-origin:0 0;
   -webkit-user-drag:none}
 .box .missing{position:absolute;inset:0;display:flex;align-items:center;justify-content:center;color:#555;padding:2em;
   text-align:center}

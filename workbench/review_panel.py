@@ -51,9 +51,10 @@ ADVISORY_MARK = (":material/info:", "提示", "advisory")
 """Marks carry a shape and a word, so they read without colour and without an emoji font."""
 
 STATUS_CSS = """<style>
-.st-key-review_status{height:3.2rem;overflow:hidden}
+.st-key-review_status{height:4.7rem !important;overflow:hidden;flex:0 0 auto}
 .st-key-review_status p{margin:0;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 [data-testid="stMainBlockContainer"]{padding-top:2.2rem;padding-left:1.5rem;padding-right:1.5rem}
+[data-testid="stMainBlockContainer"] h1{font-size:1.8rem;padding:0}
 </style>"""
 """The review screens need the width for two 480 px photos and a status line whose height never changes."""
 
@@ -67,7 +68,7 @@ def failed_summary(item: ReviewItem) -> str:
     """The failed checks in one line of plain words, most serious first."""
     failed = sorted(item.failed_checks, key=lambda c: not c.critical)
     if not failed:
-        return f"{mark(True)} " + tr("质量检测全部通过", "every quality check passed")
+        return f"{mark(True)}（{tr(f'全部 {len(item.checks)} 项', f'all {len(item.checks)} checks')}）"
     words = "；".join(plain(c.message_zh if lang() == "zh" else c.message_en) for c in failed)
     return f"{mark(False)} " + tr(f"{len(failed)} 项：", f"{len(failed)}: ") + words
 
@@ -77,9 +78,8 @@ def layout_css() -> None:
 
 
 def render(item: ReviewItem, *, guides: bool, help_key: str) -> None:
-    """The part of the screen a decision looks at, all above the fold at 1440×900: who, the two
-    photos at native size, then the score and the failed checks in a status line of fixed height."""
-    _student(item)
+    """The part of the screen a decision looks at, all above the fold at 1440×900: the two photos at
+    native size, then who it is, the score and the failed checks in a status block of fixed height."""
     standardised = _photo_bytes(item.standardised_sha, guides)
     enrolment = _photo_bytes(item.enrolment_sha, False)
     photo_compare.render(
@@ -89,7 +89,7 @@ def render(item: ReviewItem, *, guides: bool, help_key: str) -> None:
         right_missing=tr("该学生没有可用的学籍照片", "No usable enrolment photo on file"),
         help_button_key=help_key)
     with st.container(key="review_status"):
-        st.markdown(f"{_score(item)}  \n{tr('质量检测', 'Quality')}：{failed_summary(item)}")
+        st.markdown(f"{_student(item)}  \n{_score(item)}  \n{tr('质量检测', 'Quality')}：{failed_summary(item)}")
 
 
 def details(item: ReviewItem, *, guides: bool, show_raw: bool, blind: bool = False) -> None:
@@ -115,12 +115,12 @@ def _photo_bytes(sha: str | None, guides: bool) -> bytes | None:
         return None
 
 
-def _student(item: ReviewItem) -> None:
+def _student(item: ReviewItem) -> str:
     category = item.category.label_zh if lang() == "zh" else item.category.value
     attempt = tr(f"第 {item.attempt_number} 次提交", f"submission #{item.attempt_number}")
-    st.markdown(f"**{plain(item.student_name)}** · {tr('学号', 'No.')} {plain(item.student_number)} · "
-                f"{tr('证件号', 'ID')} {plain(item.id_masked)} · {plain(item.school_name)} · {plain(item.task_title)} · "
-                f"{category} · {attempt} · {tr('提交于', 'sent')} {local_time(item.submitted_at)}")
+    return (f"**{plain(item.student_name)}** · {tr('学号', 'No.')} {plain(item.student_number)} · "
+            f"{tr('证件号', 'ID')} {plain(item.id_masked)} · {plain(item.school_name)} · {plain(item.task_title)} · "
+            f"{category} · {attempt} · {tr('提交于', 'sent')} {local_time(item.submitted_at)}")
 
 
 def _score(item: ReviewItem) -> str:
