@@ -57,5 +57,13 @@ PAGES: tuple[PageSpec, ...] = (
 )
 
 
+LANDING: dict[Role, str] = {R: "review_queue.py", S: "review_queue.py"}
+"""Where a role lands after sign-in (and on an unknown address): reviewers go straight to work."""
+
+
 def pages_for(role: Role) -> list[PageSpec]:
     return [p for p in PAGES if role in p.roles]
+
+
+def is_landing(role: Role, spec: PageSpec) -> bool:
+    return LANDING.get(role, PAGES[0].file) == spec.file

@@ -1,6 +1,7 @@
 """The review screen's body, shared by the review queue and second review: the standardised photo
-beside the enrolment photo (raw capture on demand), the face band, every quality check, and the
-student's history and quota. It only shows a ``ReviewItem``; deciding is the pages' job."""
+beside the enrolment photo at native size (``photo_compare``), under them who it is, the face band
+and the failed checks in a block of fixed height, and on demand every check, the student's history
+and quota. It only shows a ``ReviewItem``; deciding is the pages' job."""
 
 from __future__ import annotations
 

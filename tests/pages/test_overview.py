@@ -17,7 +17,7 @@ def test_login_page_refuses_wrong_password_and_admits_right_one(db, app_for):
     at.get("form_submit_button")[0].click()
     at.run()
     assert at.session_state["staff_user_id"] is not None
-    assert at.title[0].value == "概览"
+    assert at.title[0].value == "审核队列", "a reviewer lands on their queue"
 
 
 def test_registrar_overview_counts_only_their_school(db, app_for):
