@@ -4,7 +4,7 @@ one exception marked with X + a reason digit, then Enter for the page). Target: 
 
 Run from the project root::
 
-    .venv/bin/python -m bench.bench_review_throughput [--students 160] [--single 24] [--pages 3]
+    .venv/bin/python -m bench.bench_review_throughput [--students 300] [--single 24] [--pages 3]
 
 A fresh demo (``core.services.demo``: real fixture portraits through the real pipeline, with one
 worker process) is built in a temporary folder; then the staff workbench starts on it and Debian's
@@ -32,6 +32,7 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import func, select  # noqa: E402
 
+from core.config import settings  # noqa: E402
 from core.db import Database  # noqa: E402
 from core.domain.enums import SubmissionState  # noqa: E402
 from core.imaging.types import Verdict  # noqa: E402
@@ -121,7 +122,7 @@ def single_mode(page, url: str, photos: int) -> tuple[int, float]:  # type: igno
 
 def grid_mode(page, url: str, pages: int) -> tuple[int, float]:  # type: ignore[no-untyped-def]
     """Per page: → then X and 2 mark one exception (面部阴影), Enter decides the page."""
-    page.get_by_role("link", name="宫格审核").click()
+    page.get_by_role("link", name="宫格审核").first.click()
     page.locator(".st-key-gt_0").wait_for()
     ready(page)
     decided, elapsed = 0, 0.0
@@ -130,9 +131,14 @@ def grid_mode(page, url: str, pages: int) -> tuple[int, float]:  # type: ignore[
         if tiles == 0:
             break
         began = time.perf_counter()
-        for key in ("ArrowRight", "x", "2"):
-            page.keyboard.press(key)
-            ready(page)
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("() => [...document.querySelectorAll('style')]"
+                               ".some(s => s.textContent.includes('.st-key-gt_1{outline'))", timeout=60_000)
+        ready(page)
+        page.keyboard.press("x")
+        page.get_by_text("请按 1–9、0 选择驳回原因").wait_for()
+        ready(page)
+        page.keyboard.press("2")
         page.locator(".st-key-gt_1").get_by_text("面部阴影").wait_for()
         page.keyboard.press("Enter")
         page.wait_for_function(  # the next page (or the empty message) replaced the decided one
@@ -147,18 +153,23 @@ def grid_mode(page, url: str, pages: int) -> tuple[int, float]:  # type: ignore[
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--students", type=int, default=160, help="demo size (default 160)")
+    parser.add_argument("--students", type=int, default=300, help="demo size (default 300, as make run)")
     parser.add_argument("--single", type=int, default=24, help="photos decided in single mode")
     parser.add_argument("--pages", type=int, default=3, help="grid pages decided")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="a folder an earlier run built (its path is printed), to skip the ~10 min demo build")
     args = parser.parse_args()
     if not Path(CHROMIUM).exists():
         sys.exit(f"{CHROMIUM} is missing (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
-    data = Path(tempfile.mkdtemp(prefix="bench_review_"))
-    env = dict(os.environ, WORKBENCH_DATA_DIR=str(data), WORKBENCH_DATABASE_URL=f"sqlite:///{data / 'workbench.db'}",
-               WORKBENCH_PHOTO_STORE=str(data / "photos"), WORKBENCH_QUEUE="sqlite")
-    db = build(data, args.students, env)
+    data = args.data or Path(tempfile.mkdtemp(prefix="bench_review_"))
+    os.environ.update(WORKBENCH_DATA_DIR=str(data), WORKBENCH_DATABASE_URL=f"sqlite:///{data / 'workbench.db'}",
+                      WORKBENCH_PHOTO_STORE=str(data / "photos"), WORKBENCH_QUEUE="sqlite")
+    settings.cache_clear()  # the demo queues its jobs where the worker and the workbench look
+    env = dict(os.environ)
+    db = Database(env["WORKBENCH_DATABASE_URL"]) if args.data else build(data, args.students, env)
+    print(f"demo data in {data}", flush=True)
     waiting, clear = counts(db)
     print(f"demo: {waiting} photos awaiting review, {clear} of them clear cases (all checks passed, 同一人)")
     port = free_port()

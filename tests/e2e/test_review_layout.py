@@ -176,7 +176,7 @@ def test_grid_mode_rejects_the_exception_and_approves_the_rest_with_one_key(live
     page.set_default_timeout(20_000)
     try:
         login(page, app.url, "reviewer", f.PASSWORD)
-        page.get_by_role("link", name="宫格审核").click()
+        page.get_by_role("link", name="宫格审核").first.click()
         page.locator(".st-key-gt_23").wait_for()
         calm(page)
         screenshot_viewport(page, "grid_1440x900")
