@@ -174,7 +174,7 @@ def work_area() -> None:
         f"This page **{len(page)}** · marked for rejection **{marked}** · **{len(page) - marked}** will be approved · "
         f"**{st.session_state.get('gr_waiting', 0):,}** more clear photos waiting",
     ))
-    keys = st.columns([1, 1, 1, 1, 2, 3, 2.4, 2.4, 2.4], vertical_alignment="center")
+    keys = st.columns([1, 1, 1, 1, 2.6, 2.4, 2.4, 2.4, 2.4], vertical_alignment="center")
     for col, (label, key, step) in zip(keys, (("←", "left", -1), ("→", "right", 1), ("↑", "up", -COLUMNS),
                                               ("↓", "down", COLUMNS))):
         col.button(label, key=f"gr_{key}", shortcut=key, on_click=move, args=(step,), width="stretch")
