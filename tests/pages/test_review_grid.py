@@ -59,7 +59,7 @@ def test_grid_shows_only_clear_cases_and_decides_the_page_with_one_key(clear_cas
     at.button(key="gr_mark").click().run()
     assert any("请按 1–9、0 选择驳回原因" in m.value for m in at.markdown)
     at.button(key="gr_reject_face_shadow").click().run()
-    assert "驳回：面部阴影" in captions(at)[[i for i, c in enumerate(captions(at)) if "宫格02" in c][0]]
+    assert "驳回：面部阴影" in next(c for c in captions(at) if "宫格02" in c)
     at.button(key="gr_decide").click().run()
     assert not at.exception
     assert at.toast[0].value == "已通过 13 张，驳回 1 张。"
@@ -80,7 +80,7 @@ def test_grid_shows_only_clear_cases_and_decides_the_page_with_one_key(clear_cas
 
 
 def test_x_on_a_marked_photo_clears_the_mark(clear_cases, app_for):
-    db, reviewer, ids, _ = clear_cases
+    _, reviewer, _, _ = clear_cases
     at = app_for(reviewer, page="review_grid.py").run()
     at.button(key="gr_reject_blurred").click().run()
     assert "驳回：照片模糊" in captions(at)[0]
