@@ -12,7 +12,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 BENCHES := bench_pipeline bench_body_edge bench_mouth bench_qr calibrate_face_threshold bench_recapture bench_queue \
-	bench_dashboard bench_export bench_lookup bench_roster_import bench_login bench_job_faults bench_print_sheets
+	bench_dashboard bench_export bench_lookup bench_roster_import bench_login bench_job_faults bench_print_sheets \
+	bench_review_throughput
 
 .PHONY: run test test-fast lint install bench clean-data
 

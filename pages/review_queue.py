@@ -1,7 +1,9 @@
 """The review queue: the next photo is claimed and shown; one key decides it and the next appears.
 
 Keys: A approve · 1–9, 0 reject with that reason · O other (with a note) · S skip · U undo the last
-decision · G frame guides. The work area is a fragment, so a decision reruns only it.
+decision · G frame guides · ? every shortcut (zoom and flicker keys are the photo component's).
+The work area is a fragment, so a decision reruns only it; what a decision did is said in a toast,
+so nothing on the screen moves.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from uikit.plain import plain
 from workbench import review_panel
 from workbench.context import database, require_actor
 from workbench.i18n import lang, tr
+from workbench.navigation import PAGES_DIR
 from workbench.photo_widgets import thumbnail_uri
 from workbench.widgets import refusals
 
@@ -42,31 +45,45 @@ def filter_bar() -> QueueFilter:
         flags = review.failed_check_counts(session, actor)
     schools = {t.school_id: t.school_name for t in tasks}
     everything = tr("全部", "All")
-    with st.expander(tr("筛选队列", "Filter the queue"), icon=":material/filter_list:"):
-        cols = st.columns(6)
+    with filters_place.popover(tr("筛选", "Filter"), icon=":material/filter_list:", width="stretch"):
+        cols = st.columns(2)
         school = cols[0].selectbox(tr("学校", "School"), [None, *schools], key="rq_f_school",
                                    format_func=lambda v: everything if v is None else schools[v])
         task_titles = {t.task_id: t.title for t in tasks if school is None or t.school_id == school}
         task = cols[1].selectbox(tr("采集任务", "Task"), [None, *task_titles], key="rq_f_task",
                                  format_func=lambda v: everything if v is None else task_titles[v])
-        category = cols[2].selectbox(
+        category = cols[0].selectbox(
             tr("学历类别", "Category"), [None, *EducationCategory], key="rq_f_category",
             format_func=lambda v: everything if v is None else (v.label_zh if lang() == "zh" else v.value))
         bands = {v.value: BANDS[v].label(lang()) for v in Verdict} | {review.NO_SCORE: BANDS[None].label(lang())}
-        band = cols[3].selectbox(tr("人像比对", "Face band"), [None, *bands], key="rq_f_band",
+        band = cols[1].selectbox(tr("人像比对", "Face band"), [None, *bands], key="rq_f_band",
                                  format_func=lambda v: everything if v is None else bands[v])
         qualities = {"failed": tr("有不合格项", "Any check failed"), "passed": tr("全部合格", "All passed")} | {
             code: f"{code} ({n})" for code, n in flags.items()}
-        quality = cols[4].selectbox(tr("质量检测", "Quality"), [None, *qualities], key="rq_f_quality",
+        quality = cols[0].selectbox(tr("质量检测", "Quality"), [None, *qualities], key="rq_f_quality",
                                     format_func=lambda v: everything if v is None else qualities[v])
-        resubmissions = cols[5].number_input(tr("至少重交次数", "Min. resubmissions"), 0, 10, 0, key="rq_f_resub")
+        resubmissions = cols[1].number_input(tr("至少重交次数", "Min. resubmissions"), 0, 10, 0, key="rq_f_resub")
         newest = st.toggle(tr("最新提交优先", "Newest first"), key="rq_f_newest")
     return QueueFilter(school_id=school, task_id=task, category=category, band=band, quality=quality,
                        min_resubmissions=int(resubmissions) or None, newest_first=newest)
 
 
+TOAST_ICONS = {"success": ":material/check_circle:", "info": ":material/undo:", "warning": ":material/warning:",
+               "error": ":material/error:"}
+SHORTCUTS = [("A", "通过"), ("1–9, 0", "按编号的原因驳回"), ("O", "其他原因驳回（需填写备注）"), ("S", "跳过"),
+             ("U", "撤销上一个决定"), ("G", "显示/隐藏框线")]
+SHORTCUTS_EN = [("A", "Approve"), ("1–9, 0", "Reject with that numbered reason"), ("O", "Reject: other (note needed)"),
+                ("S", "Skip"), ("U", "Undo the last decision"), ("G", "Frame guides on/off")]
+
+
 def flash(kind: str, message: str) -> None:
     st.session_state[FLASH] = (kind, message)
+
+
+def shortcut_keys() -> list[tuple[str, str]]:
+    numbered = [(REASON_KEYS[i], reason.label_zh if lang() == "zh" else reason.label_en)
+                for i, reason in enumerate(NUMBERED)]
+    return [*(SHORTCUTS if lang() == "zh" else SHORTCUTS_EN), *numbered]
 
 
 def decide_current(decision: Decision, reason_code: str | None, filters: QueueFilter, name: str) -> None:
@@ -159,7 +176,7 @@ def work_area(filters: QueueFilter) -> None:
     ))
     message = st.session_state.pop(FLASH, None)
     if message:
-        getattr(st, message[0])(plain(message[1]))  # may name the student
+        st.toast(plain(message[1]), icon=TOAST_ICONS[message[0]])  # may name the student
     if item is None:
         st.success(tr("队列中没有待审核的照片。", "Nothing is waiting for review."), icon=":material/task_alt:")
         cols = st.columns([1, 1, 4])
@@ -171,11 +188,12 @@ def work_area(filters: QueueFilter) -> None:
             cols[2].button(tr("撤销", "Undo"), key="rq_undo_empty", shortcut="u", on_click=undo_last)
         return
 
+    guides = st.session_state.get("rq_guides", False)
+    review_panel.render(item, guides=guides, help_key="rq_help")
     actions(item, filters)
-    review_panel.render(item, guides=st.session_state.get("rq_guides", False),
-                        show_raw=st.session_state.get("rq_raw", False))
     if item.claim_expires_at:
         st.caption(tr("领取有效至 ", "Held until ") + item.claim_expires_at.astimezone(CHINA).strftime("%H:%M:%S"))
+    review_panel.details(item, guides=guides, show_raw=st.session_state.get("rq_raw", False))
     override(item)
     upcoming(filters)
 
@@ -240,9 +258,14 @@ def upcoming(filters: QueueFilter) -> None:
         row_height=64)
 
 
-heading, counters = st.columns([3, 4], vertical_alignment="bottom")
+review_panel.layout_css()
+heading, counters, filters_place, grid_place, help_place = st.columns([3, 6, 1.3, 1.6, 1.4],
+                                                                       vertical_alignment="center")
 heading.title(tr("审核队列", "Review queue"))
 counters = counters.empty()
+grid_place.page_link(str(PAGES_DIR / "review_grid.py"), label=tr("宫格审核", "Grid mode"), icon=":material/grid_view:")
+with help_place:
+    review_panel.help_button("rq_help", shortcut_keys())
 chosen = filter_bar()
 if st.session_state.get(FILTERS) != chosen:
     previous = st.session_state.get(CURRENT)

@@ -1,7 +1,9 @@
 """Second review for senior reviewers: the flagged photos, blind to the first decision, and the list
 of disagreements with both reviewers' reasons.
 
-Keys: A agree the photo is fine (approve) · 1–9, 0 reject with that reason · O other · S skip.
+Keys: A agree the photo is fine (approve) · 1–9, 0 reject with that reason · O other · S skip ·
+G frame guides · ? every shortcut. Same layout as the review queue: both photos at native size above
+the fold, the outcome of a decision in a toast.
 """
 
 from __future__ import annotations
@@ -31,7 +33,23 @@ WHY = {
     "quota_override": ("配额调整", "Quota override"),
 }
 
+SHORTCUTS = {"zh": [("A", "合格（通过）"), ("1–9, 0", "按编号的原因驳回"), ("O", "其他原因驳回（需填写复核意见）"),
+                    ("S", "跳过"), ("G", "显示/隐藏框线")],
+             "en": [("A", "Fine (approve)"), ("1–9, 0", "Reject with that numbered reason"),
+                    ("O", "Reject: other (note needed)"), ("S", "Skip"), ("G", "Frame guides on/off")]}
+TOAST_ICONS = {"success": ":material/check_circle:", "warning": ":material/warning:", "error": ":material/error:"}
+
 st.session_state.setdefault(SKIPPED, [])
+
+
+def shortcut_keys() -> list[tuple[str, str]]:
+    numbered = [(REASON_KEYS[i], reason.label_zh if lang() == "zh" else reason.label_en)
+                for i, reason in enumerate(NUMBERED)]
+    return [*SHORTCUTS[lang()], *numbered]
+
+
+def toggle_guides() -> None:
+    st.session_state["sr_guides"] = not st.session_state.get("sr_guides", False)
 
 
 def decide(decision: Decision, reason_code: str | None) -> None:
@@ -71,34 +89,36 @@ def work_area() -> None:
         item = review_item(session, actor, claimed.id, blind=True) if claimed else None
         why = claimed.second_review_reason if claimed else None
         depth = review_second.second_queue_depth(session, actor)
-    st.metric(tr("待复核", "Waiting for second review"), f"{depth:,}")
+    reason = WHY[why][0 if lang() == "zh" else 1] if why in WHY else "—"
+    counters.markdown(tr(f"待复核 **{depth:,}** · 复核原因：**{reason}** · 看不到初审结论，请独立判断。",
+                         f"Waiting **{depth:,}** · why: **{reason}** · the first decision is hidden; judge independently."))
     message = st.session_state.pop(FLASH, None)
     if message:
-        getattr(st, message[0])(plain(message[1]))
+        st.toast(plain(message[1]), icon=TOAST_ICONS[message[0]])
     if item is None:
         st.success(tr("没有待复核的照片。", "Nothing is waiting for second review."), icon=":material/task_alt:")
         if st.session_state[SKIPPED]:
             st.button(tr("重新查看跳过的照片", "Show skipped photos again"), key="sr_unskip",
                       on_click=lambda: st.session_state.update({SKIPPED: []}))
         return
-    st.caption(tr("复核原因：", "Why: ") + (WHY[why][0 if lang() == "zh" else 1] if why in WHY else "—")
-               + tr(" · 看不到初审结论，请独立判断。", " · The first decision is hidden; judge independently."))
-    top = st.columns([2, 1, 1, 4], vertical_alignment="center")
+    guides = st.session_state.get("sr_guides", False)
+    review_panel.render(item, guides=guides, help_key="sr_help")
+    top = st.columns([3, 2, 2, 8, 3], vertical_alignment="center")
     top[0].button(tr("合格（通过）", "Fine (approve)"), key="sr_approve", type="primary", shortcut="a",
-                  on_click=decide, args=(Decision.APPROVE, None), width="stretch")
-    top[1].button(tr("跳过", "Skip"), key="sr_skip", shortcut="s", on_click=skip)
-    top[2].toggle(tr("框线", "Guides"), key="sr_guides")
+                  icon=":material/check:", on_click=decide, args=(Decision.APPROVE, None), width="stretch")
+    top[1].button(tr("跳过", "Skip"), key="sr_skip", shortcut="s", on_click=skip, width="stretch")
+    top[2].button(tr("框线", "Guides"), key="sr_guides_btn", shortcut="g", on_click=toggle_guides, width="stretch",
+                  type="primary" if guides else "secondary")
+    top[3].text_input(tr("复核意见", "Note"), key=NOTE, label_visibility="collapsed",
+                      placeholder=tr("复核意见（选“其他”时必填）", "Note (required for 'other')"))
+    top[4].button(OTHER.label_zh if lang() == "zh" else OTHER.label_en, key="sr_reject_other", shortcut="o",
+                  on_click=decide, args=(Decision.REJECT, OTHER.code), width="stretch")
     for row in (NUMBERED[:5], NUMBERED[5:]):
-        cols = st.columns(6)
-        for col, reason in zip(cols, row, strict=False):
-            col.button(reason.label_zh if lang() == "zh" else reason.label_en, key=f"sr_reject_{reason.code}",
-                       shortcut=REASON_KEYS[NUMBERED.index(reason)], on_click=decide,
-                       args=(Decision.REJECT, reason.code), width="stretch")
-    note, other = st.columns([5, 1], vertical_alignment="bottom")
-    note.text_input(tr("复核意见", "Note"), key=NOTE)
-    other.button(OTHER.label_zh if lang() == "zh" else OTHER.label_en, key="sr_reject_other", shortcut="o",
-                 on_click=decide, args=(Decision.REJECT, OTHER.code), width="stretch")
-    review_panel.render(item, guides=st.session_state.get("sr_guides", False), show_raw=False, blind=True)
+        for col, reason_ in zip(st.columns(5), row, strict=False):
+            col.button(reason_.label_zh if lang() == "zh" else reason_.label_en, key=f"sr_reject_{reason_.code}",
+                       shortcut=REASON_KEYS[NUMBERED.index(reason_)], on_click=decide,
+                       args=(Decision.REJECT, reason_.code), width="stretch")
+    review_panel.details(item, guides=guides, show_raw=False, blind=True)
 
 
 def disagreement_table() -> None:
@@ -125,9 +145,13 @@ def disagreement_table() -> None:
     }), hide_index=True)
 
 
-st.title(tr("复核", "Second review"))
-work, listing = st.tabs([tr("复核队列", "Queue"), tr("结论不一致", "Disagreements")])
-with work:
-    work_area()
-with listing:
+review_panel.layout_css()
+heading, counters, help_place = st.columns([2, 9, 1.4], vertical_alignment="center")
+heading.title(tr("复核", "Second review"))
+counters = counters.empty()
+with help_place:
+    review_panel.help_button("sr_help", shortcut_keys())
+work_area()
+with st.expander(tr("初审与复核结论不一致的照片", "Disagreements between first and second review"),
+                 icon=":material/compare_arrows:"):
     disagreement_table()

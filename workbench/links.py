@@ -13,16 +13,12 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from core.domain.enums import Role
+from workbench.navigation import LANDING
 
 COOKIE = "workbench_session"
 START_PATH = "/auth/session"
 END_PATH = "/auth/sign-out"
 MAX_LINK = 2000
-
-LANDING = {Role.REVIEWER: "/review_queue", Role.SENIOR_REVIEWER: "/review_queue"}
-"""Where a role lands after sign-in when no link was asked for: reviewers on their queue, the others
-on the overview."""
-
 
 def safe_next(link: str | None) -> str | None:
     """A link to return to after sign-in, only if it is a path of this site (never ``//host`` or
@@ -35,7 +31,9 @@ def safe_next(link: str | None) -> str | None:
 
 
 def landing(role: Role | None, requested: str | None) -> str:
-    return safe_next(requested) or (LANDING.get(role, "/") if role is not None else "/")
+    """Where sign-in goes: the link asked for, else the role's landing page (navigation.LANDING)."""
+    page = LANDING.get(role) if role is not None else None
+    return safe_next(requested) or (f"/{page.removesuffix('.py')}" if page else "/")
 
 
 def start_url(code: str, next_link: str) -> str:

@@ -30,6 +30,7 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("overview.py", "概览", "Overview", ":material/dashboard:", "总览", "General", (R, S, G, P, A)),
     PageSpec("review_queue.py", "审核队列", "Review queue", ":material/fact_check:", "审核", "Review", (R, S, A)),
+    PageSpec("review_grid.py", "宫格审核", "Grid review", ":material/grid_view:", "审核", "Review", (R, S, A)),
     PageSpec("second_review.py", "复核", "Second review", ":material/rule:", "审核", "Review", (S, A)),
     PageSpec("reviewer_stats.py", "审核统计", "Reviewer statistics", ":material/leaderboard:", "审核", "Review",
              (R, S, A)),
@@ -59,5 +60,13 @@ PAGES: tuple[PageSpec, ...] = (
 )
 
 
+LANDING: dict[Role, str] = {R: "review_queue.py", S: "review_queue.py"}
+"""Where a role lands after sign-in (and on an unknown address): reviewers go straight to work."""
+
+
 def pages_for(role: Role) -> list[PageSpec]:
     return [p for p in PAGES if role in p.roles]
+
+
+def is_landing(role: Role, spec: PageSpec) -> bool:
+    return LANDING.get(role, PAGES[0].file) == spec.file

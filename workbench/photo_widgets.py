@@ -43,7 +43,8 @@ def frame_guides(jpeg: bytes) -> bytes:
 
 
 @st.cache_data(max_entries=400, show_spinner=False)
-def _photo(sha: str, guides: bool) -> bytes:
+def cached_photo(sha: str, guides: bool = False) -> bytes:
+    """A photo's bytes (with the frame guides drawn on request); raises DomainError if damaged."""
     data = photo_store().get(sha)
     return frame_guides(data) if guides else data
 
@@ -55,7 +56,7 @@ def show_photo(sha: str | None, caption: str, *, guides: bool = False, width: in
         st.info(missing or tr("没有照片", "No photo"))
         return
     try:
-        data = _photo(sha, guides)
+        data = cached_photo(sha, guides)
     except DomainError as error:
         st.warning(plain(error.message(lang())))
         return

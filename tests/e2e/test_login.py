@@ -14,7 +14,7 @@ def test_reviewer_signs_in_to_the_queue_and_sees_overview(live_app, page):
 
     app = live_app(seed)
     login(page, app.url, "li.reviewer", f.PASSWORD)
-    page.get_by_role("heading", name="审核队列").wait_for()
+    page.get_by_role("heading", name="审核队列").wait_for()  # a reviewer lands on their queue
     page.get_by_role("link", name="概览").click()
     page.get_by_text("学籍记录 4 条").wait_for()
     screenshot(page, "login_overview")

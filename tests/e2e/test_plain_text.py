@@ -77,6 +77,7 @@ def test_support_lookup_and_review_panel_show_a_markdown_name_as_text(live_app, 
     login(page, app.url, "li.reviewer", f.PASSWORD)
     page.get_by_role("link", name="审核队列").click()
     page.get_by_text("第 2 次提交").first.wait_for()
+    page.get_by_text("历史提交（1）").wait_for()  # the details under the photos arrive last
     settled(page)
     text = shown_text(page)
     assert NAME in text and "[改这里](http://evil)" in text

@@ -43,7 +43,11 @@ def shown(page, name: str) -> None:
 
 
 def settled(page) -> None:
-    """Before a screenshot: the rerun finished and its images arrived."""
+    """Before a screenshot or a key: the rerun finished (a key pressed during one can be lost) and
+    its images arrived."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-stale=\"true\"], [data-testid^=\"stStatusWidgetRunning\"]')",
+        timeout=60_000)
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(300)
 

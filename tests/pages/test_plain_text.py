@@ -17,6 +17,7 @@ from core.domain.enums import Decision, QuotaKind, Role, SubmissionState, Ticket
 from core.models import utcnow
 from core.services import linking, review, tickets
 from tests import factories as f
+from uikit.plain import plain
 from tests.core.services import registrar_world as w
 from tests.pages.rendered import DEPARTMENT, NAME, NICKNAME, NOTE, SUBJECT, assert_shown_as_plain_text
 
@@ -74,7 +75,7 @@ def test_review_panel_shows_the_student_and_earlier_notes_as_text(hostile, app_f
     assert_shown_as_plain_text(at, NAME, NOTE)
     at.button(key="rq_approve").click().run()  # the decision message names the student
     assert not at.exception
-    assert any("已通过" in s.value for s in at.success)
+    assert any("已通过" in t.value and t.value.endswith(plain(NAME)) for t in at.toast), "a toast, through plain()"
     assert_shown_as_plain_text(at, NAME)
 
 

@@ -66,7 +66,7 @@ def test_reviewer_decides_and_the_next_photo_appears_by_itself(queue, app_for):
 
     at.button(key="rq_approve").click().run()
     assert not at.exception
-    assert at.success[0].value == f"已通过：{NAMES[0]}"
+    assert at.toast[0].value == f"已通过：{NAMES[0]}", "said in a toast, so the photos do not move"
     assert NAMES[1] in shown_student(at)
     assert metrics(at)["我今日已审"] == "1"
 
@@ -82,7 +82,7 @@ def test_other_needs_a_note_and_undo_brings_the_photo_back(queue, app_for):
     db, reviewer, _, ids = queue
     at = app_for(reviewer, page="review_queue.py").run()
     at.button(key="rq_reject_other").click().run()
-    assert "请填写说明" in at.warning[0].value
+    assert "请填写说明" in at.toast[0].value
     assert NAMES[0] in shown_student(at), "nothing was decided"
     at.text_input(key="rq_note").input("背景有他人")
     at.button(key="rq_reject_other").click().run()
@@ -90,7 +90,7 @@ def test_other_needs_a_note_and_undo_brings_the_photo_back(queue, app_for):
     assert at.text_input(key="rq_note").value == "", "the note is cleared for the next photo"
 
     at.button(key="rq_undo").click().run()
-    assert "已撤销" in at.info[0].value
+    assert "已撤销" in at.toast[0].value
     assert NAMES[0] in shown_student(at)
     with db.session() as session:
         assert session.get(Submission, ids[0]).state is SubmissionState.AWAITING_REVIEW
@@ -119,7 +119,7 @@ def test_someone_else_deciding_first_gives_a_clear_conflict_and_the_next_photo(q
         review.decide(session, f.actor_of(session.get(StaffUser, other)), ids[0], Decision.REJECT,
                       reason_code="blurred")
     at.button(key="rq_approve").click().run()
-    assert "已被处理" in at.error[0].value
+    assert "已被处理" in at.toast[0].value
     assert NAMES[1] in shown_student(at)
     with db.session() as session:
         decisions = session.scalars(select(ReviewDecision).where(ReviewDecision.submission_id == ids[0])).all()
@@ -176,7 +176,7 @@ def test_a_reviewer_cannot_open_an_admin_page_nor_call_an_admin_service(db, app_
         actor = f.actor_of(reviewer)
     at = app_for(reviewer.id, page="admin_staff.py").run()
     assert not at.exception
-    assert at.title[0].value == "概览", "navigation falls back to the reviewer's own first page"
+    assert at.title[0].value == "审核队列", "navigation falls back to the reviewer's landing page, the queue"
     with db.session() as session, pytest.raises(AccessDenied):
         set_policy_value(session, actor, "second_review_rate", 0.5)
 
