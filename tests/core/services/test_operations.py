@@ -43,13 +43,18 @@ def test_health_counts_jobs_lists_failures_and_measures_the_data(env):
     assert health.version.startswith(core.__version__)
 
 
-def test_no_stall_is_reported_while_a_job_runs_or_nothing_waits(env):
+def test_no_stall_is_reported_while_a_worker_is_alive_or_nothing_waits(env):
+    """Stalled means old waiting jobs and no live worker. A job row marked running proves nothing
+    (its worker may have been killed: that job is orphaned); a worker's heartbeat does."""
     db, store = env
     with db.session() as session:
         admin = f.actor_of(f.make_staff(session, Role.ADMIN, "admin"))
         assert not operations.health(session, admin, store).worker_stalled
         _jobs(session)
         session.add(ProcessingJob(kind=jobs.PROCESS_SUBMISSION, subject_id=4, status=JobStatus.RUNNING))
+        session.flush()
+        assert operations.health(session, admin, store).worker_stalled
+        jobs.beat(session, "host:1:abc", hostname="host", pid=1, queue="sqlite", current_job_id=None, jobs_done=0)
         session.flush()
         assert not operations.health(session, admin, store).worker_stalled
 
