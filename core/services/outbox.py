@@ -30,6 +30,7 @@ Handler = Callable[[Session, OutboxMessage], None]
 MAX_BACKOFF = timedelta(minutes=30)
 DUE_BATCH = 200
 _PENDING = "outbox_pending"
+_LISTENING = "outbox_listening"
 
 _handlers: dict[str, Handler] = {}
 
@@ -48,15 +49,17 @@ def add(session: Session, kind: str, key: str, payload: dict[str, Any]) -> Outbo
     message = OutboxMessage(kind=kind, key=key[:128], payload=payload)
     session.add(message)
     session.flush()
-    pending = session.info.setdefault(_PENDING, [])
-    if not pending:
-        event.listen(session, "after_commit", _deliver_after_commit, once=True)
-        event.listen(session, "after_rollback", _forget_pending, once=True)
-    pending.append(message.id)
+    if not session.info.get(_LISTENING):
+        session.info[_LISTENING] = True
+        event.listen(session, "after_commit", _deliver_after_commit)
+        event.listen(session, "after_rollback", _forget_pending)
+    session.info.setdefault(_PENDING, []).append(message.id)
     return message
 
 
 def _deliver_after_commit(committed: Session) -> None:
+    if committed.in_nested_transaction():
+        return  # a savepoint committed (decisions one by one in a grid): the transaction has not
     ids = committed.info.pop(_PENDING, [])
     bind = committed.get_bind()
     if ids and isinstance(bind, Engine):
@@ -67,8 +70,10 @@ def _deliver_after_commit(committed: Session) -> None:
 
 
 def _forget_pending(rolled_back: Session) -> None:
-    """Rolled back: those messages never existed (a listener left behind finds nothing to send)."""
-    rolled_back.info.pop(_PENDING, None)
+    """Rolled back: those messages never existed. A savepoint rolled back inside the transaction
+    keeps the list; its own rows are gone, and delivery finds nothing under their ids."""
+    if not rolled_back.in_nested_transaction():
+        rolled_back.info.pop(_PENDING, None)
 
 
 @contextmanager

@@ -127,3 +127,24 @@ def test_a_batch_of_messages_leaves_after_its_commit_and_one_failure_holds_back_
     monkeypatch.setattr(recorder, "send", original)
     assert outbox.deliver_due(db, now=utcnow() + timedelta(hours=1)) == 1
     assert len(recorder.sent) == 250 and len({key for key, _ in recorder.sent}) == 250
+
+
+def test_a_savepoint_that_commits_inside_the_transaction_sends_nothing_yet(env, recorder):
+    """Decisions made one by one in savepoints (the grid page) leave when the whole transaction
+    commits: a savepoint's commit is not the commit, and a savepoint rolled back drops only its own."""
+    db, store = env
+    first, second = submitted_photo(db, store, seed=1), submitted_photo(db, store, seed=2)
+    reviewer = _reviewer(db)
+    with db.session() as session:
+        for submission_id in (first, second):
+            savepoint = session.begin_nested()
+            review.claim(session, reviewer, submission_id)
+            review.decide(session, reviewer, submission_id, Decision.APPROVE)
+            savepoint.commit()
+            assert recorder.sent == []  # still inside the outer transaction
+        rolled_back = session.begin_nested()
+        notifications.notify(session, 1, "test", "撤回", "不会发送")
+        rolled_back.rollback()
+    assert sorted(title for _, title in recorder.sent) == ["审核通过", "审核通过"]
+    with db.session() as session:
+        assert all(m.delivered_at is not None for m in session.scalars(select(OutboxMessage)))
