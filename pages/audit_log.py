@@ -15,6 +15,7 @@ from core.errors import DomainError
 from core.export import mime_type
 from core.models import utcnow
 from core.services import audit, schools
+from uikit.clock import beijing
 from uikit.downloads import export_button
 from workbench.context import database, require_actor
 from workbench.i18n import lang, tr
@@ -66,7 +67,7 @@ with database().session() as session:
 st.caption(tr(f"共 {result.total:,} 条，第 {result.page}/{result.pages} 页",
               f"{result.total:,} events, page {result.page} of {result.pages}"))
 st.dataframe(pd.DataFrame([{
-    tr("时间", "When"): event.at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S"),
+    tr("时间", "When"): beijing(event.at, "second"),
     tr("事件", "Event"): event.sentence(lang()),
     tr("操作", "Action"): event.action_name(lang()),
     tr("学校", "School"): event.school_name,
@@ -74,7 +75,7 @@ st.dataframe(pd.DataFrame([{
     hide_index=True, width="stretch")
 with st.expander(tr("原始记录（操作代码与详情）", "Raw events (action codes and detail)")):
     st.dataframe(pd.DataFrame([{
-        tr("时间", "When"): event.at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S"),
+        tr("时间", "When"): beijing(event.at, "second"),
         tr("操作代码", "Action code"): event.action,
         tr("原始记录", "Raw"): json.dumps(event.raw, ensure_ascii=False, default=str),
     } for event in events]), hide_index=True)

@@ -15,6 +15,7 @@ from core.domain.enums import BatchStatus
 from core.domain.states import STATE_LABELS_EN, STATE_LABELS_ZH
 from core.export import mime_type
 from core.services import batches
+from uikit.clock import beijing
 from uikit.downloads import download_button, export_button
 from workbench.context import database, photo_store, require_actor
 from workbench.i18n import lang, tr
@@ -97,8 +98,8 @@ if batch.status is BatchStatus.DRAFT:
                 batches.remove_item(session, actor, remove)
             st.rerun()
 else:
-    st.caption(tr(f"导出于 {batch.exported_at:%Y-%m-%d %H:%M} UTC · 压缩包 SHA-256 {batch.package_sha256}",
-                  f"Exported {batch.exported_at:%Y-%m-%d %H:%M} UTC · package SHA-256 {batch.package_sha256}"))
+    st.caption(tr(f"导出于 {beijing(batch.exported_at)}（北京时间）· 压缩包校验值 {batch.package_sha256}",
+                  f"Exported {beijing(batch.exported_at)} (Beijing time) · package SHA-256 {batch.package_sha256}"))
     st.caption(tr(f"上传包保存在服务器的数据目录中，{settings().export_retention_days} 天后自动删除（可随时再次导出，内容完全一致）。",
                   f"Packages are kept in the server's data folder for {settings().export_retention_days} days "
                   "(a batch can be exported again at any time, byte for byte)."))
@@ -118,7 +119,7 @@ if prepared and prepared[0] == batch_id and Path(prepared[1]).exists():
     download_button(tr("下载上传包", "Download the package"), Path(prepared[1]).read_bytes(),
                     file_name=f"{batch.number}.zip", mime="application/zip", key="download_package",
                     container=actions[0], type="primary")
-for column, fmt, label in ((actions[1], "xlsx", "Excel"), (actions[2], "csv", "CSV")):
+for column, fmt, label in ((actions[1], "xlsx", "XLSX"), (actions[2], "csv", "CSV")):
     with refusals():
         export_button(tr(f"生成清单 {label}", f"Manifest {label}"), tr(f"下载清单 {label}", f"Download manifest {label}"),
                       manifest_download(actor, batch_id, fmt), file_name=f"{batch.number}-清单.{fmt}",
