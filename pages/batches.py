@@ -3,6 +3,7 @@ result file. Photos on a temporary shooting code are listed as held back."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from uikit.downloads import download_button, export_button
 from workbench.context import database, photo_store, require_actor
 from workbench.i18n import lang, tr
 from workbench.registrar import pick_school_and_task
-from workbench.widgets import refusals
+from workbench.widgets import counted_progress, refusals
 
 STATUS = {BatchStatus.DRAFT: ("草稿", "Draft"), BatchStatus.EXPORTED: ("已导出", "Exported"),
           BatchStatus.RESULT_IMPORTED: ("已导入结果", "Result imported")}
@@ -61,11 +62,13 @@ if found.held:
             columns=[tr("姓名", "Name"), tr("学号", "Student number"), tr("证件号", "ID"), tr("原因", "Reason")]),
             hide_index=True)
 if st.button(tr("生成上网批次", "Build a batch"), type="primary", disabled=not found.ready, key="build_batch"):
+    bar, update = counted_progress("检查照片", "Checking photos", "张", "photos")
     with refusals():
         with database().session() as session:
-            built = batches.build_batch(session, actor, task.id, store)
+            built = batches.build_batch(session, actor, task.id, store, progress=update)
             st.session_state["batch_choice"] = built.id
         st.rerun()
+    bar.empty()
 
 with database().session() as session:
     listed = {b.id: b for b in batches.list_batches(session, actor, task_id=task.id)}
@@ -108,12 +111,14 @@ actions = st.columns([1, 1, 1, 2])
 export_label = tr("导出上传包", "Export the package") if batch.status is BatchStatus.DRAFT else \
     tr("再次导出（与首次完全一致）", "Export again (identical bytes)")
 if actions[0].button(export_label, key="export_package", icon=":material/archive:"):
+    bar, update = counted_progress("打包照片", "Packing photos", "张", "photos")
     with refusals():
         with database().session() as session:
             package = batches.export_package(session, actor, batch_id, store, settings().exports_dir,
-                                             retention_days=settings().export_retention_days)
+                                             retention_days=settings().export_retention_days, progress=update)
         st.session_state["package_path"] = (batch_id, str(package))
         st.rerun()
+    bar.empty()
 prepared = st.session_state.get("package_path")
 if prepared and prepared[0] == batch_id and Path(prepared[1]).exists():
     download_button(tr("下载上传包", "Download the package"), Path(prepared[1]).read_bytes(),
@@ -131,6 +136,7 @@ if batch.status is not BatchStatus.DRAFT:
                   "The result file (CSV or XLSX) needs a file name or ID number column and a result column "
                   "(success/failed), optionally a reason column."))
     result_file = st.file_uploader(tr("结果文件", "Result file"), type=["csv", "xlsx"], key="result_file")
+    result_key = (batch_id, hashlib.sha256(result_file.getvalue()).hexdigest() if result_file is not None else None)
     if result_file is not None and st.button(tr("导入结果", "Import the result"), key="import_result"):
         with refusals():
             with database().session() as session:
@@ -140,10 +146,10 @@ if batch.status is not BatchStatus.DRAFT:
                 st.dataframe(pd.DataFrame([(e.row, tr(e.message_zh, e.message_en)) for e in report.errors],
                                           columns=[tr("行号", "Row"), tr("问题", "Problem")]), hide_index=True)
             else:
-                st.session_state["result_report"] = (batch_id, report)
+                st.session_state["result_report"] = (result_key, report)
                 st.rerun()
     shown = st.session_state.get("result_report")
-    if shown and shown[0] == batch_id:
+    if shown and shown[0] == result_key:  # the banner belongs to the file it describes
         report = shown[1]
         st.success(tr(f"已上网 {report.on_chsi} 人（已通知学生），上网失败 {report.failed} 人（已回到待打包列表），"
                       f"未变化 {report.unchanged}，仍待上网 {report.still_pending}。",

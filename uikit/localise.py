@@ -58,12 +58,17 @@ EXACT: dict[str, str] = {
     "Press Ctrl+Enter to apply": "按 Ctrl+回车 确认",
     "File is too large.": "文件太大。",
     "File type not allowed.": "不支持的文件类型。",
+    "View less": "收起",
+    "Show password": "显示输入内容",
+    "Hide password": "隐藏输入内容",
+    "Hide column": "隐藏列",
 }
 """Streamlit's texts word for word, as they appear in its 1.67 frontend bundle."""
 
 PATTERNS: list[tuple[str, str]] = [
     (r"^(\d+(?:\.\d+)?)\s?([KMG]B) per file(?: • (.+))?$", "单个文件不超过 $1 $2（$3）"),
     (r"^Upload (.+)$", "选择$1"),
+    (r"^View (\d+) more$", "展开其余 $1 项"),
     (r"^Drag and drop (.+) here$", "将文件拖到此处"),
     (r"^File is too large\. Maximum size is (\d+) bytes\.$", "文件太大，上限 $1 字节。"),
 ]
