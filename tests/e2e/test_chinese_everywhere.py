@@ -16,10 +16,12 @@ from core.services import linking, review, staff, tickets
 from tests import factories as f
 from tests.core.services import registrar_world as w
 from tests.e2e.conftest import screenshot, settled
+from tests.e2e.test_student_journey import _last4, phone  # noqa: F401  (the phone with a camera)
+from tests.student.conftest import code_png
 from workbench.navigation import pages_for
 
 ALLOWED = {"CHSI", "QR", "XLSX", "CSV", "ZIP", "ID", "SHA", "JPEG", "PNG", "HEIC", "WebP", "MB", "KB", "QQ",
-           "GBK", "jpg", "Ctrl", "Enter", "Esc", "English"}
+           "GBK", "TXT", "jpg", "Ctrl", "Enter", "Esc", "English"}
 """Names people use as they are. "English" is the language switch's own choice ("语言 / Language" too)."""
 TOKEN = re.compile(r"[A-Za-z0-9_'’-]+")
 KEY = re.compile(r"^[A-Z]$")
@@ -84,9 +86,11 @@ def visit(page, title: str) -> None:  # type: ignore[no-untyped-def]
     if more.count():
         more.click()
     nav.get_by_role("link", name=title, exact=True).click()
-    settled(page)
-    page.wait_for_timeout(1500)  # widgets that draw after the run (data grids, the uploader)
-    settled(page)
+    page.get_by_test_id("stMainBlockContainer").get_by_role("heading").first.wait_for()
+    for _ in range(2):  # widgets that draw after the run (data grids, the uploader) and their reruns
+        settled(page)
+        page.wait_for_function("() => !document.querySelector('[data-testid=stSkeleton]')", timeout=60_000)
+        page.wait_for_timeout(1500)
 
 
 @pytest.mark.parametrize("role", list(USERS), ids=lambda r: r.value)
@@ -102,3 +106,72 @@ def test_every_page_of_every_role_reads_in_chinese(live_app, page, fixtures_dir,
         if words:
             found[spec.title_zh] = words
     assert found == {}, f"English on Chinese pages of {role.value}: {found}"
+
+
+def read_screen(phone, name: str, found: dict[str, list[str]]) -> None:  # type: ignore[no-untyped-def]
+    settled(phone)
+    phone.wait_for_timeout(1000)
+    settled(phone)
+    words = english_words(phone.evaluate(VISIBLE_TEXT), {"openid"})
+    screenshot(phone, f"chinese_student_{name}")
+    if words:
+        found[name] = words
+
+
+def test_every_student_screen_reads_in_chinese(live_app, phone, tmp_path, fixtures_dir):  # type: ignore[no-untyped-def]
+    """The student app on a phone with a camera: sign-in, notice, home, school search, identity
+    (the code uploader and camera), payment and the capture camera, results, inbox, services."""
+    code_file = tmp_path / "采集码.png"
+
+    def seed(session, store):  # type: ignore[no-untyped-def]
+        school = f.make_school(session, "10486", "武汉大学")
+        f.make_task(session, school)
+        record = f.make_record(session, school, 1)
+        code_file.write_bytes(code_png(record, school.code))
+
+    app = live_app(seed, script="student/app.py")
+    found: dict[str, list[str]] = {}
+    phone.goto(app.url)
+    phone.get_by_label("微信昵称").wait_for(timeout=120_000)
+    read_screen(phone, "01_sign_in", found)
+    phone.get_by_label("微信昵称").fill("小丁")
+    phone.get_by_role("button", name="微信授权登录").click()
+    phone.get_by_text("重要通知").wait_for()
+    read_screen(phone, "02_notice", found)
+    phone.get_by_text("我已阅读并理解以上通知").click()
+    phone.get_by_role("button", name="我已经知晓，下一步").click()
+    phone.get_by_role("button", name="去采集").wait_for()
+    read_screen(phone, "03_home", found)
+    for button, name in (("采集结果 · 我的上传", "04_results"), ("消息通知", "05_inbox"),
+                         ("其他服务与工具", "06_services")):
+        phone.get_by_role("button", name=button).click()
+        phone.get_by_role("button", name="‹ 返回").wait_for()
+        read_screen(phone, name, found)
+        phone.get_by_role("button", name="‹ 返回").click()
+        phone.get_by_role("button", name="去采集").wait_for()
+    phone.get_by_role("button", name="去采集").click()
+    phone.get_by_label("学校名称").fill("whdx")
+    phone.get_by_label("学校名称").press("Enter")
+    phone.get_by_role("button", name="武汉大学（10486）").click()
+    phone.get_by_role("button", name="选择此任务").click()
+    phone.get_by_text("请如实填写以下核验信息").wait_for()
+    read_screen(phone, "07_identity", found)
+    phone.get_by_label("姓名").fill("丁白云")
+    phone.get_by_label("学号").fill("2110000001")
+    phone.locator('input[type="file"]').set_input_files(str(code_file))
+    phone.get_by_text("已识别采集码：丁*云").wait_for()
+    phone.get_by_label("证件号后4位").fill(_last4(app))
+    phone.get_by_text("我已阅读并同意").click()
+    read_screen(phone, "08_identity_filled", found)
+    phone.get_by_role("button", name="提交核验").click()
+    phone.get_by_role("button", name="关联任务").wait_for()
+    phone.get_by_role("button", name="关联任务").click()
+    phone.get_by_role("button", name="微信支付 ¥25.00").wait_for()
+    read_screen(phone, "09_pay", found)
+    phone.get_by_role("button", name="微信支付 ¥25.00").click()
+    phone.get_by_role("button", name="拍照", exact=True).wait_for()
+    read_screen(phone, "10_camera", found)
+    phone.get_by_role("button", name="拍照", exact=True).click()
+    phone.get_by_role("button", name="重新拍摄").wait_for()
+    read_screen(phone, "11_taken", found)
+    assert found == {}, f"English on the student's Chinese screens: {found}"

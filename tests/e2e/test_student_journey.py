@@ -107,9 +107,9 @@ def test_student_shoots_submits_and_sees_the_approval(live_app, phone, page, tmp
 
     phone.get_by_role("button", name="微信支付 ¥25.00").click()
     phone.get_by_text("支付成功").wait_for()
-    phone.get_by_role("button", name="Take Photo").wait_for()
+    phone.get_by_role("button", name="拍照", exact=True).wait_for()
     screenshot(phone, "student_05_camera")
-    phone.get_by_role("button", name="Take Photo").click()
+    phone.get_by_role("button", name="拍照", exact=True).click()
     phone.get_by_role("button", name="满意，去制作", exact=False).click()
     phone.get_by_role("button", name="提交审核").wait_for(timeout=180_000)  # the worker, on a busy machine
     phone.get_by_text("标准化后的照片（480×640）").wait_for()
