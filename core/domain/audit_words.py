@@ -67,8 +67,8 @@ ACTIONS: dict[str, Said] = {
     "payment.refund": Said("退款了{obj}", "refunded {obj}", "退款", "Refund"),
     "notification.resend": Said("重新发送了{obj}", "resent {obj}", "重发通知", "Notification resent"),
     "job.retry": Said("重试了{obj}", "retried {obj}", "重试任务", "Job retried"),
-    "link.create": Said("绑定了{obj}", "linked {obj}", "绑定账号", "Account linked"),
-    "link.unbind": Said("解绑了{obj}", "unlinked {obj}", "解绑账号", "Account unlinked"),
+    "link.create": Said("关联了学籍{obj}", "linked to the roster record of {obj}", "关联学籍", "Account linked"),
+    "link.unbind": Said("解除了与{obj}的关联", "unlinked {obj}", "解除关联", "Account unlinked"),
     "link.collection_code": Said("为{obj}绑定了采集码", "linked a collection code to {obj}", "绑定采集码",
                                  "Collection code linked"),
     "support.view": Said("查看了{obj}", "looked up {obj}", "客服查看", "Support lookup"),
@@ -140,7 +140,8 @@ class Subject:
 
     def said(self, lang: str) -> str:
         zh = lang == "zh"
-        if self.student_name and self.entity_type in ("submission", "roster_record", "support_ticket", "quota_entry"):
+        if self.student_name and self.entity_type in ("submission", "roster_record", "support_ticket", "quota_entry",
+                                                      "account_link"):
             student = f"{self.student_name}（学号 {self.student_number}）" if zh else \
                 f"{self.student_name} (student no. {self.student_number})"
             if self.entity_type == "submission":
@@ -181,5 +182,5 @@ def sentence(party: Party, action: str, subject: Subject, lang: str) -> str:
     if said is None:
         return f"{party.said(lang)} {action} {obj}"
     phrase = (said.zh if lang == "zh" else said.en).format(obj=obj if lang != "zh" else f" {obj} ")
-    phrase = phrase.replace("  ", " ").strip()
+    phrase = phrase.replace("  ", " ").replace("） ", "）").strip()
     return f"{party.said(lang)} {phrase}"
