@@ -124,7 +124,7 @@ if prepared and prepared[0] == batch_id and Path(prepared[1]).exists():
     download_button(tr("下载上传包", "Download the package"), Path(prepared[1]).read_bytes(),
                     file_name=f"{batch.number}.zip", mime="application/zip", key="download_package",
                     container=actions[0], type="primary")
-for column, fmt, label in ((actions[1], "xlsx", "XLSX"), (actions[2], "csv", "CSV")):
+for column, fmt, label in ((actions[1], "xlsx", "Excel"), (actions[2], "csv", "CSV")):
     with refusals():
         export_button(tr(f"生成清单 {label}", f"Manifest {label}"), tr(f"下载清单 {label}", f"Download manifest {label}"),
                       manifest_download(actor, batch_id, fmt), file_name=f"{batch.number}-清单.{fmt}",

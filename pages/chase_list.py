@@ -67,7 +67,7 @@ st.caption(tr(f"共 {len(entries):,} 人需要催办", f"{len(entries):,} studen
     f"{(r.label_zh if lang() == 'zh' else r.label_en)} {int(counts.get(r, 0))}" for r in ChaseReason))
 
 downloads = st.columns([1, 1, 4])
-for column, fmt, label in ((downloads[0], "xlsx", "XLSX"), (downloads[1], "csv", "CSV")):
+for column, fmt, label in ((downloads[0], "xlsx", "Excel"), (downloads[1], "csv", "CSV")):
     with refusals():
         export_button(tr(f"导出 {label}", f"Export {label}"), tr(f"下载 {label}", f"Download {label}"),
                       exporter(actor, task.id, fmt, filters), file_name=f"催办名单-{task.cohort}.{fmt}",

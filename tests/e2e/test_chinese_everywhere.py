@@ -21,7 +21,7 @@ from tests.student.conftest import code_png
 from workbench.navigation import pages_for
 
 ALLOWED = {"CHSI", "QR", "XLSX", "CSV", "ZIP", "ID", "SHA", "JPEG", "PNG", "HEIC", "WebP", "MB", "KB", "QQ",
-           "GBK", "TXT", "jpg", "Ctrl", "Enter", "Esc", "English"}
+           "Excel", "GBK", "TXT", "jpg", "Ctrl", "Enter", "Esc", "English"}
 """Names people use as they are. "English" is the language switch's own choice ("语言 / Language" too)."""
 TOKEN = re.compile(r"[A-Za-z0-9_'’-]+")
 KEY = re.compile(r"^[A-Z]$")
