@@ -62,6 +62,8 @@ EXACT: dict[str, str] = {
     "Show password": "显示输入内容",
     "Hide password": "隐藏输入内容",
     "Hide column": "隐藏列",
+    "Add files": "添加文件",
+    "add icon": "添加",
 }
 """Streamlit's texts word for word, as they appear in its 1.67 frontend bundle."""
 
@@ -69,6 +71,8 @@ PATTERNS: list[tuple[str, str]] = [
     (r"^(\d+(?:\.\d+)?)\s?([KMG]B) per file(?: • (.+))?$", "单个文件不超过 $1 $2（$3）"),
     (r"^Upload (.+)$", "选择$1"),
     (r"^View (\d+) more$", "展开其余 $1 项"),
+    (r"^Remove (.+)$", "移除 $1"),
+    (r"^[a-z_]+ icon$", "图标"),
     (r"^Drag and drop (.+) here$", "将文件拖到此处"),
     (r"^File is too large\. Maximum size is (\d+) bytes\.$", "文件太大，上限 $1 字节。"),
 ]
