@@ -19,8 +19,6 @@ import streamlit as st
 EXACT: dict[str, str] = {
     "Upload": "选择文件",
     "Upload directories": "选择文件夹",
-    "Browse files": "选择文件",
-    "Drag and drop file here": "将文件拖到此处",
     "Drag and drop files here": "将文件拖到此处",
     "Drag and drop a file here": "将文件拖到此处",
     "Take Photo": "拍照",
@@ -63,15 +61,16 @@ EXACT: dict[str, str] = {
     "Hide password": "隐藏输入内容",
     "Hide column": "隐藏列",
     "Add files": "添加文件",
-    "add icon": "添加",
 }
-"""Streamlit's texts word for word, as they appear in its 1.67 frontend bundle."""
+"""Streamlit's texts word for word, as its 1.67 frontend shows them (a few, like "Press Enter to
+apply", it composes from parts)."""
 
 PATTERNS: list[tuple[str, str]] = [
     (r"^(\d+(?:\.\d+)?)\s?([KMG]B) per file(?: • (.+))?$", "单个文件不超过 $1 $2（$3）"),
     (r"^Upload (.+)$", "选择$1"),
     (r"^View (\d+) more$", "展开其余 $1 项"),
     (r"^Remove (.+)$", "移除 $1"),
+    (r"^add icon$", "添加"),
     (r"^[a-z_]+ icon$", "图标"),
     (r"^Drag and drop (.+) here$", "将文件拖到此处"),
     (r"^File is too large\. Maximum size is (\d+) bytes\.$", "文件太大，上限 $1 字节。"),

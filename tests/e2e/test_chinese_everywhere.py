@@ -39,6 +39,16 @@ VISIBLE_TEXT = """() => {
 }"""
 
 
+WHERE = """(word) => {
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    if (n.data.includes(word)) return n.parentElement.parentElement.outerHTML.slice(0, 600);
+  }
+  return "";
+}"""
+"""Where a word was found, for the failure message."""
+
+
 def english_words(text: str, also_allowed: set[str]) -> list[str]:
     lines = [line for line in text.splitlines() if "语言 / Language" not in line]
     tokens = TOKEN.findall("\n".join(lines))
@@ -121,7 +131,7 @@ def read_screen(phone, name: str, found: dict[str, list[str]]) -> None:  # type:
         words = again
     screenshot(phone, f"chinese_student_{name}")
     if words:
-        found[name] = words
+        found[name] = words + [phone.evaluate(WHERE, words[0])]
 
 
 def test_every_student_screen_reads_in_chinese(live_app, phone, tmp_path, fixtures_dir):  # type: ignore[no-untyped-def]
