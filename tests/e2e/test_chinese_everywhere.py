@@ -42,7 +42,9 @@ VISIBLE_TEXT = """() => {
 WHERE = """(word) => {
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-    if (n.data.includes(word)) return n.parentElement.parentElement.outerHTML.slice(0, 600);
+    if (n.data.includes(word) && !n.parentElement.closest("script, style")) {
+      return n.parentElement.parentElement.outerHTML.slice(0, 600);
+    }
   }
   return "";
 }"""
