@@ -7,9 +7,9 @@ import streamlit as st
 
 from core.domain import passwords
 from core.domain.enums import Role
-from core.domain.quotas import CHINA
 from core.errors import DomainError
 from core.services import schools, staff
+from uikit.clock import beijing
 from uikit.plain import plain
 from workbench.context import database, require_actor
 from workbench.i18n import lang, tr
@@ -36,7 +36,7 @@ def school_label(school_id: int | None) -> str:
 
 
 def when(moment) -> str:
-    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if moment else ""
+    return beijing(moment)
 
 
 if temporary := st.session_state.pop(TEMPORARY, None):

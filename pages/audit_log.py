@@ -9,14 +9,16 @@ from datetime import datetime, time, timedelta
 import pandas as pd
 import streamlit as st
 
+from core.domain.audit_words import action_name
 from core.domain.quotas import CHINA
 from core.errors import DomainError
 from core.export import mime_type
 from core.models import utcnow
 from core.services import audit, schools
+from uikit.clock import beijing
 from uikit.downloads import export_button
 from workbench.context import database, require_actor
-from workbench.i18n import tr
+from workbench.i18n import lang, tr
 from workbench.widgets import refusal_stops_page, show_error
 
 PAGE_SIZE = 50
@@ -38,8 +40,7 @@ school_id = right.selectbox(tr("学校", "School"), [None, *all_schools], key="a
                             format_func=lambda i: tr("全部", "All") if i is None else all_schools[i].name)
 left, right = st.columns(2)
 action = left.selectbox(tr("操作", "Action"), ["", *families, *known_actions], key="audit_action",
-                        format_func=lambda a: tr("全部", "All") if not a else
-                        (a + "*" if a.endswith(".") else a))
+                        format_func=lambda a: tr("全部", "All") if not a else action_name(a, lang()))
 today = utcnow().astimezone(CHINA).date()
 period = right.date_input(tr("日期范围", "Dates"), (today - timedelta(days=30), today), key="audit_dates")
 
@@ -61,19 +62,23 @@ page_number = st.number_input(tr("页码", "Page"), min_value=1, max_value=total
                               key="audit_page")
 with database().session() as session:
     result = audit.query(session, actor, filters, page=int(page_number), page_size=PAGE_SIZE)
+    events = audit.lines(session, actor, result.events)
 
 st.caption(tr(f"共 {result.total:,} 条，第 {result.page}/{result.pages} 页",
               f"{result.total:,} events, page {result.page} of {result.pages}"))
 st.dataframe(pd.DataFrame([{
-    tr("时间", "When"): event.at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S"),
-    tr("操作人", "Actor"): event.actor_name,
-    tr("类型", "Kind"): event.actor_kind,
-    tr("操作", "Action"): event.action,
-    tr("对象", "Object"): f"{event.entity_type} #{event.entity_id}" if event.entity_id else event.entity_type,
-    tr("学校", "School"): all_schools[event.school_id].name if event.school_id in all_schools else "",
-    tr("学籍记录", "Record"): str(event.roster_record_id or ""),
-    tr("详情", "Detail"): json.dumps(event.detail, ensure_ascii=False),
-} for event in result.events]), hide_index=True)
+    tr("时间", "When"): beijing(event.at, "second"),
+    tr("事件", "Event"): event.sentence(lang()),
+    tr("操作", "Action"): event.action_name(lang()),
+    tr("学校", "School"): event.school_name,
+} for event in events], columns=[tr("时间", "When"), tr("事件", "Event"), tr("操作", "Action"), tr("学校", "School")]),
+    hide_index=True, width="stretch")
+with st.expander(tr("原始记录（操作代码与详情）", "Raw events (action codes and detail)")):
+    st.dataframe(pd.DataFrame([{
+        tr("时间", "When"): beijing(event.at, "second"),
+        tr("操作代码", "Action code"): event.action,
+        tr("原始记录", "Raw"): json.dumps(event.raw, ensure_ascii=False, default=str),
+    } for event in events]), hide_index=True)
 
 st.subheader(tr("导出", "Export"))
 st.caption(tr("导出当前筛选条件下的全部记录（不限于本页）；导出操作本身也会记入审计日志。",

@@ -3,6 +3,7 @@ result file. Photos on a temporary shooting code are listed as held back."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,12 +16,13 @@ from core.domain.enums import BatchStatus
 from core.domain.states import STATE_LABELS_EN, STATE_LABELS_ZH
 from core.export import mime_type
 from core.services import batches
+from uikit.clock import beijing
 from uikit.downloads import download_button, export_button
 from workbench.context import database, photo_store, require_actor
 from workbench.i18n import lang, tr
 from workbench.links import linked_id, show_in_address
 from workbench.registrar import pick_school_and_task
-from workbench.widgets import refusal_stops_page, refusals
+from workbench.widgets import counted_progress, refusal_stops_page, refusals
 
 STATUS = {BatchStatus.DRAFT: ("草稿", "Draft"), BatchStatus.EXPORTED: ("已导出", "Exported"),
           BatchStatus.RESULT_IMPORTED: ("已导入结果", "Result imported")}
@@ -67,11 +69,13 @@ if found.held:
             columns=[tr("姓名", "Name"), tr("学号", "Student number"), tr("证件号", "ID"), tr("原因", "Reason")]),
             hide_index=True)
 if st.button(tr("生成上网批次", "Build a batch"), type="primary", disabled=not found.ready, key="build_batch"):
+    bar, update = counted_progress("检查照片", "Checking photos", "张", "photos")
     with refusals():
         with database().session() as session:
-            built = batches.build_batch(session, actor, task.id, store)
+            built = batches.build_batch(session, actor, task.id, store, progress=update)
             st.session_state["batch_choice"] = built.id
         st.rerun()
+    bar.empty()
 
 with database().session() as session:
     listed = {b.id: b for b in batches.list_batches(session, actor, task_id=task.id)}
@@ -105,8 +109,8 @@ if batch.status is BatchStatus.DRAFT:
                 batches.remove_item(session, actor, remove)
             st.rerun()
 else:
-    st.caption(tr(f"导出于 {batch.exported_at:%Y-%m-%d %H:%M} UTC · 压缩包 SHA-256 {batch.package_sha256}",
-                  f"Exported {batch.exported_at:%Y-%m-%d %H:%M} UTC · package SHA-256 {batch.package_sha256}"))
+    st.caption(tr(f"导出于 {beijing(batch.exported_at)}（北京时间）· 压缩包校验值 {batch.package_sha256}",
+                  f"Exported {beijing(batch.exported_at)} (Beijing time) · package SHA-256 {batch.package_sha256}"))
     st.caption(tr(f"上传包保存在服务器的数据目录中，{settings().export_retention_days} 天后自动删除（可随时再次导出，内容完全一致）。",
                   f"Packages are kept in the server's data folder for {settings().export_retention_days} days "
                   "(a batch can be exported again at any time, byte for byte)."))
@@ -115,12 +119,14 @@ actions = st.columns([1, 1, 1, 2])
 export_label = tr("导出上传包", "Export the package") if batch.status is BatchStatus.DRAFT else \
     tr("再次导出（与首次完全一致）", "Export again (identical bytes)")
 if actions[0].button(export_label, key="export_package", icon=":material/archive:"):
+    bar, update = counted_progress("打包照片", "Packing photos", "张", "photos")
     with refusals():
         with database().session() as session:
             package = batches.export_package(session, actor, batch_id, store, settings().exports_dir,
-                                             retention_days=settings().export_retention_days)
+                                             retention_days=settings().export_retention_days, progress=update)
         st.session_state["package_path"] = (batch_id, str(package))
         st.rerun()
+    bar.empty()
 prepared = st.session_state.get("package_path")
 if prepared and prepared[0] == batch_id and Path(prepared[1]).exists():
     download_button(tr("下载上传包", "Download the package"), Path(prepared[1]).read_bytes(),
@@ -138,6 +144,7 @@ if batch.status is not BatchStatus.DRAFT:
                   "The result file (CSV or XLSX) needs a file name or ID number column and a result column "
                   "(success/failed), optionally a reason column."))
     result_file = st.file_uploader(tr("结果文件", "Result file"), type=["csv", "xlsx"], key="result_file")
+    result_key = (batch_id, hashlib.sha256(result_file.getvalue()).hexdigest() if result_file is not None else None)
     if result_file is not None and st.button(tr("导入结果", "Import the result"), key="import_result"):
         with refusals():
             with database().session() as session:
@@ -147,10 +154,10 @@ if batch.status is not BatchStatus.DRAFT:
                 st.dataframe(pd.DataFrame([(e.row, tr(e.message_zh, e.message_en)) for e in report.errors],
                                           columns=[tr("行号", "Row"), tr("问题", "Problem")]), hide_index=True)
             else:
-                st.session_state["result_report"] = (batch_id, report)
+                st.session_state["result_report"] = (result_key, report)
                 st.rerun()
     shown = st.session_state.get("result_report")
-    if shown and shown[0] == batch_id:
+    if shown and shown[0] == result_key:  # the banner belongs to the file it describes
         report = shown[1]
         st.success(tr(f"已上网 {report.on_chsi} 人（已通知学生），上网失败 {report.failed} 人（已回到待打包列表），"
                       f"未变化 {report.unchanged}，仍待上网 {report.still_pending}。",

@@ -8,10 +8,10 @@ import pandas as pd
 import streamlit as st
 
 from core.domain.access import Actor
-from core.domain.quotas import CHINA
 from core.export import mime_type
 from core.services import chase, tickets
 from core.services.chase import ChaseFilter, ChaseReason
+from uikit.clock import beijing
 from uikit.downloads import export_button
 from workbench.context import database, require_actor
 from workbench.i18n import lang, tr
@@ -38,7 +38,7 @@ if escalated:
     with st.expander(tr(f"客服转交本校处理的问题（{len(escalated)}）", f"Escalated by support ({len(escalated)})"),
                      expanded=True, icon=":material/support_agent:"):
         st.dataframe(pd.DataFrame(
-            [(t.number, t.student_name or "", t.subject, t.due_at.astimezone(CHINA).strftime("%m-%d %H:%M"),
+            [(t.number, t.student_name or "", t.subject, beijing(t.due_at, "short"),
               tr("已超时", "overdue") if t.overdue else "") for t in escalated],
             columns=[tr("工单号", "Ticket"), tr("学生", "Student"), tr("问题", "Subject"), tr("截止", "Due"),
                      tr("状态", "Status")]), hide_index=True)

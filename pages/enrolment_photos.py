@@ -3,6 +3,8 @@ which photos have no usable face."""
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 import streamlit as st
 
@@ -10,7 +12,7 @@ from core.services import enrolment, roster
 from workbench.context import database, photo_store, require_actor
 from workbench.i18n import tr
 from workbench.registrar import pick_school
-from workbench.widgets import refusals
+from workbench.widgets import counted_progress, refusals
 
 actor = require_actor()
 st.title(tr("学籍照片", "Enrolment photos"))
@@ -20,13 +22,18 @@ st.caption(tr("将学籍照片打包为 ZIP 上传，文件名为学号或证件
               "Upload a ZIP of photos named by student number or ID number (e.g. 2021012345.jpg). Each is checked "
               "for exactly one usable face and its face features are computed once for later comparison."))
 upload = st.file_uploader(tr("照片压缩包（ZIP）", "Photo archive (ZIP)"), type=["zip"], key="enrolment_zip")
+upload_key = hashlib.sha256(upload.getvalue()).hexdigest() if upload is not None else None
 if upload is not None and st.button(tr("导入照片", "Import photos"), type="primary", key="do_enrolment_import"):
+    bar, update = counted_progress("读取照片", "Reading photos", "张", "photos")
     with refusals():
         with database().session() as session:
-            st.session_state["enrolment_report"] = enrolment.import_enrolment_photos(
-                session, actor, school.id, upload, photo_store())
+            st.session_state["enrolment_report"] = (upload_key, enrolment.import_enrolment_photos(
+                session, actor, school.id, upload, photo_store(), progress=update))
+    bar.empty()
 
-report: enrolment.EnrolmentImport | None = st.session_state.get("enrolment_report")
+# The report belongs to the archive it describes: another archive, or none, clears it.
+kept = st.session_state.get("enrolment_report")
+report: enrolment.EnrolmentImport | None = kept[1] if kept and kept[0] == upload_key else None
 if report is not None:
     st.success(tr(f"已匹配 {len(report.matched)} 张（后台正在计算人脸特征），与上次相同 {len(report.unchanged)} 张，"
                   f"未匹配 {len(report.unmatched)} 个文件。",

@@ -12,6 +12,7 @@ from uikit.plain import plain
 from workbench.context import database, require_actor
 from workbench.i18n import lang, tr
 from workbench.registrar import pick_school, pick_task
+from workbench.widgets import no_data
 
 actor = require_actor()
 st.title(tr("采集进度", "Progress"))
@@ -36,9 +37,12 @@ metrics[3].metric(tr("无需拍摄（已有照片/现场采集）", "Exempt (alr
 charts = st.columns(2)
 with charts[0]:
     st.subheader(tr("采集漏斗", "Funnel"))
-    figure = go.Figure(go.Funnel(y=stage_names, x=stage_counts, textinfo="value+percent initial"))
-    figure.update_layout(height=360, margin=dict(l=10, r=10, t=10, b=10))
-    st.plotly_chart(figure, key="funnel_chart")
+    if any(stage_counts):
+        figure = go.Figure(go.Funnel(y=stage_names, x=stage_counts, textinfo="value+percent initial"))
+        figure.update_layout(height=360, margin=dict(l=10, r=10, t=10, b=10))
+        st.plotly_chart(figure, key="funnel_chart")
+    else:
+        no_data()
 with charts[1]:
     st.subheader(tr("每日提交与审核", "Daily submissions and decisions"))
     days = [d.day for d in board.trend]
@@ -49,7 +53,10 @@ with charts[1]:
         trend.add_trace(go.Scatter(x=days, y=values, name=name, mode="lines+markers"))
     trend.update_layout(height=360, margin=dict(l=10, r=10, t=10, b=10), legend=dict(orientation="h"))
     trend.update_xaxes(tickformat="%m-%d")
-    st.plotly_chart(trend, key="trend_chart")
+    if any(d.submitted or d.approved or d.rejected for d in board.trend):
+        st.plotly_chart(trend, key="trend_chart")
+    else:
+        no_data()
 
 charts = st.columns(2)
 with charts[0]:
@@ -70,6 +77,8 @@ with charts[1]:
         category.update_layout(height=300, margin=dict(l=10, r=10, t=10, b=10),
                                yaxis=dict(title=tr("完成率 %", "Completion %"), range=[0, 100]))
         st.plotly_chart(category, key="category_chart")
+    else:
+        no_data()
 
 
 def group_table(groups: list[dashboard.GroupProgress], name: str) -> pd.DataFrame:

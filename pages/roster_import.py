@@ -12,12 +12,13 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import DomainError
+from core.export import mime_type
 from core.services import roster
 from uikit.downloads import download_button
 from workbench.context import database, require_actor
 from workbench.i18n import tr
 from workbench.registrar import pick_school
-from workbench.widgets import refusals, show_error
+from workbench.widgets import counted_progress, refusals, show_error
 
 NOT_MAPPED = ""
 VALIDATED, IMPORTED = "roster_validation", "roster_import_report"
@@ -27,24 +28,16 @@ def label(field: str) -> str:
     return tr(roster.FIELD_LABELS_ZH[field], roster.FIELD_LABELS_EN[field])
 
 
-def progress_bar(verb_zh: str, verb_en: str):
-    """A progress bar with counts, and the callback the service calls once per chunk of rows."""
-    bar = st.progress(0.0, text=tr(f"正在{verb_zh}…", f"{verb_en}…"))
-
-    def update(done: int, expected: int) -> None:
-        total = max(done, expected, 1)
-        bar.progress(min(1.0, done / total),
-                     text=tr(f"正在{verb_zh}：{done:,} / {total:,} 行", f"{verb_en}: {done:,} of {total:,} rows"))
-
-    return bar, update
-
-
 actor = require_actor()
 st.title(tr("导入学籍名单", "Import roster"))
 school = pick_school(actor)
 st.caption(tr(f"支持 CSV（UTF-8 或 GBK）和 XLSX，一次最多 {roster.MAX_ROWS:,} 行。同一学号再次导入会更新原记录，不会重复。",
               f"CSV (UTF-8 or GBK) or XLSX, up to {roster.MAX_ROWS:,} rows. Importing a student number again "
               "updates that record."))
+template = st.columns([1, 1, 3])
+for column, fmt in ((template[0], "xlsx"), (template[1], "csv")):
+    download_button(tr(f"下载模板（{fmt.upper()}）", f"Template ({fmt.upper()})"), roster.import_template(fmt),
+                    file_name=f"学籍名单模板.{fmt}", mime=mime_type(fmt), key=f"template_{fmt}", container=column)
 upload = st.file_uploader(tr("名单文件", "Roster file"), type=["csv", "xlsx", "txt"], key="roster_file")
 if upload is None:
     st.stop()
@@ -78,7 +71,7 @@ file_key = (hashlib.sha256(data).hexdigest(), filename, tuple(sorted(mapping.ite
 cached = st.session_state.get(VALIDATED)
 parsed: roster.ParsedRoster | None = cached[1] if cached and cached[0] == file_key else None
 if parsed is None:
-    bar, update = progress_bar("校验", "Validating")
+    bar, update = counted_progress("校验", "Validating")
     try:
         parsed = roster.parse_roster(data, filename, mapping, progress=update)
     except DomainError as error:
@@ -117,7 +110,7 @@ if parsed.errors and not parsed.header_problem:
                              key="import_valid_rows")
 if st.button(tr("导入", "Import"), type="primary", key="do_import",
              disabled=parsed.header_problem or (bool(parsed.errors) and not valid_only)):
-    bar, update = progress_bar("导入", "Importing")
+    bar, update = counted_progress("导入", "Importing")
     with refusals():
         with database().session() as session:
             outcome = roster.import_roster(session, actor, school.id, data, filename, mapping=mapping,

@@ -10,6 +10,7 @@ from uikit.plain import plain
 from workbench.context import database, require_actor
 from workbench.i18n import tr
 from workbench.support import TICKETS_PAGE, china_time, label
+from workbench.widgets import no_data
 
 actor = require_actor()
 st.title(tr("客服统计", "Support dashboard"))
@@ -27,8 +28,11 @@ m[3].metric(tr("解决用时中位数", "Median time to resolve"),
 
 opened, resolved = tr("新建", "Opened"), tr("解决", "Resolved")
 st.subheader(tr("每日工单", "Tickets per day"))
-st.bar_chart(pd.DataFrame({opened: [d.opened for d in board.days], resolved: [d.resolved for d in board.days]},
-                          index=[d.day.strftime("%m-%d") for d in board.days]), stack=False, height=260)
+if any(d.opened or d.resolved for d in board.days):
+    st.bar_chart(pd.DataFrame({opened: [d.opened for d in board.days], resolved: [d.resolved for d in board.days]},
+                              index=[d.day.strftime("%m-%d") for d in board.days]), stack=False, height=260)
+else:
+    no_data()
 
 left, right = st.columns(2, gap="large")
 with left:

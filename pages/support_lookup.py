@@ -210,8 +210,8 @@ with side:
     with st.container(border=True):
         st.markdown("**" + tr("新建工单", "Open a ticket") + "**")
         with st.form("open_ticket", clear_on_submit=True):
-            category = st.selectbox(tr("问题类别", "Category"), list(TicketCategory), format_func=label,
-                                    key="new_ticket_category")
+            category = st.selectbox(tr("问题类别", "Category"), list(TicketCategory), index=None, format_func=label,
+                                    placeholder=tr("请选择", "Choose"), key="new_ticket_category")
             c1, c2 = st.columns(2)
             priority = c1.selectbox(tr("优先级", "Priority"), list(TicketPriority), index=2, format_func=label,
                                     key="new_ticket_priority")

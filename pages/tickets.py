@@ -142,7 +142,8 @@ with queue_tab:
 with new_tab:
     with st.form("call_ticket", clear_on_submit=True):
         c1, c2, c3 = st.columns(3)
-        category = c1.selectbox(tr("问题类别", "Category"), list(TicketCategory), format_func=label, key="call_category")
+        category = c1.selectbox(tr("问题类别", "Category"), list(TicketCategory), index=None, format_func=label,
+                                placeholder=tr("请选择", "Choose"), key="call_category")
         priority = c2.selectbox(tr("优先级", "Priority"), list(TicketPriority), index=2, format_func=label,
                                 key="call_priority")
         channel = c3.selectbox(tr("渠道", "Channel"), list(TicketChannel), format_func=label, key="call_channel")

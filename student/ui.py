@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.services.student_flow import Stage
 from student import state
+from uikit.localise import localise_widgets
 from workbench.i18n import lang, tr
 
 MOBILE_CSS = """
@@ -24,6 +25,7 @@ MOBILE_CSS = """
 
 def page_style() -> None:
     st.html(MOBILE_CSS)
+    localise_widgets(lang())
 
 
 def header(title: str, back_to: str | None = state.HOME) -> None:

@@ -12,6 +12,7 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
+from uikit.localise import localise_widgets  # noqa: E402
 from uikit.plain import plain  # noqa: E402
 from workbench import auth  # noqa: E402
 from workbench.context import current_actor, follow_browser_redirect, sign_out  # noqa: E402
@@ -20,6 +21,7 @@ from workbench.navigation import is_landing, pages_for  # noqa: E402
 
 st.set_page_config(page_title="学历图像采集 · 工作台", page_icon=":material/photo_camera:", layout="wide")
 language_switch()
+localise_widgets(lang())
 actor = current_actor()
 follow_browser_redirect()
 

@@ -9,9 +9,9 @@ import streamlit as st
 
 from core.domain.canned_answers import answers_for
 from core.domain.enums import TicketCategory, TicketChannel, TicketPriority, TicketStatus
-from core.domain.quotas import CHINA
 from core.domain.tickets import CATEGORY_LABELS, CHANNEL_LABELS, PRIORITY_LABELS, STATUS_LABELS
 from core.services.policy import get_policy
+from uikit.clock import beijing
 from workbench.context import database
 from workbench.i18n import tr
 from workbench.navigation import PAGES_DIR
@@ -27,7 +27,7 @@ def label(value: TicketCategory | TicketPriority | TicketStatus | TicketChannel)
 
 
 def china_time(moment: datetime | None) -> str:
-    return "" if moment is None else moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    return beijing(moment)
 
 
 def canned_answers_panel(category: TicketCategory | None = None, *, key: str = "canned") -> None:

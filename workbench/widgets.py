@@ -75,3 +75,22 @@ def commit_then_reload(action: Callable[[Session], object], message: str) -> Non
 
 def yuan(fen: int) -> str:
     return f"¥{fen / 100:.2f}"
+
+
+def counted_progress(verb_zh: str, verb_en: str, unit_zh: str = "行", unit_en: str = "rows"):
+    """A progress bar with counts ("正在导入：1,000 / 20,000 行"), and the ``(done, expected)``
+    callback a service calls as it goes. The caller empties the bar when the work is done."""
+    zh = lang() == "zh"
+    bar = st.progress(0.0, text=f"正在{verb_zh}…" if zh else f"{verb_en}…")
+
+    def update(done: int, expected: int) -> None:
+        total = max(done, expected, 1)
+        bar.progress(min(1.0, done / total), text=f"正在{verb_zh}：{done:,} / {total:,} {unit_zh}" if zh
+                     else f"{verb_en}: {done:,} of {total:,} {unit_en}")
+
+    return bar, update
+
+
+def no_data() -> None:
+    """What an empty chart shows instead of an axis of zeros."""
+    st.info("暂无数据" if lang() == "zh" else "No data yet", icon=":material/bar_chart:")

@@ -51,3 +51,51 @@ RANGES: dict[str, tuple[float, float]] = {
     "face_different_distance": (0.2, 0.8),
 }
 """Validated ranges for each setting; the admin page refuses values outside them."""
+
+
+@dataclass(frozen=True)
+class Shown:
+    """How staff see a setting: its name, and the unit people use (元 not fen, % not 0.05, 分钟 not
+    seconds). ``scale`` turns the stored value into the shown one."""
+
+    name_zh: str
+    name_en: str
+    unit_zh: str = ""
+    unit_en: str = ""
+    scale: float = 1.0
+    digits: int = 0
+
+    def shown(self, stored: float | int) -> float:
+        return round(float(stored) * self.scale, self.digits + 2)
+
+    def stored(self, shown: float, whole_number: bool) -> float | int:
+        value = float(shown) / self.scale
+        return int(round(value)) if whole_number else round(value, 6)
+
+    def text(self, stored: float | int | None, lang: str) -> str:
+        """``stored`` in the shown unit, e.g. "1.00 元", "5.0%", "5.0 分钟"."""
+        if stored is None:
+            return "校准值" if lang == "zh" else "calibrated"
+        number = f"{self.shown(stored):.{self.digits}f}"
+        unit = self.unit_zh if lang == "zh" else self.unit_en
+        return f"{number} {unit}".strip() if unit not in ("%",) else f"{number}%"
+
+    def name(self, lang: str) -> str:
+        return self.name_zh if lang == "zh" else self.name_en
+
+
+SHOWN: dict[str, Shown] = {
+    "daily_standardisations": Shown("每日标准化次数", "Standardisations per day", "次", "a day"),
+    "free_submissions": Shown("免费提交审核次数", "Free review submissions", "次", ""),
+    "free_replacements": Shown("人工审核前免费更换次数", "Free replacements before review", "次", ""),
+    "extra_service_price_fen": Shown("后续服务单价", "Extra service price", "元", "yuan", 0.01, 2),
+    "claim_expiry_seconds": Shown("审核领取超时", "Review claim expiry", "分钟", "minutes", 1 / 60, 1),
+    "second_review_rate": Shown("二次复核抽样比例", "Second-review sample rate", "%", "%", 100.0, 1),
+    "verification_attempts": Shown("身份核验失败次数上限", "Failed identity checks before lock", "次", ""),
+    "verification_lock_hours": Shown("身份核验锁定时长", "Identity check lock", "小时", "hours"),
+    "face_same_distance": Shown("人像比对：同一人阈值（距离 ≤）", "Face comparison: same person (distance ≤)",
+                                digits=2),
+    "face_different_distance": Shown("人像比对：非同一人阈值（距离 ≥，自动拦截）",
+                                     "Face comparison: different person (distance ≥, blocked)", digits=2),
+}
+"""Every key of ``RANGES``, as staff read it."""

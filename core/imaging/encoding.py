@@ -12,8 +12,16 @@ import numpy as np
 from PIL import Image
 
 from core.imaging.errors import ImageLoadError
-from core.imaging.standard import DPI, HEIGHT, MAX_FILE_BYTES, MIN_FILE_BYTES, MIN_JPEG_QUALITY, WIDTH
+from core.imaging.standard import (
+    DPI,
+    HEIGHT,
+    MAX_FILE_BYTES,
+    MIN_FILE_BYTES,
+    MIN_JPEG_QUALITY,
+    WIDTH,
+)
 from core.imaging.types import Check
+from core.imaging.words import KILOBYTES, Reading, in_words
 
 SUBSAMPLING_444 = 0
 SUBSAMPLING_420 = 2
@@ -124,19 +132,35 @@ def format_checks(data: bytes) -> list[Check]:
         dpi = image.info.get("dpi", (0, 0))
     quality = estimate_quality(data) if kind == "JPEG" else None
     kb = len(data) / 1024
+    colour_jpeg = kind == "JPEG" and mode == "RGB"
+    same_size = size == (WIDTH, HEIGHT)
+    dpi_ok = round(float(dpi[0])) == DPI and round(float(dpi[1])) == DPI
+    low_kb, high_kb = MIN_FILE_BYTES // 1024, MAX_FILE_BYTES // 1024
     return [
-        Check("format", kind == "JPEG" and mode == "RGB", f"{kind} {mode}", "JPEG, 24-bit RGB",
-              "照片须为 24 位彩色 JPEG 文件。", "The photo must be a 24-bit colour JPEG."),
-        Check("dimensions", size == (WIDTH, HEIGHT), f"{size[0]}x{size[1]}", f"{WIDTH}x{HEIGHT}",
-              f"照片尺寸须为 {WIDTH}×{HEIGHT} 像素。", f"The photo must be {WIDTH}x{HEIGHT} pixels."),
-        Check("dpi", round(float(dpi[0])) == DPI and round(float(dpi[1])) == DPI,
-              float(round(float(dpi[0]))), f"{DPI}",
-              f"照片分辨率须为 {DPI} dpi。", f"The photo must be {DPI} dpi."),
+        Check("format", colour_jpeg, f"{kind} {mode}", "JPEG, 24-bit RGB",
+              "照片须为 24 位彩色 JPEG 文件。", "The photo must be a 24-bit colour JPEG.",
+              detail_zh="文件格式（24 位彩色照片，应为 24 位彩色照片）" if colour_jpeg
+              else "文件格式不对（不是 24 位彩色照片，应为 24 位彩色照片）",
+              detail_en="File format (24-bit colour JPEG, allowed 24-bit colour JPEG)" if colour_jpeg
+              else f"Wrong file format ({kind} {mode}, allowed 24-bit colour JPEG)"),
+        Check("dimensions", same_size, f"{size[0]}x{size[1]}", f"{WIDTH}x{HEIGHT}",
+              f"照片尺寸须为 {WIDTH}×{HEIGHT} 像素。", f"The photo must be {WIDTH}x{HEIGHT} pixels.",
+              detail_zh=f"{'照片尺寸' if same_size else '照片尺寸不对'}（{size[0]}×{size[1]} 像素，应 {WIDTH}×{HEIGHT} 像素）",
+              detail_en=f"{'Photo size' if same_size else 'Wrong photo size'} ({size[0]}×{size[1]} px, "
+                        f"allowed {WIDTH}×{HEIGHT} px)"),
+        Check("dpi", dpi_ok, float(round(float(dpi[0]))), f"{DPI}",
+              f"照片分辨率须为 {DPI} dpi。", f"The photo must be {DPI} dpi.",
+              **in_words(Reading(round(float(dpi[0])), "每英寸像素数", "Pixels per inch", "每英寸像素数不对",
+                                 "Wrong pixels per inch", low=DPI, high=DPI, digits=0, ok=dpi_ok))),
         Check("jpeg_quality", quality is not None and quality >= MIN_JPEG_QUALITY,
               None if quality is None else float(quality), f">= {MIN_JPEG_QUALITY}",
-              f"JPEG 压缩质量须不低于 {MIN_JPEG_QUALITY}。", f"JPEG quality must be at least {MIN_JPEG_QUALITY}."),
+              f"JPEG 压缩质量须不低于 {MIN_JPEG_QUALITY}。", f"JPEG quality must be at least {MIN_JPEG_QUALITY}.",
+              **in_words(Reading(quality, "压缩质量", "Compression quality", "压缩过度，质量太低", "Compressed too hard",
+                                 low=MIN_JPEG_QUALITY, digits=0))),
         Check("file_size", MIN_FILE_BYTES <= len(data) <= MAX_FILE_BYTES, round(kb, 1),
-              f"{MIN_FILE_BYTES // 1024}-{MAX_FILE_BYTES // 1024} KB",
-              f"文件大小须在 {MIN_FILE_BYTES // 1024}–{MAX_FILE_BYTES // 1024} KB 之间。",
-              f"The file must be {MIN_FILE_BYTES // 1024}-{MAX_FILE_BYTES // 1024} KB."),
+              f"{low_kb}-{high_kb} KB",
+              f"文件大小须在 {low_kb}–{high_kb} KB 之间。",
+              f"The file must be {low_kb}-{high_kb} KB.",
+              **in_words(Reading(kb, "文件大小", "File size", "文件大小不合要求", "File size out of range",
+                                 low=low_kb, high=high_kb, unit=KILOBYTES, digits=1))),
     ]

@@ -6,6 +6,8 @@ message in Chinese for students and staff and in English for logs and the Englis
 
 from __future__ import annotations
 
+from core.imaging.words import PIXELS, Reading, Words, in_words
+
 
 class ImagingError(Exception):
     """Base of every refusal: a photo that cannot be loaded, found or standardised."""
@@ -22,12 +24,21 @@ class ImagingError(Exception):
     def __str__(self) -> str:
         return f"{self.message_zh} / {self.message_en}"
 
+    def in_words(self) -> Words:
+        """``detail_zh``/``detail_en`` of the refused check: the message, with the numbers where known."""
+        return Words(detail_zh=self.message_zh.rstrip("。"), detail_en=self.message_en.rstrip("."))
+
 
 class ImageLoadError(ImagingError):
     """The bytes are not a readable photo (empty, corrupt, truncated, unsupported, too large)."""
 
     code = "load"
     allowed = "JPEG, PNG, WebP, HEIC"
+
+    def in_words(self) -> Words:
+        """The Chinese message names file formats; staff read the plain refusal."""
+        return Words(detail_zh="照片文件无法读取（文件损坏、过大或不是照片）",
+                     detail_en=self.message_en.rstrip("."))
 
 
 class NoFace(ImagingError):
@@ -40,6 +51,10 @@ class NoFace(ImagingError):
             "No face was found in the photo; face the camera and take it again.",
         )
 
+    def in_words(self) -> Words:
+        return in_words(Reading(0, "照片中的人脸数", "Faces in the photo", "没有找到人脸", "No face found",
+                                low=1, high=1, digits=0))
+
 
 class MultipleFaces(ImagingError):
     code = "face_count"
@@ -51,6 +66,10 @@ class MultipleFaces(ImagingError):
             f"{count} faces were found; only the student may be in the photo.",
         )
         self.count = count
+
+    def in_words(self) -> Words:
+        return in_words(Reading(self.count, "照片中的人脸数", "Faces in the photo", "人脸不止一张",
+                                "More than one face", low=1, high=1, digits=0))
 
 
 class FaceCutOff(ImagingError):
@@ -77,6 +96,10 @@ class FaceTooSmall(ImagingError):
         self.needed_px = needed_px
         self.allowed = f">= {needed_px:.0f} px"
 
+    def in_words(self) -> Words:
+        return in_words(Reading(self.face_width_px, "人脸宽度", "Face width", "人脸太小", "Face too small",
+                                low=round(self.needed_px), unit=PIXELS, digits=0))
+
 
 class TooLittleBody(ImagingError):
     """The capture stops so close below the chin that the CHSI frame would be mostly invented body."""
@@ -91,6 +114,12 @@ class TooLittleBody(ImagingError):
         )
         self.missing_px = missing_px
         self.allowed = f"body missing at the bottom <= {allowed_px:.0f} px"
+        self.allowed_px = allowed_px
+
+    def in_words(self) -> Words:
+        return in_words(Reading(self.missing_px, "照片底部缺少的身体高度", "Body missing at the bottom",
+                                "肩部和上身拍得太少", "Too little of the shoulders and chest",
+                                high=round(self.allowed_px), unit=PIXELS, digits=0))
 
 
 REFUSAL_CODES = frozenset(

@@ -154,6 +154,7 @@ def refused(refusal: ImagingError) -> ProcessedCapture:
         allowed=refusal.allowed,
         message_zh=refusal.message_zh,
         message_en=refusal.message_en,
+        **refusal.in_words(),
     )
     return ProcessedCapture(
         ok=False,

@@ -29,6 +29,7 @@ from core.imaging.resample import shrink
 from core.imaging.standardise import PREVIEW_LONG_SIDE
 from core.imaging.thresholds import ImagingThresholds
 from core.imaging.types import Check, FaceBox, FoundFace
+from core.imaging.words import Reading, in_words
 
 __all__ = ["CODE", "RecaptureAssessment", "assess_recapture", "check_recapture"]
 
@@ -99,4 +100,7 @@ def check_recapture(assessment: RecaptureAssessment, thresholds: ImagingThreshol
         message_en="No sign of a re-photographed print or screen." if passed else
         "This looks like a photo of a print or a screen: photograph yourself directly with the phone's camera.",
         critical=False,
+        **in_words(Reading(score, "翻拍可能性", "Re-photograph likelihood", "疑似翻拍照片或屏幕",
+                           "Looks re-photographed from a print or screen",
+                           high=thresholds.recapture_flag_score, strict=True, digits=2)),
     )

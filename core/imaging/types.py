@@ -54,6 +54,16 @@ class Check:
     message_zh: str
     message_en: str
     critical: bool = True
+    detail_zh: str = ""
+    """The measured numbers in words with the allowed range (``core.imaging.words``); empty on
+    reports stored before they were written."""
+    detail_en: str = ""
+
+    def words(self, lang: str) -> str:
+        """What staff read: the numbers in words, or the message for a report without them."""
+        if lang == "zh":
+            return self.detail_zh or self.message_zh
+        return self.detail_en or self.message_en
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +74,8 @@ class Check:
             "message_zh": self.message_zh,
             "message_en": self.message_en,
             "critical": self.critical,
+            "detail_zh": self.detail_zh,
+            "detail_en": self.detail_en,
         }
 
     @classmethod

@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 
 from core import export as files
 from core.domain.access import Actor, allowed, internal, pure, require_role
+from core.domain.audit_words import Party, Subject, action_name, sentence
 from core.domain.enums import Role
 from core.domain.text import SEARCH_MAX, Field, clean_text, escape_like
 from core.errors import InvalidInput
-from core.models import AuditEvent, RosterRecord
+from core.models import AuditEvent, RosterRecord, School, StaffUser
 
 MAX_PAGE_SIZE = 500
 EXPORT_LIMIT = 100_000
@@ -157,6 +158,76 @@ def actions(session: Session, actor: Actor) -> list[str]:
     """The actions that occur in the log, for the filter's choices."""
     require_role(actor, Role.ADMIN)
     return list(session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    """One event as the log page shows it: a sentence per language, the raw event folded beside it."""
+
+    id: int
+    at: datetime
+    sentence_zh: str
+    sentence_en: str
+    action: str
+    action_zh: str
+    action_en: str
+    school_name: str
+    raw: dict[str, Any]
+    """The stored event (action code, actor, entity, detail) for the detail fold."""
+
+    def sentence(self, lang: str) -> str:
+        return self.sentence_zh if lang == "zh" else self.sentence_en
+
+    def action_name(self, lang: str) -> str:
+        return self.action_zh if lang == "zh" else self.action_en
+
+
+@allowed(Role.ADMIN)
+def lines(session: Session, actor: Actor, events: list[AuditEvent]) -> list[AuditLine]:
+    """``events`` as sentences, with the names they refer to looked up in one query per kind."""
+    require_role(actor, Role.ADMIN)
+    staff_ids = {e.actor_id for e in events if e.actor_kind == "staff" and e.actor_id is not None}
+    staff_ids |= {e.entity_id for e in events if e.entity_type == "staff_user" and e.entity_id is not None}
+    staff = {u.id: u for u in session.scalars(select(StaffUser).where(StaffUser.id.in_(staff_ids)))} if staff_ids else {}
+    record_ids = {e.roster_record_id for e in events if e.roster_record_id is not None}
+    records = {r.id: r for r in session.scalars(select(RosterRecord).where(RosterRecord.id.in_(record_ids)))} \
+        if record_ids else {}
+    school_ids = {e.school_id for e in events if e.school_id is not None}
+    school_ids |= {e.entity_id for e in events if e.entity_type == "school" and e.entity_id is not None}
+    school_names = {i: n for i, n in session.execute(select(School.id, School.name).where(School.id.in_(school_ids)))} \
+        if school_ids else {}
+    result = []
+    for event in events:
+        user = staff.get(event.actor_id) if event.actor_kind == "staff" and event.actor_id is not None else None
+        party = Party(event.actor_kind, event.actor_name, user.role if user is not None else None)
+        result.append(_line(event, party, _subject(event, records, school_names, staff), school_names))
+    return result
+
+
+def _subject(event: AuditEvent, records: dict[int, RosterRecord], school_names: dict[int, str],
+             staff: dict[int, StaffUser]) -> Subject:
+    record = records.get(event.roster_record_id) if event.roster_record_id is not None else None
+    label = ""
+    if event.entity_type == "school" and event.entity_id in school_names:
+        label = school_names[event.entity_id]
+    elif event.entity_type == "staff_user" and event.entity_id in staff:
+        label = staff[event.entity_id].display_name
+    elif event.entity_type == "support_ticket" and event.detail.get("number"):
+        label = str(event.detail["number"])
+    return Subject(event.entity_type, event.entity_id, record.name if record else "",
+                   record.student_number if record else "", label)
+
+
+def _line(event: AuditEvent, party: Party, subject: Subject, school_names: dict[int, str]) -> AuditLine:
+    return AuditLine(
+        id=event.id, at=event.at, sentence_zh=sentence(party, event.action, subject, "zh"),
+        sentence_en=sentence(party, event.action, subject, "en"), action=event.action,
+        action_zh=action_name(event.action, "zh"), action_en=action_name(event.action, "en"),
+        school_name=school_names.get(event.school_id, "") if event.school_id is not None else "",
+        raw={"action": event.action, "actor_kind": event.actor_kind, "actor_id": event.actor_id,
+             "entity": f"{event.entity_type} #{event.entity_id}" if event.entity_id else event.entity_type,
+             "roster_record_id": event.roster_record_id, "detail": event.detail},
+    )
 
 
 EXPORT_COLUMNS = ("id", "at", "actor_kind", "actor_id", "actor_name", "action", "entity_type", "entity_id",

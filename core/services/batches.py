@@ -23,6 +23,7 @@ import hashlib
 import os
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -34,18 +35,27 @@ from sqlalchemy.orm import Session, selectinload
 
 from core import export
 from core.db import get_or_raise
-from core.domain.access import SCHOOL_DATA_ROLES, Actor, allowed, require_role, require_school, school_scope
+from core.domain.access import SCHOOL_DATA_ROLES, Actor, allowed, pure, require_role, require_school, school_scope
 from core.domain.enums import BatchItemResult, BatchStatus, SubmissionState
 from core.domain.identity import normalise_id_number, normalise_text
 from core.domain.quotas import local_day
 from core.domain.states import Event, transition
-from core.errors import Conflict, IllegalTransition, InvalidInput, NotFound, PhotosUnavailable
+from core.errors import (
+    Conflict,
+    IllegalTransition,
+    InvalidInput,
+    NotFound,
+    PhotosUnavailable,
+)
 from core.imaging.standard import HEIGHT, WIDTH
 from core.models import BatchItem, School, Submission, UploadBatch, utcnow
 from core.services import audit, schools
 from core.services.notifications import notify
 from core.services.roster import read_table
 from core.storage.photos import PhotoState, PhotoStore
+
+Progress = Callable[[int, int], None]
+"""``(done, total)``: told as long work goes on, for a progress bar with counts."""
 
 BUILDABLE = (SubmissionState.APPROVED, SubmissionState.UPLOAD_FAILED)
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
@@ -188,19 +198,25 @@ def _next_sequence(session: Session, school_id: int) -> int:
 
 @allowed(*SCHOOL_DATA_ROLES)
 def build_batch(session: Session, actor: Actor, task_id: int, store: PhotoStore,
-                *, now: datetime | None = None) -> UploadBatch:
+                *, now: datetime | None = None, progress: Progress | None = None) -> UploadBatch:
+    """``progress(done, total)`` is told as each approved photo is checked."""
     task = schools.task_in_scope(session, actor, task_id)
     moment = now or utcnow()
     chosen: list[Submission] = []
     held = 0
     used_names: set[str] = set()
-    for submission in _buildable(session, task.id, lock=True):
+    buildable = list(_buildable(session, task.id, lock=True))
+    for done, submission in enumerate(buildable):
+        if progress is not None:
+            progress(done, len(buildable))
         file_name = f"{submission.roster_record.id_number.upper()}.jpg"
         if _hold_reason(submission, store) or file_name in used_names:
             held += 1
             continue
         used_names.add(file_name)
         chosen.append(submission)
+    if progress is not None:
+        progress(len(buildable), len(buildable))
     if not chosen:
         raise InvalidInput("没有可以上传学信网的照片（需审核通过，且不是临时拍摄码）。",
                            "No photos can go to CHSI yet (they must be approved and not on a temporary code).")
@@ -288,10 +304,13 @@ def _refuse_unavailable(batch: UploadBatch, problems: list[tuple[BatchItem, Phot
 
 
 @allowed(*SCHOOL_DATA_ROLES)
-def write_package(session: Session, actor: Actor, batch_id: int, store: PhotoStore, out: BinaryIO) -> str:
+def write_package(session: Session, actor: Actor, batch_id: int, store: PhotoStore, out: BinaryIO, *,
+                  progress: Progress | None = None) -> str:
     """Streams the batch's ZIP into ``out`` and returns its SHA-256. The first export freezes the
     batch; every later one must reproduce the same bytes. Every photo is checked before the first
-    byte is written, so a missing or damaged one refuses the export cleanly."""
+    byte is written, so a missing or damaged one refuses the export cleanly. The package carries
+    its manifest (``<batch number>-清单.csv``) after the photos, so the file that reaches CHSI
+    says what is in it. ``progress(done, total)`` is told after each photo."""
     batch = get_batch(session, actor, batch_id, lock=True)
     items = _items(session, batch)
     if not items:
@@ -301,14 +320,20 @@ def write_package(session: Session, actor: Actor, batch_id: int, store: PhotoSto
         raise _refuse_unavailable(batch, problems)
     sink = _ForwardOnly(out)
     with zipfile.ZipFile(sink, "w", zipfile.ZIP_STORED) as archive:  # type: ignore[call-overload]  # a write/tell/flush sink is all zipfile uses
-        for item in items:
-            info = zipfile.ZipInfo(item.file_name, date_time=ZIP_TIMESTAMP)
-            info.create_system = 3
-            info.external_attr = 0o100644 << 16
+        for done, item in enumerate(items, start=1):
+            info = _entry(item.file_name)
             info.file_size = store.path_of(item.sha256).stat().st_size
             with archive.open(info, "w") as entry:
                 for chunk in store.iter_chunks(item.sha256):
                     entry.write(chunk)
+            if progress is not None:
+                progress(done, len(items))
+        listed = export.csv_bytes(MANIFEST_HEADER, [(i.name, i.student_number, i.file_name.removesuffix(".jpg"),
+                                                     i.file_name, i.sha256) for i in items])
+        info = _entry(manifest_name(batch))
+        info.file_size = len(listed)
+        with archive.open(info, "w") as entry:
+            entry.write(listed)
     sha = sink.digest.hexdigest()
     if batch.status is BatchStatus.DRAFT:
         batch.status = BatchStatus.EXPORTED
@@ -323,9 +348,22 @@ def write_package(session: Session, actor: Actor, batch_id: int, store: PhotoSto
     return sha
 
 
+def _entry(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=ZIP_TIMESTAMP)
+    info.create_system = 3
+    info.external_attr = 0o100644 << 16
+    return info
+
+
+@pure
+def manifest_name(batch: UploadBatch) -> str:
+    """The manifest's name inside the package, as the download of it is named."""
+    return f"{batch.number}-清单.csv"
+
+
 @allowed(*SCHOOL_DATA_ROLES)
 def export_package(session: Session, actor: Actor, batch_id: int, store: PhotoStore, folder: Path, *,
-                   retention_days: int, now: datetime | None = None) -> Path:
+                   retention_days: int, now: datetime | None = None, progress: Progress | None = None) -> Path:
     """Writes the batch's package as ``<folder>/<batch number>.zip`` and returns its path. The
     folder (the data folder's ``exports/``) is private to the service account; a package is
     written under a dot-name of its own and renamed into place only when complete; packages older than
@@ -339,7 +377,7 @@ def export_package(session: Session, actor: Actor, batch_id: int, store: PhotoSt
     partial = Path(name)
     try:
         with os.fdopen(handle, "wb") as out:
-            write_package(session, actor, batch_id, store, out)
+            write_package(session, actor, batch_id, store, out, progress=progress)
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)

@@ -13,6 +13,7 @@ import io
 import posixpath
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import BinaryIO
@@ -141,8 +142,10 @@ def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
 
 @allowed(Role.REGISTRAR, Role.ADMIN)
 def import_enrolment_photos(
-    session: Session, actor: Actor, school_id: int, data: bytes | BinaryIO, store: PhotoStore
+    session: Session, actor: Actor, school_id: int, data: bytes | BinaryIO, store: PhotoStore, *,
+    progress: Callable[[int, int], None] | None = None,
 ) -> EnrolmentImport:
+    """Matches the archive's photos to the roster; ``progress(done, total)`` is told after each file."""
     require_role(actor, Role.REGISTRAR, Role.ADMIN)
     require_school(actor, school_id)
     get_or_raise(session, School, school_id, "学校不存在。", "School not found.")
@@ -154,7 +157,9 @@ def import_enrolment_photos(
     report = EnrolmentImport()
     stored: list[tuple[int, str]] = []
     claimed: dict[int, str] = {}
-    for info in sorted(entries, key=lambda i: i.filename):
+    for done, info in enumerate(sorted(entries, key=lambda i: i.filename)):
+        if progress is not None:
+            progress(done, len(entries))
         base = PurePosixPath(info.filename.replace("\\", "/")).name
         stem, suffix = posixpath.splitext(base)
         if suffix.lower() not in PHOTO_SUFFIXES:
@@ -173,6 +178,8 @@ def import_enrolment_photos(
         claimed[record_id] = info.filename
         stored.append((record_id, store.put(read_member(archive, info))))
 
+    if progress is not None:
+        progress(len(entries), len(entries))
     # Only now, with every entry read, does the roster change (a refused archive changes nothing;
     # photos already stored are unreferenced content, harmless in a content-addressed store).
     ids = [record_id for record_id, _ in stored]

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.domain.access import Actor, allowed, internal, public, pure, require_role
 from core.domain.enums import Role
-from core.domain.policy import RANGES, Policy
+from core.domain.policy import RANGES, SHOWN, Policy
 from core.errors import InvalidInput
 from core.models import PolicyChange, PolicySetting, utcnow
 from core.services import audit
@@ -100,22 +100,25 @@ def history(session: Session, actor: Actor, key: str | None = None, limit: int =
 
 
 def _validated(key: str, value: float | int) -> float | int:
+    """A setting's value, or a refusal that names the setting and its range in the unit staff use."""
     if key not in RANGES:
-        raise InvalidInput(f"未知的设置项：{key}", f"Unknown setting: {key}")
+        raise InvalidInput("未知的设置项。", f"Unknown setting: {key}")
     low, high = RANGES[key]
+    shown = SHOWN[key]
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise InvalidInput(f"{key} 必须是数字。", f"{key} must be a number.") from None
+        raise InvalidInput(f"{shown.name_zh}必须是数字。", f"{shown.name_en} must be a number.") from None
     if _whole_number(key):
         if not number.is_integer():
-            raise InvalidInput(f"{key} 必须是整数。", f"{key} must be a whole number.")
+            raise InvalidInput(f"{shown.name_zh}必须是整数。", f"{shown.name_en} must be a whole number.")
         value = int(number)
     else:
         value = number
     if not low <= value <= high:
         raise InvalidInput(
-            f"{key} 的取值范围是 {low}–{high}。", f"{key} must be between {low} and {high}."
+            f"{shown.name_zh}的取值范围是 {shown.text(low, 'zh')} 至 {shown.text(high, 'zh')}。",
+            f"{shown.name_en} must be between {shown.text(low, 'en')} and {shown.text(high, 'en')}.",
         )
     return value
 

@@ -334,6 +334,7 @@ def _validated(table: _Table, parsed: ParsedRoster, index: dict[str, int],
                progress: Progress | None) -> Iterator[RosterRow]:
     """The valid rows of the stream; problems, preview and counts go into ``parsed``."""
     preview_fields = parsed.preview.fields
+    absent = frozenset(e.field for e in parsed.errors if e.row == 1)
     seen: dict[str, int] = {}
     known: dict[tuple[str, str], str] = {}
     for row_number, cells in table.rows:
@@ -342,7 +343,7 @@ def _validated(table: _Table, parsed: ParsedRoster, index: dict[str, int],
         if len(parsed.preview.rows) < PREVIEW_ROWS:
             parsed.preview.rows.append([mask_id(raw[f]) if f == "id_number" else _shown(f, raw[f])
                                         for f in preview_fields])
-        row, errors = _check_row(row_number, raw, seen, known)
+        row, errors = _check_row(row_number, raw, seen, known, absent)
         for error in errors:
             parsed.add_error(error)
         if errors:
@@ -361,8 +362,10 @@ _REPEATING = frozenset({"category", "cohort", "department", "class_name", "has_c
 """Columns with a handful of values repeated on every row: each value is cleaned once per file."""
 
 
-def _check_row(row: int, raw: dict[str, str], seen: dict[str, int],
-               known: dict[tuple[str, str], str]) -> tuple[RosterRow | None, list[RowError]]:
+def _check_row(row: int, raw: dict[str, str], seen: dict[str, int], known: dict[tuple[str, str], str],
+               absent: frozenset[str] = frozenset()) -> tuple[RosterRow | None, list[RowError]]:
+    """The row's problems; a required column missing from the file (``absent``) is reported once
+    for the file, not on every row, and the row's other cells are still checked."""
     errors: list[RowError] = []
     values: dict[str, str] = {}
     for name, text in raw.items():
@@ -378,7 +381,7 @@ def _check_row(row: int, raw: dict[str, str], seen: dict[str, int],
             errors.append(_row_error(row, name, _shown(name, text), refusal.message_zh, refusal.message_en))
     refused = {e.field for e in errors}
     for name in REQUIRED:
-        if not values.get(name) and name not in refused:
+        if not values.get(name) and name not in refused and name not in absent:
             errors.append(_row_error(row, name, "", f"缺少{FIELD_LABELS_ZH[name]}。", f"{name} is missing."))
     number = values.get("student_number", "").replace(" ", "")
     if number and number in seen:
@@ -403,7 +406,7 @@ def _check_row(row: int, raw: dict[str, str], seen: dict[str, int],
             errors.append(_row_error(row, "category", values["category"],
                                      f"学历类别“{values['category']}”无法识别（应为普通本专科、研究生或成人教育）。",
                                      f"unknown category '{values['category']}'."))
-    if errors or category is None:
+    if errors or category is None or absent:
         return None, errors
     return RosterRow(
         row=row,
@@ -417,6 +420,23 @@ def _check_row(row: int, raw: dict[str, str], seen: dict[str, int],
         has_chsi_photo=values.get("has_chsi_photo", "").lower() in TRUE_WORDS,
         onsite_collected=values.get("onsite_collected", "").lower() in TRUE_WORDS,
     ), []
+
+
+TEMPLATE_EXAMPLE = {
+    "name": "张三", "student_number": "2021012345", "id_number": "11010519491231002X", "category": "普通本专科",
+    "cohort": "2025届", "department": "计算机学院", "class_name": "计科2101", "has_chsi_photo": "否",
+    "onsite_collected": "否",
+}
+"""One row that passes every check (the ID number is the national standard's own example)."""
+
+
+@pure
+def import_template(fmt: str) -> bytes:
+    """The roster file registrars fill in: every column under the header this import recognises,
+    and one example row, as CSV (opens in Excel) or XLSX (columns stored as text, so Excel keeps
+    ID and student numbers as typed)."""
+    header = [FIELD_LABELS_ZH[f] for f in FIELDS]
+    return export.table_bytes(fmt, "学籍名单", header, [[TEMPLATE_EXAMPLE[f] for f in FIELDS]])
 
 
 def _start(data: bytes, filename: str, mapping: dict[str, str] | None) -> tuple[_Table, ParsedRoster, dict[str, int]]:
@@ -438,10 +458,10 @@ def _start(data: bytes, filename: str, mapping: dict[str, str] | None) -> tuple[
 @pure
 def parse_roster(data: bytes, filename: str, mapping: dict[str, str] | None = None, *,
                  progress: Progress | None = None) -> ParsedRoster:
-    """Validates the whole file without touching the database (the page's preview and report)."""
+    """Validates the whole file without touching the database (the page's preview and report).
+    A missing required column is reported once and every row is still checked, so the registrar
+    fixes the whole file in one round."""
     table, parsed, index = _start(data, filename, mapping)
-    if parsed.header_problem:
-        return parsed
     for _ in _validated(table, parsed, index, progress):
         pass
     return parsed

@@ -109,7 +109,7 @@ def open_ticket(
     session: Session,
     actor: Actor,
     *,
-    category: TicketCategory,
+    category: TicketCategory | None,
     subject: str,
     channel: TicketChannel = TicketChannel.HOTLINE,
     priority: TicketPriority = TicketPriority.NORMAL,
@@ -119,8 +119,12 @@ def open_ticket(
     note: str = "",
     now: datetime | None = None,
 ) -> SupportTicket:
-    """From a call (no student found yet) or from the lookup (``roster_record_id`` given)."""
+    """From a call (no student found yet) or from the lookup (``roster_record_id`` given). The
+    category is chosen by the agent, never defaulted: a wrong category routes the ticket wrongly
+    and skews the statistics."""
     _require_support(actor)
+    if category is None:
+        raise InvalidInput("请选择问题类别。", "Choose the ticket's category.")
     moment = now or utcnow()
     subject = clean_text(subject, SUBJECT, required=True)
     note = clean_text(note, NOTE)

@@ -163,7 +163,7 @@ def _shoot(account: StudentAccount, link_id: int, summary: StudentStatus, front_
     st.markdown(tr("**拍摄后首次确认**", "**First check after shooting**"))
     st.markdown(tr(FIRST_CONFIRM_ZH, FIRST_CONFIRM_EN).format(
         daily=summary.daily_standardisations, left=summary.standardisations_left, price=yuan(summary.extra_price_fen)))
-    st.caption(tr("不满意可点击照片上的“Clear photo”后重拍，重拍不限次数、免费。",
+    st.caption(tr("不满意可点击照片下方的“重新拍摄”后重拍，重拍不限次数、免费。",
                   "Not happy? Clear the photo and shoot again: retakes are free."))
     if summary.standardisations_left <= 0:
         st.error(tr(f"今日照片标准化次数已用完（每日限 {summary.daily_standardisations} 次），请明天再来。"

@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 
 from core import worker
@@ -147,3 +149,40 @@ def settled(page) -> None:
     page.wait_for_function(
         "() => !document.querySelector('[data-stale=\"true\"], [data-testid^=\"stStatusWidgetRunning\"]')"
     )
+
+
+PHONE = {"width": 390, "height": 844}
+FRAME_W, FRAME_H = 1920, 1080
+
+
+def fake_camera_y4m(portrait: Path, out: Path) -> Path:
+    """A one-frame Y4M video (what Chromium's fake camera plays in a loop): the portrait scaled to the
+    frame height, centred on a grey wall."""
+    face = cv2.imread(str(portrait))
+    side = FRAME_H
+    face = cv2.resize(face, (side, side), interpolation=cv2.INTER_AREA)
+    frame = np.full((FRAME_H, FRAME_W, 3), 170, np.uint8)
+    left = (FRAME_W - side) // 2
+    frame[:, left:left + side] = face
+    i420 = cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420)
+    with out.open("wb") as fh:
+        fh.write(f"YUV4MPEG2 W{FRAME_W} H{FRAME_H} F30:1 Ip A1:1 C420jpeg\n".encode())
+        fh.write(b"FRAME\n" + i420.tobytes())
+    return out
+
+
+@pytest.fixture
+def phone(browser, tmp_path, fixtures_dir):
+    """A phone-sized page in a second Chromium whose camera plays the fixture portrait."""
+    video = fake_camera_y4m(fixtures_dir / "london" / "001_neutral.jpg", tmp_path / "camera.y4m")
+    camera_browser = browser.browser_type.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS + [
+        "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}"])
+    context = camera_browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
+                                         locale="zh-CN")
+    context.grant_permissions(["camera"])
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    yield page
+    context.close()
+    camera_browser.close()

@@ -17,7 +17,7 @@ REGISTRAR_PASSWORD = "Ccnu2025init"
 
 
 def open_page(page, link: str) -> None:
-    more = page.get_by_test_id("stSidebarNav").get_by_text(re.compile(r"^View \d+ more$"))
+    more = page.get_by_test_id("stSidebarNav").get_by_text(re.compile(r"^展开其余 \d+ 项$"))
     if more.count():
         more.click()
     page.get_by_role("link", name=link, exact=True).click()

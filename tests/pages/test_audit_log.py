@@ -28,16 +28,18 @@ def test_admin_filters_the_log_by_student_school_and_action(db, app_for):
     at.text_input(key="audit_student").input(record.student_number)
     at.run()
     frame = at.dataframe[0].value
-    assert list(frame["操作"]) == ["ticket.note"] * 3 and set(frame["学校"]) == {"武汉大学"}
+    assert list(frame["操作"]) == ["工单备注"] * 3 and set(frame["学校"]) == {"武汉大学"}
+    assert set(frame["事件"]) == {f"客服 Zhao 在 丁白云（学号 {record.student_number}）的工单 中添加了备注"}
     at.text_input(key="audit_student").input("")
     at.selectbox(key="audit_school").set_value(b.id)
     at.run()
-    assert set(at.dataframe[0].value["操作"]) == {"school.create", "batch.export"}
+    assert set(at.dataframe[0].value["操作"]) == {"新建学校", "导出批次"}
+    assert "系统 导出了 上报批次（编号 1）" in set(at.dataframe[0].value["事件"])
     at.selectbox(key="audit_school").set_value(None)
     at.selectbox(key="audit_action").set_value("school.")
     at.text_input(key="audit_actor").input("tests")
     at.run()
-    assert list(at.dataframe[0].value["操作"]) == ["school.create", "school.create"]
+    assert list(at.dataframe[0].value["操作"]) == ["新建学校", "新建学校"]
 
 
 def test_the_log_pages_fifty_at_a_time(db, app_for):

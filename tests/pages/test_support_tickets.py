@@ -118,3 +118,25 @@ def test_a_link_from_a_ticket_opens_the_student_and_the_pages_work_in_english(db
     assert "overdue" in at.error[0].value
     at = app_for(agent.id, page="support_dashboard.py", lang="en").run()
     assert not at.exception and {m.label for m in at.metric} >= {"Open now", "Overdue now"}
+
+
+def test_a_new_ticket_needs_its_category_chosen(db, app_for):
+    agent, *_ = seed(db)
+    at = app_for(agent.id, page="tickets.py").run()
+    box = at.selectbox(key="call_category")
+    assert box.value is None and box.placeholder == "请选择"
+    at.text_input(key="call_subject").input("没选类别")
+    _button(at, "创建工单").click()
+    at.run()
+    assert not at.exception and "请选择问题类别。" in [e.value for e in at.error]
+    with db.session() as session:
+        assert session.query(SupportTicket).filter_by(subject="没选类别").count() == 0
+
+
+def test_an_empty_dashboard_says_no_data_instead_of_an_empty_axis(db, app_for):
+    with db.session() as session:
+        agent = f.make_staff(session, Role.SUPPORT, "wang.support")
+    at = app_for(agent.id, page="support_dashboard.py").run()
+    assert not at.exception
+    assert "暂无数据" in [i.value for i in at.info]
+    assert not at.get("arrow_vega_lite_chart") and not at.get("vega_lite_chart")

@@ -14,6 +14,7 @@ import numpy as np
 from core.imaging.segmentation import PERSON, keep_face_region, person_mask
 from core.imaging.thresholds import ImagingThresholds
 from core.imaging.types import Check, FoundFace
+from core.imaging.words import Reading, in_words
 
 WORK_WIDTH = 320
 """The capture is measured at this width: the measure is a share of pixels, so resolution only costs time."""
@@ -61,4 +62,5 @@ def check_background(capture_rgb: np.ndarray, face: FoundFace, thresholds: Imagi
         message_zh="背景单一。" if passed else "背景不单一（有其他人或物体）：请站在纯色墙面前拍摄，身边不要有人或杂物。",
         message_en="The background is plain." if passed
         else "The background is not plain (another person or object); stand in front of a plain wall with nothing beside you.",
+        **in_words(Reading(value, "背景中杂色所占比例", "Share of cluttered background", "背景有人或杂物，杂色比例过高", "Background cluttered", high=thresholds.max_background_clutter, digits=3)),
     )

@@ -21,6 +21,7 @@ from core.imaging.quality.geometry import BACKGROUND_TOLERANCE
 from core.imaging.segmentation import PERSON
 from core.imaging.thresholds import ImagingThresholds
 from core.imaging.types import Check, FoundFace
+from core.imaging.words import Reading, in_words
 
 BOTTOM_ROWS = 3
 """The rows along the bottom edge that must be body under every column the body occupies."""
@@ -66,4 +67,5 @@ def check_bottom_strip(image_rgb: np.ndarray, face: FoundFace, background: np.nd
         message_en="The shoulders reach the bottom edge." if passed
         else "A strip of background runs under your body at the bottom of the photo; step back a little so "
              "that your shoulders and upper chest fill the bottom of the frame, and take it again.",
+        **in_words(Reading(value, "下边缘露出背景的比例", "Share of the body with background under it", "下边缘有一条背景色，肩部没到底", "Strip of background under the body", high=thresholds.max_bottom_strip, digits=3)),
     )

@@ -16,6 +16,7 @@ import numpy as np
 from core.imaging.quality.regions import face_mask
 from core.imaging.thresholds import ImagingThresholds
 from core.imaging.types import Check, FoundFace
+from core.imaging.words import DEGREES, Reading, in_words
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ def check_greyscale(skin: SkinColour, thresholds: ImagingThresholds) -> Check:
         code="colour", passed=passed, value=round(saturation, 3), allowed=f"≥ {thresholds.min_skin_saturation:g}",
         message_zh="彩色照片。" if passed else "照片为黑白或颜色过淡：请使用彩色拍摄，关闭黑白滤镜。",
         message_en="A colour photo." if passed else "The photo is black-and-white or washed out; shoot in colour without filters.",
+        **in_words(Reading(saturation, "肤色饱和度", "Skin saturation", "颜色太淡，像黑白照片", "Too little colour, like black-and-white", low=thresholds.min_skin_saturation, digits=3)),
     )
 
 
@@ -58,4 +60,5 @@ def check_colour_cast(skin: SkinColour, thresholds: ImagingThresholds) -> Check:
         code="colour_cast", passed=passed, value=round(hue, 1), allowed=f"{lo:g}°–{hi:g}°",
         message_zh="肤色自然。" if passed else "照片偏色：请在自然白光下拍摄，不要使用滤镜或彩色灯光。",
         message_en="Skin colour looks natural." if passed else "The photo has a colour cast; shoot in white daylight without filters or coloured lights.",
+        **in_words(Reading(hue, "肤色色相", "Skin hue", "肤色偏色", "Skin hue off (colour cast)", low=lo, high=hi, unit=DEGREES, digits=1)),
     )

@@ -15,6 +15,7 @@ from core.imaging.compare import face_distance
 from core.imaging.phash import HASH_SIZE, hamming, perceptual_hash
 from core.imaging.thresholds import ImagingThresholds
 from core.imaging.types import Check
+from core.imaging.words import BITS, Reading, in_words
 
 __all__ = ["EnrolmentReference", "check_derived", "perceptual_hash"]
 
@@ -47,4 +48,14 @@ def check_derived(phash: int, embedding: np.ndarray, enrolment: EnrolmentReferen
         message_zh="为新拍摄的照片。" if not derived else "照片与入学照片相同或由其翻拍、裁剪而来：请现场实时拍摄本人照片。",
         message_en="A new photo." if not derived
         else "The photo is the enrolment photo or derived from it; take a new live photo of yourself.",
+        **in_words(
+            Reading(bits, "与入学照片的图像差异", "Image difference from the enrolment photo",
+                    "与入学照片几乎是同一张图", "Nearly the same picture as the enrolment photo",
+                    low=t.max_derived_phash_distance, strict=True, unit=BITS, digits=0,
+                    ok=bits > t.max_derived_phash_distance and not derived),
+            Reading(distance, "与入学照片的人脸差异", "Face difference from the enrolment photo",
+                    "人脸与入学照片过于一致，像是同一张照片", "Face too close to the enrolment photo, like the same photo",
+                    low=t.max_derived_embedding_distance, strict=True, digits=3,
+                    ok=distance > t.max_derived_embedding_distance and not derived),
+        ),
     )

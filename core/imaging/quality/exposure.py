@@ -15,6 +15,7 @@ import numpy as np
 from core.imaging.quality.regions import face_mask, luminance
 from core.imaging.thresholds import ImagingThresholds
 from core.imaging.types import Check, FoundFace
+from core.imaging.words import Reading, in_words
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,11 @@ def check_exposure(levels: SkinLevels, thresholds: ImagingThresholds) -> Check:
         zh, en = "脸部太暗：请面向光源，在光线充足的地方拍摄。", "The face is too dark; face the light and shoot somewhere bright."
     else:
         zh, en = "脸部过曝：请避免强光直射，不要使用闪光灯。", "The face is overexposed; avoid direct strong light and the flash."
+    dark = value < lo
+    reading = Reading(value, "脸部高光亮度", "Face highlight brightness", "脸部太暗" if dark else "脸部过亮",
+                      "Face too dark" if dark else "Face overexposed", low=lo, high=hi, digits=0)
     return Check(code="exposure", passed=passed, value=round(value, 1), allowed=f"{lo:g}–{hi:g}",
-                 message_zh=zh, message_en=en)
+                 message_zh=zh, message_en=en, **in_words(reading))
 
 
 def check_dynamic_range(levels: SkinLevels, thresholds: ImagingThresholds) -> Check:
@@ -57,4 +61,6 @@ def check_dynamic_range(levels: SkinLevels, thresholds: ImagingThresholds) -> Ch
         code="dynamic_range", passed=passed, value=round(value, 3), allowed=f"≥ {thresholds.min_contrast:g}",
         message_zh="明暗层次正常。" if passed else "照片发灰、缺少层次：请在明亮、均匀的光线下拍摄，不要使用滤镜。",
         message_en="Contrast is fine." if passed else "The photo looks flat and washed out; shoot in bright, even light without filters.",
+        **in_words(Reading(value, "明暗对比度", "Contrast", "照片发灰，对比度太低", "Flat, too little contrast",
+                           low=thresholds.min_contrast, digits=2)),
     )

@@ -25,6 +25,7 @@ import numpy as np
 from core.imaging.quality.regions import luminance
 from core.imaging.thresholds import ImagingThresholds
 from core.imaging.types import Check, FoundFace, Point
+from core.imaging.words import Reading, in_words
 
 _MARGIN, _HALF_HEIGHT = 0.1, 0.4
 """The resampled patch: corner to corner plus this much on each side, and this far above and below
@@ -91,4 +92,11 @@ def check_eyes_open(image_rgb: np.ndarray, face: FoundFace, thresholds: ImagingT
                  f" or iris contrast ≥ {thresholds.narrow_eye_iris_contrast:g}"),
         message_zh="双眼睁开。" if passed else "眼睛未睁开或眯眼：请自然睁开双眼，平视镜头。",
         message_en="Both eyes are open." if passed else "The eyes are closed or narrowed; open them naturally and look at the camera.",
+        **in_words(
+            Reading(contrast, "眼中黑眼珠的对比度", "Iris contrast", "看不到黑眼珠，像闭着眼", "No iris visible, eyes look closed",
+                    low=thresholds.min_iris_contrast, ok=contrast >= thresholds.min_iris_contrast),
+            Reading(openness, "眼睛睁开程度", "Eye openness", "眼睛眯着，睁开不够", "Eyes narrowed",
+                    low=thresholds.min_eye_openness,
+                    ok=openness >= thresholds.min_eye_openness or contrast >= thresholds.narrow_eye_iris_contrast),
+        ),
     )

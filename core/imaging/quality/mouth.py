@@ -24,6 +24,7 @@ import numpy as np
 
 from core.imaging.thresholds import ImagingThresholds
 from core.imaging.types import Check, FoundFace
+from core.imaging.words import Reading, in_words
 
 INNER_REACH = 0.03
 """The inner lip line is widened by this share of the mouth width each way: the landmarks miss the
@@ -155,6 +156,16 @@ def check_mouth_closed(image_rgb: np.ndarray, face: FoundFace, thresholds: Imagi
         message_zh="嘴巴闭合。" if passed else "嘴巴张开或露齿：请自然闭合嘴唇，不要露出牙齿。",
         message_en="The mouth is closed." if passed
         else "The mouth is open or shows teeth; close your lips naturally, without showing your teeth.",
+        **in_words(
+            Reading(interior.teeth, "露出牙齿的面积", "Teeth showing", "露出了牙齿", "Teeth showing",
+                    high=thresholds.max_teeth_area, digits=4, ok=not shows_teeth(interior, thresholds)),
+            Reading(gap, "上下唇间距", "Gap between the lips", "嘴巴张开", "Mouth open",
+                    high=thresholds.max_mouth_opening, digits=3,
+                    ok=shows_teeth(interior, thresholds) or mouth_closed(gap, interior, thresholds)),
+            Reading(interior.dark, "双唇之间的暗色面积", "Dark between the lips", "双唇分开，露出口腔",
+                    "Lips parted, the mouth's inside shows", high=thresholds.min_parted_dark_area, digits=4,
+                    ok=mouth_closed(gap, interior, thresholds)),
+        ),
     )
 
 
@@ -166,4 +177,10 @@ def check_expression(face: FoundFace, thresholds: ImagingThresholds) -> Check:
         allowed=f"width ≤ {thresholds.max_mouth_width:g}, corners ≤ {thresholds.max_corner_lift:g}",
         message_zh="表情自然。" if passed else "表情不够自然（在笑）：请保持自然、平静的表情，不要微笑。",
         message_en="The expression is neutral." if passed else "You are smiling; keep a calm, neutral expression.",
+        **in_words(
+            Reading(lift, "嘴角上扬程度", "Mouth corners raised", "嘴角上扬，像在笑", "Mouth corners raised, smiling",
+                    high=thresholds.max_corner_lift, digits=2),
+            Reading(width, "嘴宽（与两眼间距之比）", "Mouth width (over eye distance)", "嘴咧得太宽，像在笑",
+                    "Mouth stretched wide, smiling", high=thresholds.max_mouth_width, digits=2),
+        ),
     )

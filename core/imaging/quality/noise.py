@@ -14,6 +14,7 @@ from core.imaging.faces import face_width
 from core.imaging.quality.regions import face_crop, luminance
 from core.imaging.thresholds import ImagingThresholds
 from core.imaging.types import Check, FoundFace
+from core.imaging.words import Reading, in_words
 
 
 def noise_level(image_rgb: np.ndarray, face: FoundFace, scale: float = 1.0) -> float:
@@ -36,4 +37,6 @@ def check_noise(image_rgb: np.ndarray, face: FoundFace, thresholds: ImagingThres
         code="noise", passed=passed, value=round(value, 2), allowed=f"≤ {thresholds.max_noise:g}",
         message_zh="噪点正常。" if passed else "照片噪点过多：请在光线充足的地方拍摄。",
         message_en="Noise is low." if passed else "The photo is grainy; shoot in good light.",
+        **in_words(Reading(value, "脸部噪点", "Noise on the face", "噪点太多，画面粗糙", "Too grainy",
+                           high=thresholds.max_noise, digits=1)),
     )

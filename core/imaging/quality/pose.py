@@ -16,6 +16,7 @@ import numpy as np
 from core.imaging.quality.regions import eye_centres
 from core.imaging.thresholds import ImagingThresholds
 from core.imaging.types import Check, FoundFace
+from core.imaging.words import DEGREES, Reading, in_words
 
 MODEL_POINTS = np.array(
     [(0.0, 0.0, 0.0), (0.0, -330.0, -65.0), (-225.0, 170.0, -135.0), (225.0, 170.0, -135.0),
@@ -56,6 +57,8 @@ def check_roll(pose: Pose, thresholds: ImagingThresholds) -> Check:
         code="pose_roll", passed=passed, value=round(pose.roll, 1), allowed=f"±{thresholds.max_roll_deg:g}°",
         message_zh="头部端正。" if passed else "头部歪斜：请保持头部正直，双眼保持水平。",
         message_en="The head is level." if passed else "The head is tilted; hold it upright with both eyes level.",
+        **in_words(Reading(pose.roll, "头部倾斜角度", "Head tilt", "头歪了", "Head tilted",
+                           high=thresholds.max_roll_deg, symmetric=True, unit=DEGREES, digits=1)),
     )
 
 
@@ -65,6 +68,8 @@ def check_yaw(pose: Pose, thresholds: ImagingThresholds) -> Check:
         code="pose_yaw", passed=passed, value=round(pose.yaw, 1), allowed=f"±{thresholds.max_yaw_deg:g}°",
         message_zh="正面朝向镜头。" if passed else "脸部侧转：请正对镜头，两耳对称可见。",
         message_en="The face is frontal." if passed else "The face is turned aside; face the camera so both ears show equally.",
+        **in_words(Reading(pose.yaw, "左右转头角度", "Head turn", "脸侧转了", "Face turned aside",
+                           high=thresholds.max_yaw_deg, symmetric=True, unit=DEGREES, digits=1)),
     )
 
 
@@ -75,4 +80,6 @@ def check_pitch(pose: Pose, thresholds: ImagingThresholds) -> Check:
         code="pose_pitch", passed=passed, value=round(pose.pitch, 1), allowed=f"{lo:g}°–{hi:g}°",
         message_zh="头部没有仰起或低下。" if passed else "头部仰起或低下：请平视镜头。",
         message_en="The head is neither raised nor lowered." if passed else "The head is raised or lowered; look straight into the camera.",
+        **in_words(Reading(pose.pitch, "抬头低头角度", "Head pitch", "头仰起或低下了", "Head raised or lowered",
+                           low=lo, high=hi, unit=DEGREES, digits=1)),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.imaging.thresholds import ImagingThresholds
 from core.imaging.types import Check
+from core.imaging.words import TIMES, Reading, in_words
 
 
 def check_resolution(upscale: float, thresholds: ImagingThresholds) -> Check:
@@ -16,4 +17,6 @@ def check_resolution(upscale: float, thresholds: ImagingThresholds) -> Check:
         message_zh="分辨率正常。" if passed else "人脸像素不足，需要放大后才能达到标准尺寸：请靠近镜头或使用后置摄像头重新拍摄。",
         message_en="Resolution is fine." if passed
         else "The face has too few pixels and had to be enlarged; move closer or use the rear camera and retake.",
+        **in_words(Reading(upscale, "人脸放大倍数", "Face enlarged by", "人脸太小，放大太多", "Face too small, enlarged too much",
+                           high=thresholds.max_upscale, unit=TIMES, digits=2)),
     )

@@ -147,3 +147,49 @@ def test_no_other_role_may_read_or_export_the_log(db, role):
                      lambda: audit.export(session, someone, audit.AuditFilter(), "csv")):
             with pytest.raises(AccessDenied):
                 call()
+
+
+def test_the_log_reads_as_sentences_with_names_from_the_data(db):
+    with db.session() as session:
+        admin = _admin(session)
+        school = schools.create_school(session, admin, code="10486", name="武汉大学")
+        record = f.make_record(session, school, 1, name="张三")
+        reviewer = f.actor_of(f.make_staff(session, Role.REVIEWER, "lisi"))
+        audit.record(session, reviewer, "review.approve", "submission", 185, school_id=school.id,
+                     roster_record_id=record.id)
+        audit.record(session, f.SYSTEM, "batch.export", "upload_batch", 7, school_id=school.id)
+        session.flush()
+        page = audit.query(session, admin, audit.AuditFilter(), page=1)
+        lines = {line.action: line for line in audit.lines(session, admin, page.events)}
+    approve = lines["review.approve"]
+    assert approve.sentence_zh == f"审核员 Lisi 通过了 张三（学号 {record.student_number}）的照片"
+    assert approve.sentence_en == f"Reviewer Lisi approved the photo of 张三 (student no. {record.student_number})"
+    assert approve.action_zh == "审核通过" and approve.school_name == "武汉大学"
+    assert approve.raw["entity"] == "submission #185"
+    assert lines["school.create"].sentence_zh == "管理员 Admin 新建了 学校 武汉大学"
+    assert lines["batch.export"].sentence_zh.endswith("导出了 上报批次（编号 7）")
+
+
+def test_every_recorded_action_has_a_sentence():
+    """Every action the services record (by literal name) reads as Chinese words, never as its code."""
+    import re
+    from pathlib import Path
+
+    from core.domain.audit_words import ACTIONS
+    from core.domain.enums import Decision
+
+    services = Path(audit.__file__).parent
+    recorded = set()
+    for path in services.glob("*.py"):
+        recorded |= set(re.findall(r'"([a-z_]+\.[a-z_]+)"', path.read_text()))
+    recorded = {a for a in recorded if a.split(".")[0] in {k.split(".")[0] for k in ACTIONS}}
+    recorded |= {f"review.{d.value}" for d in Decision}
+    assert recorded - set(ACTIONS) == set()
+    assert all(not re.search(r"[A-Za-z]", said.zh.replace("{obj}", "") + said.name_zh) for said in ACTIONS.values())
+
+
+def test_lines_are_for_admins_only(db):
+    with db.session() as session:
+        support = f.actor_of(f.make_staff(session, Role.SUPPORT, "zhao"))
+        with pytest.raises(AccessDenied):
+            audit.lines(session, support, [])

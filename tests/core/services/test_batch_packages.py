@@ -78,7 +78,8 @@ def test_packages_are_written_in_the_data_folder_named_by_batch_never_by_id_numb
     assert oct(exports.stat().st_mode & 0o777) == "0o700" and oct(path.stat().st_mode & 0o777) == "0o600"
     assert list(system_temp.iterdir()) == []
     with zipfile.ZipFile(path) as archive:
-        assert sorted(archive.namelist()) == sorted(file_name for _, file_name in items.values())
+        assert sorted(archive.namelist()) == sorted([*(file_name for _, file_name in items.values()),
+                                                     f"{number}-清单.csv"])
     ids = [file_name.removesuffix(".jpg") for _, file_name in items.values()]
     assert not any(i in path.name for i in ids)
     with db.session() as session:
@@ -157,3 +158,20 @@ def test_a_result_file_with_only_its_header_is_refused_not_recorded_as_applied(e
         batches.import_result(session, registrar, batch_id, data, name)
     assert "没有任何结果行" in refused.value.message_zh
     unchanged(db)
+
+
+def test_the_package_carries_its_manifest_and_counts_its_progress(built):
+    db, store, registrar, batch_id, number, items = built
+    told: list[tuple[int, int]] = []
+    out = io.BytesIO()
+    with db.session() as session:
+        batches.write_package(session, registrar, batch_id, store, out, progress=lambda done, total: told.append((done, total)))
+        downloaded = batches.manifest_file(session, registrar, batch_id, "csv")
+    assert told == [(n, len(items)) for n in range(1, len(items) + 1)]
+    with zipfile.ZipFile(io.BytesIO(out.getvalue())) as archive:
+        names = archive.namelist()
+        inside = archive.read(f"{number}-清单.csv")
+    assert names[-1] == f"{number}-清单.csv"  # after the photos
+    assert inside == downloaded  # the same rows as the manifest download, full ID numbers as the file names
+    rows = inside.decode("utf-8-sig").splitlines()
+    assert rows[0].startswith("姓名,学号,证件号码,文件名") and len(rows) == len(items) + 1

@@ -80,8 +80,9 @@ def test_batch_round_trip(approved, tmp_path):
     package = first.getvalue()
     assert hashlib.sha256(package).hexdigest() == sha
     with zipfile.ZipFile(io.BytesIO(package)) as archive:
-        names = archive.namelist()
+        *names, manifest = archive.namelist()
         assert names == sorted(f"{i}.jpg" for i in ids[:4])
+        assert manifest.endswith("-清单.csv")  # the package carries its manifest, after the photos
         with db.session() as session:
             items = {i.file_name: i for i in session.scalars(select(BatchItem).where(BatchItem.batch_id == batch_id))}
         for name in names:

@@ -310,3 +310,28 @@ def test_a_roster_larger_than_any_parameter_limit_imports(db, school_and_registr
         from sqlalchemy import func
 
         assert session.scalar(select(func.count(RosterRecord.id)).where(RosterRecord.school_id == school_id)) == LARGE_ROWS
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_import_template_has_every_column_and_an_example_that_imports(db, school_and_registrar, fmt):
+    school_id, _, actor = school_and_registrar
+    template = roster.import_template(fmt)
+    parsed = roster.parse_roster(template, f"模板.{fmt}")
+    assert parsed.headers == [roster.FIELD_LABELS_ZH[f] for f in roster.FIELDS]
+    assert set(parsed.mapping) == set(roster.FIELDS)  # every header is recognised as it is
+    assert (parsed.total_rows, parsed.valid_rows, parsed.errors) == (1, 1, [])
+    with db.session() as session:
+        report = roster.import_roster(session, actor, school_id, template, f"模板.{fmt}")
+    assert report.imported and report.created == 1
+
+
+def test_a_missing_column_is_reported_once_and_every_row_is_still_checked(tmp_path):
+    data = gbk_csv(tmp_path, [["丁白云", "2110000001", "普通本专科", "2025届"],
+                              ["", "2110000002", "研究僧", "2025届"]],
+                   header=["姓名", "学号", "学历类别", "届别"])
+    parsed = roster.parse_roster(data, "名单.csv")
+    assert [(e.row, e.field) for e in parsed.errors if e.row == 1] == [(1, "id_number")]
+    row_problems = sorted((e.row, e.field) for e in parsed.errors if e.row > 1)
+    assert row_problems == [(3, "category"), (3, "name")]
+    assert parsed.total_rows == 2 and len(parsed.preview.rows) == 2  # not "共 2 行，以下为前 0 行"
+    assert parsed.header_problem and parsed.valid_rows == 0

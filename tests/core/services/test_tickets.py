@@ -211,3 +211,11 @@ def test_dashboard_median_of_an_even_count_and_empty(db, desk):
         with pytest.raises(AccessDenied):
             tickets.dashboard(session, desk["reviewer"])
     assert board.median_resolve_seconds == pytest.approx(3 * 3600, abs=1)
+
+
+def test_a_ticket_without_a_category_is_refused(db, desk):
+    from core.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as refused:
+        open_one(db, desk, category=None)
+    assert refused.value.message_zh == "请选择问题类别。"
