@@ -138,9 +138,9 @@ def _flags(item: ReviewItem) -> None:
         code = SUGGESTED_BY_CHECK.get(check.code)
         if code is None:
             continue
-        st.warning(tr(f"自动提示（得分 {check.value}，阈值 {check.allowed}）：建议驳回原因「{reason_label(code)}」。"
+        st.warning(tr(f"自动提示（{plain(check.words('zh'))}）：建议驳回原因「{reason_label(code)}」。"
                       "请查看原图确认；系统不会自动驳回。",
-                      f"Automatic flag (score {check.value}, threshold {check.allowed}): suggested reason "
+                      f"Automatic flag ({plain(check.words('en'))}): suggested reason "
                       f"\"{reason_label(code)}\". Check the raw capture; nothing is rejected automatically."),
                    icon=":material/flag:")
 
@@ -152,10 +152,10 @@ def _checks(item: ReviewItem) -> None:
     with st.expander(title, icon=":material/checklist:"):
         lines = []
         for check in sorted(item.checks, key=lambda c: c.passed):
-            message = plain(check.message_zh if lang() == "zh" else check.message_en)
-            value = "—" if check.value is None else plain(check.value)
-            lines.append(f"{mark(check.passed, check.critical)} · {message}（{tr('测得', 'measured')} {value}，"
-                         f"{tr('要求', 'allowed')} {plain(check.allowed)}）")
+            message = check.message_zh if lang() == "zh" else check.message_en
+            detail = check.words(lang())
+            said = message if detail == message else f"{message}（{detail}）"
+            lines.append(f"{mark(check.passed, check.critical)} · {plain(said)}")
         st.markdown("  \n".join(lines) or tr("没有检测结果", "No checks recorded"))
 
 

@@ -3,6 +3,8 @@ student can still submit it, and the reviewer sees the flag with the suggested r
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +41,8 @@ def test_reviewer_sees_the_rephotograph_flag_and_rejects_with_the_suggested_reas
     assert not at.exception
     flags = [w.value for w in at.warning if "自动提示" in w.value]
     assert len(flags) == 1 and "建议驳回原因「翻拍照片或屏幕」" in flags[0] and "不会自动驳回" in flags[0]
+    assert re.search(r"\d\\?\.\d", flags[0]) and not re.search(r"[A-Za-z]{3,}", flags[0]), \
+        "the score is read out in Chinese words with its number, not the internal English value"
 
     at.button(key="rq_reject_rephotographed").click().run()
     assert not at.exception
