@@ -1,7 +1,16 @@
 """Configuration from environment variables, with zero-set-up defaults under ``data/``.
 
 WORKBENCH_DATABASE_URL   any SQLAlchemy URL (default: SQLite file data/workbench.db)
-WORKBENCH_PHOTO_STORE    folder of the content-addressed photo store (default: data/photos)
+WORKBENCH_PHOTO_STORE    where the content-addressed photos live: a folder (default: data/photos) or
+                         s3://bucket/prefix for an S3-compatible object store (OSS, COS, MinIO, S3)
+WORKBENCH_S3_ENDPOINT    the object store's address, e.g. https://oss-cn-hangzhou.aliyuncs.com,
+                         https://cos.ap-guangzhou.myqcloud.com, http://minio:9000 (unset = AWS)
+WORKBENCH_S3_REGION      its region, e.g. oss-cn-hangzhou, ap-guangzhou (default: none)
+WORKBENCH_S3_ACCESS_KEY_ID / WORKBENCH_S3_SECRET_ACCESS_KEY  its keys (unset = boto3's own chain:
+                         AWS_* variables, instance roles)
+WORKBENCH_S3_ADDRESSING  "virtual" (bucket in the host name; OSS and COS require it, the default)
+                         or "path" (MinIO and most self-hosted servers)
+WORKBENCH_WORKERS        photo worker processes `python -m core serve` starts (default: one per core)
 WORKBENCH_QUEUE          "sqlite" (default, data/queue.db), "redis://host:port/db", or "immediate"
                          (jobs run inline; tests)
 WORKBENCH_FIXTURES       folder of demo/test photos (default: ../shared/fixtures)
@@ -21,7 +30,7 @@ WORKBENCH_WECHATPAY_PLATFORM_SERIAL  the platform certificate's serial (Wechatpa
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,7 +40,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 @dataclass(frozen=True)
 class Settings:
     database_url: str
-    photo_store: Path
+    photo_store: str
+    """A folder, or ``s3://bucket/prefix``; ``core.storage.photos.open_photo_store`` opens either."""
     queue: str
     fixtures_dir: Path
     data_dir: Path
@@ -45,6 +55,12 @@ class Settings:
     wechatpay_platform_key: Path | None = None
     wechatpay_apiv3_key: str | None = None
     wechatpay_platform_serial: str | None = None
+    s3_endpoint: str | None = None
+    s3_region: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = field(default=None, repr=False)
+    s3_addressing: str = "virtual"
+    workers: int = 1
 
     @property
     def exports_dir(self) -> Path:
@@ -58,7 +74,7 @@ class Settings:
             database_url=os.environ.get(
                 "WORKBENCH_DATABASE_URL", f"sqlite:///{data_dir / 'workbench.db'}"
             ),
-            photo_store=Path(os.environ.get("WORKBENCH_PHOTO_STORE", data_dir / "photos")),
+            photo_store=os.environ.get("WORKBENCH_PHOTO_STORE") or str(data_dir / "photos"),
             queue=os.environ.get("WORKBENCH_QUEUE", "sqlite"),
             fixtures_dir=Path(
                 os.environ.get("WORKBENCH_FIXTURES", PROJECT_ROOT.parent / "shared" / "fixtures")
@@ -74,7 +90,21 @@ class Settings:
             wechatpay_platform_key=Path(key) if (key := os.environ.get("WORKBENCH_WECHATPAY_PLATFORM_KEY")) else None,
             wechatpay_apiv3_key=os.environ.get("WORKBENCH_WECHATPAY_APIV3_KEY") or None,
             wechatpay_platform_serial=os.environ.get("WORKBENCH_WECHATPAY_PLATFORM_SERIAL") or None,
+            s3_endpoint=os.environ.get("WORKBENCH_S3_ENDPOINT") or None,
+            s3_region=os.environ.get("WORKBENCH_S3_REGION") or None,
+            s3_access_key_id=os.environ.get("WORKBENCH_S3_ACCESS_KEY_ID") or None,
+            s3_secret_access_key=os.environ.get("WORKBENCH_S3_SECRET_ACCESS_KEY") or None,
+            s3_addressing=_choice("WORKBENCH_S3_ADDRESSING", ("virtual", "path")),
+            workers=max(1, int(os.environ.get("WORKBENCH_WORKERS") or os.cpu_count() or 1)),
         )
+
+
+def _choice(name: str, allowed: tuple[str, ...]) -> str:
+    """One of ``allowed`` (the first by default); a typo stops start-up instead of misbehaving later."""
+    value = os.environ.get(name) or allowed[0]
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+    return value
 
 
 @lru_cache(maxsize=1)

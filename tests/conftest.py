@@ -23,7 +23,9 @@ os.environ.setdefault("WORKBENCH_QUEUE", "immediate")
 from core import worker  # noqa: E402
 from core.db import Database  # noqa: E402
 from core.models import Base  # noqa: E402
-from core.storage.photos import PhotoStore  # noqa: E402
+from core.storage.photos import LocalPhotoStore, PhotoStore  # noqa: E402
+from tests.photo_stores import BACKENDS as PHOTO_BACKENDS  # noqa: E402
+from tests.photo_stores import Backdoor, S3Server, open_backend  # noqa: E402
 
 PG_URL = os.environ.get("WORKBENCH_TEST_DATABASE_URL")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -92,9 +94,24 @@ def db(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) ->
     database.dispose()
 
 
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """An S3-compatible server on a free loopback port (moto), for the object-store backend."""
+    server = S3Server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=PHOTO_BACKENDS)
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Backdoor:
+    """The store contract runs against both backends: a local folder and an S3-compatible store."""
+    server = request.getfixturevalue("s3_server") if request.param == "s3" else None
+    return open_backend(request.param, tmp_path, server)
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> PhotoStore:
-    return PhotoStore(tmp_path / "photos")
+def store(tmp_path: Path) -> LocalPhotoStore:
+    return LocalPhotoStore(tmp_path / "photos")
 
 
 @pytest.fixture

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import streamlit as st
 
-from core.config import PROJECT_ROOT
+from core.config import PROJECT_ROOT, Settings
 from core.db import Database
 from core.domain.access import Actor
 from core.errors import AccessDenied
 from core.services import staff
-from core.storage.photos import PhotoStore
+from core.storage.photos import PhotoStore, open_photo_store
 
 USER_KEY = "staff_user_id"
 ACTIVITY_KEY = "staff_last_activity"
@@ -30,8 +31,8 @@ def _database(url: str) -> Database:
 
 
 @st.cache_resource(show_spinner=False)
-def _store(path: str) -> PhotoStore:
-    return PhotoStore(Path(path))
+def _store(location: str) -> PhotoStore:
+    return open_photo_store(replace(Settings.from_env(), photo_store=location))
 
 
 def database() -> Database:
