@@ -130,6 +130,6 @@ def test_store_verify_from_the_command_line_reads_the_object_store(tmp_path, s3_
     subprocess.run([sys.executable, "-m", "core", "migrate"], cwd=PROJECT_ROOT, env=env, check=True,
                    capture_output=True, timeout=120)
     done = subprocess.run([sys.executable, "-m", "core", "store", "verify"], cwd=PROJECT_ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert "in the store but named by no row: 1" in done.stdout
