@@ -22,7 +22,8 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(os.environ.get("WORKBENCH_FIXTURES", ROOT.parent / "shared" / "fixtures")) / "london"
 PG_URL = "postgresql+psycopg://root@127.0.0.1:5432/test"
-REDIS_URL = "redis://127.0.0.1:6379/0"
+REDIS_URL = "redis://127.0.0.1:6379/11"
+"""A Redis database of its own, so other work on this Redis never sees the benchmarks' queues."""
 
 
 @dataclass(frozen=True)

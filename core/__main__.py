@@ -100,7 +100,7 @@ def serve() -> int:
     python = sys.executable
     children = [
         subprocess.Popen([python, "-m", "core", "worker"], env=env, cwd=PROJECT_ROOT),
-        subprocess.Popen([python, "-m", "streamlit", "run", "workbench/app.py", "--server.port", "8501"],
+        subprocess.Popen([python, "-m", "streamlit", "run", "workbench/server.py", "--server.port", "8501"],
                          env=env, cwd=PROJECT_ROOT),
     ]
     student_app = PROJECT_ROOT / "student" / "app.py"

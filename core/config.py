@@ -14,7 +14,12 @@ WORKBENCH_WORKERS        photo worker processes `python -m core serve` starts (d
 WORKBENCH_QUEUE          "sqlite" (default, data/queue.db), "redis://host:port/db", or "immediate"
                          (jobs run inline; tests)
 WORKBENCH_FIXTURES       folder of demo/test photos (default: ../shared/fixtures)
-WORKBENCH_SESSION_MINUTES  staff session timeout (default 30)
+WORKBENCH_SESSION_MINUTES  staff session idle timeout: signed out after this long without a click
+                         (default 30)
+WORKBENCH_SESSION_MAX_HOURS  staff session absolute lifetime: signed out this long after sign-in,
+                         however active (default 12, a working day)
+WORKBENCH_COOKIE_SECURE  "auto" (default: Secure when the request came over https, as told by the
+                         server or X-Forwarded-Proto from a trusted proxy), "always" or "never"
 WORKBENCH_EXPORT_RETENTION_DAYS  exported CHSI packages (data/exports) older than this are deleted
                          at the next export (default 7; a batch can be exported again, identically)
 WORKBENCH_API_HOST / WORKBENCH_API_PORT   where the student API listens (default 127.0.0.1:8503)
@@ -55,6 +60,8 @@ class Settings:
     wechatpay_platform_key: Path | None = None
     wechatpay_apiv3_key: str | None = None
     wechatpay_platform_serial: str | None = None
+    session_max_hours: int = 12
+    cookie_secure: str = "auto"
     s3_endpoint: str | None = None
     s3_region: str | None = None
     s3_access_key_id: str | None = None
@@ -90,6 +97,8 @@ class Settings:
             wechatpay_platform_key=Path(key) if (key := os.environ.get("WORKBENCH_WECHATPAY_PLATFORM_KEY")) else None,
             wechatpay_apiv3_key=os.environ.get("WORKBENCH_WECHATPAY_APIV3_KEY") or None,
             wechatpay_platform_serial=os.environ.get("WORKBENCH_WECHATPAY_PLATFORM_SERIAL") or None,
+            session_max_hours=int(os.environ.get("WORKBENCH_SESSION_MAX_HOURS", "12")),
+            cookie_secure=os.environ.get("WORKBENCH_COOKIE_SECURE", "auto"),
             s3_endpoint=os.environ.get("WORKBENCH_S3_ENDPOINT") or None,
             s3_region=os.environ.get("WORKBENCH_S3_REGION") or None,
             s3_access_key_id=os.environ.get("WORKBENCH_S3_ACCESS_KEY_ID") or None,

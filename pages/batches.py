@@ -18,8 +18,9 @@ from core.services import batches
 from uikit.downloads import download_button, export_button
 from workbench.context import database, photo_store, require_actor
 from workbench.i18n import lang, tr
+from workbench.links import linked_id, show_in_address
 from workbench.registrar import pick_school_and_task
-from workbench.widgets import refusals
+from workbench.widgets import refusal_stops_page, refusals
 
 STATUS = {BatchStatus.DRAFT: ("草稿", "Draft"), BatchStatus.EXPORTED: ("已导出", "Exported"),
           BatchStatus.RESULT_IMPORTED: ("已导入结果", "Result imported")}
@@ -40,6 +41,12 @@ def state_label(state) -> str:  # type: ignore[no-untyped-def]
 actor = require_actor()
 store = photo_store()
 st.title(tr("上网批次", "CHSI upload batches"))
+linked = linked_id("batch")
+if linked is not None:  # a link to one batch opens its school and task, then the batch
+    with refusal_stops_page(), database().session() as session:
+        opened = batches.get_batch(session, actor, linked)
+        st.session_state.update(registrar_school=opened.school_id, registrar_task=opened.task_id,
+                                batch_choice=opened.id)
 _, task = pick_school_and_task(actor)
 
 with database().session() as session:
@@ -78,6 +85,7 @@ batch_id = st.selectbox(
     tr("批次", "Batch"), list(listed), key="batch_choice",
     format_func=lambda i: f"{listed[i].number} · {tr(*STATUS[listed[i].status])}")
 batch = listed[batch_id]
+show_in_address("batch", batch_id)
 with database().session() as session:
     items = batches.items_of(session, actor, batch_id)
     rows = [(i.name, i.student_number, "****" + i.file_name[-8:], tr(*RESULT[i.result.value]), i.failure_reason or "",

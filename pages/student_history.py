@@ -8,27 +8,55 @@ import streamlit as st
 from core.domain.enums import QuotaKind
 from core.domain.states import STATE_LABELS_EN, STATE_LABELS_ZH
 from core.services import review
-from core.services.review_view import find_students, grants, quota_summary, student_history
+from core.services.review_view import (
+    find_students,
+    grants,
+    quota_summary,
+    student_history,
+    student_hit,
+    student_of_submission,
+)
 from uikit.plain import plain
 from workbench import review_panel
 from workbench.context import database, require_actor
 from workbench.i18n import lang, tr
+from workbench.links import linked_id, show_in_address
 from workbench.photo_widgets import show_photo
 from workbench.widgets import refusal_stops_page, refusals
 
+LINKED_KEY = "sh_linked"  # the student a link (?student= or ?submission=) opened, until the reviewer searches
+
 actor = require_actor()
 st.title(tr("学生审核记录", "Student history"))
+linked_submission, linked_student = linked_id("submission"), linked_id("student")
+if linked_submission is not None or linked_student is not None:
+    with refusal_stops_page(), database().session() as session:
+        st.session_state[LINKED_KEY] = (student_of_submission(session, actor, linked_submission)
+                                        if linked_submission is not None
+                                        else student_hit(session, actor, linked_student))  # type: ignore[arg-type]
+    st.session_state["sh_query"] = ""
 text = st.text_input(tr("学号、姓名或证件号后 4 位", "Student number, name or last 4 of the ID"), key="sh_query")
+if text.strip():
+    st.session_state.pop(LINKED_KEY, None)
+    show_in_address("submission", None)
+linked = st.session_state.get(LINKED_KEY)
 with refusal_stops_page(), database().session() as session:
     hits = find_students(session, actor, text)
-if not text.strip():
+if not text.strip() and linked is None:
+    show_in_address("student", None)
     st.stop()
-if not hits:
+if text.strip() and not hits:
     st.info(tr("没有找到该学生。", "No such student."))
     st.stop()
-chosen = st.selectbox(
-    tr("学生", "Student"), hits, key="sh_pick",
-    format_func=lambda h: f"{h.name} · {h.student_number} · {h.id_masked} · {h.school_name}")
+if linked is not None and not text.strip():
+    chosen = linked
+    st.markdown(plain(f"{chosen.name} · {chosen.student_number} · {chosen.id_masked} · {chosen.school_name}"))
+else:
+    chosen = st.selectbox(
+        tr("学生", "Student"), hits, key="sh_pick",
+        format_func=lambda h: f"{h.name} · {h.student_number} · {h.id_masked} · {h.school_name}")
+show_in_address("student", chosen.roster_record_id)
+highlighted = st.query_params.get("submission")
 
 with database().session() as session:
     history = student_history(session, actor, chosen.roster_record_id)
@@ -43,7 +71,9 @@ for entry in history:
     with photo:
         show_photo(entry.thumbnail_sha, "", missing=tr("无缩略图", "No thumbnail"))
     with text_col:
-        st.markdown(f"**{review_panel.local_time(entry.submitted_at)}** · {labels[entry.state]}")
+        st.markdown(f"**{review_panel.local_time(entry.submitted_at)}** · {labels[entry.state]}"
+                    + (f" · :blue-badge[{tr('链接中的照片', 'The linked photo')}]"
+                       if highlighted == str(entry.submission_id) else ""))
         for d in entry.decisions:
             line = plain(f"{d.reviewer_name}：{review_panel.decision_label(d.decision)} "
                          f"{review_panel.reason_label(d.reason_code)}" + (f"（{d.note}）" if d.note else ""))

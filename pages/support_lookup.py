@@ -15,6 +15,7 @@ from core.services import support, tickets
 from uikit.plain import plain
 from workbench.context import database, photo_store, require_actor
 from workbench.i18n import lang, tr
+from workbench.links import linked_id, show_in_address
 from workbench.support import TICKETS_PAGE, canned_answers_panel, china_time, label
 from workbench.widgets import commit_then_reload, show_error, show_flash, yuan
 
@@ -24,9 +25,9 @@ actor = require_actor()
 st.title(tr("学生查询", "Student lookup"))
 show_flash()
 
-if "record" in st.query_params:
-    st.session_state[RECORD_KEY] = int(st.query_params["record"])
-    del st.query_params["record"]
+linked = linked_id("record")
+if linked is not None:
+    st.session_state[RECORD_KEY] = linked
 
 with st.form("support_search", border=False):
     left, right = st.columns([5, 1], vertical_alignment="bottom")
@@ -68,6 +69,7 @@ if hits is not None and (len(hits) != 1 or RECORD_KEY not in st.session_state):
             st.rerun()
 
 record_id = st.session_state.get(RECORD_KEY)
+show_in_address("record", record_id)
 if record_id is None:
     with st.expander(tr("常用答复", "Canned answers")):
         canned_answers_panel(key="canned_lookup_empty")

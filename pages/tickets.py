@@ -12,6 +12,7 @@ from core.services import tickets
 from uikit.plain import plain
 from workbench.context import database, require_actor
 from workbench.i18n import tr
+from workbench.links import linked_id, show_in_address
 from workbench.support import LOOKUP_PAGE, canned_answers_panel, china_time, label
 from workbench.widgets import commit_then_reload, show_error, show_flash
 
@@ -21,9 +22,9 @@ actor = require_actor()
 st.title(tr("工单", "Tickets"))
 show_flash()
 
-if "ticket" in st.query_params:
-    st.session_state[TICKET_KEY] = int(st.query_params["ticket"])
-    del st.query_params["ticket"]
+linked = linked_id("ticket")
+if linked is not None:
+    st.session_state[TICKET_KEY] = linked
 
 
 def show_ticket(ticket_id: int) -> None:
@@ -134,6 +135,7 @@ with queue_tab:
     elif st.session_state.get(TICKET_KEY) is None:
         st.info(tr("没有待处理的工单。", "No open tickets."))
 
+    show_in_address("ticket", st.session_state.get(TICKET_KEY))
     if st.session_state.get(TICKET_KEY) is not None:
         show_ticket(st.session_state[TICKET_KEY])
 

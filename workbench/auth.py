@@ -8,12 +8,18 @@ from core.domain import passwords
 from core.domain.access import Actor
 from core.errors import DomainError
 from core.services import staff
+from core.services.staff_sessions import Ended
 from workbench.context import database, sign_in, sign_out
 from workbench.i18n import lang, tr
+from workbench.links import safe_next
 
 REASONS = {
-    "timeout": ("长时间未操作，已自动退出，请重新登录。", "Signed out after inactivity; please sign in again."),
-    "disabled": ("账号已停用。", "This account has been disabled."),
+    Ended.IDLE: ("长时间未操作，已自动退出，请重新登录。", "Signed out after inactivity; please sign in again."),
+    Ended.EXPIRED: ("登录已到期，请重新登录。", "Your session has expired; please sign in again."),
+    Ended.SIGNED_OUT: ("您已退出登录（可能是在其他窗口或设备上）。", "You have been signed out (perhaps in another tab)."),
+    Ended.DISABLED: ("账号已停用。", "This account has been disabled."),
+    Ended.PASSWORD: ("密码已修改，请用新密码登录。", "The password was changed; please sign in with the new one."),
+    Ended.ROLE: ("您的角色或学校已变更，请重新登录。", "Your role or school changed; please sign in again."),
 }
 
 
@@ -22,6 +28,8 @@ def login_page() -> None:
     reason = st.session_state.pop("signed_out_reason", None)
     if reason in REASONS:
         st.info(tr(*REASONS[reason]))
+    if safe_next(st.query_params.get("next")):
+        st.caption(tr("登录后将打开您要访问的页面。", "The page you asked for opens after sign-in."))
     with st.form("login"):
         username = st.text_input(tr("用户名", "Username"), key="login_username")
         password = st.text_input(tr("密码", "Password"), type="password", key="login_password")
@@ -29,11 +37,11 @@ def login_page() -> None:
     if submitted:
         with database().session() as session:
             outcome = staff.authenticate(session, username, password, address=client_address())
-            user_id = outcome.user.id if outcome.user else None
-        if outcome.error is not None:
-            st.error(outcome.error.message(lang()))
+            actor = staff.actor_for(outcome.user) if outcome.user else None
+        if actor is None:
+            st.error(outcome.error.message(lang()) if outcome.error else tr(*staff.REFUSED))
         else:
-            sign_in(user_id)
+            sign_in(actor, requested=st.query_params.get("next"))
             st.rerun()
 
 
@@ -73,4 +81,5 @@ def change_password_page(actor: Actor) -> None:
     except DomainError as error:
         st.error(error.message(lang()))
         return
+    sign_in(actor)  # the change ended every session of the account; this tab carries on in a new one
     st.rerun()

@@ -1,14 +1,13 @@
 """What every page needs: the database, the photo store and the signed-in staff member.
 
 The database and store are created once per server process and per configured location; the
-actor is re-read from the database on every run, so a disabled account or changed role applies on
-the next click, and an idle session times out.
+actor is resolved from the server-side session (``core.services.staff_sessions``) on every run.
 """
 
 from __future__ import annotations
 
+import json
 import os
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,12 +16,16 @@ import streamlit as st
 from core.config import PROJECT_ROOT, Settings
 from core.db import Database
 from core.domain.access import Actor
-from core.errors import AccessDenied
-from core.services import staff
+from core.services import staff_sessions
 from core.storage.photos import PhotoStore, open_photo_store
+from workbench.i18n import tr
+from workbench.links import COOKIE, END_PATH, landing, start_url
 
-USER_KEY = "staff_user_id"
-ACTIVITY_KEY = "staff_last_activity"
+TOKEN_KEY = "staff_session_token"
+STALE_KEY = "_ended_session_cookie"
+"""A cookie whose session has ended: ignored until the browser brings a new one."""
+GOTO_KEY = "_browser_goto"
+CLEAR_COOKIE_KEY = "_clear_cookie"
 
 
 @st.cache_resource(show_spinner=False)
@@ -45,40 +48,76 @@ def photo_store() -> PhotoStore:
     return _store(os.environ.get("WORKBENCH_PHOTO_STORE", str(data_dir / "photos")))
 
 
-def session_timeout_seconds() -> int:
-    return int(os.environ.get("WORKBENCH_SESSION_MINUTES", "30")) * 60
-
-
 def current_actor() -> Actor | None:
-    """The signed-in staff member, or None (not signed in, timed out, or account disabled)."""
-    user_id = st.session_state.get(USER_KEY)
-    if user_id is None:
+    """The signed-in staff member, or None. Resolved on every run from the session token (this tab's,
+    from its own sign-in, else the browser's cookie) through the database, so a session ended
+    anywhere (sign-out in another tab, timeout, disabled account, new role) is out at once."""
+    token = st.session_state.get(TOKEN_KEY)
+    cookie = _cookie()
+    if token is None and cookie and cookie != st.session_state.get(STALE_KEY):
+        token = cookie
+    if token is None:
         return None
-    last = st.session_state.get(ACTIVITY_KEY, time.time())
-    if time.time() - last > session_timeout_seconds():
-        sign_out(reason="timeout")
-        return None
-    try:
-        with database().session() as session:
-            actor = staff.load_actor(session, user_id)
-    except AccessDenied:
-        sign_out(reason="disabled")
-        return None
-    st.session_state[ACTIVITY_KEY] = time.time()
-    return actor
+    with database().session() as session:
+        resolved = staff_sessions.resolve(session, token)
+    if resolved.actor is None:
+        _forget(reason=resolved.ended or "")
+        if token == cookie:
+            st.session_state[STALE_KEY] = cookie
+    return resolved.actor
 
 
-def sign_in(user_id: int) -> None:
-    st.session_state[USER_KEY] = user_id
-    st.session_state[ACTIVITY_KEY] = time.time()
+def _cookie() -> str | None:
+    """The browser's session cookie, as sent when this tab connected (None where no browser is)."""
+    value = st.context.cookies.get(COOKIE)
+    return value if isinstance(value, str) and value else None
 
 
-def sign_out(reason: str = "") -> None:
+def sign_in(actor: Actor, requested: str | None = None) -> None:
+    """Starts a server-side session for a staff member who just proved their password. This tab uses
+    it at once; the browser is then sent through the cookie route so that every other tab, a reload
+    and a deep link carry it too, and lands on ``requested`` or the role's landing page."""
+    with database().session() as session:
+        started = staff_sessions.start(session, actor)
+    st.session_state[TOKEN_KEY] = started.token
+    st.session_state[GOTO_KEY] = start_url(started.handoff_code, landing(actor.role, requested))
+
+
+def sign_out(everywhere: bool = False) -> None:
+    """Revokes the session in the database (every tab carrying it is out on its next click), then
+    has the browser clear the cookie through the cookie route, in the background."""
+    cookie = _cookie()
+    with database().session() as session:
+        staff_sessions.end(session, st.session_state.get(TOKEN_KEY) or cookie, everywhere=everywhere)
+    _forget()
+    if cookie:
+        st.session_state[STALE_KEY] = cookie
+    st.session_state[CLEAR_COOKIE_KEY] = True
+
+
+def _forget(reason: str = "") -> None:
     for key in list(st.session_state.keys()):
-        if key not in ("lang", "_lang_radio"):
+        if key not in ("lang", "_lang_radio", STALE_KEY):
             del st.session_state[key]
     if reason:
         st.session_state["signed_out_reason"] = reason
+
+
+def follow_browser_redirect() -> None:
+    """Does in the browser what a sign-in or sign-out left to do with the cookie. A script cannot
+    answer with an HTTP redirect, so a line of JavaScript does it. After sign-in the page shows only
+    the redirect (with a link, should scripts be blocked), so nothing is typed into a page about to be
+    replaced; the next run, if the browser stays, shows the app in this tab alone."""
+    if st.session_state.pop(CLEAR_COOKIE_KEY, False):
+        st.html(f"<script>fetch({json.dumps(END_PATH)}, {{method: 'POST', credentials: 'same-origin'}});</script>",
+                unsafe_allow_javascript=True)
+    target = st.session_state.pop(GOTO_KEY, None)
+    if target is None:
+        return
+    st.html(f"<script>window.location.replace({json.dumps(target)});</script>", unsafe_allow_javascript=True)
+    st.info(tr("正在登录…", "Signing in…"), icon=":material/login:")
+    st.caption(f"[{tr('如未自动跳转，请点此继续', 'Continue if nothing happens')}]({target})")
+    st.stop()
 
 
 def require_actor() -> Actor:

@@ -3,7 +3,7 @@
 from core.models.base import Base, utcnow
 from core.models.api import ApiToken, IdempotencyRecord
 from core.models.guard import field
-from core.models.login import LoginThrottle
+from core.models.login import LoginThrottle, StaffSession
 from core.models.batches import BatchItem, UploadBatch
 from core.models.organisation import CollectionTask, School, StaffUser
 from core.models.progress import PhotoProgress, rebuild_progress, refresh_progress
@@ -21,6 +21,7 @@ __all__ = [
     "CollectionTask",
     "IdempotencyRecord",
     "LoginThrottle",
+    "StaffSession",
     "Notification",
     "Payment",
     "PhotoProgress",

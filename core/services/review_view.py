@@ -183,6 +183,32 @@ def find_students(session: Session, actor: Actor, text: str, *, limit: int = 20)
 
 
 @allowed(*REVIEW_ROLES)
+def student_hit(session: Session, actor: Actor, roster_record_id: int) -> StudentHit:
+    """One student by id: what a link to a student's page (``?student=``) opens."""
+    return _hit(session, roster_record_id)
+
+
+@allowed(*REVIEW_ROLES)
+def student_of_submission(session: Session, actor: Actor, submission_id: int) -> StudentHit:
+    """The student who sent a photo: what a link to a submission (``?submission=``) opens."""
+    submission = session.get(Submission, submission_id)
+    if submission is None:
+        raise NotFound("照片不存在。", "No such photo.")
+    return _hit(session, submission.roster_record_id)
+
+
+def _hit(session: Session, roster_record_id: int) -> StudentHit:
+    latest = (select(func.max(Submission.id)).where(Submission.roster_record_id == RosterRecord.id,
+                                                    Submission.attempt_number > 0).scalar_subquery())
+    row = session.execute(select(RosterRecord, School.name, latest).join(School, School.id == RosterRecord.school_id)
+                          .where(RosterRecord.id == roster_record_id)).first()
+    if row is None:
+        raise NotFound("学生不存在。", "No such student.")
+    r, school, sub = row
+    return StudentHit(r.id, r.name, r.student_number, mask_id(r.id_number), school, sub)
+
+
+@allowed(*REVIEW_ROLES)
 def student_history(session: Session, actor: Actor, roster_record_id: int, *, exclude: int | None = None) -> tuple[EarlierSubmission, ...]:
     """Every photo the student sent for review, newest first, with the decisions taken on each."""
     subs = list(session.scalars(

@@ -43,7 +43,7 @@ from core.domain.sign_in import (
 from core.domain.text import clean_text
 from core.errors import AccessDenied, Conflict, DomainError, InvalidInput, NotFound
 from core.models import LoginThrottle, School, StaffUser, field, utcnow
-from core.services import audit
+from core.services import audit, staff_sessions
 
 USERNAME = field(StaffUser.username, "用户名", "Username")
 DISPLAY_NAME = field(StaffUser.display_name, "姓名", "Name")
@@ -146,7 +146,8 @@ def list_staff(session: Session, actor: Actor) -> list[StaffUser]:
 @allowed(Role.ADMIN)
 def assign_role(session: Session, actor: Actor, user_id: int, *, role: Role, school_id: int | None = None,
                 display_name: str | None = None) -> StaffUser:
-    """Role and (registrars only) school; applies on the user's next click (``load_actor``)."""
+    """Role and (registrars only) school. A new role or school ends the user's sessions: they sign in
+    again and land on the pages of their new role."""
     require_role(actor, Role.ADMIN)
     user = _user(session, user_id)
     _check_school(session, role, school_id)
@@ -163,6 +164,8 @@ def assign_role(session: Session, actor: Actor, user_id: int, *, role: Role, sch
         changes["display_name"] = [user.display_name, display_name]
         user.display_name = display_name
     user.role, user.school_id = role, new_school
+    if "role" in changes or "school_id" in changes:
+        staff_sessions.revoke_all(session, user.id, staff_sessions.Ended.ROLE)
     if changes:
         audit.record(session, actor, "staff.update", "staff_user", user.id, school_id=new_school,
                      username=user.username, changes=changes)
@@ -172,7 +175,8 @@ def assign_role(session: Session, actor: Actor, user_id: int, *, role: Role, sch
 
 @allowed(Role.ADMIN)
 def set_active(session: Session, actor: Actor, user_id: int, active: bool) -> StaffUser:
-    """Disabling signs the user out on their next click; the account and its history stay."""
+    """Disabling ends every session of the user (out on their next click, in every tab); the account
+    and its history stay."""
     require_role(actor, Role.ADMIN)
     user = _user(session, user_id)
     if user.active == active:
@@ -180,6 +184,8 @@ def set_active(session: Session, actor: Actor, user_id: int, active: bool) -> St
     if not active:
         _keep_an_admin(session, user)
     user.active = active
+    if not active:
+        staff_sessions.revoke_all(session, user.id, staff_sessions.Ended.DISABLED)
     audit.record(session, actor, "staff.enable" if active else "staff.disable", "staff_user", user.id,
                  school_id=user.school_id, username=user.username)
     session.flush()
@@ -200,12 +206,13 @@ def temporary_password() -> str:
 @allowed(Role.ADMIN)
 def reset_password(session: Session, actor: Actor, user_id: int) -> str:
     """A new temporary password, shown once to the admin; the user must change it at next login.
-    Also clears the sign-in delays on the user's name (from every address)."""
+    Ends the user's sessions and clears the sign-in delays on their name (from every address)."""
     require_role(actor, Role.ADMIN)
     user = _user(session, user_id)
     password = temporary_password()
     user.password_hash = hash_password(password)
     user.must_change_password = True
+    staff_sessions.revoke_all(session, user.id, staff_sessions.Ended.PASSWORD)
     session.execute(delete(LoginThrottle).where(LoginThrottle.name_hash == name_hash(user.username)))
     audit.record(session, actor, "staff.reset_password", "staff_user", user.id, school_id=user.school_id,
                  username=user.username)
@@ -316,6 +323,8 @@ def _count_failure(counters: list[LoginThrottle], moment: datetime) -> int:
 
 @allowed(*ALL_STAFF)
 def change_password(session: Session, actor: Actor, old_password: str, new_password: str) -> None:
+    """Ends every session of the account, this one included: the page starts a new one for the tab
+    that changed it, so any other device that had the old password is out."""
     user = session.get(StaffUser, actor.id)
     if user is None:
         raise AccessDenied("账号不存在。", "No such account.")
@@ -328,6 +337,7 @@ def change_password(session: Session, actor: Actor, old_password: str, new_passw
         raise InvalidInput("新密码不能与原密码相同。", "The new password must differ from the current one.")
     user.password_hash = hash_password(new_password)
     user.must_change_password = False
+    staff_sessions.revoke_all(session, user.id, staff_sessions.Ended.PASSWORD)
     audit.record(session, actor, "staff.change_password", "staff_user", user.id)
     session.flush()
 

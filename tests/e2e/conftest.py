@@ -64,11 +64,11 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None
 
 @pytest.fixture
 def live_app(tmp_path: Path) -> Iterator[Callable[..., LiveApp]]:
-    """``live_app(seed, script="workbench/app.py")``: seed(session, store) fills a fresh SQLite
+    """``live_app(seed, script="workbench/server.py")``: seed(session, store) fills a fresh SQLite
     database, then the app and one worker start on it."""
     procs: list[subprocess.Popen] = []
 
-    def start(seed: Callable[..., object] | None = None, script: str = "workbench/app.py") -> LiveApp:
+    def start(seed: Callable[..., object] | None = None, script: str = "workbench/server.py") -> LiveApp:
         data_dir = tmp_path / "data"
         data_dir.mkdir(exist_ok=True)
         db = Database(f"sqlite:///{data_dir / 'workbench.db'}")

@@ -5,7 +5,7 @@ from tests import factories as f
 from tests.e2e.conftest import login, screenshot
 
 
-def test_reviewer_signs_in_and_sees_overview(live_app, page):
+def test_reviewer_signs_in_to_the_queue_and_sees_overview(live_app, page):
     def seed(session, store):
         school = f.make_school(session)
         for seed_no in range(4):
@@ -14,6 +14,8 @@ def test_reviewer_signs_in_and_sees_overview(live_app, page):
 
     app = live_app(seed)
     login(page, app.url, "li.reviewer", f.PASSWORD)
+    page.get_by_role("heading", name="审核队列").wait_for()
+    page.get_by_role("link", name="概览").click()
     page.get_by_text("学籍记录 4 条").wait_for()
     screenshot(page, "login_overview")
 

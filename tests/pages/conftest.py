@@ -10,14 +10,25 @@ from streamlit.testing.v1 import AppTest
 
 from core.config import settings
 from core.db import Database
+from core.models import StaffUser
+from core.services import staff, staff_sessions
 from core.storage.photos import PhotoStore
+from workbench.context import TOKEN_KEY
 
 APP = str(Path(__file__).resolve().parents[2] / "workbench" / "app.py")
 
 
+def session_token(db: Database, user_id: int) -> str:
+    with db.session() as session:
+        user = session.get(StaffUser, user_id)
+        assert user is not None
+        return staff_sessions.start(session, staff.actor_for(user)).token
+
+
 @pytest.fixture
 def app_for(env: tuple[Database, PhotoStore], monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., AppTest]]:
-    """``app_for(user_id)`` → an AppTest of the workbench, signed in as that staff user (or not)."""
+    """``app_for(user_id)`` → an AppTest of the workbench, signed in as that staff user (or not)
+    through a real server-side session, as the sign-in page would leave it in the tab."""
     db, store = env
     monkeypatch.setenv("WORKBENCH_DATABASE_URL", db.url)
     monkeypatch.setenv("WORKBENCH_PHOTO_STORE", str(store.root))
@@ -28,7 +39,7 @@ def app_for(env: tuple[Database, PhotoStore], monkeypatch: pytest.MonkeyPatch) -
         at = AppTest.from_file(APP, default_timeout=30)
         at.session_state["lang"] = lang
         if user_id is not None:
-            at.session_state["staff_user_id"] = user_id
+            at.session_state[TOKEN_KEY] = session_token(db, user_id)
         if page is not None:
             at.switch_page(str(Path(APP).parent.parent / "pages" / page))
         return at

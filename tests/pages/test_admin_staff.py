@@ -96,6 +96,8 @@ def test_a_reset_user_must_change_the_password_before_any_page(db, app_for):
     at.get("form_submit_button")[0].click()
     at.run()
     assert not at.exception
+    assert "正在登录" in at.info[0].value  # a new session (the change ended the old ones) goes to the cookie
+    at.run()
     assert at.title[0].value == "概览"
     with db.session() as session:
         assert staff.authenticate(session, "li", "Fresh2025pw").user is not None

@@ -346,7 +346,7 @@ def _school_scoped(function: Callable[..., Any]) -> bool:
     return bool(set(parameters) & (set(SCOPED_IDS) | {"record", "link", "payment"}))
 
 
-SCOPED_BY_ACTOR = {"dashboard.schools_for", "overview.state_counts", "staff.change_password"}
+SCOPED_BY_ACTOR = {"dashboard.schools_for", "overview.state_counts", "staff.change_password", "staff_sessions.start"}
 """Registrar functions with no argument that reaches a school: their queries are limited to the
 registrar's own school or account (tested with the registrar test). A new one must be added here,
 and its scope tested, on purpose."""
