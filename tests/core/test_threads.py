@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import json
+import os
 import subprocess
 import sys
 
+from core.config import Settings
 from core.threads import THREAD_VARIABLES, one_thread_environment
 from tests.conftest import PROJECT_ROOT
 
@@ -33,3 +36,31 @@ def test_child_environment_pins_every_pool_and_keeps_the_rest():
     env = one_thread_environment({"PATH": "/usr/bin", "OMP_NUM_THREADS": "8"})
     assert env["PATH"] == "/usr/bin"
     assert all(env[name] == "1" for name in THREAD_VARIABLES)
+
+
+def test_a_real_worker_process_runs_every_numeric_pool_on_one_thread(tmp_path):
+    """``python -m core worker`` as ``make run`` starts it, from an environment that pins nothing."""
+    env = {k: v for k, v in one_thread_environment().items() if k not in THREAD_VARIABLES}
+    env.update(WORKBENCH_DATA_DIR=str(tmp_path), WORKBENCH_DATABASE_URL=f"sqlite:///{tmp_path / 'w.db'}",
+               WORKBENCH_QUEUE="sqlite", WORKBENCH_PHOTO_STORE=str(tmp_path / "photos"), PYTHONUNBUFFERED="1")
+    worker = subprocess.Popen([sys.executable, "-m", "core", "worker"], cwd=PROJECT_ROOT, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert worker.stdout is not None
+        for line in worker.stdout:
+            if "numeric threads" in line:
+                break
+        else:
+            raise AssertionError("the worker never said how wide its pools are")
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+    widths = ast.literal_eval(line.split("numeric threads", 1)[1].strip())
+    assert widths["opencv"] == 1 and len(widths) > 1 and set(widths.values()) == {1}, widths
+
+
+def test_one_worker_process_per_core_unless_configured(monkeypatch):
+    monkeypatch.delenv("WORKBENCH_WORKERS", raising=False)
+    assert Settings.from_env().workers == (os.cpu_count() or 1)
+    monkeypatch.setenv("WORKBENCH_WORKERS", "3")
+    assert Settings.from_env().workers == 3
