@@ -215,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
             env = sw.environment(database_url, data_dir, queue_name, WORKBENCH_API_PORT=str(port),
                                  WORKBENCH_API_HOST="127.0.0.1")
             procs = sw.start_workers(args.workers, env, data_dir / "logs")
+            sw.wait_ready(data_dir / "logs", args.workers)
             api_log = (data_dir / "logs" / "api.log").open("wb")
             procs.append(subprocess.Popen([sys.executable, "-m", "core", "api"], cwd=ROOT, env=env, stdout=api_log,
                                           stderr=subprocess.STDOUT))

@@ -174,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
           f"per sign-in: {found['cpu_per_sign_in_s'] * 1000:.0f} ms")
     print(f"  first page p50 {found['first_run_p50_ms']:.0f} ms; one page run with all open "
           f"{found['run_with_all_open_ms']:.0f} ms")
-    print(f"  CPU per page run of a signed-in session: {found['cpu_per_rerun_s'] * 1000:.0f} ms, so one core keeps "
+    print(f"  CPU per page run of a signed-in session (its notice screen): {found['cpu_per_rerun_s'] * 1000:.0f} ms, so one core keeps "
           f"≈ {POLL_SECONDS / max(found['cpu_per_rerun_s'], 1e-3):.0f} sessions polling every {POLL_SECONDS} s "
           "(the capture screen's rate)")
     print(f"  one process holds ≈ {2048 / per:,.0f} signed-in sessions per 2 GB "

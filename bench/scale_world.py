@@ -205,3 +205,13 @@ def seed(database_url: str, store_dir: Path, count: int, crowd: list[Person]) ->
         worker.configure(None, None)
         db.dispose()
     return World(*world, students)
+
+
+def wait_ready(logs: Path, count: int, timeout: float = 180) -> None:
+    """Until each worker has loaded the imaging core and pinned its pools (its first log line)."""
+    def ready() -> bool:
+        return sum("numeric threads" in p.read_text(errors="replace") for p in logs.glob("worker-*.log")) >= count
+
+    if not wait_until(ready, timeout, 0.2):
+        raise SystemExit("the workers did not start: " + " | ".join(
+            p.read_text(errors="replace")[-500:] for p in logs.glob("worker-*.log")))
