@@ -169,9 +169,9 @@ def audit(database_url: str, world: sw.World) -> tuple[int, int, int, float]:
     db = Database(database_url)
     try:
         with db.session() as session:
-            per_record = dict(session.execute(
+            per_record = {record: count for record, count in session.execute(
                 select(Submission.roster_record_id, func.count(Submission.id))
-                .where(Submission.state.in_(SUBMITTED)).group_by(Submission.roster_record_id)).all())
+                .where(Submission.state.in_(SUBMITTED)).group_by(Submission.roster_record_id))}
             paid = session.execute(select(Payment.roster_record_id, func.count(Payment.id))
                                    .where(Payment.status == PaymentStatus.PAID)
                                    .group_by(Payment.roster_record_id).having(func.count(Payment.id) > 1)).all()
@@ -180,8 +180,8 @@ def audit(database_url: str, world: sw.World) -> tuple[int, int, int, float]:
                 .where(ProcessingJob.kind == "process_submission")).one()
     finally:
         db.dispose()
-    once = sum(1 for s in world.students if per_record.get(s.record_id) == 1)
-    more = sum(1 for s in world.students if per_record.get(s.record_id, 0) > 1)
+    once = sum(per_record.get(s.record_id) == 1 for s in world.students)
+    more = sum(per_record.get(s.record_id, 0) > 1 for s in world.students)
     rate = done / max((last - first).total_seconds(), 1e-9) if first and last else 0.0
     return once, more, len(paid), rate
 

@@ -75,9 +75,9 @@ def _request_standardisations(database_url: str, store_dir: Path, world: sw.Worl
 def _counts(db: Database) -> tuple[int, int, int, int]:
     """Jobs done, failed, waiting or running, and distinct workers holding one."""
     with db.session() as session:
-        rows = dict(session.execute(select(ProcessingJob.status, func.count(ProcessingJob.id))
-                                    .where(ProcessingJob.kind == "process_submission")
-                                    .group_by(ProcessingJob.status)).all())
+        rows = {status: count for status, count in session.execute(
+            select(ProcessingJob.status, func.count(ProcessingJob.id))
+            .where(ProcessingJob.kind == "process_submission").group_by(ProcessingJob.status))}
         holders = session.scalar(select(func.count(func.distinct(ProcessingJob.lease_owner)))
                                  .where(ProcessingJob.status == JobStatus.RUNNING)) or 0
     pending = rows.get(JobStatus.QUEUED, 0) + rows.get(JobStatus.RUNNING, 0)

@@ -196,8 +196,9 @@ def seed(database_url: str, store_dir: Path, count: int, crowd: list[Person]) ->
                 template = templates[student.person]
                 if template is None or template.id == student.record_id:
                     continue
-                record = session.get(RosterRecord, student.record_id)
-                assert record is not None
+                copy = session.get(RosterRecord, student.record_id)
+                assert copy is not None
+                record = copy
                 record.enrolment_photo_sha = template.enrolment_photo_sha
                 record.enrolment_embedding = template.enrolment_embedding
                 record.enrolment_phash = template.enrolment_phash

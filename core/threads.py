@@ -32,7 +32,7 @@ def before_numeric_imports() -> None:
 def pin_loaded_libraries() -> dict[str, int]:
     """Narrows the pools of libraries already loaded; returns the widths now in force (for the log)."""
     import cv2
-    from threadpoolctl import threadpool_info, threadpool_limits
+    from threadpoolctl import threadpool_info, threadpool_limits  # type: ignore[import-untyped]
 
     cv2.setNumThreads(1)
     threadpool_limits(limits=1)
