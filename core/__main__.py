@@ -74,6 +74,7 @@ def run_worker() -> int:
     from core.threads import before_numeric_imports, pin_loaded_libraries
 
     before_numeric_imports()
+    os.nice(settings().worker_nice)
     from huey.consumer import Consumer
 
     from core.worker import huey

@@ -11,6 +11,9 @@ WORKBENCH_S3_ACCESS_KEY_ID / WORKBENCH_S3_SECRET_ACCESS_KEY  its keys (unset = b
 WORKBENCH_S3_ADDRESSING  "virtual" (bucket in the host name; OSS and COS require it, the default)
                          or "path" (MinIO and most self-hosted servers)
 WORKBENCH_WORKERS        photo worker processes `python -m core serve` starts (default: one per core)
+WORKBENCH_WORKER_NICE    how much lower a worker's CPU priority is than the API's and the apps' (default
+                         10): on a machine they share, a request never waits behind photo work, and
+                         the workers still get every cycle nobody else wants
 WORKBENCH_QUEUE          "sqlite" (default, data/queue.db), "redis://host:port/db", or "immediate"
                          (jobs run inline; tests)
 WORKBENCH_FIXTURES       folder of demo/test photos (default: ../shared/fixtures)
@@ -68,6 +71,7 @@ class Settings:
     s3_secret_access_key: str | None = field(default=None, repr=False)
     s3_addressing: str = "virtual"
     workers: int = 1
+    worker_nice: int = 10
 
     @property
     def exports_dir(self) -> Path:
@@ -105,6 +109,7 @@ class Settings:
             s3_secret_access_key=os.environ.get("WORKBENCH_S3_SECRET_ACCESS_KEY") or None,
             s3_addressing=_choice("WORKBENCH_S3_ADDRESSING", ("virtual", "path")),
             workers=max(1, int(os.environ.get("WORKBENCH_WORKERS") or os.cpu_count() or 1)),
+            worker_nice=min(19, max(0, int(os.environ.get("WORKBENCH_WORKER_NICE") or "10"))),
         )
 
 

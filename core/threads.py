@@ -6,7 +6,9 @@ at 166 % CPU; 2 workers on 2 cores gave 9.5 photos/s against 8.3 for one). The B
 pools read their width from the environment when the library loads, so ``before_numeric_imports``
 must run before numpy is imported; ``pin_loaded_libraries`` then narrows what is already loaded
 (OpenCV always; BLAS through threadpoolctl). The segmentation model's LiteRT interpreter is built
-with one thread (``core/imaging/segmentation.py``).
+with one thread (``core/imaging/segmentation.py``). ``python -m core worker`` also lowers its own
+CPU priority (WORKBENCH_WORKER_NICE), so on a machine it shares with the API a request is served
+before photo work and the workers take what is left.
 """
 
 from __future__ import annotations

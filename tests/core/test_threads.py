@@ -52,11 +52,13 @@ def test_a_real_worker_process_runs_every_numeric_pool_on_one_thread(tmp_path):
                 break
         else:
             raise AssertionError("the worker never said how wide its pools are")
+        niceness = os.getpriority(os.PRIO_PROCESS, worker.pid) - os.getpriority(os.PRIO_PROCESS, 0)
     finally:
         worker.terminate()
         worker.wait(timeout=60)
     widths = ast.literal_eval(line.split("numeric threads", 1)[1].strip())
     assert widths["opencv"] == 1 and len(widths) > 1 and set(widths.values()) == {1}, widths
+    assert niceness == min(10, 19 - os.getpriority(os.PRIO_PROCESS, 0))  # requests before photo work
 
 
 def test_one_worker_process_per_core_unless_configured(monkeypatch):
@@ -64,3 +66,6 @@ def test_one_worker_process_per_core_unless_configured(monkeypatch):
     assert Settings.from_env().workers == (os.cpu_count() or 1)
     monkeypatch.setenv("WORKBENCH_WORKERS", "3")
     assert Settings.from_env().workers == 3
+    assert Settings.from_env().worker_nice == 10
+    monkeypatch.setenv("WORKBENCH_WORKER_NICE", "0")
+    assert Settings.from_env().worker_nice == 0
