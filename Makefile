@@ -10,7 +10,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 BENCHES := bench_pipeline bench_body_edge bench_mouth bench_qr calibrate_face_threshold bench_recapture bench_queue \
-	bench_dashboard bench_export bench_lookup bench_roster_import bench_login
+	bench_dashboard bench_export bench_lookup bench_roster_import bench_login bench_job_faults
 
 .PHONY: run test install bench clean-data
 

@@ -46,8 +46,10 @@ def main(argv: list[str]) -> int:
         default_database().migrate()
         return 0
     if args.command == "demo":
+        from core import worker
         from core.services.demo import build_demo
 
+        worker.install()
         return build_demo(photos=args.photos, if_empty=args.if_empty)
     if args.command == "store":
         return verify_store()
@@ -71,17 +73,13 @@ def verify_store() -> int:
 
 
 def run_worker() -> int:
-    from core.threads import before_numeric_imports, pin_loaded_libraries
+    from core.threads import before_numeric_imports
 
     before_numeric_imports()
     os.nice(settings().worker_nice)
-    from huey.consumer import Consumer
+    from core import worker
 
-    from core.worker import huey
-
-    print(f"worker {os.getpid()}: numeric threads {pin_loaded_libraries()}", flush=True)
-    Consumer(huey, workers=1, worker_type="thread", periodic=False).run()
-    return 0
+    return worker.run()
 
 
 def run_api() -> int:

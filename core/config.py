@@ -16,6 +16,7 @@ WORKBENCH_WORKER_NICE    how much lower a worker's CPU priority is than the API'
                          the workers still get every cycle nobody else wants
 WORKBENCH_QUEUE          "sqlite" (default, data/queue.db), "redis://host:port/db", or "immediate"
                          (jobs run inline; tests)
+WORKBENCH_QUEUE_NAME     the queue's name (Redis key prefix; default "workbench")
 WORKBENCH_FIXTURES       folder of demo/test photos (default: ../shared/fixtures)
 WORKBENCH_SESSION_MINUTES  staff session idle timeout: signed out after this long without a click
                          (default 30)
@@ -23,6 +24,14 @@ WORKBENCH_SESSION_MAX_HOURS  staff session absolute lifetime: signed out this lo
                          however active (default 12, a working day)
 WORKBENCH_COOKIE_SECURE  "auto" (default: Secure when the request came over https, as told by the
                          server or X-Forwarded-Proto from a trusted proxy), "always" or "never"
+WORKBENCH_SESSION_MINUTES  staff session timeout (default 30)
+WORKBENCH_JOB_LEASE_SECONDS    a worker's claim on a job lasts this long unless its heartbeat renews it;
+                         a job whose worker died goes back to the queue after it (default 30)
+WORKBENCH_WORKER_HEARTBEAT_SECONDS  how often a worker renews its lease, records that it is alive,
+                         reaps expired leases and delivers the outbox (default 2)
+WORKBENCH_JOB_ATTEMPTS   attempts before a job ends failed for good (default 3)
+WORKBENCH_WORKER_GRACE_SECONDS  on SIGTERM/SIGINT a worker finishes the job in hand within this,
+                         else hands it back to the queue (default 20)
 WORKBENCH_EXPORT_RETENTION_DAYS  exported CHSI packages (data/exports) older than this are deleted
                          at the next export (default 7; a batch can be exported again, identically)
 WORKBENCH_API_HOST / WORKBENCH_API_PORT   where the student API listens (default 127.0.0.1:8503)
@@ -65,6 +74,11 @@ class Settings:
     wechatpay_platform_serial: str | None = None
     session_max_hours: int = 12
     cookie_secure: str = "auto"
+    queue_name: str = "workbench"
+    job_lease_seconds: float = 30.0
+    worker_heartbeat_seconds: float = 2.0
+    job_attempts: int = 3
+    worker_grace_seconds: float = 20.0
     s3_endpoint: str | None = None
     s3_region: str | None = None
     s3_access_key_id: str | None = None
@@ -103,6 +117,11 @@ class Settings:
             wechatpay_platform_serial=os.environ.get("WORKBENCH_WECHATPAY_PLATFORM_SERIAL") or None,
             session_max_hours=int(os.environ.get("WORKBENCH_SESSION_MAX_HOURS", "12")),
             cookie_secure=os.environ.get("WORKBENCH_COOKIE_SECURE", "auto"),
+            queue_name=os.environ.get("WORKBENCH_QUEUE_NAME", "workbench"),
+            job_lease_seconds=float(os.environ.get("WORKBENCH_JOB_LEASE_SECONDS", "30")),
+            worker_heartbeat_seconds=float(os.environ.get("WORKBENCH_WORKER_HEARTBEAT_SECONDS", "2")),
+            job_attempts=max(1, int(os.environ.get("WORKBENCH_JOB_ATTEMPTS", "3"))),
+            worker_grace_seconds=float(os.environ.get("WORKBENCH_WORKER_GRACE_SECONDS", "20")),
             s3_endpoint=os.environ.get("WORKBENCH_S3_ENDPOINT") or None,
             s3_region=os.environ.get("WORKBENCH_S3_REGION") or None,
             s3_access_key_id=os.environ.get("WORKBENCH_S3_ACCESS_KEY_ID") or None,

@@ -1,6 +1,9 @@
-"""Operations: worker and queue health, failed jobs with their error and a retry, data sizes, version."""
+"""Operations: live workers, queue health, stalled and orphaned jobs, failed jobs with their error and a
+retry, data sizes, version."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import pandas as pd
 import streamlit as st
@@ -38,13 +41,52 @@ columns[3].metric(tr("失败", "Failed"), f"{counts[JobStatus.FAILED]:,}")
 columns[4].metric(tr("队列积压", "Queue backlog"),
                   tr("无法读取", "unreadable") if health.queue_backlog is None else f"{health.queue_backlog:,}")
 if health.worker_stalled:
-    st.error(tr(f"最早的等待任务已排队超过 {operations.STALLED_AFTER.seconds // 60} 分钟且没有任务在处理："
+    st.error(tr(f"最早的等待任务已排队超过 {operations.STALLED_AFTER.seconds // 60} 分钟且没有在线的后台进程："
                 "后台进程（python -m core worker）可能未运行。",
-                f"The oldest waiting job has queued for over {operations.STALLED_AFTER.seconds // 60} minutes with "
-                "nothing running: the worker (python -m core worker) may be down."))
+                f"The oldest waiting job has queued for over {operations.STALLED_AFTER.seconds // 60} minutes and no "
+                "worker is alive: the worker (python -m core worker) may be down."))
 elif health.oldest_waiting_since is not None:
     st.caption(tr(f"最早的等待任务排队于 {health.oldest_waiting_since.astimezone(CHINA):%H:%M:%S}",
                   f"Oldest waiting job queued at {health.oldest_waiting_since.astimezone(CHINA):%H:%M:%S}"))
+
+
+def when(moment: datetime) -> str:
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
+
+
+st.subheader(tr("在线的后台进程", "Live workers"))
+if health.workers:
+    st.dataframe(pd.DataFrame([{
+        tr("进程", "Worker"): w.worker_id,
+        tr("队列", "Queue"): w.queue,
+        tr("启动于", "Started"): when(w.started_at),
+        tr("最近心跳", "Last heartbeat"): when(w.last_seen_at),
+        tr("当前任务", "Current job"): "" if w.current_job_id is None else f"#{w.current_job_id}",
+        tr("已完成", "Done"): w.jobs_done,
+        tr("状态", "State"): tr("正在停止", "stopping") if w.stopping else tr("运行中", "working"),
+    } for w in health.workers]), hide_index=True)
+else:
+    st.warning(tr("没有在线的后台进程：新任务会排队等待，直到启动 python -m core worker。",
+                  "No worker is alive: new jobs wait in the queue until `python -m core worker` starts."))
+
+if health.orphaned:
+    st.subheader(tr("失联的任务", "Orphaned jobs"))
+    st.error(tr("以下任务标记为处理中，但处理它的后台进程已停止（租约已过期）；在线的后台进程会在几秒内将其重新排队。",
+                "These jobs are marked running but their worker stopped (its lease ran out); a live worker puts "
+                "them back on the queue within seconds."))
+    st.dataframe(pd.DataFrame([{
+        tr("编号", "Job"): job.id, tr("类型", "Kind"): job.kind, tr("对象", "Subject"): job.subject_id,
+        tr("尝试次数", "Attempts"): job.attempts, tr("租约到期", "Lease expired"): when(job.since),
+        tr("进程", "Worker"): job.worker or "",
+    } for job in health.orphaned]), hide_index=True)
+
+if health.stalled:
+    st.subheader(tr("排队过久的任务", "Stalled jobs"))
+    st.dataframe(pd.DataFrame([{
+        tr("编号", "Job"): job.id, tr("类型", "Kind"): job.kind, tr("对象", "Subject"): job.subject_id,
+        tr("尝试次数", "Attempts"): job.attempts, tr("排队于", "Queued"): when(job.since),
+        tr("上次错误", "Last error"): job.error,
+    } for job in health.stalled]), hide_index=True)
 
 st.subheader(tr("失败的任务", "Failed jobs"))
 if health.failed:
@@ -53,7 +95,7 @@ if health.failed:
         tr("类型", "Kind"): job.kind,
         tr("对象", "Subject"): job.subject_id,
         tr("尝试次数", "Attempts"): job.attempts,
-        tr("失败时间", "Failed at"): job.failed_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S"),
+        tr("失败时间", "Failed at"): when(job.failed_at),
         tr("错误", "Error"): job.error,
     } for job in health.failed]), hide_index=True)
     by_id = {job.id: job for job in health.failed}

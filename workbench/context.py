@@ -13,6 +13,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from core import worker
 from core.config import PROJECT_ROOT, Settings
 from core.db import Database
 from core.domain.access import Actor
@@ -39,6 +40,7 @@ def _store(location: str) -> PhotoStore:
 
 
 def database() -> Database:
+    worker.install()  # jobs this process commits go to the configured queue
     data_dir = Path(os.environ.get("WORKBENCH_DATA_DIR", PROJECT_ROOT / "data"))
     return _database(os.environ.get("WORKBENCH_DATABASE_URL", f"sqlite:///{data_dir / 'workbench.db'}"))
 

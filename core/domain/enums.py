@@ -146,3 +146,12 @@ class JobStatus(str, Enum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+
+
+class Verdict(str, Enum):
+    """Face-comparison verdict shown to reviewers as 同一人 / 存疑 / 非同一人 (shared by imaging,
+    the review rules and the models, so it lives in the domain)."""
+
+    SAME = "same"
+    UNCERTAIN = "uncertain"
+    DIFFERENT = "different"

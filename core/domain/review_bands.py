@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.imaging.types import Verdict
+from core.domain.enums import Verdict
 
 
 @dataclass(frozen=True)

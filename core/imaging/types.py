@@ -9,19 +9,12 @@ Landmarks use face_recognition's named groups of the 68-point model (``chin``, `
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
+
+from core.domain.enums import Verdict as Verdict  # shared vocabulary: defined in the domain, re-exported
 
 Point = tuple[float, float]
 Landmarks = dict[str, list[Point]]
-
-
-class Verdict(str, Enum):
-    """Face-comparison verdict shown to reviewers as 同一人 / 存疑 / 非同一人."""
-
-    SAME = "same"
-    UNCERTAIN = "uncertain"
-    DIFFERENT = "different"
 
 
 @dataclass(frozen=True)

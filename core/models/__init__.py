@@ -11,6 +11,7 @@ from core.models.students import AccountLink, Notification, Payment, RosterRecor
 from core.models.submissions import QuotaEntry, ReviewDecision, Submission
 from core.models.support import SupportTicket, TicketNote
 from core.models.system import AuditEvent, PolicyChange, PolicySetting, ProcessingJob
+from core.models.system import OutboxMessage, WorkerHeartbeat
 
 __all__ = [
     "AccountLink",
@@ -23,6 +24,7 @@ __all__ = [
     "LoginThrottle",
     "StaffSession",
     "Notification",
+    "OutboxMessage",
     "Payment",
     "PhotoProgress",
     "PolicyChange",
@@ -38,6 +40,7 @@ __all__ = [
     "SupportTicket",
     "TicketNote",
     "UploadBatch",
+    "WorkerHeartbeat",
     "field",
     "rebuild_progress",
     "refresh_progress",

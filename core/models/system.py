@@ -1,4 +1,4 @@
-"""The audit log, policy settings with their history, and processing jobs."""
+"""The audit log, policy settings with their history, processing jobs, workers and the outbox."""
 
 from __future__ import annotations
 
@@ -70,7 +70,12 @@ class PolicyChange(Base):
 
 
 class ProcessingJob(Base):
-    """Our record of a background job, so a failure is shown with its error and never lost."""
+    """Our record of a background job, so a failure is shown with its error and never lost.
+
+    The row, not the queue message, is the truth: a worker *claims* it with a lease (owner and
+    expiry, renewed by a heartbeat) and a fencing token that grows with every claim; a worker whose
+    lease ran out cannot commit its result, and a reaper puts the job back on the queue.
+    """
 
     __tablename__ = "processing_job"
 
@@ -83,3 +88,43 @@ class ProcessingJob(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    attempt_limit: Mapped[int] = mapped_column(default=3)
+    fence: Mapped[int] = mapped_column(default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(index=True)
+    available_at: Mapped[datetime | None]
+    """A retry after an error waits until then; None means at once."""
+    finished_at: Mapped[datetime | None]
+
+
+class WorkerHeartbeat(Base):
+    """A live worker process, renewed every heartbeat, so the operations page can show who works."""
+
+    __tablename__ = "worker_heartbeat"
+
+    worker_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hostname: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int]
+    queue: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    current_job_id: Mapped[int | None]
+    jobs_done: Mapped[int] = mapped_column(default=0)
+    stopping: Mapped[bool] = mapped_column(default=False)
+
+
+class OutboxMessage(Base):
+    """A side effect (a message to a student, any call out) written in the transaction that caused
+    it and delivered only after that transaction committed; ``key`` makes delivery idempotent."""
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)

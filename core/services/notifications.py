@@ -1,5 +1,8 @@
 """Telling students what happened. The in-app inbox (the ``notification`` table) stands in for
-WeChat subscription messages; a production adapter would also push each one to WeChat."""
+WeChat subscription messages; a production adapter would also push each one to WeChat.
+
+The inbox row is written in the caller's transaction; sending it goes through the outbox, so a
+decision that rolls back never messages the student, and a failed send is retried."""
 
 from __future__ import annotations
 
@@ -9,23 +12,38 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.domain.access import internal, own_data
-from core.models import AccountLink, Notification, utcnow
+from core.models import AccountLink, Notification, OutboxMessage, utcnow
+from core.services import outbox
+
+OUTBOX_KIND = "notification"
 
 
 class NotificationSender(Protocol):
-    """Production: WeChat subscription messages (templates for 审核结果 and 上网结果)."""
+    """Production: WeChat subscription messages (templates for 审核结果 and 上网结果). ``key`` is
+    the same for every attempt at one message, so the far side can drop a repeat."""
 
-    def send(self, notification: Notification) -> None: ...
+    def send(self, notification: Notification, key: str) -> None: ...
 
 
 class InboxOnly:
     """Development adapter: the inbox row is the delivery."""
 
-    def send(self, notification: Notification) -> None:
-        notification.delivered_at = utcnow()
+    def send(self, notification: Notification, key: str) -> None:
+        return None
 
 
 sender: NotificationSender = InboxOnly()
+
+
+def _deliver(session: Session, message: OutboxMessage) -> None:
+    notification = session.get(Notification, message.payload["notification_id"])
+    if notification is None:
+        return
+    sender.send(notification, message.key)
+    notification.delivered_at = utcnow()
+
+
+outbox.register(OUTBOX_KIND, _deliver)
 
 
 @internal
@@ -42,7 +60,8 @@ def notify(session: Session, roster_record_id: int, kind: str, title: str, body:
         data=data,
     )
     session.add(notification)
-    sender.send(notification)
+    session.flush()
+    outbox.add(session, OUTBOX_KIND, f"notification:{notification.id}", {"notification_id": notification.id})
     return notification
 
 

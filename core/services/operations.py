@@ -1,8 +1,9 @@
 """The operations view: is the worker keeping up, what failed and why, how big the data is.
 
-Job health is read from our ``ProcessingJob`` rows (they outlive the queue), and the queue backlog
-from Huey itself; a job waiting longer than ``STALLED_AFTER`` with nothing running means no worker
-is taking work.
+Job health is read from our ``ProcessingJob`` rows (they outlive the queue) and the workers'
+heartbeats, and the queue backlog through the services' queue port. Stalled jobs have waited longer
+than ``STALLED_AFTER``; orphaned ones are marked running but their worker's lease ran out (it was
+killed; a live worker's reaper puts them back on the queue within seconds).
 """
 
 from __future__ import annotations
@@ -11,18 +12,46 @@ import subprocess
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
 import core
-from core.config import PROJECT_ROOT
+from core.config import PROJECT_ROOT, settings
 from core.domain.access import Actor, allowed, internal, require_role
 from core.domain.enums import JobStatus, Role
-from core.models import ProcessingJob, utcnow
+from core.models import ProcessingJob, WorkerHeartbeat, utcnow
+from core.services import jobs
 from core.storage.photos import PhotoStore
 
 STALLED_AFTER = timedelta(minutes=5)
 FAILED_SHOWN = 200
+TROUBLE_SHOWN = 100
+
+
+@dataclass(frozen=True)
+class LiveWorker:
+    worker_id: str
+    hostname: str
+    pid: int
+    queue: str
+    started_at: datetime
+    last_seen_at: datetime
+    current_job_id: int | None
+    jobs_done: int
+    stopping: bool
+
+
+@dataclass(frozen=True)
+class TroubledJob:
+    """A job stalled in the queue or orphaned by a dead worker."""
+
+    id: int
+    kind: str
+    subject_id: int
+    attempts: int
+    since: datetime
+    worker: str | None
+    error: str
 
 
 @dataclass(frozen=True)
@@ -42,6 +71,12 @@ class Health:
     queue_backlog: int | None
     """Messages waiting in the Huey queue; None when the queue cannot be read from here."""
     failed: list[FailedJob]
+    stalled: list[TroubledJob]
+    """Waiting longer than ``STALLED_AFTER``."""
+    orphaned: list[TroubledJob]
+    """Marked running, but the worker's lease ran out: it died with the job in hand."""
+    workers: list[LiveWorker]
+    """Workers whose heartbeat is recent."""
     database_bytes: int
     photo_store_bytes: int
     version: str
@@ -49,8 +84,7 @@ class Health:
     @property
     def worker_stalled(self) -> bool:
         waiting = self.oldest_waiting_since
-        return (waiting is not None and utcnow() - waiting > STALLED_AFTER
-                and self.jobs_by_status[JobStatus.RUNNING] == 0)
+        return waiting is not None and utcnow() - waiting > STALLED_AFTER and not self.workers
 
 
 @internal
@@ -66,12 +100,24 @@ def database_bytes(session: Session) -> int:
 
 
 def _queue_backlog() -> int | None:
-    from core.worker import huey
-
     try:
-        return int(huey.pending_count())
+        return jobs.current_queue().backlog()
     except Exception:  # noqa: BLE001 - an unreachable Redis must not take the page down
         return None
+
+
+@internal
+def live_workers(session: Session, *, now: datetime | None = None) -> list[LiveWorker]:
+    """Workers seen within three heartbeats (at least 10 s)."""
+    horizon = (now or utcnow()) - timedelta(seconds=max(10.0, 3 * settings().worker_heartbeat_seconds))
+    return [LiveWorker(w.worker_id, w.hostname, w.pid, w.queue, w.started_at, w.last_seen_at, w.current_job_id,
+                       w.jobs_done, w.stopping)
+            for w in session.scalars(select(WorkerHeartbeat).where(WorkerHeartbeat.last_seen_at >= horizon)
+                                     .order_by(WorkerHeartbeat.started_at))]
+
+
+def _troubled(job: ProcessingJob, since: datetime) -> TroubledJob:
+    return TroubledJob(job.id, job.kind, job.subject_id, job.attempts, since, job.lease_owner, job.error or "")
 
 
 @internal
@@ -95,12 +141,23 @@ def health(session: Session, actor: Actor, store: PhotoStore) -> Health:
     failed = session.scalars(select(ProcessingJob).where(ProcessingJob.status == JobStatus.FAILED)
                              .order_by(ProcessingJob.updated_at.desc(), ProcessingJob.id.desc())
                              .limit(FAILED_SHOWN))
+    now = utcnow()
+    stalled = session.scalars(select(ProcessingJob).where(
+        ProcessingJob.status == JobStatus.QUEUED, ProcessingJob.created_at < now - STALLED_AFTER)
+        .order_by(ProcessingJob.created_at, ProcessingJob.id).limit(TROUBLE_SHOWN))
+    orphaned = session.scalars(select(ProcessingJob).where(
+        ProcessingJob.status == JobStatus.RUNNING,
+        or_(ProcessingJob.lease_expires_at.is_(None), ProcessingJob.lease_expires_at < now))
+        .order_by(ProcessingJob.id).limit(TROUBLE_SHOWN))
     return Health(
         jobs_by_status={status: int(counts.get(status, 0)) for status in JobStatus},
         oldest_waiting_since=oldest,
         queue_backlog=_queue_backlog(),
         failed=[FailedJob(job.id, job.kind, job.subject_id, job.attempts, job.error or "", job.updated_at)
                 for job in failed],
+        stalled=[_troubled(job, job.created_at) for job in stalled],
+        orphaned=[_troubled(job, job.lease_expires_at or job.updated_at) for job in orphaned],
+        workers=live_workers(session, now=now),
         database_bytes=database_bytes(session),
         photo_store_bytes=store.total_bytes(),
         version=version(),

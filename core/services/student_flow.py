@@ -392,7 +392,8 @@ def capture_progress(session: Session, submission: Submission) -> CaptureProgres
     if failed is not None:
         return CaptureProgress(
             submission.id, ready=False,
-            error_zh=f"照片处理失败，请重新拍摄；如多次失败请联系客服 {HOTLINE}。",
-            error_en=f"Processing the photo failed; take it again, and call support {HOTLINE} if it keeps failing.",
+            error_zh=f"照片处理失败，本次不计入今日标准化次数，请重新拍摄；如多次失败请联系客服 {HOTLINE}。",
+            error_en="Processing the photo failed and does not count against today's standardisations; take it "
+                     f"again, and call support {HOTLINE} if it keeps failing.",
         )
     return CaptureProgress(submission.id, ready=False)

@@ -13,7 +13,7 @@ from api.app import PREFIX
 from core import worker
 from core.domain.enums import Decision, Role
 from core.models import ProcessingJob, School
-from core.services import policy, review, schools
+from core.services import policy, processing, review, schools
 from tests import factories as f
 from tests.api.conftest import (
     assert_error,
@@ -29,9 +29,9 @@ def photo(n: int = 1) -> dict[str, tuple[str, bytes, str]]:
     return {"photo": ("capture.jpg", portrait(n), "image/jpeg")}
 
 
-def test_a_capture_is_polled_until_the_worker_has_standardised_it(env, client, roster, monkeypatch):
-    monkeypatch.setattr(worker.huey, "immediate", False)  # the job waits in the queue, as with a busy worker
-    db, _ = env
+def test_a_capture_is_polled_until_the_worker_has_standardised_it(env, client, roster):
+    db, store = env
+    worker.configure(db, store, immediate=False)  # the job waits in the queue, as with a busy worker
     auth = linked_and_paid(client, roster(1), 0, "小丁")
     capture_id = client.post(f"{PREFIX}/captures", files=photo(), headers={**auth, **key()}).json()["id"]
     started = time.monotonic()
@@ -42,7 +42,7 @@ def test_a_capture_is_polled_until_the_worker_has_standardised_it(env, client, r
                  "illegal_transition")
     with db.session() as session:
         job_id = session.scalars(select(ProcessingJob.id).where(ProcessingJob.subject_id == capture_id)).one()
-    worker.execute(job_id, final=True)
+    processing.InlineQueue(db, store).send(job_id)
     assert client.get(f"{PREFIX}/captures/{capture_id}", headers=auth).json()["status"] == "ready"
 
 

@@ -27,8 +27,11 @@ def test_operations_shows_job_health_sizes_and_version(env, app_for):
     assert metrics["照片库"] == "2.9 KB"
     assert metrics["版本"].startswith(core.__version__)
     assert "后台进程" in at.error[0].value
-    failed = at.dataframe[0].value
+    failed = next(d.value for d in at.dataframe if "错误" in d.value.columns)
     assert list(failed["错误"]) == ["NotFound: Roster record 404 not found."]
+    stalled = next(d.value for d in at.dataframe if "排队于" in d.value.columns)
+    assert list(stalled["类型"]) == [jobs.PROCESS_SUBMISSION]
+    assert any("没有在线的后台进程" in w.value for w in at.warning)
 
 
 def test_retry_button_sends_the_failed_job_back_to_the_worker(env, app_for):
@@ -55,3 +58,24 @@ def test_no_failed_jobs_and_no_stall_on_a_quiet_system(env, app_for):
     at = app_for(admin.id, page="operations.py").run()
     assert not at.error
     assert any(c.value == "没有失败的任务。" for c in at.caption)
+
+
+def test_operations_shows_live_workers_and_orphaned_jobs_for_what_they_are(env, app_for):
+    db, _ = env
+    now = utcnow()
+    with db.session() as session:
+        admin = f.make_staff(session, Role.ADMIN, "admin")
+        jobs.beat(session, "host-a:4242:abc123", hostname="host-a", pid=4242, queue="redis", current_job_id=None,
+                  jobs_done=17)
+        jobs.beat(session, "host-b:99:dead00", hostname="host-b", pid=99, queue="redis", current_job_id=7,
+                  jobs_done=3, now=now - timedelta(minutes=2))  # killed two minutes ago: not live
+        session.add(ProcessingJob(kind=jobs.PROCESS_SUBMISSION, subject_id=7, status=JobStatus.RUNNING, attempts=1,
+                                  lease_owner="host-b:99:dead00", lease_expires_at=now - timedelta(seconds=90)))
+    at = app_for(admin.id, page="operations.py").run()
+    assert not at.exception
+    workers = next(d.value for d in at.dataframe if "最近心跳" in d.value.columns)
+    assert list(workers["进程"]) == ["host-a:4242:abc123"] and list(workers["已完成"]) == [17]
+    orphaned = next(d.value for d in at.dataframe if "租约到期" in d.value.columns)
+    assert list(orphaned["进程"]) == ["host-b:99:dead00"] and list(orphaned["对象"]) == [7]
+    assert any("租约已过期" in e.value for e in at.error)
+    assert not any("后台进程（python -m core worker）可能未运行" in e.value for e in at.error)

@@ -173,3 +173,36 @@ def test_the_app_waits_for_the_worker_and_shows_the_result_when_it_is_done(env, 
     processing.run(db, store, jobs.PROCESS_SUBMISSION, submission.id)
     at.run()
     assert at.button(key="submit") and "照片质量检测" in texts(at)
+
+
+def test_a_job_whose_workers_kept_dying_is_shown_as_failed_not_counted_and_can_be_retaken(
+        env, student_app, seeded, fixtures_dir):
+    """No waiting for ever: the job fails for good after its attempts (each worker was killed), the
+    screen says so in Chinese with a retake, and today's standardisation is given back."""
+    from datetime import timedelta
+
+    from core import worker
+    from core.config import settings
+    from core.models import ProcessingJob, utcnow
+    from core.services import jobs
+
+    db, store = env
+    s = seeded()
+    at = linked_and_paid(student_app(), s)
+    worker.configure(db, store, immediate=False)
+    shoot(at, portrait(fixtures_dir, 1))
+    at.button(key="standardise").click().run()
+    assert "正在制作标准照" in at.info[0].value
+    for attempt in range(settings().job_attempts):
+        with db.session() as session:
+            assert jobs.claim(session, f"host:{attempt}:killed") is not None
+        with db.session() as session:
+            jobs.reap(session, now=utcnow() + timedelta(seconds=settings().job_lease_seconds + 1))
+    with db.session() as session:
+        assert session.scalar(select(ProcessingJob.error)).startswith("WorkerLost")
+    at.run()
+    assert not at.exception
+    assert "照片处理失败，本次不计入今日标准化次数" in at.error[0].value
+    assert at.button(key="retake")
+    at.button(key="retake").click().run()
+    assert "今日剩余标准化 5/5 次" in texts(at)

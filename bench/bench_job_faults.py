@@ -1,0 +1,353 @@
+"""Jobs that cannot be lost: real workers (``python -m core worker``) killed with SIGKILL at random
+moments while hundreds of standardisations run, on the SQLite queue and on Redis.
+
+Run from the project root::
+
+    .venv/bin/python -m bench.bench_job_faults [--queue sqlite|redis|both] [--jobs 300] [--kills 15] [--url postgresql+psycopg://…]
+
+Each student of a fresh database (SQLite, or PostgreSQL with ``--url``) requests one standardisation
+of the same real portrait (London 003, 960×960) through the services, so every job runs the real
+pipeline. Three workers start; every 0.5–2 s one that holds a job (while another one works) is
+killed with SIGKILL at a random moment of that job, and restarted at once. Leases last 3 s,
+heartbeats every 0.5 s. Afterwards every job must end done (or failed with its reason) exactly once: no submission
+half-processed, each finished standardisation charged once and each failed one given back.
+Printed: jobs, kills survived, lost (must be 0), duplicated (must be 0), and the recovery time
+after the last kill (from the kill to the moment the job the dead worker held was finished by
+another). ``tests/core/test_job_faults.py`` runs the same scenario, smaller.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import func, select
+
+from core.db import Database
+from core.domain.enums import JobStatus, QuotaKind, SubmissionState
+from core.models import ProcessingJob, QuotaEntry, Submission
+from core.storage.photos import PhotoStore
+
+PORTRAIT = Path(os.environ.get("WORKBENCH_FIXTURES", ROOT.parent / "shared" / "fixtures")) / "london" / "003_smiling.jpg"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+LEASE_SECONDS = 3.0
+HEARTBEAT_SECONDS = 0.5
+DONE_LINE = re.compile(r"job (\d+) done")
+
+
+@dataclass
+class Outcome:
+    queue: str
+    jobs: int
+    kills: int
+    done: int = 0
+    failed: int = 0
+    lost: list[int] = field(default_factory=list)
+    duplicated: list[int] = field(default_factory=list)
+    half_processed: list[int] = field(default_factory=list)
+    wrong_charge: list[int] = field(default_factory=list)
+    failed_without_reason: list[int] = field(default_factory=list)
+    recovery_seconds: float | None = None
+    total_seconds: float = 0.0
+    failed_reasons: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.lost or self.duplicated or self.half_processed or self.wrong_charge
+                    or self.failed_without_reason)
+
+    def lines(self) -> list[str]:
+        recovery = "n/a" if self.recovery_seconds is None else f"{self.recovery_seconds:.1f} s"
+        return [
+            (f"queue {self.queue}: {self.jobs} jobs, {self.kills} kills survived (SIGKILL), "
+             f"{self.done} done, {self.failed} failed with a reason, in {self.total_seconds:.1f} s"),
+            (f"  lost {len(self.lost)} (target 0), duplicated {len(self.duplicated)} (target 0), "
+             f"half-processed {len(self.half_processed)} (target 0), wrong charge {len(self.wrong_charge)} (target 0)"),
+            f"  recovery after the last kill: {recovery}",
+        ]
+
+
+def prepare(db: Database, store: PhotoStore, count: int) -> list[int]:
+    """``count`` students each request one standardisation through the services; the jobs wait as
+    rows (no worker yet): the workers' sweep finds them, the same way it finds a lost message."""
+    from core import worker
+    from core.services import submissions
+    from tests import factories as f
+
+    photo = PORTRAIT.read_bytes()
+    worker.configure(db, store, immediate=False)
+    ids = []
+    try:
+        with db.session() as session:
+            school = f.make_school(session)
+            task = f.make_task(session, school)
+            for seed in range(1, count + 1):
+                record = f.make_record(session, school, seed, name=f"学生{seed}")
+                student = f.make_linked_student(session, task, record)
+                ids.append(submissions.request_standardisation(session, student.actor, student.link.id, photo,
+                                                               store).id)
+    finally:
+        worker.configure(None, None)
+    return ids
+
+
+class Workers:
+    """The worker processes of one run, with their logs (which name each job they finished)."""
+
+    def __init__(self, env: dict[str, str], logs: Path) -> None:
+        self.env, self.logs = env, logs
+        self.procs: list[subprocess.Popen[bytes]] = []
+        self.log_of: dict[int, Path] = {}
+        self.started = 0
+
+    def start(self) -> subprocess.Popen[bytes]:
+        self.started += 1
+        path = self.logs / f"worker-{self.started}.log"
+        log = open(path, "wb")  # noqa: SIM115 - the child holds it
+        proc = subprocess.Popen([sys.executable, "-m", "core", "worker"], cwd=ROOT, env=self.env,
+                                stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        self.procs.append(proc)
+        self.log_of[proc.pid] = path
+        return proc
+
+    def working(self, proc: subprocess.Popen[bytes]) -> bool:
+        """Started up and finished a job already: a worker is killed only while another one works,
+        or the scenario would measure nothing but start-ups."""
+        return " done (" in self.log_of[proc.pid].read_text(errors="replace")
+
+    def alive(self) -> list[subprocess.Popen[bytes]]:
+        return [p for p in self.procs if p.poll() is None]
+
+    def stop_all(self) -> None:
+        for proc in self.alive():
+            proc.send_signal(signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    def done_lines(self) -> Counter[int]:
+        counts: Counter[int] = Counter()
+        for path in self.logs.glob("worker-*.log"):
+            counts.update(int(m.group(1)) for m in DONE_LINE.finditer(path.read_text(errors="replace")))
+        return counts
+
+
+def worker_env(queue: str, database_url: str, data_dir: Path, name: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "WORKBENCH_DATABASE_URL": database_url,
+        "WORKBENCH_DATA_DIR": str(data_dir),
+        "WORKBENCH_PHOTO_STORE": str(data_dir / "photos"),
+        "WORKBENCH_QUEUE": REDIS_URL if queue == "redis" else "sqlite",
+        "WORKBENCH_QUEUE_NAME": name,
+        "WORKBENCH_JOB_LEASE_SECONDS": str(LEASE_SECONDS),
+        "WORKBENCH_WORKER_HEARTBEAT_SECONDS": str(HEARTBEAT_SECONDS),
+        "WORKBENCH_WORKER_GRACE_SECONDS": "10",
+        "PYTHONUNBUFFERED": "1",
+        "OMP_NUM_THREADS": "1",
+    })
+    return env
+
+
+def _holders(db: Database) -> dict[int, list[int]]:
+    """pid → the jobs it holds under a live lease (worker ids are host:pid:nonce)."""
+    with db.session() as session:
+        rows = session.execute(select(ProcessingJob.id, ProcessingJob.lease_owner)
+                               .where(ProcessingJob.status == JobStatus.RUNNING)).all()
+    held: dict[int, list[int]] = {}
+    for job_id, owner in rows:
+        if owner and owner.count(":") >= 2:
+            held.setdefault(int(owner.split(":")[-2]), []).append(job_id)
+    return held
+
+
+def _terminal(db: Database, job_ids: list[int]) -> bool:
+    with db.session() as session:
+        return not session.scalar(select(func.count(ProcessingJob.id)).where(
+            ProcessingJob.id.in_(job_ids), ProcessingJob.status.in_((JobStatus.QUEUED, JobStatus.RUNNING))))
+
+
+def _unfinished(db: Database) -> int:
+    with db.session() as session:
+        return int(session.scalar(select(func.count(ProcessingJob.id)).where(
+            ProcessingJob.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)))) or 0)
+
+
+def run_scenario(queue: str, db: Database, data_dir: Path, *, jobs: int, kills: int, workers: int = 3,
+                 seed: int = 1, timeout: float = 300.0) -> Outcome:
+    """Prepare ``jobs`` standardisations, run ``workers`` workers, SIGKILL one holding a job at
+    random moments ``kills`` times (restarting it at once), wait for the end, and check. Recovery
+    is measured from the last kill that left a job behind to the moment that job finished."""
+    rng = random.Random(seed)
+    store = PhotoStore(data_dir / "photos")
+    submission_ids = prepare(db, store, jobs)
+    name = f"jobs-fault-{uuid.uuid4().hex[:8]}"
+    logs = data_dir / "logs"
+    logs.mkdir(exist_ok=True)
+    pool = Workers(worker_env(queue, db.url, data_dir, name), logs)
+    outcome = Outcome(queue, jobs, 0)
+    began = time.monotonic()
+    deadline = began + timeout
+    last_kill: tuple[float, list[int]] | None = None
+    try:
+        for _ in range(workers):
+            pool.start()
+        while outcome.kills < kills and time.monotonic() < deadline and _unfinished(db):
+            time.sleep(rng.uniform(0.5, 2.0))
+            held = _holders(db)
+            working = [p for p in pool.alive() if pool.working(p)]
+            victims = [p for p in pool.alive() if held.get(p.pid) and (workers == 1 or set(working) - {p})]
+            if not victims:
+                continue  # as in production, some worker is up while another dies
+            victim = rng.choice(victims)
+            time.sleep(rng.uniform(0.0, 0.2))  # a random moment inside the job
+            victim.send_signal(signal.SIGKILL)
+            victim.wait()
+            orphans = _holders(db).get(victim.pid, [])
+            outcome.kills += 1
+            if orphans:
+                last_kill = (time.monotonic(), orphans)
+            pool.procs.remove(victim)
+            pool.start()
+        recovered_at = None
+        while time.monotonic() < deadline:
+            if last_kill is not None and recovered_at is None and _terminal(db, last_kill[1]):
+                recovered_at = time.monotonic()
+            if not _unfinished(db):
+                break
+            time.sleep(0.1)
+        if last_kill is not None:
+            recovered_at = recovered_at or (time.monotonic() if _terminal(db, last_kill[1]) else None)
+            outcome.recovery_seconds = None if recovered_at is None else recovered_at - last_kill[0]
+    finally:
+        pool.stop_all()
+        if queue == "redis":
+            _forget_redis(name)
+    outcome.total_seconds = time.monotonic() - began
+    check(db, submission_ids, pool.done_lines(), outcome)
+    return outcome
+
+
+def check(db: Database, submission_ids: list[int], done_lines: Counter[int], outcome: Outcome) -> None:
+    """Every job terminal, each finished once, each submission whole, each charge settled once."""
+    with db.session() as session:
+        job_rows = session.scalars(select(ProcessingJob).order_by(ProcessingJob.id)).all()
+        by_subject = Counter(job.subject_id for job in job_rows)
+        charges = dict(session.execute(
+            select(QuotaEntry.submission_id, func.sum(QuotaEntry.amount))
+            .where(QuotaEntry.kind == QuotaKind.STANDARDISATION, QuotaEntry.entry_type == "use")
+            .group_by(QuotaEntry.submission_id)).all())
+        for job in job_rows:
+            submission = session.get(Submission, job.subject_id)
+            if job.status in (JobStatus.QUEUED, JobStatus.RUNNING) or by_subject[job.subject_id] != 1:
+                outcome.lost.append(job.id)
+                continue
+            if done_lines[job.id] > 1:
+                outcome.duplicated.append(job.id)
+            finished = submission.state is SubmissionState.STANDARDISED
+            whole = (finished and submission.standardised_sha and submission.thumbnail_sha
+                     and submission.quality_report and submission.standardised_at) or \
+                (submission.state is SubmissionState.CAPTURED and submission.standardised_sha is None
+                 and (submission.processing_error is not None) == bool(submission.quality_report))
+            if not whole:
+                outcome.half_processed.append(submission.id)
+            if job.status is JobStatus.DONE:
+                outcome.done += 1
+                if charges.get(submission.id) != 1 or not (finished or submission.processing_error):
+                    outcome.wrong_charge.append(submission.id)
+            else:
+                outcome.failed += 1
+                outcome.failed_reasons.append(job.error or "")
+                if not job.error:
+                    outcome.failed_without_reason.append(job.id)
+                if charges.get(submission.id) != 0 or finished:
+                    outcome.wrong_charge.append(submission.id)
+        missing = set(submission_ids) - set(by_subject)
+        outcome.lost.extend(sorted(missing))
+
+
+def _forget_redis(name: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = list(client.scan_iter(match=f"*{name}*"))
+    if keys:
+        client.delete(*keys)
+
+
+def fresh_database(url: str | None, data_dir: Path) -> tuple[Database, str | None]:
+    """SQLite in ``data_dir``, or a new database on the PostgreSQL server of ``url`` (dropped after)."""
+    if url is None:
+        db = Database(f"sqlite:///{data_dir / 'workbench.db'}")
+        db.migrate()
+        return db, None
+    from sqlalchemy import create_engine, text
+
+    name = f"jobs_fault_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(Database(url).engine.url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    db = Database(Database(url).engine.url.set(database=name).render_as_string(hide_password=False))
+    db.migrate()
+    return db, name
+
+
+def drop_database(url: str, name: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(Database(url).engine.url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--queue", choices=["sqlite", "redis", "both"], default="both")
+    parser.add_argument("--jobs", type=int, default=300)
+    parser.add_argument("--kills", type=int, default=15)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--url", default=None, help="PostgreSQL server URL (default: a SQLite file)")
+    args = parser.parse_args()
+    ok = True
+    for queue in (["sqlite", "redis"] if args.queue == "both" else [args.queue]):
+        with tempfile.TemporaryDirectory(prefix="jobs-fault-") as tmp:
+            db, created = fresh_database(args.url, Path(tmp))
+            try:
+                outcome = run_scenario(queue, db, Path(tmp), jobs=args.jobs, kills=args.kills,
+                                       workers=args.workers, timeout=900)
+            finally:
+                db.dispose()
+                if created:
+                    drop_database(args.url, created)
+        print("\n".join(outcome.lines()), flush=True)
+        for reason in Counter(outcome.failed_reasons).most_common(3):
+            print(f"  failed: {reason[1]}× {reason[0][:160]}")
+        ok = ok and outcome.ok and outcome.kills >= min(args.kills, 10)
+    print(f"targets: 0 lost, 0 duplicated over ≥ 10 kills per queue — {'met' if ok else 'NOT MET'}; "
+          f"load average {os.getloadavg()[0]:.1f}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""Arrows that run one way, checked on the source (``ast``, every import, lazy ones inside
+functions included): the core knows no UI, the services never reach for the worker (they enqueue
+through ``jobs.JobQueue``, which the worker installs), and the domain stands on nothing but itself,
+``core.errors`` and ``core.config``."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT_PACKAGES = {path.name for path in ROOT.iterdir() if (path / "__init__.py").is_file()} | {"tests", "bench"}
+UI = ("workbench", "pages", "student")
+
+
+def imports_of(path: Path) -> Iterator[tuple[int, str]]:
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    yield from imports_in(path.read_text(encoding="utf-8"), package)
+
+
+def imports_in(source: str, package: str) -> Iterator[tuple[int, str]]:
+    """(line, module) for every import in the source; ``from a import b`` yields ``a.b`` too, since
+    ``from core import worker`` imports the module ``core.worker``."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parent, base] if base else parent)
+            yield node.lineno, base
+            for alias in node.names:
+                yield node.lineno, f"{base}.{alias.name}"
+
+
+def sources(folder: str) -> list[Path]:
+    return sorted((ROOT / folder).rglob("*.py"))
+
+
+def _is(module: str, prefix: str) -> bool:
+    return module == prefix or module.startswith(prefix + ".")
+
+
+def violations(folder: str, refused) -> list[str]:  # type: ignore[no-untyped-def]
+    return [f"{path.relative_to(ROOT)}:{line} imports {module}"
+            for path in sources(folder) for line, module in imports_of(path) if refused(module)]
+
+
+def test_the_core_imports_no_user_interface():
+    assert violations("core", lambda m: any(_is(m, ui) for ui in UI)) == []
+
+
+def test_the_services_never_import_the_worker():
+    assert violations("core/services", lambda m: _is(m, "core.worker")) == []
+
+
+def test_the_domain_imports_only_itself_errors_and_config():
+    allowed = ("core.domain", "core.errors", "core.config")
+
+    def refused(module: str) -> bool:
+        return module.split(".")[0] in PROJECT_PACKAGES and not any(_is(module, a) for a in allowed) \
+            and module != "core"
+
+    assert violations("core/domain", refused) == []
+
+
+@pytest.mark.parametrize("source, module", [
+    ("from core import worker\n", "core.worker"),
+    ("def f():\n    import core.worker as w\n", "core.worker"),
+    ("from core.worker import get_huey\n", "core.worker"),
+    ("from .. import worker\n", "core.worker"),
+])
+def test_the_check_sees_lazy_relative_and_from_imports(source, module):
+    assert any(_is(found, module) for _, found in imports_in(source, "core.services"))
