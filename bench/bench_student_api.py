@@ -50,6 +50,7 @@ import httpx2  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from bench import scale_world as sw  # noqa: E402
+from core.config import settings  # noqa: E402
 from core.db import Database  # noqa: E402
 from core.domain.enums import PaymentStatus, SubmissionState  # noqa: E402
 from core.models import Payment, ProcessingJob, Submission  # noqa: E402
@@ -202,7 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     from tests.student.conftest import code_png
 
     people = sw.people(12)
-    baseline = workers_alone(args.workers, args.baseline_photos, args.url, people) if args.baseline_photos else None
+    nice = settings().worker_nice
+    baseline = (workers_alone(args.workers, args.baseline_photos, args.url, people, nice=nice)
+                if args.baseline_photos else None)
     database_url, name = sw.fresh_database(args.url, "api")
     queue_name = f"scale-bench-{uuid.uuid4().hex[:8]}"
     procs: list[subprocess.Popen[bytes]] = []
@@ -218,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
             sw.wait_ready(data_dir / "logs", args.workers)
             api_log = (data_dir / "logs" / "api.log").open("wb")
             procs.append(subprocess.Popen([sys.executable, "-m", "core", "api"], cwd=ROOT, env=env, stdout=api_log,
-                                          stderr=subprocess.STDOUT))
+                                          stderr=subprocess.STDOUT, start_new_session=True))
             base = f"http://127.0.0.1:{port}"
             if not sw.wait_until(lambda: _up(base), 90, 0.3):
                 raise SystemExit("the API did not start: " + (data_dir / "logs" / "api.log").read_text()[-2000:])

@@ -12,7 +12,8 @@ portrait, so every job runs the whole pipeline: standardise, check, compare with
 photo). The jobs wait as rows; then the workers start (``python -m core worker``, as ``make run``
 starts them). The clock starts once every worker holds a job (start-up imports are not photo
 work) and stops when the last job is done; photos/s counts the jobs finished in between. Peak RSS
-is each worker's VmHWM at the end.
+is each worker's VmHWM at the end. The workers run at normal priority here (WORKBENCH_WORKER_NICE=0):
+on a machine other work shares, a lowered priority would measure that work, not ours.
 """
 
 from __future__ import annotations
@@ -84,7 +85,8 @@ def _counts(db: Database) -> tuple[int, int, int, int]:
     return rows.get(JobStatus.DONE, 0), rows.get(JobStatus.FAILED, 0), pending, int(holders)
 
 
-def measure(workers: int, photos: int, url: str, crowd: list[sw.Person], timeout: float = 1800) -> Rate:
+def measure(workers: int, photos: int, url: str, crowd: list[sw.Person], *, nice: int = 0,
+            timeout: float = 1800) -> Rate:
     database_url, name = sw.fresh_database(url, "workers")
     queue_name = f"scale-workers-{uuid.uuid4().hex[:8]}"
     procs = []
@@ -94,7 +96,8 @@ def measure(workers: int, photos: int, url: str, crowd: list[sw.Person], timeout
         try:
             world = sw.seed(database_url, data_dir / "photos", photos, crowd)
             _request_standardisations(database_url, data_dir / "photos", world, crowd)
-            procs = sw.start_workers(workers, sw.environment(database_url, data_dir, queue_name), data_dir / "logs")
+            env = sw.environment(database_url, data_dir, queue_name, WORKBENCH_WORKER_NICE=str(nice))
+            procs = sw.start_workers(workers, env, data_dir / "logs")
             if not sw.wait_until(lambda: _counts(db)[3] >= workers or _counts(db)[2] == 0, timeout, 0.05):
                 raise SystemExit("the workers did not start")
             started, (done0, _, _, _) = time.monotonic(), _counts(db)

@@ -95,13 +95,15 @@ def environment(database_url: str, data_dir: Path, queue_name: str, **extra: str
 
 
 def start_workers(count: int, env: dict[str, str], logs: Path) -> list[subprocess.Popen[bytes]]:
-    """``count`` worker processes, as ``python -m core serve`` starts them."""
+    """``count`` worker processes, each in its own session as a systemd unit or supervisor starts
+    them. On this kernel the scheduler shares the CPU between sessions (autogroup), so workers in
+    the benchmark's own session would split one session's share of a busy machine, however many."""
     logs.mkdir(parents=True, exist_ok=True)
     procs = []
     for n in range(count):
         log = (logs / f"worker-{n + 1}.log").open("wb")
         procs.append(subprocess.Popen([sys.executable, "-m", "core", "worker"], cwd=ROOT, env=env,
-                                      stdout=log, stderr=subprocess.STDOUT))
+                                      stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
     return procs
 
 

@@ -73,10 +73,10 @@ def verify_store() -> int:
 
 
 def run_worker() -> int:
-    from core.threads import before_numeric_imports
+    from core.threads import before_numeric_imports, lower_priority
 
     before_numeric_imports()
-    os.nice(settings().worker_nice)
+    lower_priority(settings().worker_nice)
     from core import worker
 
     return worker.run()

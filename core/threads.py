@@ -14,9 +14,22 @@ before photo work and the workers take what is left.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
                     "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+def lower_priority(nice: int) -> None:
+    """Photo work yields to requests. Within one scheduling group ``nice`` does it; a worker that
+    leads its own session (a systemd unit, a supervisor program) is its own autogroup on kernels
+    that group by session, where only the group's own nice counts against the API's group."""
+    os.nice(nice)
+    if nice and os.getsid(0) == os.getpid():
+        try:
+            Path("/proc/self/autogroup").write_text(str(nice))
+        except OSError:
+            pass  # no autogroup on this kernel: the process nice above is what counts
 
 
 def one_thread_environment(env: dict[str, str] | None = None) -> dict[str, str]:
