@@ -87,7 +87,9 @@ def run_api() -> int:
     import uvicorn
 
     from api.app import create_app
+    from core import worker
 
+    worker.install()  # the photos this process takes go to the configured queue at once, not at the next sweep
     config = settings()
     uvicorn.run(create_app(), host=config.api_host, port=config.api_port, log_level="info",
                 proxy_headers=False, server_header=False)
