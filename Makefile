@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh machine:
 #   make run   — install what is missing, migrate, load demo data if the database is empty,
-#                start one worker and the staff workbench on http://localhost:8501
+#                start one worker per core and the staff workbench on http://localhost:8501
 #                (the student app on http://localhost:8502)
 #   make test  — install what is missing, lint, and run the whole test suite
 #   make lint  — ruff (defects, not style) and mypy (strict on core/domain, imaging, services)
@@ -13,7 +13,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 BENCHES := bench_pipeline bench_body_edge bench_mouth bench_qr calibrate_face_threshold bench_recapture bench_queue \
 	bench_dashboard bench_export bench_lookup bench_roster_import bench_login bench_job_faults bench_print_sheets \
-	bench_review_throughput
+	bench_review_throughput bench_workers bench_student_api bench_student_sessions
 
 .PHONY: run test test-fast lint install bench clean-data
 

@@ -35,7 +35,7 @@ from core.domain.access import Actor  # noqa: E402
 from core.domain.enums import EducationCategory, Role, SubmissionState  # noqa: E402
 from core.models import Base, CollectionTask, RosterRecord, School, Submission, utcnow  # noqa: E402
 from core.services import batches  # noqa: E402
-from core.storage.photos import PhotoStore  # noqa: E402
+from core.storage.photos import LocalPhotoStore, PhotoStore  # noqa: E402
 
 TARGET_PHOTOS_PER_SECOND = 200
 FIXTURES = fixtures_dir("london")
@@ -124,7 +124,7 @@ def main() -> None:
         database = Database(args.url or f"sqlite:///{work / 'bench.db'}")
         Base.metadata.drop_all(database.engine)
         Base.metadata.create_all(database.engine)
-        store = PhotoStore(work / "photos")
+        store = LocalPhotoStore(work / "photos")
         start = time.perf_counter()
         task_id, actor = populate(database, store, args.photos)
         print(f"{args.photos:,} approved photos prepared in {time.perf_counter() - start:.1f} s "

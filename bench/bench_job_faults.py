@@ -39,7 +39,7 @@ from core.config import fixtures_dir
 from core.db import Database
 from core.domain.enums import JobStatus, QuotaKind, SubmissionState
 from core.models import ProcessingJob, QuotaEntry, Submission
-from core.storage.photos import PhotoStore
+from core.storage.photos import LocalPhotoStore, PhotoStore
 
 PORTRAIT = fixtures_dir("london", "003_smiling.jpg")
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -196,7 +196,7 @@ def run_scenario(queue: str, db: Database, data_dir: Path, *, jobs: int, kills: 
     random moments ``kills`` times (restarting it at once), wait for the end, and check. Recovery
     is measured from the last kill that left a job behind to the moment that job finished."""
     rng = random.Random(seed)
-    store = PhotoStore(data_dir / "photos")
+    store = LocalPhotoStore(data_dir / "photos")
     submission_ids = prepare(db, store, jobs)
     name = f"jobs-fault-{uuid.uuid4().hex[:8]}"
     logs = data_dir / "logs"

@@ -43,7 +43,7 @@ from core.domain.enums import Decision, Role  # noqa: E402
 from core.models import Base, StaffUser, Submission  # noqa: E402
 from core.services import review, staff  # noqa: E402
 from core.services.review import QueueFilter  # noqa: E402
-from core.storage.photos import PhotoStore  # noqa: E402
+from core.storage.photos import LocalPhotoStore, PhotoStore  # noqa: E402
 
 MEDIAN_TARGET_MS, P95_TARGET_MS = 50.0, 150.0
 FIXTURES = fixtures_dir("london")
@@ -217,7 +217,7 @@ def main(argv: list[str]) -> int:
         Base.metadata.create_all(db.engine)
         began = time.perf_counter()
         with tempfile.TemporaryDirectory() as folder:
-            templates = real_photos(db, PhotoStore(Path(folder)))
+            templates = real_photos(db, LocalPhotoStore(Path(folder)))
             populate(db, templates, args.submissions)
         with db.session() as session:
             total = session.scalar(select(func.count(Submission.id)))

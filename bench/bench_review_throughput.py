@@ -38,7 +38,7 @@ from core.domain.enums import SubmissionState  # noqa: E402
 from core.imaging.types import Verdict  # noqa: E402
 from core.models import Submission  # noqa: E402
 from core.services import demo  # noqa: E402
-from core.storage.photos import PhotoStore  # noqa: E402
+from core.storage.photos import LocalPhotoStore  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 VIEWPORT = {"width": 1440, "height": 900}
@@ -76,7 +76,7 @@ def build(data: Path, students: int, env: dict[str, str]) -> Database:
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         started = time.monotonic()
-        demo.build_demo(database=db, store=PhotoStore(data / "photos"), students=students, wait_seconds=900)
+        demo.build_demo(database=db, store=LocalPhotoStore(data / "photos"), students=students, wait_seconds=900)
         print(f"demo built in {time.monotonic() - started:.0f} s", flush=True)
     finally:
         worker.terminate()

@@ -1,9 +1,9 @@
 """Command line: ``python -m core <command>`` (no command: ``serve``).
 
-serve            migrate, start the worker, the apps and the student API (loads demo data when the
-                 database is empty)
+serve            migrate, start the workers (WORKBENCH_WORKERS, default one per core), the apps and the
+                 student API (loads demo data when the database is empty)
 api              run the student HTTP API alone (http://127.0.0.1:8503/api/v1/docs)
-worker           run the background worker
+worker           run one background worker process (numeric libraries on one thread)
 migrate          bring the database schema up to date
 demo [--photos DIR] [--if-empty]   build the demo data set
 store verify     check every photo the database names is in the photo store, intact (exit 1 if not)
@@ -73,6 +73,10 @@ def verify_store() -> int:
 
 
 def run_worker() -> int:
+    from core.threads import before_numeric_imports, lower_priority
+
+    before_numeric_imports()
+    lower_priority(settings().worker_nice)
     from core import worker
 
     return worker.run()
@@ -83,7 +87,9 @@ def run_api() -> int:
     import uvicorn
 
     from api.app import create_app
+    from core import worker
 
+    worker.install()  # the photos this process takes go to the configured queue at once, not at the next sweep
     config = settings()
     uvicorn.run(create_app(), host=config.api_host, port=config.api_port, log_level="info",
                 proxy_headers=False, server_header=False)
@@ -95,12 +101,16 @@ def serve() -> int:
     from core.db import default_database
 
     default_database().migrate()
+    from core.threads import one_thread_environment
+
     env = dict(os.environ)
     python = sys.executable
+    config = settings()
     children = [
-        subprocess.Popen([python, "-m", "core", "worker"], env=env, cwd=PROJECT_ROOT),
         subprocess.Popen([python, "-m", "streamlit", "run", "workbench/server.py", "--server.port", "8501"],
                          env=env, cwd=PROJECT_ROOT),
+        *(subprocess.Popen([python, "-m", "core", "worker"], env=one_thread_environment(env), cwd=PROJECT_ROOT)
+          for _ in range(config.workers)),
     ]
     student_app = PROJECT_ROOT / "student" / "app.py"
     if student_app.exists():
@@ -108,8 +118,7 @@ def serve() -> int:
             [python, "-m", "streamlit", "run", str(student_app), "--server.port", "8502"], env=env, cwd=PROJECT_ROOT))
     children.append(subprocess.Popen([python, "-m", "core", "api"], env=env, cwd=PROJECT_ROOT))
     children.append(subprocess.Popen([python, "-m", "core", "demo", "--if-empty"], env=env, cwd=PROJECT_ROOT))
-    config = settings()
-    print(f"Staff workbench: http://localhost:8501   Student app: http://localhost:8502   "
+    print(f"{config.workers} photo worker(s)   Staff workbench: http://localhost:8501   Student app: http://localhost:8502   "
           f"Student API: http://{config.api_host}:{config.api_port}/api/v1/docs   data: {config.data_dir}", flush=True)
 
     def stop(*_: object) -> None:
@@ -119,7 +128,7 @@ def serve() -> int:
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        while all(c.poll() is None for c in children[:2]):
+        while all(c.poll() is None for c in children[:1 + config.workers]):
             time.sleep(1)
     except KeyboardInterrupt:
         pass

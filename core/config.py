@@ -4,7 +4,19 @@ Read once per process (``settings()``); everything else asks it, never the envir
 
 WORKBENCH_DATA_DIR       folder of everything the app writes (default: data/ in the project)
 WORKBENCH_DATABASE_URL   any SQLAlchemy URL (default: SQLite file <data dir>/workbench.db)
-WORKBENCH_PHOTO_STORE    folder of the content-addressed photo store (default: <data dir>/photos)
+WORKBENCH_PHOTO_STORE    where the content-addressed photos live: a folder (default: data/photos) or
+                         s3://bucket/prefix for an S3-compatible object store (OSS, COS, MinIO, S3)
+WORKBENCH_S3_ENDPOINT    the object store's address, e.g. https://oss-cn-hangzhou.aliyuncs.com,
+                         https://cos.ap-guangzhou.myqcloud.com, http://minio:9000 (unset = AWS)
+WORKBENCH_S3_REGION      its region, e.g. oss-cn-hangzhou, ap-guangzhou (default: none)
+WORKBENCH_S3_ACCESS_KEY_ID / WORKBENCH_S3_SECRET_ACCESS_KEY  its keys (unset = boto3's own chain:
+                         AWS_* variables, instance roles)
+WORKBENCH_S3_ADDRESSING  "virtual" (bucket in the host name; OSS and COS require it, the default)
+                         or "path" (MinIO and most self-hosted servers)
+WORKBENCH_WORKERS        photo worker processes `python -m core serve` starts (default: one per core)
+WORKBENCH_WORKER_NICE    how much lower a worker's CPU priority is than the API's and the apps' (default
+                         10): on a machine they share, a request never waits behind photo work, and
+                         the workers still get every cycle nobody else wants
 WORKBENCH_QUEUE          "sqlite" (default, data/queue.db), "redis://host:port/db", or "immediate"
                          (jobs run inline; tests)
 WORKBENCH_QUEUE_NAME     the queue's name (Redis key prefix; default "workbench")
@@ -15,7 +27,6 @@ WORKBENCH_SESSION_MAX_HOURS  staff session absolute lifetime: signed out this lo
                          however active (default 12, a working day)
 WORKBENCH_COOKIE_SECURE  "auto" (default: Secure when the request came over https, as told by the
                          server or X-Forwarded-Proto from a trusted proxy), "always" or "never"
-WORKBENCH_SESSION_MINUTES  staff session timeout (default 30)
 WORKBENCH_JOB_LEASE_SECONDS    a worker's claim on a job lasts this long unless its heartbeat renews it;
                          a job whose worker died goes back to the queue after it (default 30)
 WORKBENCH_WORKER_HEARTBEAT_SECONDS  how often a worker renews its lease, records that it is alive,
@@ -38,7 +49,7 @@ WORKBENCH_WECHATPAY_PLATFORM_SERIAL  the platform certificate's serial (Wechatpa
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -48,7 +59,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 @dataclass(frozen=True)
 class Settings:
     database_url: str
-    photo_store: Path
+    photo_store: str
+    """A folder, or ``s3://bucket/prefix``; ``core.storage.photos.open_photo_store`` opens either."""
     queue: str
     fixtures_dir: Path
     data_dir: Path
@@ -69,6 +81,13 @@ class Settings:
     worker_heartbeat_seconds: float = 2.0
     job_attempts: int = 3
     worker_grace_seconds: float = 20.0
+    s3_endpoint: str | None = None
+    s3_region: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = field(default=None, repr=False)
+    s3_addressing: str = "virtual"
+    workers: int = 1
+    worker_nice: int = 10
 
     @property
     def exports_dir(self) -> Path:
@@ -87,7 +106,7 @@ class Settings:
             database_url=os.environ.get(
                 "WORKBENCH_DATABASE_URL", f"sqlite:///{data_dir / 'workbench.db'}"
             ),
-            photo_store=Path(os.environ.get("WORKBENCH_PHOTO_STORE", data_dir / "photos")),
+            photo_store=os.environ.get("WORKBENCH_PHOTO_STORE") or str(data_dir / "photos"),
             queue=os.environ.get("WORKBENCH_QUEUE", "sqlite"),
             fixtures_dir=Path(
                 os.environ.get("WORKBENCH_FIXTURES", PROJECT_ROOT.parent / "shared" / "fixtures")
@@ -110,7 +129,22 @@ class Settings:
             worker_heartbeat_seconds=float(os.environ.get("WORKBENCH_WORKER_HEARTBEAT_SECONDS", "2")),
             job_attempts=max(1, int(os.environ.get("WORKBENCH_JOB_ATTEMPTS", "3"))),
             worker_grace_seconds=float(os.environ.get("WORKBENCH_WORKER_GRACE_SECONDS", "20")),
+            s3_endpoint=os.environ.get("WORKBENCH_S3_ENDPOINT") or None,
+            s3_region=os.environ.get("WORKBENCH_S3_REGION") or None,
+            s3_access_key_id=os.environ.get("WORKBENCH_S3_ACCESS_KEY_ID") or None,
+            s3_secret_access_key=os.environ.get("WORKBENCH_S3_SECRET_ACCESS_KEY") or None,
+            s3_addressing=_choice("WORKBENCH_S3_ADDRESSING", ("virtual", "path")),
+            workers=max(1, int(os.environ.get("WORKBENCH_WORKERS") or os.cpu_count() or 1)),
+            worker_nice=min(19, max(0, int(os.environ.get("WORKBENCH_WORKER_NICE") or "10"))),
         )
+
+
+def _choice(name: str, allowed: tuple[str, ...]) -> str:
+    """One of ``allowed`` (the first by default); a typo stops start-up instead of misbehaving later."""
+    value = os.environ.get(name) or allowed[0]
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+    return value
 
 
 @lru_cache(maxsize=1)

@@ -37,6 +37,7 @@ from core.config import settings
 from core.db import Database, default_database
 from core.services import jobs, outbox
 from core.storage.photos import PhotoStore, default_photo_store
+from core.threads import pin_loaded_libraries
 
 log = logging.getLogger(__name__)
 RETRY_DELAY_SECONDS = 5
@@ -273,7 +274,8 @@ def _queue_label() -> str:
 
 
 def run() -> int:
-    """``python -m core worker``."""
+    """``python -m core worker`` (which set the numeric pools' width before anything loaded numpy):
+    the imaging stack loads with the Worker, then its pools are pinned to one thread."""
     global _current
     if settings().queue == "immediate":
         raise SystemExit("WORKBENCH_QUEUE=immediate runs jobs inline; a worker needs sqlite or redis://")
@@ -281,6 +283,7 @@ def run() -> int:
     queue = HueyQueue()
     jobs.use_queue(queue)
     worker = Worker(database(), store(), queue)
+    log.info("worker %s: numeric threads %s", worker.id, pin_loaded_libraries())
     _current = worker
     worker.start()
     consumer = _GracefulConsumer(worker, settings().worker_grace_seconds, workers=1, worker_type="thread",

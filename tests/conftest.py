@@ -23,7 +23,9 @@ os.environ.setdefault("WORKBENCH_QUEUE", "immediate")
 from core import worker
 from core.db import Database
 from core.models import Base
-from core.storage.photos import PhotoStore
+from core.storage.photos import LocalPhotoStore
+from tests.photo_stores import BACKENDS as PHOTO_BACKENDS
+from tests.photo_stores import Backdoor, S3Server, open_backend
 from tests.photos import fixture_path
 from tests.processed_cache import PipelineCache
 
@@ -115,13 +117,28 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
                                     f"{PIPELINE.reused} results reused (tests/processed_cache.py)")
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> PhotoStore:
-    return PhotoStore(tmp_path / "photos")
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """An S3-compatible server on a free loopback port (moto), for the object-store backend."""
+    server = S3Server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=PHOTO_BACKENDS)
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Backdoor:
+    """The store contract runs against both backends: a local folder and an S3-compatible store."""
+    server = request.getfixturevalue("s3_server") if request.param == "s3" else None
+    return open_backend(request.param, tmp_path, server)
 
 
 @pytest.fixture
-def env(db: Database, store: PhotoStore) -> Iterator[tuple[Database, PhotoStore]]:
+def store(tmp_path: Path) -> LocalPhotoStore:
+    return LocalPhotoStore(tmp_path / "photos")
+
+
+@pytest.fixture
+def env(db: Database, store: LocalPhotoStore) -> Iterator[tuple[Database, LocalPhotoStore]]:
     """Database and store with background jobs running inline against them."""
     worker.configure(db, store, immediate=True)
     yield db, store

@@ -7,7 +7,7 @@ actor is resolved from the server-side session (``core.services.staff_sessions``
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from dataclasses import replace
 
 import streamlit as st
 
@@ -16,7 +16,7 @@ from core.config import settings
 from core.db import Database
 from core.domain.access import Actor
 from core.services import staff_sessions
-from core.storage.photos import PhotoStore
+from core.storage.photos import PhotoStore, open_photo_store
 from workbench.i18n import tr
 from workbench.links import COOKIE, END_PATH, landing, start_url
 
@@ -33,8 +33,8 @@ def _database(url: str) -> Database:
 
 
 @st.cache_resource(show_spinner=False)
-def _store(path: str) -> PhotoStore:
-    return PhotoStore(Path(path))
+def _store(location: str) -> PhotoStore:
+    return open_photo_store(replace(settings(), photo_store=location))
 
 
 def database() -> Database:
@@ -43,7 +43,7 @@ def database() -> Database:
 
 
 def photo_store() -> PhotoStore:
-    return _store(str(settings().photo_store))
+    return _store(settings().photo_store)
 
 
 def current_actor() -> Actor | None:

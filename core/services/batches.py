@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import tempfile
 import zipfile
@@ -144,10 +145,14 @@ def _hold_reason(submission: Submission, store: PhotoStore) -> str | None:
         transition(submission.state, Event.ADD_TO_BATCH, on_temporary_code=submission.on_temporary_code)
     except IllegalTransition as refusal:
         return refusal.message_zh
-    if submission.standardised_sha is None or not store.exists(submission.standardised_sha):
+    if submission.standardised_sha is None:
         return "标准化照片文件缺失。"
     try:
-        with Image.open(store.path_of(submission.standardised_sha)) as image:  # reads the header only
+        header = store.head(submission.standardised_sha)
+    except NotFound:
+        return "标准化照片文件缺失。"
+    try:
+        with Image.open(io.BytesIO(header)) as image:  # the header is enough for format and size
             if image.format != "JPEG" or image.size != (WIDTH, HEIGHT):
                 return f"照片不是 {WIDTH}×{HEIGHT} 的 JPEG（{image.format} {image.size[0]}×{image.size[1]}）。"
     except (UnidentifiedImageError, OSError):
@@ -322,7 +327,7 @@ def write_package(session: Session, actor: Actor, batch_id: int, store: PhotoSto
     with zipfile.ZipFile(sink, "w", zipfile.ZIP_STORED) as archive:  # type: ignore[call-overload]  # a write/tell/flush sink is all zipfile uses
         for done, item in enumerate(items, start=1):
             info = _entry(item.file_name)
-            info.file_size = store.path_of(item.sha256).stat().st_size
+            info.file_size = store.size(item.sha256)
             with archive.open(info, "w") as entry:
                 for chunk in store.iter_chunks(item.sha256):
                     entry.write(chunk)

@@ -119,7 +119,7 @@ def verify(session: Session, actor: Actor, store: PhotoStore) -> StoreReport:
 
 def _unreferenced(report: StoreReport, store: PhotoStore, sha: str) -> None:
     report.unreferenced += 1
-    report.unreferenced_bytes += store.path_of(sha).stat().st_size
+    report.unreferenced_bytes += store.size(sha)
 
 
 def _looks_like_a_name(sha: str) -> bool:

@@ -27,7 +27,7 @@ from core.domain.access import Actor
 from core.domain.enums import Decision, Role, SubmissionState
 from core.models import Base, RosterRecord
 from core.services import batches, photo_store, review, roster, support
-from core.storage.photos import PhotoStore
+from core.storage.photos import LocalPhotoStore, PhotoStore
 from tests import factories as f
 from tests.conftest import PG_URL
 from tests.core.services import registrar_world as w
@@ -93,7 +93,7 @@ def counts(url: str) -> dict[str, int]:
 
 def test_a_dump_and_the_photo_store_restore_into_an_empty_database_and_verify(databases, tmp_path, fixtures_dir):
     live_url, restored_url = databases
-    live, store = Database(live_url), PhotoStore(tmp_path / "live" / "photos")
+    live, store = Database(live_url), LocalPhotoStore(tmp_path / "live" / "photos")
     live.migrate()
     populate(live, store, fixtures_dir)
     live.dispose()
@@ -129,11 +129,11 @@ def test_a_dump_and_the_photo_store_restore_into_an_empty_database_and_verify(da
             [hit] = support.search(session, Actor.system("test"), "丁白云")
             view = support.student_view(session, Actor.system("test"), hit.record_id)
             assert view.submissions[0].state.value == "in_batch"
-            report = photo_store.verify(session, Actor.system("test"), PhotoStore(restored_store))
+            report = photo_store.verify(session, Actor.system("test"), LocalPhotoStore(restored_store))
             assert report.ok and report.checked == 2 and report.unreferenced == 0
         missing = next(p for p in sorted(restored_store.rglob("*")) if p.is_file())
         missing.unlink()  # a restore that lost a photo is caught
         with restored.session() as session:
-            assert not photo_store.verify(session, Actor.system("test"), PhotoStore(restored_store)).ok
+            assert not photo_store.verify(session, Actor.system("test"), LocalPhotoStore(restored_store)).ok
     finally:
         restored.dispose()

@@ -32,7 +32,7 @@ from bench.bench_job_faults import (
 )
 from core.domain.enums import JobStatus
 from core.models import ProcessingJob, WorkerHeartbeat
-from core.storage.photos import PhotoStore
+from core.storage.photos import LocalPhotoStore
 
 PG_URL = os.environ.get("WORKBENCH_TEST_DATABASE_URL")
 JOBS, KILLS = 200, 10
@@ -102,7 +102,7 @@ def _stop_while_holding(db, pool: Workers, grace: str) -> tuple[subprocess.Popen
 
 def test_sigterm_finishes_the_job_in_hand_or_hands_it_back(tmp_path, portrait_present):
     db, _ = fresh_database(None, tmp_path)
-    submission_ids = prepare(db, PhotoStore(tmp_path / "photos"), 30)
+    submission_ids = prepare(db, LocalPhotoStore(tmp_path / "photos"), 30)
     (tmp_path / "logs").mkdir()
     pool = Workers(worker_env("sqlite", db.url, tmp_path, "jobs-sigterm"), tmp_path / "logs")
     try:
@@ -144,7 +144,7 @@ def test_sigterm_finishes_the_job_in_hand_or_hands_it_back(tmp_path, portrait_pr
 def test_the_fault_scenario_notices_a_lost_job(tmp_path, portrait_present):
     """The check itself can fail: a job left running by a dead worker with no survivor is lost."""
     db, _ = fresh_database(None, tmp_path)
-    submission_ids = prepare(db, PhotoStore(tmp_path / "photos"), 2)
+    submission_ids = prepare(db, LocalPhotoStore(tmp_path / "photos"), 2)
     with db.session() as session:
         job = session.scalars(select(ProcessingJob)).first()
         job.status = JobStatus.RUNNING
@@ -165,7 +165,7 @@ def test_a_committed_job_reaches_a_real_worker_through_the_huey_queue(tmp_path, 
     (tmp_path / "logs").mkdir()
     env = worker_env("sqlite", db.url, tmp_path, "jobs-send")
     queue = worker.HueyQueue(SqliteHuey("jobs-send", filename=str(tmp_path / "queue.db")))
-    store = PhotoStore(tmp_path / "photos")
+    store = LocalPhotoStore(tmp_path / "photos")
     submission_ids = prepare(db, store, 1)
     with db.session() as session:
         [job] = session.scalars(select(ProcessingJob)).all()

@@ -23,7 +23,7 @@ import pytest
 from core import worker
 from core.db import Database
 from tests.conftest import create_schema
-from core.storage.photos import PhotoStore
+from core.storage.photos import LocalPhotoStore, PhotoStore
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -75,7 +75,7 @@ def live_app(tmp_path: Path) -> Iterator[Callable[..., LiveApp]]:
         data_dir.mkdir(exist_ok=True)
         db = Database(f"sqlite:///{data_dir / 'workbench.db'}")
         create_schema(db)
-        store = PhotoStore(data_dir / "photos")
+        store = LocalPhotoStore(data_dir / "photos")
         env = dict(os.environ, WORKBENCH_DATA_DIR=str(data_dir), WORKBENCH_DATABASE_URL=db.url,
                    WORKBENCH_PHOTO_STORE=str(store.root), WORKBENCH_QUEUE="sqlite")
         if seed is not None:

@@ -12,7 +12,7 @@ from core.config import settings
 from core.db import Database
 from core.models import StaffUser
 from core.services import staff, staff_sessions
-from core.storage.photos import PhotoStore
+from core.storage.photos import LocalPhotoStore
 from workbench.context import TOKEN_KEY
 
 APP = str(Path(__file__).resolve().parents[2] / "workbench" / "app.py")
@@ -26,7 +26,7 @@ def session_token(db: Database, user_id: int) -> str:
 
 
 @pytest.fixture
-def app_for(env: tuple[Database, PhotoStore], monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., AppTest]]:
+def app_for(env: tuple[Database, LocalPhotoStore], monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., AppTest]]:
     """``app_for(user_id)`` → an AppTest of the workbench, signed in as that staff user (or not)
     through a real server-side session, as the sign-in page would leave it in the tab."""
     db, store = env

@@ -17,7 +17,7 @@ from core.domain.identity import mask_name
 from core.imaging.code_image import render_code_png
 from core.imaging.collection_code import CollectionCode, encode_demo_code
 from core.models import RosterRecord
-from core.storage.photos import PhotoStore
+from core.storage.photos import LocalPhotoStore
 from uikit.plain import visible
 from tests import factories as f
 from tests import photos
@@ -57,7 +57,7 @@ def seeded(db: Database) -> Callable[..., Seeded]:
 
 
 @pytest.fixture
-def student_app(env: tuple[Database, PhotoStore], monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., AppTest]]:
+def student_app(env: tuple[Database, LocalPhotoStore], monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., AppTest]]:
     db, store = env
     monkeypatch.setenv("WORKBENCH_DATABASE_URL", db.url)
     monkeypatch.setenv("WORKBENCH_PHOTO_STORE", str(store.root))

@@ -45,7 +45,7 @@ from core.models import (
     UploadBatch,
 )
 from core.services import batches, payments, review, submissions, tickets
-from core.storage.photos import PhotoStore
+from core.storage.photos import LocalPhotoStore, PhotoStore
 from tests import factories as f
 from tests.core.services.helpers import portrait
 from tests.core.services.registrar_world import collection_code, linked_with_code
@@ -254,7 +254,7 @@ def _value_for(annotation: Any, name: str) -> Any:
 
 
 def arguments(function: Callable[..., Any], session: Session, actor: Actor, world: World,
-              store: PhotoStore) -> dict[str, Any]:
+              store: LocalPhotoStore) -> dict[str, Any]:
     """School A's objects by parameter name; any other required parameter gets a plain value of its
     type. School-scoped ids are passed even when optional, so the school check is what is tested."""
     hints = typing.get_type_hints(inspect.unwrap(function))

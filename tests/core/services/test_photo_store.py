@@ -1,5 +1,6 @@
 """``python -m core store verify``: every photo the database names is in the store and intact; the
-rest of the store is counted; the exit code says whether anything is wrong."""
+rest of the store is counted; the exit code says whether anything is wrong. Each test runs against
+the local folder and the S3-compatible object store."""
 
 from __future__ import annotations
 
@@ -14,11 +15,18 @@ from core.domain.access import Actor
 from core.domain.enums import Role
 from core.errors import AccessDenied
 from core.services import photo_store
-from core.storage.photos import PhotoState
+from core.storage.photos import PhotoState, PhotoStore
 from tests import factories as f
 from tests.core.services import registrar_world as w
+from tests.photo_stores import Backdoor
 
 ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def store(any_store: Backdoor) -> PhotoStore:
+    """Both backends, for every test here (the shared ``env`` fixture takes its store from this)."""
+    return any_store.store
 
 
 @pytest.fixture
@@ -52,15 +60,13 @@ def test_a_healthy_store_verifies(stocked):
     assert report.lines()[-1].startswith("OK")
 
 
-def test_missing_and_damaged_photos_are_reported_with_where_they_are_used(stocked):
+def test_missing_and_damaged_photos_are_reported_with_where_they_are_used(stocked, any_store):
     db, store, admin, shas = stocked
     missing, damaged = shas["张三"][0], shas["李四"][1]
-    store.path_of(missing).unlink()
-    path = store.path_of(damaged)
-    path.write_bytes(b"\0" + path.read_bytes()[1:])
+    any_store.remove(missing)
+    any_store.overwrite(damaged, b"\0" + any_store.read_raw(damaged)[1:])
     orphan = store.put(b"not referenced by any row")
-    (store.root / "ab").mkdir(exist_ok=True)
-    (store.root / "ab" / ".incoming-crash").write_bytes(b"half a photo")
+    any_store.leave_stray("ab/.incoming-crash", b"half a photo")
     with db.session() as session:
         report = photo_store.verify(session, admin, store)
     assert not report.ok and (report.checked, report.missing, report.damaged) == (6, 1, 1)
@@ -69,7 +75,7 @@ def test_missing_and_damaged_photos_are_reported_with_where_they_are_used(stocke
     assert {u.split(" (")[1] for u in found[missing].used_by} == {"raw capture)", "standardised photo)", "thumbnail)",
                                                                    "CHSI batch photo)"}
     assert [u.split(" (")[1] for u in found[damaged].used_by] == ["enrolment photo)"]
-    assert report.unreferenced == 1 and report.unreferenced_bytes == store.path_of(orphan).stat().st_size
+    assert report.unreferenced == 1 and report.unreferenced_bytes == len(b"not referenced by any row") == store.size(orphan)
     assert report.stray_files == 1
     assert any(missing in line for line in report.lines()) and report.lines()[-1].startswith("NOT OK")
 
@@ -83,17 +89,17 @@ def test_only_admins_and_the_system_may_verify(stocked):
         assert photo_store.verify(session, Actor.system("cli"), store).ok
 
 
-def run_cli(db, store) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, WORKBENCH_DATABASE_URL=db.url, WORKBENCH_PHOTO_STORE=str(store.root))
+def run_cli(db, backdoor: Backdoor) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, WORKBENCH_DATABASE_URL=db.url, **backdoor.environment())
     return subprocess.run([sys.executable, "-m", "core", "store", "verify"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
 
 
-def test_the_command_line_exits_non_zero_when_a_photo_is_missing(stocked):
-    db, store, _, shas = stocked
-    healthy = run_cli(db, store)
+def test_the_command_line_exits_non_zero_when_a_photo_is_missing(stocked, any_store):
+    db, _, _, shas = stocked
+    healthy = run_cli(db, any_store)
     assert healthy.returncode == 0, healthy.stderr
     assert "photos named by the database: 6" in healthy.stdout and "OK" in healthy.stdout
-    store.path_of(shas["丁白云"][0]).unlink()
-    broken = run_cli(db, store)
+    any_store.remove(shas["丁白云"][0])
+    broken = run_cli(db, any_store)
     assert broken.returncode == 1 and "missing: 1" in broken.stdout and shas["丁白云"][0] in broken.stdout
