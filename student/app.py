@@ -19,7 +19,7 @@ from core.models import StudentAccount  # noqa: E402
 from core.services import linking, student_flow  # noqa: E402
 from student import state, ui  # noqa: E402
 from student.screens import capture, enrol, home, offline, pay, services, signin, status  # noqa: E402
-from workbench.context import database  # noqa: E402
+from uikit.resources import database  # noqa: E402
 
 st.set_page_config(page_title="学历图像采集", page_icon=":material/photo_camera:", layout="centered",
                    initial_sidebar_state="collapsed")

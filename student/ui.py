@@ -7,7 +7,7 @@ import streamlit as st
 from core.services.student_flow import Stage
 from student import state
 from uikit.localise import localise_widgets
-from workbench.i18n import lang, tr
+from uikit.i18n import lang, tr
 
 MOBILE_CSS = """
 <style>

@@ -13,9 +13,9 @@ from student import state
 from student.screens.pay import charge, development_failure_switch
 from student.ui import header, support_line, yuan
 from uikit.plain import plain
-from workbench.context import database, photo_store
-from workbench.i18n import lang, tr
-from workbench.widgets import attempt
+from uikit.resources import database, photo_store
+from uikit.i18n import lang, tr
+from uikit.feedback import attempt
 
 POLL_SECONDS = 1.5
 PASSED = ":green[:material/check_circle:]"

@@ -19,9 +19,9 @@ from core.services.linking import MailingAddress
 from student import state
 from student.ui import header, support_line, yuan
 from uikit.plain import plain
-from workbench.context import database
-from workbench.i18n import lang, tr
-from workbench.widgets import attempt, refusal_stops_page, show_error
+from uikit.resources import database
+from uikit.i18n import lang, tr
+from uikit.feedback import attempt, refusal_stops_page, show_error
 
 
 def render(account: StudentAccount) -> None:

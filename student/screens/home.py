@@ -9,9 +9,9 @@ from core.services import linking, notifications, student_flow
 from student import state
 from student.ui import support_line
 from uikit.plain import plain
-from workbench.context import database
-from workbench.i18n import LANG_KEY, lang, tr
-from workbench.widgets import attempt
+from uikit.resources import database
+from uikit.i18n import LANG_KEY, lang, tr
+from uikit.feedback import attempt
 
 
 def render(account: StudentAccount) -> None:

@@ -13,9 +13,9 @@ from student import state
 from student.screens.pay import development_failure_switch
 from student.ui import header, support_line, yuan
 from uikit.plain import plain
-from workbench.context import database
-from workbench.i18n import tr
-from workbench.widgets import attempt
+from uikit.resources import database
+from uikit.i18n import tr
+from uikit.feedback import attempt
 
 
 def render(account: StudentAccount) -> None:

@@ -10,9 +10,9 @@ from core.services import payments
 from student import state
 from student.ui import header, support_line, yuan
 from uikit.plain import plain
-from workbench.context import database
-from workbench.i18n import tr
-from workbench.widgets import attempt
+from uikit.resources import database
+from uikit.i18n import tr
+from uikit.feedback import attempt
 
 
 def charge(account: StudentAccount, link_id: int, purpose: PaymentPurpose, fail: bool = False) -> tuple[PaymentStatus, str, str | None]:

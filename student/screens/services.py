@@ -16,9 +16,9 @@ from student.screens.enrol import code_input
 from student.ui import header, support_line
 from uikit.downloads import download_button
 from uikit.plain import plain
-from workbench.context import database
-from workbench.i18n import tr
-from workbench.widgets import attempt
+from uikit.resources import database
+from uikit.i18n import tr
+from uikit.feedback import attempt
 
 
 def render(account: StudentAccount) -> None:

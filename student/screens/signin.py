@@ -7,9 +7,9 @@ import streamlit as st
 from core.models import StudentAccount
 from core.services import linking, wechat
 from student import state
-from workbench.context import database
-from workbench.i18n import tr
-from workbench.widgets import attempt
+from uikit.resources import database
+from uikit.i18n import tr
+from uikit.feedback import attempt
 
 
 def render_sign_in() -> None:

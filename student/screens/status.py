@@ -14,8 +14,8 @@ from student import state
 from student.ui import header, stage_row, support_line, yuan
 from uikit.downloads import download_button
 from uikit.plain import plain
-from workbench.context import database, photo_store
-from workbench.i18n import tr
+from uikit.resources import database, photo_store
+from uikit.i18n import tr
 
 VERDICT_ZH = {Verdict.SAME: "同一人", Verdict.UNCERTAIN: "待人工确认", Verdict.DIFFERENT: "非同一人"}
 VERDICT_EN = {Verdict.SAME: "same person", Verdict.UNCERTAIN: "to be confirmed by a reviewer",
