@@ -24,6 +24,8 @@ HOME, COLLECT, STATUS, INBOX, SERVICES = "home", "collect", "status", "inbox", "
 GUIDE, SAMPLES, STANDARD, MAKEUP, UPLOAD_CODE, CODE_HELP = (
     "guide", "samples", "standard", "makeup", "upload_code", "code_help")
 OFFLINE = "offline_shooting"
+CODE_HELP_BACK = "code_help_back"
+"""Where 采集码下载's back button goes: the identity form when the student came from it."""
 
 
 def account_id() -> int | None:

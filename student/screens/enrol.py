@@ -176,6 +176,7 @@ def _verify(actor: Actor) -> None:
         code = code_input("enrol")
         if st.button(tr("如何获取采集码？", "How do I get the code?"), key="code_help", type="tertiary"):
             state.remember("code_parked_enrol", code)
+            state.remember(state.CODE_HELP_BACK, state.COLLECT)
             state.go(state.CODE_HELP)
     address = _address_fields(task)
     consent = st.checkbox(tr("我已阅读并同意《用户服务协议》和《隐私政策》。",

@@ -44,6 +44,7 @@ def render(actor: Actor) -> None:
     if st.button(tr("补拍点查询", "Make-up shooting points"), key="svc_makeup", width="stretch"):
         state.go(state.MAKEUP)
     st.markdown(tr("**工具**", "**Tools**"))
+    state.remember(state.CODE_HELP_BACK, state.SERVICES)
     for key, label, target in (
         ("svc_guide", tr("操作指南", "Operation guide"), state.GUIDE),
         ("svc_samples", tr("图像示范", "Sample image"), state.SAMPLES),
@@ -225,7 +226,7 @@ def render_standard(actor: Actor) -> None:
 
 
 def render_code_help(actor: Actor) -> None:
-    header(tr("采集码下载", "Getting the collection code"), back_to=state.SERVICES)
+    header(tr("采集码下载", "Getting the collection code"), back_to=state.recall(state.CODE_HELP_BACK, state.SERVICES))
     if student_app.development_identity():
         _demo_code_maker()
     st.markdown(tr(
