@@ -15,39 +15,48 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from core.models import StudentAccount  # noqa: E402
-from core.services import linking, student_flow  # noqa: E402
+from core.domain.access import Actor  # noqa: E402
+from core.errors import AccessDenied  # noqa: E402
+from core.services import student_app  # noqa: E402
+from core.services.student_app import AccountView  # noqa: E402
 from student import state, ui  # noqa: E402
 from student.screens import capture, enrol, home, offline, pay, services, signin, status  # noqa: E402
-from workbench.context import database  # noqa: E402
+from uikit.resources import database  # noqa: E402
 
 st.set_page_config(page_title="学历图像采集", page_icon=":material/photo_camera:", layout="centered",
                    initial_sidebar_state="collapsed")
 ui.page_style()
 
 
-def collect(account: StudentAccount) -> None:
+def collect(actor: Actor) -> None:
     """去采集: find the task and verify, then pay, then shoot — whichever step the student is at."""
     with database().session() as session:
-        link = student_flow.active_link(session, account.id)
-        paid = link is not None and linking.is_paid(session, link)
-        link_id = link.id if link else None
-    if link_id is None:
-        enrol.render(account)
-    elif not paid:
-        pay.render(account, link_id)
+        summary = student_app.status(session, actor)
+    if summary is None:
+        enrol.render(actor)
+    elif not summary.paid:
+        pay.render(actor)
     else:
-        capture.render(account, link_id)
+        capture.render(actor)
 
 
-account: StudentAccount | None = None
-if state.account_id() is not None:
-    with database().session() as session:
-        account = session.get(StudentAccount, state.account_id())
+def signed_in_account() -> AccountView | None:
+    """The account this session signed in as, re-read on every run (None once it is gone)."""
+    account_id = state.account_id()
+    if account_id is None:
+        return None
+    try:
+        with database().session() as session:
+            return student_app.account(session, state.actor(account_id, ""))
+    except AccessDenied:
+        return None
+
+
+account = signed_in_account()
 if account is None:
     signin.render_sign_in()
-elif account.notice_acknowledged_at is None:
-    signin.render_notice(account)
+elif not account.notice_acknowledged:
+    signin.render_notice(state.actor(account.id, account.nickname))
 else:
     SCREENS = {
         state.HOME: home.render,
@@ -63,4 +72,4 @@ else:
         state.CODE_HELP: services.render_code_help,
         state.OFFLINE: offline.render,
     }
-    SCREENS.get(state.view(), home.render)(account)
+    SCREENS.get(state.view(), home.render)(state.actor(account.id, account.nickname))

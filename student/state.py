@@ -11,25 +11,29 @@ from typing import Any
 import streamlit as st
 
 from core.domain.access import Actor
-from core.models import StudentAccount
 
 ACCOUNT_KEY = "student_account_id"
 VIEW_KEY = "student_view"
-ENROL_KEYS = ("enrol_school_id", "enrol_task_id", "enrol_record_id", "enrol_code", "enrol_address",
-              "enrol_temporary")
+ENROL_KEYS = ("enrol_school_id", "enrol_task_id", "enrol_check", "enrol_identity", "enrol_code", "enrol_address",
+              "enrol_temporary", "code_parked_enrol")
+KEPT_PREFIX = "_kept_"
+KEPT_FIELDS = ("verify_name", "verify_number", "verify_last4", "consent", "addr_recipient", "addr_phone",
+               "addr_address")
 
 HOME, COLLECT, STATUS, INBOX, SERVICES = "home", "collect", "status", "inbox", "services"
 GUIDE, SAMPLES, STANDARD, MAKEUP, UPLOAD_CODE, CODE_HELP = (
     "guide", "samples", "standard", "makeup", "upload_code", "code_help")
 OFFLINE = "offline_shooting"
+CODE_HELP_BACK = "code_help_back"
+"""Where 采集码下载's back button goes: the identity form when the student came from it."""
 
 
 def account_id() -> int | None:
     return st.session_state.get(ACCOUNT_KEY)
 
 
-def actor_of(account: StudentAccount) -> Actor:
-    return Actor.student(account.id, account.nickname)
+def actor(account_id_: int, nickname: str) -> Actor:
+    return Actor.student(account_id_, nickname)
 
 
 def view() -> str:
@@ -49,8 +53,20 @@ def recall(key: str, default: Any = None) -> Any:
     return st.session_state.get(key, default)
 
 
+def kept(key: str) -> str:
+    """A form field's key whose value outlives the screen: Streamlit drops a widget's value on the
+    first run it is not drawn (the student went to read how to get the code), so the value is
+    copied aside on each change and put back when the field is drawn again."""
+    shadow = KEPT_PREFIX + key
+    if key not in st.session_state and shadow in st.session_state:
+        st.session_state[key] = st.session_state[shadow]
+    elif key in st.session_state:
+        st.session_state[shadow] = st.session_state[key]
+    return key
+
+
 def forget_enrolment() -> None:
-    for key in ENROL_KEYS:
+    for key in (*ENROL_KEYS, *KEPT_FIELDS, *(KEPT_PREFIX + k for k in KEPT_FIELDS)):
         st.session_state.pop(key, None)
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from core.services.student_flow import Stage
+from core.domain.contacts import CONTACTS
 from student import state
 from uikit.localise import localise_widgets
-from workbench.i18n import lang, tr
+from uikit.i18n import lang, tr
 
 MOBILE_CSS = """
 <style>
@@ -56,5 +57,4 @@ def stage_row(stages: tuple[Stage, ...]) -> None:
 
 
 def support_line() -> None:
-    st.caption(tr("客服电话 027-87885551（周一至周五 8:30-12:00 14:00-17:30）",
-                  "Support 027-87885551 (Mon-Fri 8:30-12:00, 14:00-17:30)"))
+    st.caption(tr(CONTACTS.support_line_zh, CONTACTS.support_line_en))

@@ -78,3 +78,16 @@ def test_the_domain_imports_only_itself_errors_and_config():
 ])
 def test_the_check_sees_lazy_relative_and_from_imports(source, module):
     assert any(_is(found, module) for _, found in imports_in(source, "core.services"))
+
+
+def test_the_student_app_stands_on_the_services_alone():
+    """The student app gets frozen views from the student application layer: no ORM rows
+    (``core.models``) and nothing of the staff app (``workbench``); what both apps share is in ``uikit``."""
+    assert violations("student", lambda m: _is(m, "core.models") or _is(m, "workbench")) == []
+
+
+@pytest.mark.parametrize("source", ["from core.models import StudentAccount\n", "from workbench import context\n",
+                                    "def f():\n    import workbench.widgets\n"])
+def test_the_student_check_sees_models_and_the_staff_app(source):
+    refused = [m for _, m in imports_in(source, "student.screens") if _is(m, "core.models") or _is(m, "workbench")]
+    assert refused

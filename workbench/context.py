@@ -1,22 +1,18 @@
-"""What every page needs: the database, the photo store and the signed-in staff member.
-
-The database and store are created once per server process and per configured location; the
-actor is resolved from the server-side session (``core.services.staff_sessions``) on every run.
+"""What every page needs: the database, the photo store (both from ``uikit.resources``) and the
+signed-in staff member. The actor is resolved from the server-side session
+(``core.services.staff_sessions``) on every run.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import streamlit as st
 
-from core import worker
-from core.config import settings
-from core.db import Database
 from core.domain.access import Actor
 from core.services import staff_sessions
-from core.storage.photos import PhotoStore, open_photo_store
+from uikit.resources import database as database
+from uikit.resources import photo_store as photo_store
 from workbench.i18n import tr
 from workbench.links import COOKIE, END_PATH, landing, start_url
 
@@ -25,25 +21,6 @@ STALE_KEY = "_ended_session_cookie"
 """A cookie whose session has ended: ignored until the browser brings a new one."""
 GOTO_KEY = "_browser_goto"
 CLEAR_COOKIE_KEY = "_clear_cookie"
-
-
-@st.cache_resource(show_spinner=False)
-def _database(url: str) -> Database:
-    return Database(url)
-
-
-@st.cache_resource(show_spinner=False)
-def _store(location: str) -> PhotoStore:
-    return open_photo_store(replace(settings(), photo_store=location))
-
-
-def database() -> Database:
-    worker.install()  # jobs this process commits go to the configured queue
-    return _database(settings().database_url)
-
-
-def photo_store() -> PhotoStore:
-    return _store(settings().photo_store)
 
 
 def current_actor() -> Actor | None:

@@ -1,19 +1,12 @@
-"""Chinese by default, English on request. Strings sit at their call site as ``tr(zh, en)`` so a
-page reads in both languages at once and no central table drifts out of date."""
+"""The staff app's language switch; ``tr`` and ``lang`` live in ``uikit.i18n`` (the student app uses them too)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-LANG_KEY = "lang"
-
-
-def lang() -> str:
-    return st.session_state.get(LANG_KEY, "zh")
-
-
-def tr(zh: str, en: str) -> str:
-    return zh if lang() == "zh" else en
+from uikit.i18n import LANG_KEY as LANG_KEY
+from uikit.i18n import lang as lang
+from uikit.i18n import tr as tr
 
 
 def language_switch() -> None:

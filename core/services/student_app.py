@@ -41,6 +41,7 @@ from core.models import (
 from core.services import (
     linking,
     notifications,
+    offline_shooting,
     payments,
     quotas,
     student_flow,
@@ -103,6 +104,19 @@ def sign_in(session: Session, credential: str, nickname: str, *, token_minutes: 
 
 
 @public
+def sign_in_app(session: Session, nickname: str, credential: str = "") -> AccountView:
+    """The student app's sign-in: the Streamlit server session holds the account id, so no bearer
+    token is issued."""
+    return _account_view(wechat.sign_in(session, nickname, credential))
+
+
+@pure
+def development_identity() -> bool:
+    """Whether the development WeChat adapter is installed (the same nickname is the same person)."""
+    return isinstance(wechat.provider, wechat.DevelopmentIdentityProvider)
+
+
+@public
 def authenticate(session: Session, token: str, now: datetime | None = None) -> Actor | None:
     """The student a bearer token belongs to, or None when it is unknown or expired."""
     if not token or len(token) > 128:
@@ -132,6 +146,18 @@ def account(session: Session, actor: Actor) -> AccountView:
     return _account_view(_account(session, actor))
 
 
+@students_only
+def identity_locked_until(session: Session, actor: Actor, now: datetime | None = None) -> datetime | None:
+    """When the identity check opens again after too many failures, or None when it is open."""
+    until = _account(session, actor).verification_locked_until
+    return until if until is not None and until > (now or utcnow()) else None
+
+
+@students_only
+def unread_count(session: Session, actor: Actor) -> int:
+    return notifications.unread_count(session, _account(session, actor).id)
+
+
 @dataclass(frozen=True)
 class Rules:
     """The policy numbers a student is told, as they are in force now, worded, and whom to call."""
@@ -142,9 +168,15 @@ class Rules:
     extra_service_price_fen: int
     verification_attempts: int
     verification_lock_hours: int
+    chsi_upload_days: str
+    """How long an approved photo takes to reach CHSI (working days, as the operator states it)."""
     allowances_zh: str
     allowances_en: str
     contacts: Contacts
+
+
+CHSI_UPLOAD_DAYS = "7-10"
+"""Seed guide: approved photos are linked, checked and uploaded to CHSI within 7-10 working days."""
 
 
 def _yuan(fen: int) -> str:
@@ -156,6 +188,7 @@ def _rules(policy: Policy) -> Rules:
     return Rules(
         policy.daily_standardisations, policy.free_submissions, policy.free_replacements,
         policy.extra_service_price_fen, policy.verification_attempts, policy.verification_lock_hours,
+        chsi_upload_days=CHSI_UPLOAD_DAYS,
         allowances_zh=(f"每日限 {policy.daily_standardisations} 次照片标准化；上传后提供 {policy.free_submissions} 次"
                        f"免费提交审核；人工审核前提供 {policy.free_replacements} 次免费更换照片，通过审核后不允许更换；"
                        f"后续服务 {price}/次。身份核验失败 {policy.verification_attempts} 次将锁定 "
@@ -220,6 +253,24 @@ def open_tasks(session: Session, school_id: int, *, today: date | None = None) -
     return student_flow.open_tasks(session, school_id, today=today)
 
 
+@public
+def task(session: Session, task_id: int) -> TaskChoice:
+    return student_flow.task_choice(session, task_id)
+
+
+@pure
+def read_code(image: bytes) -> DecodedCode:
+    """The collection code in the image, read for the student to see before the check (nothing is
+    compared yet)."""
+    return student_flow.decode_code_image(image)
+
+
+@students_only
+def linked_task(session: Session, actor: Actor) -> TaskChoice | None:
+    link = student_flow.active_link(session, actor.id) if actor.id is not None else None
+    return student_flow.task_choice(session, link.task_id) if link else None
+
+
 @dataclass(frozen=True)
 class MakeupPoint:
     name: str
@@ -235,6 +286,23 @@ def makeup_points(session: Session, school_id: int) -> list[MakeupPoint]:
         raise NotFound("学校不存在。", "No such school.")
     return [MakeupPoint(str(p.get("name", "")), str(p.get("address", "")), str(p.get("hours", "")))
             for p in school.makeup_points or [] if isinstance(p, dict)]
+
+
+@dataclass(frozen=True)
+class SchoolPoints:
+    school_id: int
+    school_name: str
+    points: list[MakeupPoint]
+
+
+@students_only
+def own_makeup_points(session: Session, actor: Actor) -> SchoolPoints | None:
+    """The make-up points of the school the student is linked to (None before linking)."""
+    link = student_flow.active_link(session, actor.id) if actor.id is not None else None
+    if link is None:
+        return None
+    school = link.task.school
+    return SchoolPoints(school.id, school.name, makeup_points(session, school.id))
 
 
 @dataclass(frozen=True)
@@ -376,6 +444,42 @@ def open_order(session: Session, actor: Actor, purpose: PaymentPurpose) -> Order
             raise Conflict("当前无需购买该服务：免费次数尚未用完或照片已通过审核。",
                            "This service is not needed now: free attempts remain or the photo is approved.")
     return _order_view(payments.open_order(session, actor, link, purpose))
+
+
+@pure
+def development_payments() -> bool:
+    """Whether the development payment adapter is installed (it can be asked to fail)."""
+    return isinstance(payments.provider, payments.DevelopmentProvider)
+
+
+def _provider(simulate_failure: bool) -> payments.PaymentProvider:
+    if simulate_failure and development_payments():
+        return payments.DevelopmentProvider(fail=True)
+    return payments.provider
+
+
+@students_only
+def pay(session: Session, actor: Actor, purpose: PaymentPurpose, *, simulate_failure: bool = False) -> OrderView:
+    """The student app's 微信支付: the open order for this intent charged through the configured
+    adapter; a retry pays the same order, never twice. ``simulate_failure`` only works with the
+    development adapter."""
+    opened = open_order(session, actor, purpose)
+    payment = session.scalar(select(Payment).where(Payment.order_no == opened.order_no))
+    assert payment is not None
+    return _order_view(payments.pay(session, actor, payment, _provider(simulate_failure)))
+
+
+@students_only
+def offline_offer(session: Session, actor: Actor) -> offline_shooting.Offer | None:
+    """线下拍摄交费: the on-site shooting price and the student's order (None before linking)."""
+    link = student_flow.active_link(session, actor.id) if actor.id is not None else None
+    return offline_shooting.offer(session, actor, link.id) if link else None
+
+
+@students_only
+def buy_offline(session: Session, actor: Actor, *, simulate_failure: bool = False) -> OrderView:
+    return _order_view(offline_shooting.buy(session, actor, _active_link(session, actor).id,
+                                            _provider(simulate_failure)))
 
 
 def _own_order(session: Session, actor: Actor, order_no: str) -> Payment:
@@ -534,6 +638,13 @@ def upload_capture(session: Session, actor: Actor, raw: bytes, store: PhotoStore
 @students_only
 def capture(session: Session, actor: Actor, submission_id: int) -> CaptureView:
     return _capture_view(session, _own_submission(session, actor, submission_id))
+
+
+@students_only
+def current_capture(session: Session, actor: Actor) -> CaptureView | None:
+    """The capture in progress (standardising, ready to confirm or refused), if any."""
+    pending = student_flow.pending_capture(session, _active_link(session, actor))
+    return _capture_view(session, pending) if pending else None
 
 
 @students_only

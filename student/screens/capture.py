@@ -1,21 +1,22 @@
 """第九步至第十三步: shooting instructions, live capture (camera only, free retakes), standardise in
-the worker (5 a day), the quality report in plain words, the second confirmation and the submission."""
+the worker (a daily limit from the policy), the quality report in plain words, the second confirmation and the submission."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from core.domain.access import Actor
 from core.domain.enums import PaymentStatus, SubmissionState
-from core.models import AccountLink, StudentAccount, Submission
-from core.services import student_flow, submissions
+from core.services import student_app
+from core.services.student_app import CaptureStatus, Rules
 from core.services.student_flow import NextSubmission, StudentStatus
 from student import state
 from student.screens.pay import charge, development_failure_switch
 from student.ui import header, support_line, yuan
 from uikit.plain import plain
-from workbench.context import database, photo_store
-from workbench.i18n import lang, tr
-from workbench.widgets import attempt
+from uikit.resources import database, photo_store
+from uikit.i18n import lang, tr
+from uikit.feedback import attempt
 
 POLL_SECONDS = 1.5
 PASSED = ":green[:material/check_circle:]"
@@ -39,18 +40,18 @@ INSTRUCTIONS_EN = """\
 FIRST_CONFIRM_ZH = """\
 - 每日限 **{daily}** 次照片标准化（裁剪更换背景），今日还剩 **{left}** 次；超过后需隔日再操作。
 - 制作前可不限次数免费重拍，满意后再去制作。
-- 上传后提供 2 次免费提交审核；人工审核前提供 1 次免费更换照片，通过审核后不允许更换。后续服务 {price}/次。
+- 上传后提供 {free} 次免费提交审核；人工审核前提供 {replacements} 次免费更换照片，通过审核后不允许更换。后续服务 {price}/次。
 - 提交的照片不能与录取照片相同或由同一照片修改。
 """
 FIRST_CONFIRM_EN = """\
 - **{daily}** standardisations (crop + background) a day; **{left}** left today; then wait until tomorrow.
 - Retakes before standardising are free and unlimited.
-- 2 free review submissions; 1 free replacement before human review, none after approval; then {price} each.
+- {free} free review submissions; {replacements} free replacement(s) before human review, none after approval; then {price} each.
 - The photo must not be your admission photo or made from it.
 """
 
 
-def render(account: StudentAccount, link_id: int) -> None:
+def render(actor: Actor) -> None:
     header(tr("拍摄照片", "Take your photo"))
     if (order_no := st.session_state.pop("paid_notice", None)) is not None:
         st.success(tr(f"支付成功，订单号 {order_no}。", f"Paid, order {order_no}."))
@@ -62,11 +63,12 @@ def render(account: StudentAccount, link_id: int) -> None:
             "blocked automatically (no submission used). Shoot yourself again facing the camera in even light; "
             "if it keeps failing, your registrar can handle it."))
     with database().session() as session:
-        link = session.get(AccountLink, link_id)
-        summary = student_flow.status(session, link)
-        pending = student_flow.pending_capture(session, link)
-        progress = student_flow.capture_progress(session, pending) if pending else None
-        front_allowed = link.task.front_camera_allowed
+        summary = student_app.status(session, actor)
+        current = student_app.current_capture(session, actor)
+        task = student_app.linked_task(session, actor)
+        rules = student_app.rules(session)
+    if summary is None or task is None:
+        return
     _quota_line(summary)
     if summary.next_submission is NextSubmission.CLOSED:
         st.success(tr("您的照片已通过人工审核，无需再拍摄；通过审核后不允许更换照片。",
@@ -75,18 +77,19 @@ def render(account: StudentAccount, link_id: int) -> None:
             state.go(state.STATUS)
         return
     if summary.next_submission.purchase is not None:
-        _buy(account, summary)
+        _buy(actor, summary)
         return
-    if progress is not None and progress.waiting:
-        _wait(progress.submission_id)
-    elif progress is not None and progress.ready:
-        _review(account, progress.submission_id, summary)
-    elif progress is not None:
-        st.error(tr(f"照片未能完成标准化：{progress.error_zh} 请按拍照说明重新拍摄（重拍免费）。",
-                    f"The photo could not be standardised: {progress.error_en} Take it again (retakes are free)."))
-        _retake_button(account, progress.submission_id)
+    status_ = current.status if current is not None else None
+    if current is not None and status_ is CaptureStatus.PROCESSING:
+        _wait(actor, current.id)
+    elif current is not None and status_ is CaptureStatus.READY:
+        _review(actor, current.id, summary)
+    elif current is not None and status_ is CaptureStatus.REFUSED:
+        st.error(tr(f"照片未能完成标准化：{current.error_zh} 请按拍照说明重新拍摄（重拍免费）。",
+                    f"The photo could not be standardised: {current.error_en} Take it again (retakes are free)."))
+        _retake_button(actor, current.id)
     else:
-        _shoot(account, link_id, summary, front_allowed)
+        _shoot(actor, summary, task.front_camera_allowed, rules)
     support_line()
 
 
@@ -98,7 +101,7 @@ def _quota_line(summary: StudentStatus) -> None:
         f"free submissions left {summary.free_submissions_left} · free replacements left {summary.replacements_left}"))
 
 
-def _buy(account: StudentAccount, summary: StudentStatus) -> None:
+def _buy(actor: Actor, summary: StudentStatus) -> None:
     purpose = summary.next_submission.purchase
     what = (tr("提交审核", "review submission") if summary.next_submission is NextSubmission.BUY_SUBMISSION
             else tr("更换照片", "photo replacement"))
@@ -108,7 +111,7 @@ def _buy(account: StudentAccount, summary: StudentStatus) -> None:
     if st.button(tr(f"支付 {yuan(summary.extra_price_fen)}，增加 1 次{what}",
                     f"Pay {yuan(summary.extra_price_fen)} for 1 more {what}"),
                  key="buy_extra", type="primary", width="stretch"):
-        result = attempt(lambda: charge(account, summary.link_id, purpose, fail))
+        result = attempt(lambda: charge(actor, purpose, fail))
         if result is not None:
             status_, order_no, failure = result
             if status_ is PaymentStatus.PAID:
@@ -118,22 +121,22 @@ def _buy(account: StudentAccount, summary: StudentStatus) -> None:
 
 
 @st.fragment(run_every=POLL_SECONDS)
-def _wait(submission_id: int) -> None:
+def _wait(actor: Actor, submission_id: int) -> None:
     """Polls the worker's result; the whole screen reruns when the photo is ready or refused."""
     with database().session() as session:
-        progress = student_flow.capture_progress(session, session.get(Submission, submission_id))
-    if not progress.waiting:
+        progress = student_app.capture(session, actor, submission_id)
+    if progress.status is not CaptureStatus.PROCESSING:
         st.rerun()
     st.info(tr("正在制作标准照（裁剪、更换背景、质量检测），通常几秒钟，请稍候…",
                "Making your standard photo (crop, background, quality check); this takes a few seconds…"),
             icon=":material/hourglass_top:")
 
 
-def _retake_button(account: StudentAccount, submission_id: int) -> None:
+def _retake_button(actor: Actor, submission_id: int) -> None:
     if st.button(tr("重新拍摄", "Take it again"), key="retake", width="stretch"):
         def discard() -> bool:
             with database().session() as session:
-                submissions.discard_capture(session, state.actor_of(account), submission_id)
+                student_app.discard_capture(session, actor, submission_id)
             return True
 
         if attempt(discard):
@@ -141,7 +144,7 @@ def _retake_button(account: StudentAccount, submission_id: int) -> None:
             st.rerun()
 
 
-def _shoot(account: StudentAccount, link_id: int, summary: StudentStatus, front_allowed: bool) -> None:
+def _shoot(actor: Actor, summary: StudentStatus, front_allowed: bool, rules: Rules) -> None:
     with st.expander(tr("拍照说明（请先阅读）", "How to take the photo (read first)"), expanded=True):
         st.markdown(tr(INSTRUCTIONS_ZH, INSTRUCTIONS_EN))
         st.caption(tr("浏览器询问摄像头权限时请选择“允许”，“拒绝”后将无法拍摄。",
@@ -162,7 +165,8 @@ def _shoot(account: StudentAccount, link_id: int, summary: StudentStatus, front_
         return
     st.markdown(tr("**拍摄后首次确认**", "**First check after shooting**"))
     st.markdown(tr(FIRST_CONFIRM_ZH, FIRST_CONFIRM_EN).format(
-        daily=summary.daily_standardisations, left=summary.standardisations_left, price=yuan(summary.extra_price_fen)))
+        daily=summary.daily_standardisations, left=summary.standardisations_left, price=yuan(summary.extra_price_fen),
+        free=rules.free_submissions, replacements=rules.free_replacements))
     st.caption(tr("不满意可点击照片下方的“重新拍摄”后重拍，重拍不限次数、免费。",
                   "Not happy? Clear the photo and shoot again: retakes are free."))
     if summary.standardisations_left <= 0:
@@ -178,7 +182,7 @@ def _shoot(account: StudentAccount, link_id: int, summary: StudentStatus, front_
 
         def request() -> bool:
             with database().session() as session:
-                submissions.request_standardisation(session, state.actor_of(account), link_id, raw, photo_store())
+                student_app.upload_capture(session, actor, raw, photo_store())
             return True
 
         if attempt(request):
@@ -186,12 +190,12 @@ def _shoot(account: StudentAccount, link_id: int, summary: StudentStatus, front_
             st.rerun()
 
 
-def _review(account: StudentAccount, submission_id: int, summary: StudentStatus) -> None:
+def _review(actor: Actor, submission_id: int, summary: StudentStatus) -> None:
     with database().session() as session:
-        submission = session.get(Submission, submission_id)
-        checks = student_flow.quality_checks(submission)
-        quality_ok, image_sha = submission.quality_ok, submission.standardised_sha
-    st.image(photo_store().get(image_sha), caption=tr("标准化后的照片（480×640）", "Standardised photo (480×640)"),
+        view = student_app.capture(session, actor, submission_id)
+        image = student_app.capture_photo(session, actor, submission_id, photo_store())
+    checks, quality_ok = view.checks, view.quality_ok
+    st.image(image, caption=tr("标准化后的照片（480×640）", "Standardised photo (480×640)"),
              width=240)
     st.markdown(tr("**照片质量检测**", "**Quality check**"))
     failed = [c for c in checks if not c.passed]
@@ -211,7 +215,7 @@ def _review(account: StudentAccount, submission_id: int, summary: StudentStatus)
     if not st.session_state.get("confirm_submit"):
         retake, submit = st.columns(2)
         with retake:
-            _retake_button(account, submission_id)
+            _retake_button(actor, submission_id)
         if submit.button(tr("提交审核", "Submit for review"), key="submit", type="primary", width="stretch"):
             st.session_state["confirm_submit"] = True
             st.rerun()
@@ -235,7 +239,7 @@ def _review(account: StudentAccount, submission_id: int, summary: StudentStatus)
 
             def do_submit() -> SubmissionState:
                 with database().session() as session:
-                    return submissions.submit(session, state.actor_of(account), submission_id).state
+                    return student_app.submit_capture(session, actor, submission_id).state
 
             outcome = attempt(do_submit)
             if outcome is SubmissionState.AUTO_BLOCKED:

@@ -7,32 +7,31 @@ import hashlib
 
 import streamlit as st
 
+from core.domain.access import Actor
 from core.domain.enums import EducationCategory
-from core.domain.identity import mask_name
 from core.domain.quotas import CHINA
-from core.db import get_or_raise
 from core.errors import InvalidInput
-from core.imaging.collection_code import DecodedCode
-from core.models import RosterRecord, StudentAccount, utcnow
-from core.services import linking, student_flow
+from core.services import student_app
 from core.services.linking import MailingAddress
+from core.services.student_app import IdentityCheck
+from core.services.student_flow import TaskChoice
 from student import state
 from student.ui import header, support_line, yuan
 from uikit.plain import plain
-from workbench.context import database
-from workbench.i18n import lang, tr
-from workbench.widgets import attempt, refusal_stops_page, show_error
+from uikit.resources import database
+from uikit.i18n import lang, tr
+from uikit.feedback import attempt, refusal_stops_page, show_error
 
 
-def render(account: StudentAccount) -> None:
+def render(actor: Actor) -> None:
     if state.recall("enrol_school_id") is None:
         _choose_school()
     elif state.recall("enrol_task_id") is None:
         _choose_task()
-    elif state.recall("enrol_record_id") is None:
-        _verify(account)
+    elif state.recall("enrol_check") is None:
+        _verify(actor)
     else:
-        _confirm(account)
+        _confirm(actor)
 
 
 def _choose_school() -> None:
@@ -46,7 +45,7 @@ def _choose_school() -> None:
     if not query.strip():
         return
     with refusal_stops_page(), database().session() as session:
-        hits = student_flow.search_schools(session, query)
+        hits = student_app.search_schools(session, query)
     if not hits:
         st.warning(tr("没有找到开通采集任务的学校。请核对学校名称；如学校确已通知线上采集，请联系本校学籍部门。",
                       "No school with an open task matches. Check the name, or ask your registrar."))
@@ -62,12 +61,12 @@ def _choose_task() -> None:
         state.forget_enrolment()
         st.rerun()
     with database().session() as session:
-        tasks = student_flow.open_tasks(session, state.recall("enrol_school_id"))
+        tasks = student_app.open_tasks(session, state.recall("enrol_school_id"))
     if not tasks:
         st.warning(tr("该学校当前没有开放的采集任务。", "This school has no open collection task now."))
         return
     st.subheader(plain(tasks[0].school_name), anchor=False)
-    category = st.radio(tr("学历类别", "Education category"), student_flow.categories(tasks), key="category",
+    category = st.radio(tr("学历类别", "Education category"), [c for c in EducationCategory if any(t.category is c for t in tasks)], key="category",
                         format_func=lambda c: c.label_zh if lang() == "zh" else c.name.title(), horizontal=True)
     st.caption(tr("请选择本人对应的学历类别，并核对任务与学校通知是否一致；请在规定时间内完成采集。",
                   "Choose your category and check the task against your school's notice; finish within its window."))
@@ -89,8 +88,10 @@ def _choose_task() -> None:
                 st.rerun()
 
 
-def code_input() -> DecodedCode | None:
-    """The code from the upload or the live scan, decoded once per image."""
+def code_input(form: str) -> bytes | None:
+    """The code image from the upload or the live scan, read once per image and shown to the
+    student. It is kept for ``form`` when the student leaves to look something up and comes back
+    (a file uploader cannot be refilled); a new image replaces it."""
     source = st.radio(tr("学信网图像采集码", "CHSI collection code"),
                       ["upload", "scan"], key="code_source", horizontal=True,
                       format_func=lambda s: {"upload": tr("上传采集码图片", "Upload the code image"),
@@ -100,16 +101,22 @@ def code_input() -> DecodedCode | None:
                                  type=["png", "jpg", "jpeg", "webp"], key="code_upload")
     else:
         image = st.camera_input(tr("将采集码对准取景框", "Point the camera at the code"), key="code_camera")
-    if image is None:
+    parked_key = f"code_parked_{form}"
+    if image is not None:
+        data = image.getvalue()
+        state.remember(parked_key, None)
+    elif (data := state.recall(parked_key)) is not None:
+        st.caption(tr("已保留您离开前上传的采集码；如需更换，请重新上传。",
+                      "The code you uploaded before leaving is kept; upload another to replace it."))
+    else:
         return None
-    data = image.getvalue()
     digest = hashlib.sha256(data).hexdigest()
     cached = state.recall("code_cache")
     if cached and cached[0] == digest:
         decoded = cached[1]
     else:
         try:
-            decoded = student_flow.decode_code_image(data)
+            decoded = student_app.read_code(data)
         except InvalidInput as error:
             show_error(error)
             return None
@@ -119,43 +126,45 @@ def code_input() -> DecodedCode | None:
     else:
         st.success(tr(f"已识别采集码：{plain(decoded.code.masked_name)} · 学号 {plain(decoded.code.student_number)}",
                       f"Code read: {plain(decoded.code.masked_name)} · student no. {plain(decoded.code.student_number)}"))
-    return decoded
+    return data
 
 
-def _address_fields(task: student_flow.TaskChoice) -> MailingAddress | None:
+def _address_fields(task: TaskChoice) -> MailingAddress | None:
     if not task.needs_address:
         return None
     st.markdown(tr("**邮寄地址**（本任务邮寄纸质照片给本人，必须真实有效）",
                    "**Postal address** (printed photos are mailed to you)"))
     return MailingAddress(
-        recipient=st.text_input(tr("收件人", "Recipient"), key="addr_recipient"),
-        phone=st.text_input(tr("手机号码", "Mobile number"), key="addr_phone", max_chars=13),
-        address=st.text_area(tr("详细地址", "Full address"), key="addr_address", height=80),
+        recipient=st.text_input(tr("收件人", "Recipient"), key=state.kept("addr_recipient")),
+        phone=st.text_input(tr("手机号码", "Mobile number"), key=state.kept("addr_phone"), max_chars=13),
+        address=st.text_area(tr("详细地址", "Full address"), key=state.kept("addr_address"), height=80),
     )
 
 
-def _verify(account: StudentAccount) -> None:
+def _verify(actor: Actor) -> None:
     if st.button(tr("‹ 重新选择任务", "‹ Choose another task"), key="back_task", type="tertiary"):
         state.remember("enrol_task_id", None)
         st.rerun()
     with database().session() as session:
-        task = student_flow.task_choice(session, state.recall("enrol_task_id"))
-        account = get_or_raise(session, StudentAccount, account.id, "账号不存在。", "No such account.")
+        task = student_app.task(session, state.recall("enrol_task_id"))
+        locked_until = student_app.identity_locked_until(session, actor)
+        rules = student_app.rules(session)
     st.subheader(tr("身份核验", "Identity check"), anchor=False)
     st.caption(tr("请如实填写以下核验信息", "Fill in your details exactly as registered"))
     st.markdown(f"{tr('学校名称', 'School')}：{plain(task.school_name)}  \n"
                 f"{tr('学历类别', 'Category')}：{task.category.label_zh}  \n{tr('任务', 'Task')}：{plain(task.title)}")
-    locked = account.verification_locked_until is not None and account.verification_locked_until > utcnow()
-    if locked:
-        until = account.verification_locked_until.astimezone(CHINA)
-        st.error(tr(f"身份核验失败次数过多，已锁定至 {until:%m-%d %H:%M}（24 小时），请届时再试。"
+    hours = rules.verification_lock_hours
+    if locked_until is not None:
+        until = locked_until.astimezone(CHINA)
+        st.error(tr(f"身份核验失败次数过多，已锁定至 {until:%m-%d %H:%M}（{hours} 小时），请届时再试。"
                     "请核对学号、证件号后4位，并确认采集码为本人学信网下载的图片。",
-                    f"Too many failed checks: locked until {until:%m-%d %H:%M} (24 hours). Check your details "
+                    f"Too many failed checks: locked until {until:%m-%d %H:%M} ({hours} hours). Check your details "
                     "and make sure the code is your own image from CHSI."))
-    name = st.text_input(tr("姓名", "Name"), key="verify_name", placeholder=tr("请填写真实姓名", "Your real name"))
-    number = st.text_input(tr("学号", "Student number"), key="verify_number",
+    name = st.text_input(tr("姓名", "Name"), key=state.kept("verify_name"),
+                         placeholder=tr("请填写真实姓名", "Your real name"))
+    number = st.text_input(tr("学号", "Student number"), key=state.kept("verify_number"),
                            placeholder=tr("请填写学信网学号", "Your CHSI student number"))
-    last4 = st.text_input(tr("证件号后4位", "ID number, last 4"), key="verify_last4", max_chars=4)
+    last4 = st.text_input(tr("证件号后4位", "ID number, last 4"), key=state.kept("verify_last4"), max_chars=4)
     temporary = bool(state.recall("enrol_temporary"))
     if temporary:
         st.info(tr("临时拍摄码：无需采集码即可拍摄。注意：没有学信网图像采集码，照片将不能上传到学信网，"
@@ -164,13 +173,17 @@ def _verify(account: StudentAccount) -> None:
                    "until you upload the code under Other services › Upload code."))
         code = None
     else:
-        code = code_input()
+        code = code_input("enrol")
         if st.button(tr("如何获取采集码？", "How do I get the code?"), key="code_help", type="tertiary"):
+            state.remember("code_parked_enrol", code)
+            state.remember(state.CODE_HELP_BACK, state.COLLECT)
             state.go(state.CODE_HELP)
     address = _address_fields(task)
     consent = st.checkbox(tr("我已阅读并同意《用户服务协议》和《隐私政策》。",
-                             "I have read and agree to the Terms of Service and the Privacy Policy."), key="consent")
-    if not st.button(tr("提交核验", "Verify"), key="verify", type="primary", width="stretch", disabled=locked):
+                             "I have read and agree to the Terms of Service and the Privacy Policy."),
+                          key=state.kept("consent"))
+    if not st.button(tr("提交核验", "Verify"), key="verify", type="primary", width="stretch",
+                     disabled=locked_until is not None):
         support_line()
         return
     if not (name.strip() and number.strip() and last4.strip()):
@@ -185,35 +198,41 @@ def _verify(account: StudentAccount) -> None:
         return
     if address is not None and attempt(address.validated) is None:
         return
-    with database().session() as session:
-        outcome = linking.verify_identity(session, session.get(StudentAccount, account.id), task.id, name=name,
-                                          student_number=number, id_last4=last4, code=code)
-        record_id = outcome.record.id if outcome.record else None
-    if outcome.error is not None:
-        show_error(outcome.error)
-        if outcome.attempts_left is not None:
-            st.caption(tr(f"还可尝试 {outcome.attempts_left} 次，之后将锁定 24 小时。",
-                          f"{outcome.attempts_left} attempts left before a 24-hour lock."))
+
+    def check() -> IdentityCheck:
+        with database().session() as session:
+            return student_app.check_identity(session, actor, task.id, name, number, last4, code_image=code,
+                                              temporary=temporary)
+
+    outcome = attempt(check)
+    if outcome is None:
         return
-    state.remember("enrol_record_id", record_id)
+    if not outcome.matched:
+        st.error(plain(tr(outcome.message_zh or "身份核验未通过。", outcome.message_en or "The identity check failed.")))
+        if outcome.attempts_left is not None:
+            st.caption(tr(f"还可尝试 {outcome.attempts_left} 次，之后将锁定 {hours} 小时。",
+                          f"{outcome.attempts_left} attempts left before a {hours}-hour lock."))
+        return
+    state.remember("enrol_check", outcome)
+    state.remember("enrol_identity", (name, number, last4))
     state.remember("enrol_code", code)
     state.remember("enrol_address", address)
     st.rerun()
 
 
-def _confirm(account: StudentAccount) -> None:
+def _confirm(actor: Actor) -> None:
+    check: IdentityCheck = state.recall("enrol_check")
     with database().session() as session:
-        task = student_flow.task_choice(session, state.recall("enrol_task_id"))
-        record = session.get(RosterRecord, state.recall("enrol_record_id"))
-        rows = [
-            (tr("任务", "Task"), task.title),
-            (tr("学校名称", "School"), task.school_name),
-            (tr("院校代码", "School code"), task.school_code),
-            (tr("姓名", "Name"), mask_name(record.name)),
-            (tr("学号", "Student number"), record.student_number),
-            (tr("证件号后4位", "ID last 4"), record.id_last4),
-            (tr("学历类别", "Category"), EducationCategory(record.category).label_zh),
-        ]
+        task = student_app.task(session, check.task_id)
+    rows = [
+        (tr("任务", "Task"), task.title),
+        (tr("学校名称", "School"), check.school_name),
+        (tr("院校代码", "School code"), check.school_code),
+        (tr("姓名", "Name"), check.masked_name),
+        (tr("学号", "Student number"), check.student_number),
+        (tr("证件号后4位", "ID last 4"), check.id_last4),
+        (tr("学历类别", "Category"), check.category_zh),
+    ]
     st.subheader(tr("关联任务", "Link the task"), anchor=False)
     with st.container(border=True):
         st.markdown("  \n".join(f"{label}：**{plain(value)}**" for label, value in rows))
@@ -223,16 +242,20 @@ def _confirm(account: StudentAccount) -> None:
                   "If this is not you, go back. After linking and paying, the account cannot be changed or unbound."))
     back, link = st.columns(2)
     if back.button(tr("返回", "Back"), key="confirm_back", width="stretch"):
-        state.remember("enrol_record_id", None)
+        state.remember("enrol_check", None)
         st.rerun()
     if link.button(tr("关联任务", "Link task"), key="confirm_link", type="primary", width="stretch"):
-        def do_link() -> int:
-            with database().session() as session:
-                return linking.link_account(
-                    session, session.get(StudentAccount, account.id), task.id,
-                    session.get(RosterRecord, record.id), code=state.recall("enrol_code"),
-                    mailing_address=state.recall("enrol_address")).id
+        name, number, last4 = state.recall("enrol_identity")
 
-        if attempt(do_link) is not None:
+        def do_link() -> IdentityCheck:
+            with database().session() as session:
+                return student_app.link_task(
+                    session, actor, check.task_id, name, number, last4, code_image=state.recall("enrol_code"),
+                    temporary=check.temporary_code, mailing_address=state.recall("enrol_address"))
+
+        linked = attempt(do_link)
+        if linked is not None and not linked.matched:
+            st.error(plain(tr(linked.message_zh or "关联未成功。", linked.message_en or "Linking failed.")))
+        elif linked is not None:
             state.forget_enrolment()
             state.go(state.COLLECT)

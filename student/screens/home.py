@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.models import StudentAccount
-from core.services import linking, notifications, student_flow
+from core.domain.access import Actor
+from core.services import student_app
 from student import state
 from student.ui import support_line
 from uikit.plain import plain
-from workbench.context import database
-from workbench.i18n import LANG_KEY, lang, tr
-from workbench.widgets import attempt
+from uikit.resources import database
+from uikit.i18n import LANG_KEY, lang, tr
+from uikit.feedback import attempt
 
 
-def render(account: StudentAccount) -> None:
+def render(actor: Actor) -> None:
     with database().session() as session:
-        link = student_flow.active_link(session, account.id)
-        summary = student_flow.status(session, link) if link else None
-        unread = notifications.unread_count(session, account.id)
+        summary = student_app.status(session, actor)
+        unread = student_app.unread_count(session, actor)
     st.title(tr("学历图像采集", "Graduate photo collection"), anchor=False)
-    st.caption(tr(f"微信昵称：{plain(account.nickname)}", f"WeChat: {plain(account.nickname)}"))
+    st.caption(tr(f"微信昵称：{plain(actor.name)}", f"WeChat: {plain(actor.name)}"))
     with st.container(border=True):
         if summary is None:
             st.markdown(tr("**尚未关联采集任务。** 请点击“去采集”，搜索学校并核验身份。",
@@ -49,7 +48,7 @@ def render(account: StudentAccount) -> None:
         if st.button(tr("帐号解绑", "Unbind account"), key="home_unbind", width="stretch"):
             def unbind() -> bool:
                 with database().session() as session:
-                    linking.unbind(session, state.actor_of(account), summary.link_id)
+                    student_app.unbind(session, actor)
                 return True
 
             if attempt(unbind):

@@ -5,29 +5,27 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.domain.access import Actor
 from core.domain.enums import PaymentStatus
 from core.domain.quotas import CHINA
-from core.models import StudentAccount
-from core.services import offline_shooting, payments, student_flow
+from core.services import student_app
 from student import state
 from student.screens.pay import development_failure_switch
 from student.ui import header, support_line, yuan
 from uikit.plain import plain
-from workbench.context import database
-from workbench.i18n import tr
-from workbench.widgets import attempt
+from uikit.resources import database
+from uikit.i18n import tr
+from uikit.feedback import attempt
 
 
-def render(account: StudentAccount) -> None:
+def render(actor: Actor) -> None:
     header(tr("线下拍摄交费", "On-site shooting fee"), back_to=state.SERVICES)
     st.warning(tr("仅限参加学校线下现场采集的同学使用；线上上传照片的同学请勿在此支付。",
                   "Only for students photographed at the school's on-site session; if you upload your own photo, "
                   "do not pay here."))
     with database().session() as session:
-        link = student_flow.active_link(session, account.id)
-        link_id = link.id if link else None
-        offer = offline_shooting.offer(session, state.actor_of(account), link_id) if link_id else None
-    if link_id is None or offer is None:
+        offer = student_app.offline_offer(session, actor)
+    if offer is None:
         st.info(tr("请先在首页“去采集”中查找学校并关联采集任务，再回到这里支付。",
                    "Find your school and link your collection task (Start on the home page) first, then pay here."))
         return
@@ -53,11 +51,9 @@ def render(account: StudentAccount) -> None:
     fail = development_failure_switch()
     if st.button(tr(f"微信支付 {yuan(offer.price_fen or 0)}", f"Pay {yuan(offer.price_fen or 0)} with WeChat Pay"),
                  key="offline_pay", type="primary", width="stretch"):
-        provider = payments.DevelopmentProvider(fail=True) if fail else payments.provider
-
         def buy() -> tuple[PaymentStatus, str, str | None]:
             with database().session() as session:
-                order = offline_shooting.buy(session, state.actor_of(account), link_id, provider)
+                order = student_app.buy_offline(session, actor, simulate_failure=fail)
                 return order.status, order.order_no, order.failure_reason
 
         result = attempt(buy)

@@ -4,39 +4,38 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.domain.access import Actor
 from core.domain.enums import PaymentPurpose, PaymentStatus
-from core.models import AccountLink, StudentAccount
-from core.services import payments
+from core.services import student_app
 from student import state
 from student.ui import header, support_line, yuan
 from uikit.plain import plain
-from workbench.context import database
-from workbench.i18n import tr
-from workbench.widgets import attempt
+from uikit.resources import database
+from uikit.i18n import tr
+from uikit.feedback import attempt
 
 
-def charge(account: StudentAccount, link_id: int, purpose: PaymentPurpose, fail: bool = False) -> tuple[PaymentStatus, str, str | None]:
+def charge(actor: Actor, purpose: PaymentPurpose, fail: bool = False) -> tuple[PaymentStatus, str, str | None]:
     """Open (or reuse) the order for this intent and charge it; a retry pays the same order."""
-    provider = payments.DevelopmentProvider(fail=True) if fail else payments.provider
     with database().session() as session:
-        link = session.get(AccountLink, link_id)
-        order = payments.open_order(session, state.actor_of(account), link, purpose)
-        order = payments.pay(session, state.actor_of(account), order, provider)
+        order = student_app.pay(session, actor, purpose, simulate_failure=fail)
         return order.status, order.order_no, order.failure_reason
 
 
 def development_failure_switch() -> bool:
     """Only with the development adapter: ask it to fail, to see the failure path."""
-    if not isinstance(payments.provider, payments.DevelopmentProvider):
+    if not student_app.development_payments():
         return False
     return st.checkbox(tr("开发环境：模拟支付失败", "Development: make the payment fail"), key="pay_fail")
 
 
-def render(account: StudentAccount, link_id: int) -> None:
+def render(actor: Actor) -> None:
     header(tr("支付采集费用", "Pay the collection fee"))
     with database().session() as session:
-        link = session.get(AccountLink, link_id)
-        title, price = link.task.title, link.task.price_fen
+        task = student_app.linked_task(session, actor)
+    if task is None:
+        return
+    title, price = task.title, task.price_fen
     with st.container(border=True):
         st.markdown(f"**{plain(title)}**")
         st.markdown(tr(f"费用：**{yuan(price)}**", f"Price: **{yuan(price)}**"))
@@ -50,7 +49,7 @@ def render(account: StudentAccount, link_id: int) -> None:
     fail = development_failure_switch()
     if st.button(tr(f"微信支付 {yuan(price)}", f"Pay {yuan(price)} with WeChat Pay"), key="pay", type="primary",
                  width="stretch"):
-        result = attempt(lambda: charge(account, link_id, PaymentPurpose.TASK_FEE, fail))
+        result = attempt(lambda: charge(actor, PaymentPurpose.TASK_FEE, fail))
         if result is not None:
             status, order_no, failure = result
             if status is PaymentStatus.PAID:

@@ -9,19 +9,20 @@ from core.domain.identity import mask_name
 from core.imaging import standard
 from core.imaging.code_image import render_code_png
 from core.imaging.collection_code import CollectionCode, encode_demo_code
-from core.models import AccountLink, School, StudentAccount
-from core.services import linking, student_flow, wechat
+from core.domain.access import Actor
+from core.services import student_app
+from core.services.student_app import MakeupPoint, Rules, SchoolPoints
 from student import state
 from student.screens.enrol import code_input
 from student.ui import header, support_line
 from uikit.downloads import download_button
 from uikit.plain import plain
-from workbench.context import database
-from workbench.i18n import tr
-from workbench.widgets import attempt
+from uikit.resources import database
+from uikit.i18n import tr
+from uikit.feedback import attempt
 
 
-def render(account: StudentAccount) -> None:
+def render(actor: Actor) -> None:
     header(tr("其他服务与工具", "Other services and tools"))
     st.markdown(tr("**其他服务**", "**Services**"))
     if st.button(tr("线下拍摄交费 · 仅限线下现场采集", "On-site shooting fee · on-site sessions only"),
@@ -30,7 +31,7 @@ def render(account: StudentAccount) -> None:
     if st.button(tr("临时拍摄码 · 当天无法下载采集码时先拍摄", "Temporary shooting code · shoot now, code later"),
                  key="svc_temporary", width="stretch"):
         with database().session() as session:
-            linked = student_flow.active_link(session, account.id) is not None
+            linked = student_app.status(session, actor) is not None
         if linked:
             st.info(tr("您已关联采集任务，请直接点击首页“去采集”。", "You are already linked: use Start on the home page."))
         else:
@@ -43,6 +44,7 @@ def render(account: StudentAccount) -> None:
     if st.button(tr("补拍点查询", "Make-up shooting points"), key="svc_makeup", width="stretch"):
         state.go(state.MAKEUP)
     st.markdown(tr("**工具**", "**Tools**"))
+    state.remember(state.CODE_HELP_BACK, state.SERVICES)
     for key, label, target in (
         ("svc_guide", tr("操作指南", "Operation guide"), state.GUIDE),
         ("svc_samples", tr("图像示范", "Sample image"), state.SAMPLES),
@@ -54,55 +56,54 @@ def render(account: StudentAccount) -> None:
     support_line()
 
 
-def render_upload_code(account: StudentAccount) -> None:
+def render_upload_code(actor: Actor) -> None:
     header(tr("上传采集码", "Upload the collection code"), back_to=state.SERVICES)
     with database().session() as session:
-        link = student_flow.active_link(session, account.id)
-        temporary = link is not None and link.roster_record.on_temporary_code
-        link_id = link.id if link else None
-    if link_id is None:
+        summary = student_app.status(session, actor)
+    if summary is None:
         st.info(tr("您尚未关联采集任务。", "You have not linked a collection task."))
         return
-    if not temporary:
+    if not summary.on_temporary_code:
         st.success(tr("您的学籍已关联学信网图像采集码，无需上传。", "Your record already has its CHSI collection code."))
         return
     st.caption(tr("使用临时拍摄码拍摄的同学，在成功下载学信网采集码后，将采集码图片上传到这里，照片即可上传学信网。",
                   "After shooting on a temporary code, upload your CHSI code here so the photo can go to CHSI."))
-    code = code_input()
+    code = code_input("upload_code")
     if st.button(tr("提交采集码", "Submit the code"), key="submit_code", type="primary", width="stretch",
                  disabled=code is None):
         def link_code() -> bool:
             with database().session() as session:
-                link = session.get(AccountLink, link_id)
-                linking.link_collection_code(session, state.actor_of(account), link.roster_record, code)
+                student_app.upload_collection_code(session, actor, code)
             return True
 
         if attempt(link_code):
             st.success(tr("采集码已关联，照片将按流程上传学信网。", "Code linked: the photo will go to CHSI as usual."))
 
 
-def render_makeup(account: StudentAccount) -> None:
+def render_makeup(actor: Actor) -> None:
     header(tr("补拍点查询", "Make-up shooting points"), back_to=state.SERVICES)
     with database().session() as session:
-        link = student_flow.active_link(session, account.id)
-        school_id = link.task.school_id if link else None
-        if school_id is None:
+        found: SchoolPoints | None = student_app.own_makeup_points(session, actor)
+        if found is None:
             query = st.text_input(tr("学校名称", "School name"), key="makeup_query")
-            hits = (attempt(lambda: student_flow.search_schools(session, query)) or []) if query.strip() else []
-            school_id = hits[0].id if hits else None
-        school = session.get(School, school_id) if school_id else None
-        points = list(school.makeup_points or []) if school else []
-        name = school.name if school else ""
-    if school is None:
+            hits = (attempt(lambda: student_app.search_schools(session, query)) or []) if query.strip() else []
+            if hits:
+                points = attempt(lambda: student_app.makeup_points(session, hits[0].id))
+                if points is not None:
+                    found = SchoolPoints(hits[0].id, hits[0].name, points)
+    if found is None:
         return
-    st.markdown(f"**{plain(name)}**")
-    if not points:
+    st.markdown(f"**{plain(found.school_name)}**")
+    if not found.points:
         st.info(tr("该校暂未设置线下补拍点，请关注学校通知或联系学籍部门。",
                    "This school has no make-up shooting point yet; ask your registrar."))
-    for point in points:
-        with st.container(border=True):
-            st.markdown(f"**{plain(point.get('name', ''))}**  \n{plain(point.get('address', ''))}  \n"
-                        f"{plain(point.get('hours', ''))}")
+    for point in found.points:
+        _point_card(point)
+
+
+def _point_card(point: MakeupPoint) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{plain(point.name)}**  \n{plain(point.address)}  \n{plain(point.hours)}")
 
 
 GUIDE_ZH = """\
@@ -113,27 +114,37 @@ GUIDE_ZH = """\
 5. **关联任务**：核对显示的学籍信息（姓名部分隐藏），点击“关联任务”。关联并支付后不能更换微信号或解绑。
 6. **支付费用**：按任务预设价格支付。
 7. **拍摄**：阅读拍照说明，允许摄像头权限，实时拍摄；制作前可免费无限次重拍。
-8. **制作（裁剪换背景）**：每日限 5 次，超过后隔日再操作。
+8. **制作（裁剪换背景）**：每日限 {daily} 次，超过后隔日再操作。
 9. **质量检测与二次确认**：查看检测结果，确认后提交人工审核。人像比对分数低于标准会被自动拦截，需重新拍摄。
-10. **查看结果**：已上传 → 待审核 → 审核通过/未通过 → 待上网 → 已上网。审核未通过可免费重新提交 2 次；审核前可免费更换 1 次。
+10. **查看结果**：已上传 → 待审核 → 审核通过/未通过 → 待上网 → 已上网。提供 {free} 次免费提交审核；审核前可免费更换 {replacements} 次。
 11. **其他服务**：临时拍摄码、上传采集码、补拍点查询。
 
-遇到问题请拨打客服电话 **027-87885551**（周一至周五 8:30-12:00 14:00-17:30），技术或支付问题可加 QQ 78284566（备注：图像采集）。
+遇到问题请拨打客服电话 **{hotline}**（{hours_zh}），技术或支付问题可加 QQ {qq}（{qq_note}）。
 """
 GUIDE_EN = """\
 1. **Sign in** with your WeChat nickname. 2. **Read the notice**: live phone capture only.
 3. **Find your school** (keyword or pinyin initials), category and task.
 4. **Verify** with name, CHSI student number, ID last 4 and your CHSI collection code.
 5. **Link** after checking the masked record. 6. **Pay** the preset price.
-7. **Shoot** (free retakes). 8. **Standardise** (5 a day). 9. **Check and submit**.
+7. **Shoot** (free retakes). 8. **Standardise** ({daily} a day). 9. **Check and submit**.
 10. **Follow the result**: uploaded → awaiting review → approved/rejected → waiting for CHSI → on CHSI.
-11. **Other services**: temporary shooting code, upload the code, make-up points. Support: 027-87885551.
+11. **Other services**: temporary shooting code, upload the code, make-up points. Support: {hotline} ({hours_en}).
 """
 
 
-def render_guide(account: StudentAccount) -> None:
+def render_guide(actor: Actor) -> None:
     header(tr("操作指南", "Operation guide"), back_to=state.SERVICES)
-    st.markdown(tr(GUIDE_ZH, GUIDE_EN))
+    with database().session() as session:
+        rules = student_app.rules(session)
+    st.markdown(guide(rules))
+
+
+def guide(rules: Rules) -> str:
+    """The operation guide with the allowances in force and the contacts."""
+    c = rules.contacts
+    return tr(GUIDE_ZH, GUIDE_EN).format(
+        daily=rules.daily_standardisations, free=rules.free_submissions, replacements=rules.free_replacements,
+        hotline=c.hotline, hours_zh=c.hours_zh, hours_en=c.hours_en, qq=c.qq, qq_note=c.qq_note_zh)
 
 
 def sample_diagram_svg() -> str:
@@ -168,7 +179,7 @@ def sample_diagram_svg() -> str:
 </g></svg>"""
 
 
-def render_samples(account: StudentAccount) -> None:
+def render_samples(actor: Actor) -> None:
     header(tr("图像示范", "Sample image"), back_to=state.SERVICES)
     st.image(sample_diagram_svg(), caption=tr("标准照片示意（浅蓝背景，头部居中）", "The standard frame (light blue, centred)"))
     st.markdown(tr(
@@ -209,14 +220,14 @@ STANDARD_EN = f"""\
 """
 
 
-def render_standard(account: StudentAccount) -> None:
+def render_standard(actor: Actor) -> None:
     header(tr("采集标准", "The CHSI standard"), back_to=state.SERVICES)
     st.markdown(tr(STANDARD_ZH, STANDARD_EN))
 
 
-def render_code_help(account: StudentAccount) -> None:
-    header(tr("采集码下载", "Getting the collection code"), back_to=state.SERVICES)
-    if isinstance(wechat.provider, wechat.DevelopmentIdentityProvider):
+def render_code_help(actor: Actor) -> None:
+    header(tr("采集码下载", "Getting the collection code"), back_to=state.recall(state.CODE_HELP_BACK, state.SERVICES))
+    if student_app.development_identity():
         _demo_code_maker()
     st.markdown(tr(
         "操作前必须下载好本人的学信网“图像采集码”，有三种方式：\n\n"
@@ -224,10 +235,10 @@ def render_code_help(account: StudentAccount) -> None:
         "2. **“学信网”微信公众号**：关注并绑定学信网账号 › 学信账号 › 查看学籍学历信息 › 选择学籍，查看对应采集码。\n"
         "3. **学信网 APP**：登录 › 学籍查询 › 选择学籍，查看对应采集码。\n\n"
         "**提示：** 请务必使用下载保存的采集码图片，勿使用截图，以提高识别成功率。学信网身份验证不通过、操作过于频繁时，"
-        "系统会锁定 24 小时，请在采集前 3-5 天注册并获取采集码。",
+        "学信网会锁定 24 小时，请在采集前 3-5 天注册并获取采集码（这是学信网的规则，不是本系统的）。",
         "Download your CHSI collection code first, in one of three ways: the CHSI website (学信档案 › your record › "
         "save the code image), the CHSI WeChat official account, or the CHSI app (学籍查询 › your record). Upload the "
-        "saved image, not a screenshot. CHSI locks identity checks for 24 hours after repeated failures, so get the "
+        "saved image, not a screenshot. CHSI (not this service) locks its identity checks for 24 hours after repeated failures, so get the "
         "code 3-5 days before you shoot."))
 
 

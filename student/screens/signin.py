@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.models import StudentAccount
-from core.services import linking, wechat
+from core.domain.access import Actor
+from core.services import student_app, wechat
 from student import state
-from workbench.context import database
-from workbench.i18n import tr
-from workbench.widgets import attempt
+from uikit.resources import database
+from uikit.i18n import tr
+from uikit.feedback import attempt
 
 
 def render_sign_in() -> None:
@@ -17,12 +17,12 @@ def render_sign_in() -> None:
     st.write(tr("为学信网学籍学历电子注册采集本人证件照。只需获取微信昵称即可登录。",
                 "Take your photo for CHSI registration. Only your WeChat nickname is needed to sign in."))
     nickname = st.text_input(tr("微信昵称", "WeChat nickname"), key="nickname", max_chars=wechat.MAX_NICKNAME)
-    if isinstance(wechat.provider, wechat.DevelopmentIdentityProvider):
+    if student_app.development_identity():
         st.caption(tr("开发环境：同一昵称对应同一微信身份。", "Development: the same nickname is the same WeChat identity."))
     if st.button(tr("微信授权登录", "Sign in with WeChat"), key="sign_in", type="primary", width="stretch"):
         def sign_in() -> int:
             with database().session() as session:
-                return wechat.sign_in(session, nickname).id
+                return student_app.sign_in_app(session, nickname).id
 
         account_id = attempt(sign_in)
         if account_id is not None:
@@ -55,7 +55,7 @@ Tip: ask a friend to shoot you with the rear camera. Photos that do not meet the
 """
 
 
-def render_notice(account: StudentAccount) -> None:
+def render_notice(actor: Actor) -> None:
     st.subheader(tr("重要通知", "Important notice"), anchor=False)
     with st.container(border=True):
         st.markdown(tr(NOTICE_ZH, NOTICE_EN))
@@ -65,5 +65,5 @@ def render_notice(account: StudentAccount) -> None:
             st.warning(tr("请先勾选“我已阅读并理解以上通知”。", "Tick the box to confirm you read the notice."))
             return
         with database().session() as session:
-            linking.acknowledge_notice(session, session.get(StudentAccount, account.id))
+            student_app.acknowledge_notice(session, actor)
         st.rerun()

@@ -4,48 +4,54 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.domain.access import Actor
 from core.domain.enums import SubmissionState
 from core.domain.quotas import CHINA
+from core.errors import NotFound
 from core.imaging.types import Verdict
-from core.models import StudentAccount
-from core.services import notifications, student_flow
+from core.services import student_app
+from core.services.student_app import Rules
 from core.services.student_flow import NextSubmission, StudentStatus
 from student import state
 from student.ui import header, stage_row, support_line, yuan
 from uikit.downloads import download_button
 from uikit.plain import plain
-from workbench.context import database, photo_store
-from workbench.i18n import tr
+from uikit.resources import database, photo_store
+from uikit.i18n import tr
 
 VERDICT_ZH = {Verdict.SAME: "同一人", Verdict.UNCERTAIN: "待人工确认", Verdict.DIFFERENT: "非同一人"}
 VERDICT_EN = {Verdict.SAME: "same person", Verdict.UNCERTAIN: "to be confirmed by a reviewer",
               Verdict.DIFFERENT: "not the same person"}
 
-WHAT_NEXT: dict[SubmissionState, tuple[str, str]] = {
-    SubmissionState.AWAITING_REVIEW: (
-        "等待人工审核。审核结果会通过“消息通知”告知您。人工审核前可免费更换 1 次照片。",
-        "Waiting for human review; you will get a message. One free replacement is possible before review."),
-    SubmissionState.APPROVED: (
-        "已完成线上采集。照片将进行数据链接、检测，在 7-10 日内（节假日除外）上传学信网。",
-        "Done. The photo will be uploaded to CHSI within 7-10 working days."),
-    SubmissionState.IN_BATCH: ("照片正在上传学信网（待上网）。", "The photo is being uploaded to CHSI."),
-    SubmissionState.UPLOAD_FAILED: ("照片上传学信网未成功，工作人员正在重新上传，无需操作。",
-                                    "The CHSI upload failed; staff are uploading it again. Nothing to do."),
-    SubmissionState.ON_CHSI: ("照片已上传学信网，采集完成。", "The photo is on CHSI. All done."),
-    SubmissionState.AUTO_BLOCKED: (
-        "人脸比对分数低于标准，已被系统自动拦截，请重新拍摄再上传比对。如多次采集人脸比对分数均不符合要求，可由学籍部门统一处理。",
-        "The face comparison scored below the threshold and the photo was blocked; shoot again. If it keeps "
-        "failing, your registrar can handle it."),
-}
+def what_next(rules: Rules) -> dict[SubmissionState, tuple[str, str]]:
+    """What the student reads under each state, with the allowances and delays in force."""
+    days = rules.chsi_upload_days
+    return {
+        SubmissionState.AWAITING_REVIEW: (
+            f"等待人工审核。审核结果会通过“消息通知”告知您。人工审核前可免费更换 {rules.free_replacements} 次照片。",
+            f"Waiting for human review; you will get a message. {rules.free_replacements} free replacement(s) "
+            "possible before review."),
+        SubmissionState.APPROVED: (
+            f"已完成线上采集。照片将进行数据链接、检测，在 {days} 日内（节假日除外）上传学信网。",
+            f"Done. The photo will be uploaded to CHSI within {days} working days."),
+        SubmissionState.IN_BATCH: ("照片正在上传学信网（待上网）。", "The photo is being uploaded to CHSI."),
+        SubmissionState.UPLOAD_FAILED: ("照片上传学信网未成功，工作人员正在重新上传，无需操作。",
+                                        "The CHSI upload failed; staff are uploading it again. Nothing to do."),
+        SubmissionState.ON_CHSI: ("照片已上传学信网，采集完成。", "The photo is on CHSI. All done."),
+        SubmissionState.AUTO_BLOCKED: (
+            "人脸比对分数低于标准，已被系统自动拦截，请重新拍摄再上传比对。如多次采集人脸比对分数均不符合要求，可由学籍部门统一处理。",
+            "The face comparison scored below the threshold and the photo was blocked; shoot again. If it keeps "
+            "failing, your registrar can handle it."),
+    }
 
 
-def render(account: StudentAccount) -> None:
+def render(actor: Actor) -> None:
     header(tr("采集结果", "My result"))
     if st.session_state.pop("submitted_notice", False):
         st.success(tr("照片已提交，等待人工审核。", "Submitted: waiting for human review."))
     with database().session() as session:
-        link = student_flow.active_link(session, account.id)
-        summary = student_flow.status(session, link) if link else None
+        summary = student_app.status(session, actor)
+        rules = student_app.rules(session)
     if summary is None:
         st.info(tr("尚未关联采集任务。", "No collection task linked yet."))
         return
@@ -55,8 +61,8 @@ def render(account: StudentAccount) -> None:
     st.markdown(tr(f"当前状态：**{summary.state_zh}**", f"Status: **{summary.state_en}**"))
     if summary.state is None:
         st.info(tr("尚未提交照片。请点击“去拍摄”。", "No photo submitted yet."))
-    elif summary.state in WHAT_NEXT:
-        st.markdown(tr(*WHAT_NEXT[summary.state]))
+    elif summary.state in (texts := what_next(rules)):
+        st.markdown(tr(*texts[summary.state]))
     if summary.rejection is not None:
         with st.container(border=True):
             st.error(tr(f"审核未通过：{summary.rejection.label_zh}", f"Rejected: {summary.rejection.label_zh}"))
@@ -71,9 +77,14 @@ def render(account: StudentAccount) -> None:
             state.go(state.UPLOAD_CODE)
     _allowances(summary)
     if summary.approved_photo_sha:
-        download_button(tr("下载审核通过的照片", "Download the approved photo"),
-                        photo_store().get(summary.approved_photo_sha),
-                        file_name=f"{summary.student_number}.jpg", mime="image/jpeg", key="download", width="stretch")
+        with database().session() as session:
+            try:
+                photo = student_app.approved_photo(session, actor, photo_store())
+            except NotFound:
+                photo = None
+        if photo is not None:
+            download_button(tr("下载审核通过的照片", "Download the approved photo"), photo.jpeg,
+                            file_name=photo.file_name, mime="image/jpeg", key="download", width="stretch")
     elif summary.next_submission is not NextSubmission.CLOSED and summary.paid:
         replacing = summary.next_submission in (NextSubmission.REPLACEMENT, NextSubmission.BUY_REPLACEMENT)
         label = tr("更换照片", "Replace the photo") if replacing else tr("去拍摄", "Take a photo")
@@ -116,12 +127,11 @@ def _allowances(summary: StudentStatus) -> None:
                    "(pay under Take a photo)."))
 
 
-def render_inbox(account: StudentAccount) -> None:
+def render_inbox(actor: Actor) -> None:
     header(tr("消息通知", "Messages"))
     with database().session() as session:
-        messages = [(n.title, n.body, n.created_at, n.read_at is None)
-                    for n in notifications.inbox(session, account.id)]
-        notifications.mark_read(session, account.id)
+        messages = [(m.title, m.body, m.created_at, not m.read) for m in student_app.inbox(session, actor)]
+        student_app.mark_messages_read(session, actor)
     if not messages:
         st.info(tr("暂无消息。审核结果和上传学信网结果会在这里通知您。",
                    "No messages yet. Review and CHSI results will appear here."))

@@ -184,3 +184,41 @@ def test_temporary_shooting_code_links_without_a_code_and_holds_the_photo(db, st
     with db.session() as session:
         assert session.get(RosterRecord, s.record_id).on_temporary_code
         assert session.get(RosterRecord, s.record_id).collection_code_hash is None
+
+
+def test_the_form_keeps_what_was_typed_while_the_student_reads_how_to_get_the_code(db, student_app, seeded):
+    s = seeded()
+    at = signed_in(student_app())
+    at_identity_check(at, s)
+    at.text_input(key="verify_name").input(s.name)
+    at.text_input(key="verify_number").input(s.student_number)
+    at.text_input(key="verify_last4").input(s.id_last4)
+    at.file_uploader(key="code_upload").upload("采集码.png", s.code_png, "image/png")
+    at.checkbox(key="consent").check()
+    at.run()
+    at.button(key="code_help").click().run()
+    assert "学信网学信档案" in texts(at) and "verify_name" not in [t.key for t in at.text_input]
+    at.button(key="back_code_help").click().run()  # back to the form, not to the services menu
+    assert at.text_input(key="verify_name").value == s.name
+    assert at.text_input(key="verify_number").value == s.student_number
+    assert at.text_input(key="verify_last4").value == s.id_last4
+    assert at.checkbox(key="consent").value
+    assert "已保留您离开前上传的采集码" in texts(at) and "已识别采集码：丁*云" in texts(at)
+    at.button(key="verify").click().run()
+    assert "已查询到您的学籍信息" in texts(at)
+    at.button(key="confirm_link").click().run()
+    with db.session() as session:
+        assert session.get(RosterRecord, s.record_id).collection_code_hash is not None
+
+
+def test_a_new_enrolment_starts_with_an_empty_form(db, student_app, seeded):
+    """What was kept belongs to one enrolment: after linking, nothing typed lingers."""
+    s = seeded()
+    at = signed_in(student_app())
+    at_identity_check(at, s)
+    fill_identity(at, s.name, s.student_number, s.id_last4, s.code_png)
+    at.button(key="confirm_link").click().run()
+    assert at.button(key="pay")
+    for key in ("_kept_verify_name", "_kept_verify_last4", "_kept_consent", "verify_name", "code_parked_enrol"):
+        assert key not in at.session_state, key
+

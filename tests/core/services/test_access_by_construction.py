@@ -131,7 +131,7 @@ def test_no_screen_calls_a_building_block_meant_for_services_and_the_worker():
 def test_the_ui_scan_sees_the_service_calls_of_the_pages():
     """The scan above is only worth something if it finds the calls it should."""
     calls = {(module, name) for _, module, name in _ui_calls()}
-    assert {("support", "search"), ("staff", "authenticate"), ("submissions", "submit"),
+    assert {("support", "search"), ("staff", "authenticate"), ("student_app", "submit_capture"),
             ("review_view", "student_history")} <= calls
 
 
