@@ -10,7 +10,7 @@ import streamlit as st
 
 from core.domain.enums import EducationCategory, MailingMode, TaskStatus
 from core.errors import DomainError
-from core.imaging.standard import Background
+from core.domain.enums import Background
 from core.models import CollectionTask, utcnow
 from core.services import schools
 from workbench.context import database, require_actor

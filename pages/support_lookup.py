@@ -171,7 +171,7 @@ with main:
         st.caption(tr(f"已提交 {q.submissions_used} 次（剩余 {q.submissions_left} 次），已更换 {q.replacements_used} 次",
                       f"{q.submissions_used} submitted ({q.submissions_left} left), {q.replacements_used} replaced"))
         st.dataframe(pd.DataFrame(
-            [(china_time(e.created_at), e.kind.value, e.entry_type, e.amount, e.actor_name, e.reason)
+            [(china_time(e.created_at), e.kind.value, e.entry_type.value, e.amount, e.actor_name, e.reason)
              for e in view.quota_entries],
             columns=[tr("时间", "Time"), tr("类型", "Kind"), tr("记录", "Entry"), tr("次数", "Amount"),
                      tr("操作人", "By"), tr("原因", "Reason")]), hide_index=True)

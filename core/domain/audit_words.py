@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.domain.enums import Role
+from core.domain.enums import ActorKind, Role
 
 
 @dataclass(frozen=True)
@@ -113,14 +113,14 @@ FAMILIES: dict[str, tuple[str, str]] = {
 class Party:
     """Who acted: a staff member with their role, a student, or the system."""
 
-    kind: str
+    kind: ActorKind
     name: str
     role: Role | None = None
 
     def said(self, lang: str) -> str:
-        if self.kind == "system":
+        if self.kind == ActorKind.SYSTEM:
             return "系统" if lang == "zh" else "The system"
-        if self.kind == "student":
+        if self.kind == ActorKind.STUDENT:
             return f"学生 {self.name}" if lang == "zh" else f"Student {self.name}"
         if self.role is None:
             return f"员工 {self.name}" if lang == "zh" else f"Staff member {self.name}"

@@ -98,7 +98,7 @@ def _own_link(session: Session, actor: Actor, link_id: int) -> AccountLink:
     link = session.get(AccountLink, link_id)
     if link is None or not link.active:
         raise NotFound("请先关联采集任务。", "Link your collection task first.")
-    if actor.kind == "student" and actor.id != link.account_id:
+    if actor.is_student and actor.id != link.account_id:
         raise AccessDenied("只能为本人的任务支付。", "You can only pay for your own task.")
     return link
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from core.db import get_or_raise
 from core.domain.access import SUPPORT_ROLES, Actor, allowed, require_role, students_only
-from core.domain.enums import PaymentPurpose, PaymentStatus, QuotaKind, Role
+from core.domain.enums import PaymentPurpose, PaymentStatus, QuotaEntryType, QuotaKind, Role
 from core.domain.text import REASON, clean_text
 from core.errors import AccessDenied, Conflict, InvalidInput
 from core.models import AccountLink, Payment, utcnow
@@ -83,7 +83,7 @@ def _price_fen(session: Session, link: AccountLink, purpose: PaymentPurpose) -> 
 
 
 def _own(actor: Actor, account_id: int) -> None:
-    if actor.kind == "student" and actor.id != account_id:
+    if actor.is_student and actor.id != account_id:
         raise AccessDenied("只能为本人的任务支付。", "You can only pay for your own task.")
 
 
@@ -140,7 +140,7 @@ def pay(session: Session, actor: Actor, payment: Payment, provider: PaymentProvi
     payment.provider_ref = result.provider_ref
     payment.paid_at = utcnow()
     if payment.purpose in PURPOSE_QUOTA:
-        quotas.add_entry(session, payment.roster_record_id, PURPOSE_QUOTA[payment.purpose], "purchase",
+        quotas.add_entry(session, payment.roster_record_id, PURPOSE_QUOTA[payment.purpose], QuotaEntryType.PURCHASE,
                          actor=actor, payment_id=payment.id)
     audit.record(session, actor, "payment.paid", "payment", payment.id, roster_record_id=payment.roster_record_id,
                  amount_fen=payment.amount_fen, purpose=payment.purpose)

@@ -20,7 +20,7 @@ from core.domain.access import SCHOOL_DATA_ROLES, Actor, allowed, pure, require_
 from core.domain.enums import EducationCategory, MailingMode, PaymentPurpose, PaymentStatus, Role, TaskStatus
 from core.domain.text import Field, clean_text
 from core.errors import Conflict, InvalidInput
-from core.imaging.standard import Background
+from core.domain.enums import Background
 from core.models import CollectionTask, Payment, RosterRecord, School, StaffUser, SupportTicket, field, utcnow
 from core.services import audit
 

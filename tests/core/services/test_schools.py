@@ -6,7 +6,7 @@ import pytest
 
 from core.domain.enums import EducationCategory, MailingMode, Role, TaskStatus, TicketCategory, TicketChannel
 from core.errors import AccessDenied, Conflict, InvalidInput, NotFound
-from core.imaging.standard import Background
+from core.domain.enums import Background
 from core.models import CollectionTask, School, SupportTicket, utcnow
 from core.services import audit, linking, schools
 from tests import factories as f
