@@ -85,6 +85,16 @@ def require_role(actor: Actor, *roles: Role) -> None:
         raise _refused(actor)
 
 
+def require_own(actor: Actor, account_id: int | None, message_zh: str, message_en: str) -> None:
+    """A student's own data: the student whose account it is, or the system acting for them.
+    Staff are refused here too, not only by ``@students_only``, so widening a declaration by
+    mistake never lets a reviewer shoot, discard, submit or pay for a student."""
+    if actor.is_system:
+        return
+    if not actor.is_student or actor.id != account_id:
+        raise AccessDenied(message_zh, message_en)
+
+
 def require_school(actor: Actor, school_id: int) -> None:
     """Registrars only touch their own school; other staff roles are not school-scoped."""
     if actor.is_staff and actor.role is Role.REGISTRAR and actor.school_id != school_id:

@@ -405,6 +405,14 @@ def test_a_student_acts_only_on_their_own_photo_link_and_payment_and_staff_never
                 submissions.discard_capture(session, actor, world.submission_id)
             with pytest.raises(AccessDenied):
                 submissions.request_standardisation(session, actor, world.link_id, portrait(1), store)
+            # and the bodies refuse staff on their own, were the declaration ever widened
+            with pytest.raises(AccessDenied):
+                inspect.unwrap(submissions.submit)(session, actor, world.submission_id)
+            with pytest.raises(AccessDenied):
+                inspect.unwrap(submissions.discard_capture)(session, actor, world.submission_id)
+            with pytest.raises(AccessDenied):
+                inspect.unwrap(submissions.request_standardisation)(session, actor, world.link_id, portrait(1), store)
+        assert not (session.new or session.dirty or session.deleted)
         # a wrong role learns nothing: an id that does not exist is refused the same way
         with pytest.raises(AccessDenied):
             tickets.detail(session, world.staff["reviewer"], 999_999)
