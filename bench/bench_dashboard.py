@@ -33,7 +33,7 @@ from sqlalchemy.engine import Connection  # noqa: E402
 
 from core.db import Database  # noqa: E402
 from core.domain.access import Actor  # noqa: E402
-from core.domain.enums import Role  # noqa: E402
+from core.domain.enums import ActorKind, Role  # noqa: E402
 from core.models import Base, rebuild_progress  # noqa: E402
 from core.services import dashboard  # noqa: E402
 
@@ -166,8 +166,8 @@ def run(url: str, submissions: int) -> None:
             conn.execute(text("VACUUM ANALYZE"))
         print(f"\n{submissions:,} submissions, {sizes['records']:,} roster records, {sizes['decisions']:,} decisions, "
               f"{SCHOOLS} schools (generated in {time.perf_counter() - start:.1f} s)", flush=True)
-        admin = Actor(kind="staff", id=1, name="admin", role=Role.ADMIN)
-        registrar = Actor(kind="staff", id=2, name="registrar", role=Role.REGISTRAR, school_id=7)
+        admin = Actor(kind=ActorKind.STAFF, id=1, name="admin", role=Role.ADMIN)
+        registrar = Actor(kind=ActorKind.STAFF, id=2, name="registrar", role=Role.REGISTRAR, school_id=7)
 
         timed("admin, all schools", database, admin)
         timed("registrar, own school", database, registrar)

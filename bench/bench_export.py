@@ -32,7 +32,7 @@ from PIL import Image  # noqa: E402
 from core.config import fixtures_dir  # noqa: E402
 from core.db import Database  # noqa: E402
 from core.domain.access import Actor  # noqa: E402
-from core.domain.enums import EducationCategory, Role, SubmissionState  # noqa: E402
+from core.domain.enums import ActorKind, EducationCategory, Role, SubmissionState  # noqa: E402
 from core.models import Base, CollectionTask, RosterRecord, School, Submission, utcnow  # noqa: E402
 from core.services import batches  # noqa: E402
 from core.storage.photos import LocalPhotoStore, PhotoStore  # noqa: E402
@@ -110,7 +110,7 @@ def populate(database: Database, store: PhotoStore, count: int) -> tuple[int, Ac
             session.add(Submission(roster_record_id=n + 1, task_id=task.id, raw_sha=sha, standardised_sha=sha,
                                    state=SubmissionState.APPROVED, submitted_at=utcnow(), decided_at=utcnow()))
         task_id = task.id
-        actor = Actor(kind="staff", id=None, name="bench registrar", role=Role.REGISTRAR, school_id=school.id)
+        actor = Actor(kind=ActorKind.STAFF, id=None, name="bench registrar", role=Role.REGISTRAR, school_id=school.id)
     return task_id, actor
 
 

@@ -37,7 +37,7 @@ from sqlalchemy import func, select
 from core.config import PROJECT_ROOT as ROOT
 from core.config import fixtures_dir
 from core.db import Database
-from core.domain.enums import JobStatus, QuotaKind, SubmissionState
+from core.domain.enums import JobStatus, QuotaEntryType, QuotaKind, SubmissionState
 from core.models import ProcessingJob, QuotaEntry, Submission
 from core.storage.photos import LocalPhotoStore, PhotoStore
 
@@ -252,7 +252,7 @@ def check(db: Database, submission_ids: list[int], done_lines: Counter[int], out
         by_subject = Counter(job.subject_id for job in job_rows)
         charges: dict[int, int] = dict(session.execute(
             select(QuotaEntry.submission_id, func.sum(QuotaEntry.amount))
-            .where(QuotaEntry.kind == QuotaKind.STANDARDISATION, QuotaEntry.entry_type == "use")
+            .where(QuotaEntry.kind == QuotaKind.STANDARDISATION, QuotaEntry.entry_type == QuotaEntryType.USE)
             .group_by(QuotaEntry.submission_id)).all())
         for job in job_rows:
             submission = session.get(Submission, job.subject_id)

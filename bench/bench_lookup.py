@@ -30,7 +30,7 @@ from sqlalchemy import create_engine, select, text  # noqa: E402
 from bench.bench_dashboard import insert  # noqa: E402
 from core.db import Database  # noqa: E402
 from core.domain.access import Actor  # noqa: E402
-from core.domain.enums import Role  # noqa: E402
+from core.domain.enums import ActorKind, Role  # noqa: E402
 from core.models import Base, RosterRecord  # noqa: E402
 from core.services import support  # noqa: E402
 
@@ -124,7 +124,7 @@ def run(url: str, records: int) -> None:
             conn.execute(text("VACUUM ANALYZE"))
         print(f"\n{records:,} roster records, {SCHOOLS} schools, {TICKETS:,} tickets "
               f"(generated in {time.perf_counter() - start:.1f} s)", flush=True)
-        agent = Actor(kind="staff", id=1, name="agent", role=Role.SUPPORT)
+        agent = Actor(kind=ActorKind.STAFF, id=1, name="agent", role=Role.SUPPORT)
         with database.session() as session:
             sample = session.get(RosterRecord, records // 2)
             full_name, number = sample.name, sample.student_number

@@ -36,7 +36,7 @@ from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
 from core.db import Database  # noqa: E402
 from core.domain.access import Actor  # noqa: E402
-from core.domain.enums import Role  # noqa: E402
+from core.domain.enums import ActorKind, Role  # noqa: E402
 from core.domain.identity import id_check_digit  # noqa: E402
 from core.models import Base, RosterRecord, School  # noqa: E402
 from core.services import roster  # noqa: E402
@@ -152,7 +152,7 @@ def run(url: str, fmt: str, table: list[list[str]]) -> bool:
             session.add(school)
             session.flush()
             school_id = school.id
-        actor = Actor(kind="staff", id=None, name="bench registrar", role=Role.REGISTRAR, school_id=school_id)
+        actor = Actor(kind=ActorKind.STAFF, id=None, name="bench registrar", role=Role.REGISTRAR, school_id=school_id)
 
         def validate() -> None:
             parsed = roster.parse_roster(data, filename)

@@ -10,7 +10,7 @@ import streamlit as st
 
 from core.domain.enums import EducationCategory, MailingMode, TaskStatus
 from core.errors import DomainError
-from core.imaging.standard import Background
+from core.domain.enums import Background
 from core.models import CollectionTask, utcnow
 from core.services import schools
 from workbench.context import database, require_actor
@@ -38,8 +38,9 @@ def category_label(category: EducationCategory) -> str:
     return category.label_zh if lang() == "zh" else category.value
 
 
-def settings_form(key: str, task: CollectionTask | None) -> dict[str, Any] | None:
-    """The task's settings as the admin entered them, once the form is submitted."""
+def settings_form(key: str, task: CollectionTask | None) -> tuple[schools.TaskSettings, TaskStatus] | None:
+    """The task's settings as the admin entered them (and, for a new task, its status), once the form
+    is submitted."""
     today = utcnow().date()
     with st.form(key):
         left, middle, right = st.columns(3)
@@ -69,18 +70,19 @@ def settings_form(key: str, task: CollectionTask | None) -> dict[str, Any] | Non
                                 task.front_camera_allowed if task else True, key=f"{key}_front")
         album = right.checkbox(tr("允许相册上传", "Album upload allowed"), task.album_allowed if task else False,
                                key=f"{key}_album")
-        values: dict[str, Any] = dict(
+        values = schools.TaskSettings(
             category=category, cohort=cohort, title=title, opens_on=opens_on, closes_on=closes_on,
             price_fen=round(price * 100), mailing_mode=mailing_mode, default_address=default_address,
             background=background, front_camera_allowed=front, album_allowed=album,
         )
+        status = task.status if task else TaskStatus.OPEN
         if task is None:
-            values["status"] = st.radio(tr("创建后", "After creating"), [TaskStatus.DRAFT, TaskStatus.OPEN],
+            status = st.radio(tr("创建后", "After creating"), [TaskStatus.DRAFT, TaskStatus.OPEN],
                                         format_func=lambda s: label(STATUS_LABELS, s), horizontal=True,
                                         key=f"{key}_status")
         submitted = st.form_submit_button(tr("创建任务", "Create task") if task is None else tr("保存修改", "Save changes"),
                                           type="primary")
-    return values if submitted else None
+    return (values, status) if submitted else None
 
 
 with database().session() as session:
@@ -111,10 +113,12 @@ with st.expander(tr("新建采集任务", "New collection task"), expanded=not t
     active_schools = [i for i, s in all_schools.items() if s.active]
     new_school = st.selectbox(tr("所属学校", "School"), active_schools, key="new_task_school",
                               format_func=lambda i: f"{all_schools[i].code} {all_schools[i].name}")
-    values = settings_form("new_task", None)
-    if values is not None and new_school is not None:
-        commit_then_reload(lambda session: schools.create_task(session, actor, school_id=new_school, **values),
-                           tr(f"已创建采集任务：{values['title']}", f"Task created: {values['title']}"))
+    entered = settings_form("new_task", None)
+    if entered is not None and new_school is not None:
+        values, status = entered
+        commit_then_reload(lambda session: schools.create_task(session, actor, school_id=new_school, settings=values,
+                                                               status=status),
+                           tr(f"已创建采集任务：{values.title}", f"Task created: {values.title}"))
 
 if not shown:
     st.stop()
@@ -128,11 +132,12 @@ task = by_id[chosen]
 st.caption(tr(f"已付费学生 {paid[task.id]} 人。修改价格、类别、届别，推后开始或提前结束，须确认受影响人数。",
               f"{paid[task.id]} paid students. Changing the price, category or cohort, or shortening the window, "
               "needs a confirmation naming how many are affected."))
-edited = settings_form(f"task_{task.id}", task)
-if edited is not None:
+entered = settings_form(f"task_{task.id}", task)
+if entered is not None:
+    edited, _ = entered
     try:
         with database().session() as session:
-            schools.update_task(session, actor, task.id, **edited)
+            schools.update_task(session, actor, task.id, edited)
     except schools.NeedsConfirmation as needed:
         st.session_state[PENDING] = (task.id, edited, needed.affected)
         show_error(needed)
@@ -153,7 +158,7 @@ if pending and pending[0] == task.id:
                    key="confirm_task_change"):
         st.session_state[PENDING] = None
         commit_then_reload(
-            lambda session: schools.update_task(session, actor, task.id, **values, confirm_affected=affected),
+            lambda session: schools.update_task(session, actor, task.id, values, confirm_affected=affected),
             tr("已保存。", "Saved."))
     if right.button(tr("取消", "Cancel"), key="cancel_task_change"):
         st.session_state[PENDING] = None

@@ -46,7 +46,7 @@ st.title(tr("上网批次", "CHSI upload batches"))
 linked = linked_id("batch")
 if linked is not None:  # a link to one batch opens its school and task, then the batch
     with refusal_stops_page(), database().session() as session:
-        opened = batches.get_batch(session, actor, linked)
+        opened = batches.open_batch(session, actor, linked)
         st.session_state.update(registrar_school=opened.school_id, registrar_task=opened.task_id,
                                 batch_choice=opened.id)
 _, task = pick_school_and_task(actor)
@@ -92,8 +92,8 @@ batch = listed[batch_id]
 show_in_address("batch", batch_id)
 with database().session() as session:
     items = batches.items_of(session, actor, batch_id)
-    rows = [(i.name, i.student_number, "****" + i.file_name[-8:], tr(*RESULT[i.result.value]), i.failure_reason or "",
-             i.id, i.submission.state) for i in items]
+rows = [(i.name, i.student_number, "****" + i.file_name[-8:], tr(*RESULT[i.result.value]), i.failure_reason or "",
+         i.id, i.submission_state) for i in items]
 st.dataframe(pd.DataFrame([r[:5] for r in rows], columns=[
     tr("姓名", "Name"), tr("学号", "Student number"), tr("文件名", "File"), tr("上网结果", "CHSI result"),
     tr("失败原因", "Failure reason")]), hide_index=True)

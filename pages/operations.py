@@ -3,7 +3,7 @@ retry, data sizes, version."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pandas as pd
 import streamlit as st
@@ -11,6 +11,7 @@ import streamlit as st
 from core.domain.enums import JobStatus
 from core.domain.quotas import CHINA
 from core.services import jobs, operations
+from uikit.clock import beijing
 from workbench.context import database, photo_store, require_actor
 from workbench.i18n import tr
 from workbench.widgets import commit_then_reload, show_flash
@@ -111,5 +112,15 @@ else:
 st.subheader(tr("存储与版本", "Storage and version"))
 storage = st.columns(3)
 storage[0].metric(tr("数据库", "Database"), size(health.database_bytes))
-storage[1].metric(tr("照片库", "Photo store"), size(health.photo_store_bytes))
+measured = health.photo_store
+storage[1].metric(tr("照片库", "Photo store"), size(measured.total_bytes) if measured else tr("未测量", "Not measured"))
+if measured:
+    minutes = int((datetime.now(UTC) - measured.measured_at).total_seconds() // 60)
+    storage[1].caption(tr(f"{minutes} 分钟前测量（北京时间 {beijing(measured.measured_at)}）",
+                          f"Measured {minutes} min ago ({beijing(measured.measured_at)} Beijing time)"))
+if storage[1].button(tr("测量照片库", "Measure the photo store"), key="measure_store", icon=":material/straighten:",
+                     help=tr("逐个统计照片文件，照片多时需要一些时间。", "Adds up every photo file; takes a while on a full store.")):
+    with st.spinner(tr("正在测量照片库…", "Measuring the photo store…")):
+        operations.measure_photo_store(actor, photo_store())
+    st.rerun()
 storage[2].metric(tr("版本", "Version"), health.version)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.domain.enums import PaymentStatus, TicketCategory, TicketChannel, TicketPriority
+from core.domain.access import Actor
+from core.domain.enums import PaymentStatus, SubmissionState, TicketCategory, TicketChannel, TicketPriority
 from core.domain.reasons import BY_CODE
 from core.domain.review_bands import band_of
 from core.domain.states import STATE_LABELS_EN, STATE_LABELS_ZH
@@ -21,192 +22,195 @@ from workbench.widgets import commit_then_reload, show_error, show_flash, yuan
 
 RECORD_KEY = "support_record_id"
 
-actor = require_actor()
-st.title(tr("学生查询", "Student lookup"))
-show_flash()
 
-linked = linked_id("record")
-if linked is not None:
-    st.session_state[RECORD_KEY] = linked
+def search_form(actor: Actor) -> None:
+    """The search box; one hit opens the student at once."""
+    with st.form("support_search", border=False):
+        left, right = st.columns([5, 1], vertical_alignment="bottom")
+        query = left.text_input(
+            tr("姓名（可部分）、学号、证件号后4位、微信昵称/openid 或工单号",
+               "Name (or part), student number, ID last 4, WeChat nickname/openid or ticket number"),
+            key="support_query")
+        searched = right.form_submit_button(tr("查询", "Search"), type="primary", icon=":material/search:")
+        anywhere = st.checkbox(tr("也查找姓名中间的字（如“白云”找到“丁白云”；较慢）",
+                                  "Also match inside names (e.g. 白云 finds 丁白云; slower)"), key="support_anywhere")
 
-with st.form("support_search", border=False):
-    left, right = st.columns([5, 1], vertical_alignment="bottom")
-    query = left.text_input(
-        tr("姓名（可部分）、学号、证件号后4位、微信昵称/openid 或工单号",
-           "Name (or part), student number, ID last 4, WeChat nickname/openid or ticket number"),
-        key="support_query")
-    searched = right.form_submit_button(tr("查询", "Search"), type="primary", icon=":material/search:")
-    anywhere = st.checkbox(tr("也查找姓名中间的字（如“白云”找到“丁白云”；较慢）",
-                              "Also match inside names (e.g. 白云 finds 丁白云; slower)"), key="support_anywhere")
+    if searched:
+        st.session_state.pop(RECORD_KEY, None)
+        try:
+            with database().session() as session:
+                hits: list[support.StudentHit] | None = support.search(session, actor, query, anywhere_in_name=anywhere)
+        except DomainError as error:
+            show_error(error)
+            hits = None
+        st.session_state["support_hits"] = hits
+        if hits is not None and len(hits) == 1:
+            st.session_state[RECORD_KEY] = hits[0].record_id
 
-if searched:
-    st.session_state.pop(RECORD_KEY, None)
-    try:
-        with database().session() as session:
-            hits: list[support.StudentHit] | None = support.search(session, actor, query, anywhere_in_name=anywhere)
-    except DomainError as error:
-        show_error(error)
-        hits = None
-    st.session_state["support_hits"] = hits
-    if hits is not None and len(hits) == 1:
-        st.session_state[RECORD_KEY] = hits[0].record_id
 
-hits = st.session_state.get("support_hits")
-if hits is not None and (len(hits) != 1 or RECORD_KEY not in st.session_state):
-    if not hits:
-        st.info(tr("没有找到学生。不在名单中的学生请联系学籍部门添加。",
-                   "No student found. Students missing from the roster should contact their registrar."))
-    for hit in hits:
-        cols = st.columns([2, 2, 1, 2, 2, 1], vertical_alignment="center")
-        cols[0].markdown(f"**{plain(hit.name)}**")
-        cols[1].markdown(plain(hit.student_number))
-        cols[2].markdown(plain(hit.id_masked[-4:]))
-        cols[3].markdown(plain(hit.school_name))
-        cols[4].markdown(plain(f"{hit.category.label_zh} · {hit.cohort}"))
-        if cols[5].button(tr("查看", "Open"), key=f"pick_{hit.record_id}"):
-            st.session_state[RECORD_KEY] = hit.record_id
-            st.session_state["support_hits"] = [hit]
-            st.rerun()
+def hit_list() -> None:
+    """Several hits (or none): one line each, with a button to open the student."""
+    hits = st.session_state.get("support_hits")
+    if hits is not None and (len(hits) != 1 or RECORD_KEY not in st.session_state):
+        if not hits:
+            st.info(tr("没有找到学生。不在名单中的学生请联系学籍部门添加。",
+                       "No student found. Students missing from the roster should contact their registrar."))
+        for hit in hits:
+            cols = st.columns([2, 2, 1, 2, 2, 1], vertical_alignment="center")
+            cols[0].markdown(f"**{plain(hit.name)}**")
+            cols[1].markdown(plain(hit.student_number))
+            cols[2].markdown(plain(hit.id_masked[-4:]))
+            cols[3].markdown(plain(hit.school_name))
+            cols[4].markdown(plain(f"{hit.category.label_zh} · {hit.cohort}"))
+            if cols[5].button(tr("查看", "Open"), key=f"pick_{hit.record_id}"):
+                st.session_state[RECORD_KEY] = hit.record_id
+                st.session_state["support_hits"] = [hit]
+                st.rerun()
 
-record_id = st.session_state.get(RECORD_KEY)
-show_in_address("record", record_id)
-if record_id is None:
-    with st.expander(tr("常用答复", "Canned answers")):
-        canned_answers_panel(key="canned_lookup_empty")
-    st.stop()
 
-try:
-    with database().session() as session:
-        view = support.student_view(session, actor, record_id)
-except DomainError as error:
-    show_error(error)
-    st.stop()
+def record_header(view: support.StudentView) -> None:
+    """Who the student is, and the flags support must see first."""
+    r = view.record
+    st.divider()
+    st.subheader(plain(f"{r.name} · {r.student_number}"), anchor=False)  # no #anchor slug made of data
+    st.caption(plain(
+        f"{r.school_name}（{r.school_code}） · {r.category.label_zh} · {r.cohort} · "
+        + tr("证件号", "ID") + f" {r.id_masked}" + (f" · {r.department} {r.class_name}" if r.department else "")
+    ))
+    flags = []
+    if r.has_chsi_photo:
+        flags.append(tr("学信网已有照片", "Already has a CHSI photo"))
+    if r.onsite_collected:
+        flags.append(tr("已参加现场采集", "Took part in on-site collection"))
+    if r.on_temporary_code:
+        flags.append(tr("临时拍摄码（未上传学信网采集码）", "Temporary shooting code (no CHSI code yet)"))
+    if r.enrolment_error:
+        flags.append(tr("学籍照片不可用：", "Enrolment photo unusable: ") + plain(r.enrolment_error))
+    for flag in flags:
+        st.warning(flag, icon=":material/flag:")
 
-r = view.record
-st.divider()
-st.subheader(plain(f"{r.name} · {r.student_number}"), anchor=False)  # no #anchor slug made of data
-st.caption(plain(
-    f"{r.school_name}（{r.school_code}） · {r.category.label_zh} · {r.cohort} · "
-    + tr("证件号", "ID") + f" {r.id_masked}" + (f" · {r.department} {r.class_name}" if r.department else "")
-))
-flags = []
-if r.has_chsi_photo:
-    flags.append(tr("学信网已有照片", "Already has a CHSI photo"))
-if r.onsite_collected:
-    flags.append(tr("已参加现场采集", "Took part in on-site collection"))
-if r.on_temporary_code:
-    flags.append(tr("临时拍摄码（未上传学信网采集码）", "Temporary shooting code (no CHSI code yet)"))
-if r.enrolment_error:
-    flags.append(tr("学籍照片不可用：", "Enrolment photo unusable: ") + plain(r.enrolment_error))
-for flag in flags:
-    st.warning(flag, icon=":material/flag:")
 
-labels = STATE_LABELS_ZH if lang() == "zh" else STATE_LABELS_EN
-q = view.quota
-latest = view.submissions[0] if view.submissions else None
-m = st.columns(5)
-m[0].metric(tr("当前状态", "Current state"), labels[latest.state] if latest else tr("未拍摄", "No photo"))
-m[1].metric(tr("今日标准化剩余", "Standardisations left today"), f"{q.standardisations_left_today} / {q.daily_limit}",
-            help=tr(f"每日限 {q.daily_limit} 次；今日客服已增加 {q.standardisations_granted_today} 次。",
-                    f"{q.daily_limit} a day; support added {q.standardisations_granted_today} today."))
-m[2].metric(tr("免费提交剩余", "Free submissions left"), q.free_submissions_left)
-m[3].metric(tr("更换照片剩余", "Replacements left"), q.replacements_left)
-link = view.active_link
-m[4].metric(tr("微信账号", "WeChat account"),
-            (plain(link.nickname) if link else tr("未关联", "Not linked")))
+def state_labels() -> dict[SubmissionState, str]:
+    return STATE_LABELS_ZH if lang() == "zh" else STATE_LABELS_EN
 
-main, side = st.columns([3, 2], gap="large")
 
-with main:
-    tabs = st.tabs([tr("照片与审核", "Photos & review"), tr("账号与支付", "Account & payments"),
-                    tr("次数记录", "Quota ledger"), tr("通知", "Notifications"), tr("上网批次", "CHSI batches"),
-                    tr("工单", "Tickets"), tr("操作记录", "History")])
-    with tabs[0]:
-        if not view.submissions:
-            st.info(tr("还没有拍摄记录。", "No captures yet."))
-        store = photo_store()
-        for s in view.submissions:
-            with st.container(border=True):
-                head = f"#{s.id} · {labels[s.state]}"
-                if s.attempt_number:
-                    head += tr(f" · 第 {s.attempt_number} 次提交", f" · submission {s.attempt_number}")
-                st.markdown(f"**{head}** · {china_time(s.captured_at)}")
-                photo_col, info_col = st.columns([1, 2])
-                sha = s.thumbnail_sha or s.standardised_sha or s.raw_sha
-                try:
-                    photo_col.image(store.get(sha), width=150)
-                except DomainError as error:
-                    photo_col.error(plain(error.message(lang())))
-                band = band_of(s.face_verdict)
-                score = f"{s.face_similarity:.1f} · " if s.face_similarity is not None else ""
-                info_col.write(tr("人像比对", "Face comparison") + f"：{score}:{band.tone}[{band.label(lang())}]")
-                if s.processing_error:
-                    info_col.error(plain(s.processing_error))
-                failed = [c for c in s.checks if not c.passed]
-                if s.checks:
-                    info_col.markdown(tr("质量检测：", "Quality checks: ")
-                                      + (tr("全部通过", "all passed") if not failed else
-                                         plain("；".join(tr(c.message_zh, c.message_en) for c in failed))))
-                for d in s.decisions:
-                    rejection = BY_CODE.get(d.reason_code or "")
-                    text = (tr("通过", "Approved") if d.decision.value == "approve" else
-                            tr("驳回", "Rejected") + (f"：{tr(rejection.label_zh, rejection.label_en)}" if rejection else ""))
-                    undone = tr("（已撤销）", " (undone)") if d.undone_at else ""
-                    info_col.markdown(plain(f"{china_time(d.decided_at)} {d.reviewer_name}：{text}{undone} {d.note}"))
-    with tabs[1]:
-        st.dataframe(pd.DataFrame(
-            [(link.nickname, link.wechat_openid, link.task_title, tr("有效", "Active") if link.active else tr("已解绑", "Unbound"),
-              tr("已支付", "Paid") if link.paid else tr("未支付", "Unpaid"), china_time(link.linked_at),
-              china_time(link.unlinked_at), link.unlinked_by or "", link.unlink_reason or "") for link in view.links],
-            columns=[tr("昵称", "Nickname"), "openid", tr("任务", "Task"), tr("关联", "Link"), tr("支付", "Paid"),
-                     tr("关联时间", "Linked"), tr("解绑时间", "Unbound"), tr("解绑人", "By"), tr("原因", "Reason")]),
-            hide_index=True)
-        st.dataframe(pd.DataFrame(
-            [(p.order_no, p.purpose.value, yuan(p.amount_fen), p.status.value, china_time(p.created_at),
-              china_time(p.paid_at), china_time(p.refunded_at), p.failure_reason or "") for p in view.payments],
-            columns=[tr("订单号", "Order"), tr("用途", "Purpose"), tr("金额", "Amount"), tr("状态", "Status"),
-                     tr("创建", "Created"), tr("支付", "Paid"), tr("退款", "Refunded"), tr("失败原因", "Failure")]),
-            hide_index=True)
-    with tabs[2]:
-        st.caption(tr(f"已提交 {q.submissions_used} 次（剩余 {q.submissions_left} 次），已更换 {q.replacements_used} 次",
-                      f"{q.submissions_used} submitted ({q.submissions_left} left), {q.replacements_used} replaced"))
-        st.dataframe(pd.DataFrame(
-            [(china_time(e.created_at), e.kind.value, e.entry_type, e.amount, e.actor_name, e.reason)
-             for e in view.quota_entries],
-            columns=[tr("时间", "Time"), tr("类型", "Kind"), tr("记录", "Entry"), tr("次数", "Amount"),
-                     tr("操作人", "By"), tr("原因", "Reason")]), hide_index=True)
-    with tabs[3]:
-        st.dataframe(pd.DataFrame(
-            [(china_time(n.created_at), n.title, n.body, tr("已送达", "Delivered") if n.delivered_at else "",
-              tr("已读", "Read") if n.read_at else "") for n in view.notifications],
-            columns=[tr("时间", "Time"), tr("标题", "Title"), tr("内容", "Body"), tr("送达", "Delivered"),
-                     tr("已读", "Read")]), hide_index=True)
-    with tabs[4]:
-        if not view.batches:
-            st.info(tr("尚未进入上网批次。审核通过后 7-10 个工作日内上传学信网。",
-                       "Not in a CHSI batch yet; approved photos go to CHSI within 7-10 working days."))
-        st.dataframe(pd.DataFrame(
-            [(b.batch_number, b.batch_status.value, china_time(b.exported_at), b.file_name, b.result.value,
-              b.failure_reason or "") for b in view.batches],
-            columns=[tr("批次", "Batch"), tr("批次状态", "Batch status"), tr("导出时间", "Exported"),
-                     tr("文件", "File"), tr("结果", "Result"), tr("失败原因", "Failure")]), hide_index=True)
-    with tabs[5]:
-        if not view.tickets:
-            st.info(tr("没有工单。", "No tickets."))
-        for t in view.tickets:
-            overdue = tr("（已超时）", " (overdue)") if t.overdue else ""
-            st.page_link(TICKETS_PAGE, label=plain(f"{t.number} · {label(t.status)}{overdue} · {t.subject}"),
-                         query_params={"ticket": str(t.id)}, icon=":material/confirmation_number:")
-    with tabs[6]:
-        st.dataframe(pd.DataFrame(
-            [(china_time(h.at), h.actor_name, h.action, ", ".join(f"{k}={v}" for k, v in h.detail.items()))
-             for h in view.history],
-            columns=[tr("时间", "Time"), tr("操作人", "By"), tr("操作", "Action"), tr("详情", "Detail")]),
-            hide_index=True)
+def state_metrics(view: support.StudentView) -> None:
+    """Where the photo stands and what quota is left."""
+    labels = state_labels()
+    q = view.quota
+    link = view.active_link
+    latest = view.submissions[0] if view.submissions else None
+    m = st.columns(5)
+    m[0].metric(tr("当前状态", "Current state"), labels[latest.state] if latest else tr("未拍摄", "No photo"))
+    m[1].metric(tr("今日标准化剩余", "Standardisations left today"), f"{q.standardisations_left_today} / {q.daily_limit}",
+                help=tr(f"每日限 {q.daily_limit} 次；今日客服已增加 {q.standardisations_granted_today} 次。",
+                        f"{q.daily_limit} a day; support added {q.standardisations_granted_today} today."))
+    m[2].metric(tr("免费提交剩余", "Free submissions left"), q.free_submissions_left)
+    m[3].metric(tr("更换照片剩余", "Replacements left"), q.replacements_left)
+    m[4].metric(tr("微信账号", "WeChat account"),
+                (plain(link.nickname) if link else tr("未关联", "Not linked")))
 
-open_tickets = [t for t in view.tickets if t.status in OPEN_STATUSES]
 
-with side:
+def photos_tab(view: support.StudentView) -> None:
+    labels = state_labels()
+    if not view.submissions:
+        st.info(tr("还没有拍摄记录。", "No captures yet."))
+    store = photo_store()
+    for s in view.submissions:
+        with st.container(border=True):
+            head = f"#{s.id} · {labels[s.state]}"
+            if s.attempt_number:
+                head += tr(f" · 第 {s.attempt_number} 次提交", f" · submission {s.attempt_number}")
+            st.markdown(f"**{head}** · {china_time(s.captured_at)}")
+            photo_col, info_col = st.columns([1, 2])
+            sha = s.thumbnail_sha or s.standardised_sha or s.raw_sha
+            try:
+                photo_col.image(store.get(sha), width=150)
+            except DomainError as error:
+                photo_col.error(plain(error.message(lang())))
+            band = band_of(s.face_verdict)
+            score = f"{s.face_similarity:.1f} · " if s.face_similarity is not None else ""
+            info_col.write(tr("人像比对", "Face comparison") + f"：{score}:{band.tone}[{band.label(lang())}]")
+            if s.processing_error:
+                info_col.error(plain(s.processing_error))
+            failed = [c for c in s.checks if not c.passed]
+            if s.checks:
+                info_col.markdown(tr("质量检测：", "Quality checks: ")
+                                  + (tr("全部通过", "all passed") if not failed else
+                                     plain("；".join(tr(c.message_zh, c.message_en) for c in failed))))
+            for d in s.decisions:
+                rejection = BY_CODE.get(d.reason_code or "")
+                text = (tr("通过", "Approved") if d.decision.value == "approve" else
+                        tr("驳回", "Rejected") + (f"：{tr(rejection.label_zh, rejection.label_en)}" if rejection else ""))
+                undone = tr("（已撤销）", " (undone)") if d.undone_at else ""
+                info_col.markdown(plain(f"{china_time(d.decided_at)} {d.reviewer_name}：{text}{undone} {d.note}"))
+
+
+def account_tab(view: support.StudentView) -> None:
+    st.dataframe(pd.DataFrame(
+        [(link.nickname, link.wechat_openid, link.task_title, tr("有效", "Active") if link.active else tr("已解绑", "Unbound"),
+          tr("已支付", "Paid") if link.paid else tr("未支付", "Unpaid"), china_time(link.linked_at),
+          china_time(link.unlinked_at), link.unlinked_by or "", link.unlink_reason or "") for link in view.links],
+        columns=[tr("昵称", "Nickname"), "openid", tr("任务", "Task"), tr("关联", "Link"), tr("支付", "Paid"),
+                 tr("关联时间", "Linked"), tr("解绑时间", "Unbound"), tr("解绑人", "By"), tr("原因", "Reason")]),
+        hide_index=True)
+    st.dataframe(pd.DataFrame(
+        [(p.order_no, p.purpose.value, yuan(p.amount_fen), p.status.value, china_time(p.created_at),
+          china_time(p.paid_at), china_time(p.refunded_at), p.failure_reason or "") for p in view.payments],
+        columns=[tr("订单号", "Order"), tr("用途", "Purpose"), tr("金额", "Amount"), tr("状态", "Status"),
+                 tr("创建", "Created"), tr("支付", "Paid"), tr("退款", "Refunded"), tr("失败原因", "Failure")]),
+        hide_index=True)
+
+
+def ledger_tab(view: support.StudentView) -> None:
+    q = view.quota
+    st.caption(tr(f"已提交 {q.submissions_used} 次（剩余 {q.submissions_left} 次），已更换 {q.replacements_used} 次",
+                  f"{q.submissions_used} submitted ({q.submissions_left} left), {q.replacements_used} replaced"))
+    st.dataframe(pd.DataFrame(
+        [(china_time(e.created_at), e.kind.value, e.entry_type.value, e.amount, e.actor_name, e.reason)
+         for e in view.quota_entries],
+        columns=[tr("时间", "Time"), tr("类型", "Kind"), tr("记录", "Entry"), tr("次数", "Amount"),
+                 tr("操作人", "By"), tr("原因", "Reason")]), hide_index=True)
+
+
+def notifications_tab(view: support.StudentView) -> None:
+    st.dataframe(pd.DataFrame(
+        [(china_time(n.created_at), n.title, n.body, tr("已送达", "Delivered") if n.delivered_at else "",
+          tr("已读", "Read") if n.read_at else "") for n in view.notifications],
+        columns=[tr("时间", "Time"), tr("标题", "Title"), tr("内容", "Body"), tr("送达", "Delivered"),
+                 tr("已读", "Read")]), hide_index=True)
+
+
+def batches_tab(view: support.StudentView) -> None:
+    if not view.batches:
+        st.info(tr("尚未进入上网批次。审核通过后 7-10 个工作日内上传学信网。",
+                   "Not in a CHSI batch yet; approved photos go to CHSI within 7-10 working days."))
+    st.dataframe(pd.DataFrame(
+        [(b.batch_number, b.batch_status.value, china_time(b.exported_at), b.file_name, b.result.value,
+          b.failure_reason or "") for b in view.batches],
+        columns=[tr("批次", "Batch"), tr("批次状态", "Batch status"), tr("导出时间", "Exported"),
+                 tr("文件", "File"), tr("结果", "Result"), tr("失败原因", "Failure")]), hide_index=True)
+
+
+def tickets_tab(view: support.StudentView) -> None:
+    if not view.tickets:
+        st.info(tr("没有工单。", "No tickets."))
+    for t in view.tickets:
+        overdue = tr("（已超时）", " (overdue)") if t.overdue else ""
+        st.page_link(TICKETS_PAGE, label=plain(f"{t.number} · {label(t.status)}{overdue} · {t.subject}"),
+                     query_params={"ticket": str(t.id)}, icon=":material/confirmation_number:")
+
+
+def history_tab(view: support.StudentView) -> None:
+    st.dataframe(pd.DataFrame(
+        [(china_time(h.at), h.actor_name, h.action, ", ".join(f"{k}={v}" for k, v in h.detail.items()))
+         for h in view.history],
+        columns=[tr("时间", "Time"), tr("操作人", "By"), tr("操作", "Action"), tr("详情", "Detail")]),
+        hide_index=True)
+
+
+def new_ticket_panel(actor: Actor, view: support.StudentView) -> None:
+    r = view.record
     with st.container(border=True):
         st.markdown("**" + tr("新建工单", "Open a ticket") + "**")
         with st.form("open_ticket", clear_on_submit=True):
@@ -227,6 +231,11 @@ with side:
                                                   assignee_id=actor.id, note=note),
                     tr("工单已创建。", "Ticket opened."))
 
+
+def actions_panel(actor: Actor, view: support.StudentView, open_tickets: list[tickets.TicketRow]) -> None:
+    """The fixes support may make, each with a reason and optionally logged on an open ticket."""
+    r = view.record
+    link = view.active_link
     with st.container(border=True):
         st.markdown("**" + tr("处理操作", "Actions") + "**")
         actions = {
@@ -291,5 +300,50 @@ with side:
             else:
                 commit_then_reload(calls[action], done)
 
-    with st.container(border=True):
-        canned_answers_panel(open_tickets[0].category if open_tickets else None, key="canned_lookup")
+
+def main() -> None:
+    actor = require_actor()
+    st.title(tr("学生查询", "Student lookup"))
+    show_flash()
+
+    linked = linked_id("record")
+    if linked is not None:
+        st.session_state[RECORD_KEY] = linked
+    search_form(actor)
+    hit_list()
+
+    record_id = st.session_state.get(RECORD_KEY)
+    show_in_address("record", record_id)
+    if record_id is None:
+        with st.expander(tr("常用答复", "Canned answers")):
+            canned_answers_panel(key="canned_lookup_empty")
+        st.stop()
+
+    try:
+        with database().session() as session:
+            view = support.student_view(session, actor, record_id)
+    except DomainError as error:
+        show_error(error)
+        st.stop()
+
+    record_header(view)
+    state_metrics(view)
+    main_column, side = st.columns([3, 2], gap="large")
+    with main_column:
+        tabs = st.tabs([tr("照片与审核", "Photos & review"), tr("账号与支付", "Account & payments"),
+                        tr("次数记录", "Quota ledger"), tr("通知", "Notifications"), tr("上网批次", "CHSI batches"),
+                        tr("工单", "Tickets"), tr("操作记录", "History")])
+        for tab, render in zip(tabs, (photos_tab, account_tab, ledger_tab, notifications_tab, batches_tab,
+                                      tickets_tab, history_tab), strict=True):
+            with tab:
+                render(view)
+
+    open_tickets = [t for t in view.tickets if t.status in OPEN_STATUSES]
+    with side:
+        new_ticket_panel(actor, view)
+        actions_panel(actor, view, open_tickets)
+        with st.container(border=True):
+            canned_answers_panel(open_tickets[0].category if open_tickets else None, key="canned_lookup")
+
+
+main()

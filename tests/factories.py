@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from core.domain.access import Actor
-from core.domain.enums import EducationCategory, PaymentPurpose, Role, SubmissionState
+from core.domain.enums import EducationCategory, PaymentPurpose, Role, SubmissionState, TaskStatus
 from core.domain.identity import id_check_digit
 from core.models import (
     AccountLink, CollectionTask, RosterRecord, School, StaffUser, StudentAccount, Submission, utcnow,
@@ -34,8 +34,8 @@ def make_school(session: Session, code: str = "10486", name: str = "武汉大学
 
 def make_task(session: Session, school: School, **overrides: object) -> CollectionTask:
     today = utcnow().date()
-    values: dict[str, object] = dict(
-        school_id=school.id,
+    status = overrides.pop("status", TaskStatus.OPEN)
+    settings = schools.TaskSettings(
         category=EducationCategory.REGULAR,
         cohort="2025届",
         title="2025届毕业生学历图像采集",
@@ -43,8 +43,8 @@ def make_task(session: Session, school: School, **overrides: object) -> Collecti
         closes_on=today + timedelta(days=30),
         price_fen=2500,
     )
-    values.update(overrides)
-    return schools.create_task(session, SYSTEM, **values)
+    return schools.create_task(session, SYSTEM, school_id=school.id, settings=replace(settings, **overrides),
+                               status=status)
 
 
 def make_record(session: Session, school: School, seed: int = 1, *, name: str = "丁白云",

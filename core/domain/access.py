@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, ParamSpec, TypeVar
 
-from core.domain.enums import Role
+from core.domain.enums import ActorKind, Role
 from core.errors import AccessDenied
 
 P = ParamSpec("P")
@@ -29,27 +29,34 @@ R = TypeVar("R")
 class Actor:
     """The person (or the system) on whose behalf a service runs."""
 
-    kind: str  # "staff", "student" or "system"
+    kind: ActorKind
     id: int | None
     name: str
     role: Role | None = None
     school_id: int | None = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", ActorKind(self.kind))  # a caller's bare "staff" is the word too
+
     @classmethod
     def system(cls, name: str = "system") -> Actor:
-        return cls(kind="system", id=None, name=name)
+        return cls(kind=ActorKind.SYSTEM, id=None, name=name)
 
     @classmethod
     def student(cls, account_id: int, nickname: str) -> Actor:
-        return cls(kind="student", id=account_id, name=nickname)
+        return cls(kind=ActorKind.STUDENT, id=account_id, name=nickname)
 
     @property
     def is_staff(self) -> bool:
-        return self.kind == "staff"
+        return self.kind is ActorKind.STAFF
+
+    @property
+    def is_student(self) -> bool:
+        return self.kind is ActorKind.STUDENT
 
     @property
     def is_system(self) -> bool:
-        return self.kind == "system"
+        return self.kind is ActorKind.SYSTEM
 
 
 REVIEW_ROLES = (Role.REVIEWER, Role.SENIOR_REVIEWER, Role.ADMIN)
@@ -62,7 +69,7 @@ ALL_STAFF = tuple(Role)
 
 
 def _refused(actor: Actor) -> AccessDenied:
-    if actor.kind == "student":
+    if actor.is_student:
         return AccessDenied("学生账号不能执行此操作。", "A student account cannot do this.")
     return AccessDenied(
         "您的账号没有此操作的权限。",
@@ -76,6 +83,16 @@ def require_role(actor: Actor, *roles: Role) -> None:
         return
     if not actor.is_staff or actor.role not in roles:
         raise _refused(actor)
+
+
+def require_own(actor: Actor, account_id: int | None, message_zh: str, message_en: str) -> None:
+    """A student's own data: the student whose account it is, or the system acting for them.
+    Staff are refused here too, not only by ``@students_only``, so widening a declaration by
+    mistake never lets a reviewer shoot, discard, submit or pay for a student."""
+    if actor.is_system:
+        return
+    if not actor.is_student or actor.id != account_id:
+        raise AccessDenied(message_zh, message_en)
 
 
 def require_school(actor: Actor, school_id: int) -> None:
@@ -124,7 +141,7 @@ class Access:
     def admits(self, actor: Actor) -> bool:
         if actor.is_system:
             return True
-        if actor.kind == "student":
+        if actor.is_student:
             return self.students
         return actor.is_staff and actor.role in self.roles
 

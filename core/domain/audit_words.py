@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.domain.enums import Role
+from core.domain.enums import ActorKind, Role
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,9 @@ ACTIONS: dict[str, Said] = {
     "staff.reset_password": Said("重置了{obj}的密码", "reset the password of {obj}", "重置密码", "Password reset"),
     "staff.change_password": Said("修改了自己的密码", "changed their own password", "修改密码", "Password changed"),
     "staff.login": Said("登录了工作台", "signed in", "登录", "Sign-in"),
+    "staff.logout": Said("退出了工作台", "signed out", "退出登录", "Sign-out"),
+    "staff.session_ended": Said("结束了{obj}的登录会话（超时或账号变更）", "ended a session of {obj} (timed out or the account changed)",
+                                "会话结束", "Session ended"),
     "staff.login_failed": Said("记录到{obj}登录失败", "recorded a failed sign-in of {obj}", "登录失败", "Failed sign-in"),
     "policy.change": Said("修改了系统设置", "changed the settings", "修改设置", "Settings changed"),
     "quota.grant": Said("为{obj}增加了次数", "granted attempts to {obj}", "增加次数", "Attempts granted"),
@@ -113,14 +116,14 @@ FAMILIES: dict[str, tuple[str, str]] = {
 class Party:
     """Who acted: a staff member with their role, a student, or the system."""
 
-    kind: str
+    kind: ActorKind
     name: str
     role: Role | None = None
 
     def said(self, lang: str) -> str:
-        if self.kind == "system":
+        if self.kind == ActorKind.SYSTEM:
             return "系统" if lang == "zh" else "The system"
-        if self.kind == "student":
+        if self.kind == ActorKind.STUDENT:
             return f"学生 {self.name}" if lang == "zh" else f"Student {self.name}"
         if self.role is None:
             return f"员工 {self.name}" if lang == "zh" else f"Staff member {self.name}"

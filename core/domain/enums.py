@@ -155,3 +155,40 @@ class Verdict(str, Enum):
     SAME = "same"
     UNCERTAIN = "uncertain"
     DIFFERENT = "different"
+
+
+class Background(str, Enum):
+    """Background colours a collection task may ask for; blue is the reference. The task, the
+    imaging steps and the models share it, so it lives in the domain."""
+
+    BLUE = "blue"
+    WHITE = "white"
+    GREY = "grey"
+
+    @property
+    def rgb(self) -> tuple[int, int, int]:
+        return {"blue": (100, 197, 255), "white": (255, 255, 255), "grey": (240, 240, 240)}[self.value]
+
+
+class SecondReviewReason(str, Enum):
+    """Why a photo went to a senior reviewer (``Submission.second_review_reason``)."""
+
+    SAMPLED = "sampled"
+    FACE_NOT_SAME = "face_not_same"
+    QUOTA_OVERRIDE = "quota_override"
+
+
+class QuotaEntryType(str, Enum):
+    """What a quota ledger line records: an attempt used, granted by staff or bought."""
+
+    USE = "use"
+    GRANT = "grant"
+    PURCHASE = "purchase"
+
+
+class ActorKind(str, Enum):
+    """On whose behalf a service runs (``Actor.kind``, ``AuditEvent.actor_kind``)."""
+
+    STAFF = "staff"
+    STUDENT = "student"
+    SYSTEM = "system"

@@ -6,7 +6,7 @@ lives in exactly one place.
 
 from __future__ import annotations
 
-from enum import Enum
+from core.domain.enums import Background as Background  # re-exported: imaging code reads it from the standard
 
 WIDTH = 480
 HEIGHT = 640
@@ -23,20 +23,5 @@ FACE_WIDTH_RANGE = (180, 300)
 """Face width cheek to cheek, in px."""
 
 
-class Background(str, Enum):
-    """Background colours a collection task may ask for; blue is the reference."""
-
-    BLUE = "blue"
-    WHITE = "white"
-    GREY = "grey"
-
-    @property
-    def rgb(self) -> tuple[int, int, int]:
-        return BACKGROUND_RGB[self]
-
-
-BACKGROUND_RGB: dict[Background, tuple[int, int, int]] = {
-    Background.BLUE: (100, 197, 255),
-    Background.WHITE: (255, 255, 255),
-    Background.GREY: (240, 240, 240),
-}
+BACKGROUND_RGB: dict[Background, tuple[int, int, int]] = {b: b.rgb for b in Background}
+"""The colours by background; the colours themselves are part of the shared word ``Background``."""

@@ -45,13 +45,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def enum_column(enum_cls: type[enum.Enum]) -> SAEnum:
-    """Enums stored as their string values in a plain VARCHAR (no native PG enum to migrate)."""
+def enum_column(enum_cls: type[enum.Enum], length: int = 32) -> SAEnum:
+    """Enums stored as their string values in a plain VARCHAR (no native PG enum to migrate);
+    ``length`` keeps a column that held the bare strings at its width, so no migration is needed."""
     return SAEnum(
         enum_cls,
         native_enum=False,
         create_constraint=False,
-        length=32,
+        length=length,
         values_callable=lambda e: [m.value for m in e],
     )
 

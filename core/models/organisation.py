@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.domain.enums import EducationCategory, MailingMode, Role, TaskStatus
 from core.imaging.print_sheet import PaperSize, PhotoSize
-from core.imaging.standard import Background
+from core.domain.enums import Background
 from core.models.base import Base, enum_column, utcnow
 
 

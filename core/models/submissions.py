@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Float, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.domain.enums import Decision, QuotaKind, SubmissionState
+from core.domain.enums import Decision, QuotaEntryType, QuotaKind, SecondReviewReason, SubmissionState, Verdict
 from core.models.base import Base, enum_column, utcnow
 from core.models.organisation import CollectionTask, StaffUser
 from core.models.students import RosterRecord
@@ -37,7 +37,7 @@ class Submission(Base):
     quality_flags: Mapped[str] = mapped_column(String(255), default="")  # failed check codes, comma-joined, for filtering
     face_distance: Mapped[float | None] = mapped_column(Float)
     face_similarity: Mapped[float | None] = mapped_column(Float)
-    face_verdict: Mapped[str | None] = mapped_column(String(16))
+    face_verdict: Mapped[Verdict | None] = mapped_column(enum_column(Verdict, length=16))
     processing_error: Mapped[str | None] = mapped_column(Text)
 
     captured_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -50,7 +50,7 @@ class Submission(Base):
     claimed_at: Mapped[datetime | None]
 
     needs_second_review: Mapped[bool] = mapped_column(default=False)
-    second_review_reason: Mapped[str | None] = mapped_column(String(32))
+    second_review_reason: Mapped[SecondReviewReason | None] = mapped_column(enum_column(SecondReviewReason))
 
     roster_record: Mapped[RosterRecord] = relationship()
     task: Mapped[CollectionTask] = relationship()
@@ -113,7 +113,7 @@ class QuotaEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     roster_record_id: Mapped[int] = mapped_column(ForeignKey("roster_record.id"), index=True)
     kind: Mapped[QuotaKind] = mapped_column(enum_column(QuotaKind))
-    entry_type: Mapped[str] = mapped_column(String(16))  # use | grant | purchase
+    entry_type: Mapped[QuotaEntryType] = mapped_column(enum_column(QuotaEntryType, length=16))
     amount: Mapped[int] = mapped_column(default=1)
     local_day: Mapped[date]  # Asia/Shanghai calendar day, for the daily limit
     reason: Mapped[str] = mapped_column(Text, default="")

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
-from core.domain.enums import JobStatus
+from core.domain.enums import ActorKind, JobStatus
 from core.errors import AccessDenied
 from core.models.base import Base, enum_column, utcnow
 
@@ -20,7 +20,7 @@ class AuditEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    actor_kind: Mapped[str] = mapped_column(String(16))
+    actor_kind: Mapped[ActorKind] = mapped_column(enum_column(ActorKind, length=16))
     actor_id: Mapped[int | None]
     actor_name: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(64), index=True)

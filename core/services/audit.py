@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from core import export as files
 from core.domain.access import Actor, allowed, internal, pure, require_role
 from core.domain.audit_words import Party, Subject, action_name, sentence
-from core.domain.enums import Role
+from core.domain.enums import ActorKind, Role
 from core.domain.text import SEARCH_MAX, Field, clean_text, escape_like
 from core.errors import InvalidInput
 from core.models import AuditEvent, RosterRecord, School, StaffUser
@@ -186,7 +186,7 @@ class AuditLine:
 def lines(session: Session, actor: Actor, events: list[AuditEvent]) -> list[AuditLine]:
     """``events`` as sentences, with the names they refer to looked up in one query per kind."""
     require_role(actor, Role.ADMIN)
-    staff_ids = {e.actor_id for e in events if e.actor_kind == "staff" and e.actor_id is not None}
+    staff_ids = {e.actor_id for e in events if e.actor_kind == ActorKind.STAFF and e.actor_id is not None}
     staff_ids |= {e.entity_id for e in events if e.entity_type == "staff_user" and e.entity_id is not None}
     staff = {u.id: u for u in session.scalars(select(StaffUser).where(StaffUser.id.in_(staff_ids)))} if staff_ids else {}
     record_ids = {e.roster_record_id for e in events if e.roster_record_id is not None}
@@ -198,7 +198,7 @@ def lines(session: Session, actor: Actor, events: list[AuditEvent]) -> list[Audi
         if school_ids else {}
     result = []
     for event in events:
-        user = staff.get(event.actor_id) if event.actor_kind == "staff" and event.actor_id is not None else None
+        user = staff.get(event.actor_id) if event.actor_kind == ActorKind.STAFF and event.actor_id is not None else None
         party = Party(event.actor_kind, event.actor_name, user.role if user is not None else None)
         result.append(_line(event, party, _subject(event, records, school_names, staff), school_names))
     return result
@@ -224,7 +224,7 @@ def _line(event: AuditEvent, party: Party, subject: Subject, school_names: dict[
         sentence_en=sentence(party, event.action, subject, "en"), action=event.action,
         action_zh=action_name(event.action, "zh"), action_en=action_name(event.action, "en"),
         school_name=school_names.get(event.school_id, "") if event.school_id is not None else "",
-        raw={"action": event.action, "actor_kind": event.actor_kind, "actor_id": event.actor_id,
+        raw={"action": event.action, "actor_kind": event.actor_kind.value, "actor_id": event.actor_id,
              "entity": f"{event.entity_type} #{event.entity_id}" if event.entity_id else event.entity_type,
              "roster_record_id": event.roster_record_id, "detail": event.detail},
     )
@@ -235,7 +235,7 @@ EXPORT_COLUMNS = ("id", "at", "actor_kind", "actor_id", "actor_name", "action", 
 
 
 def _row(event: AuditEvent) -> list[Any]:
-    return [event.id, event.at.isoformat(), event.actor_kind, event.actor_id, event.actor_name, event.action,
+    return [event.id, event.at.isoformat(), event.actor_kind.value, event.actor_id, event.actor_name, event.action,
             event.entity_type, event.entity_id, event.school_id, event.roster_record_id,
             json.dumps(event.detail, ensure_ascii=False, sort_keys=True)]
 

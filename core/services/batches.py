@@ -117,6 +117,41 @@ class ResultReport:
     errors: list[ResultError] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class BatchView:
+    """A batch as pages show it: plain values, read inside the session, safe after it closes."""
+
+    id: int
+    number: str
+    school_id: int
+    task_id: int
+    status: BatchStatus
+    created_at: datetime
+    exported_at: datetime | None
+    package_sha256: str | None
+
+    @classmethod
+    def of(cls, batch: UploadBatch) -> BatchView:
+        return cls(id=batch.id, number=batch.number, school_id=batch.school_id, task_id=batch.task_id,
+                   status=batch.status, created_at=batch.created_at, exported_at=batch.exported_at,
+                   package_sha256=batch.package_sha256)
+
+
+@dataclass(frozen=True)
+class BatchItemView:
+    """One photo of a batch, with the state of its submission."""
+
+    id: int
+    submission_id: int
+    name: str
+    student_number: str
+    file_name: str
+    sha256: str
+    result: BatchItemResult
+    failure_reason: str | None
+    submission_state: SubmissionState
+
+
 @allowed(*SCHOOL_DATA_ROLES)
 def get_batch(session: Session, actor: Actor, batch_id: int, *, lock: bool = False) -> UploadBatch:
     require_role(actor, *SCHOOL_DATA_ROLES)
@@ -129,7 +164,7 @@ def get_batch(session: Session, actor: Actor, batch_id: int, *, lock: bool = Fal
 
 
 @allowed(*SCHOOL_DATA_ROLES)
-def list_batches(session: Session, actor: Actor, *, task_id: int | None = None) -> list[UploadBatch]:
+def list_batches(session: Session, actor: Actor, *, task_id: int | None = None) -> list[BatchView]:
     require_role(actor, *SCHOOL_DATA_ROLES)
     query = select(UploadBatch).order_by(UploadBatch.created_at.desc(), UploadBatch.id.desc())
     if task_id is not None:
@@ -137,7 +172,13 @@ def list_batches(session: Session, actor: Actor, *, task_id: int | None = None) 
     scope = school_scope(actor)
     if scope is not None:
         query = query.where(UploadBatch.school_id == scope)
-    return list(session.scalars(query))
+    return [BatchView.of(batch) for batch in session.scalars(query)]
+
+
+@allowed(*SCHOOL_DATA_ROLES)
+def open_batch(session: Session, actor: Actor, batch_id: int) -> BatchView:
+    """One batch for a page (a link to it opens its school and task)."""
+    return BatchView.of(get_batch(session, actor, batch_id))
 
 
 def _hold_reason(submission: Submission, store: PhotoStore) -> str | None:
@@ -203,7 +244,7 @@ def _next_sequence(session: Session, school_id: int) -> int:
 
 @allowed(*SCHOOL_DATA_ROLES)
 def build_batch(session: Session, actor: Actor, task_id: int, store: PhotoStore,
-                *, now: datetime | None = None, progress: Progress | None = None) -> UploadBatch:
+                *, now: datetime | None = None, progress: Progress | None = None) -> BatchView:
     """``progress(done, total)`` is told as each approved photo is checked."""
     task = schools.task_in_scope(session, actor, task_id)
     moment = now or utcnow()
@@ -241,8 +282,7 @@ def build_batch(session: Session, actor: Actor, task_id: int, store: PhotoStore,
     session.flush()
     audit.record(session, actor, "batch.build", "upload_batch", batch.id, school_id=school.id, task_id=task.id,
                  number=batch.number, items=len(chosen), held=held)
-    session.refresh(batch)
-    return batch
+    return BatchView.of(batch)
 
 
 @allowed(*SCHOOL_DATA_ROLES)
@@ -517,5 +557,11 @@ def _result_zh(result: BatchItemResult) -> str:
 
 
 @allowed(*SCHOOL_DATA_ROLES)
-def items_of(session: Session, actor: Actor, batch_id: int) -> list[BatchItem]:
-    return _items(session, get_batch(session, actor, batch_id))
+def items_of(session: Session, actor: Actor, batch_id: int) -> list[BatchItemView]:
+    rows = session.execute(
+        select(BatchItem, Submission.state).join(Submission, Submission.id == BatchItem.submission_id)
+        .where(BatchItem.batch_id == get_batch(session, actor, batch_id).id).order_by(BatchItem.file_name))
+    return [BatchItemView(id=item.id, submission_id=item.submission_id, name=item.name,
+                          student_number=item.student_number, file_name=item.file_name, sha256=item.sha256,
+                          result=item.result, failure_reason=item.failure_reason, submission_state=state)
+            for item, state in rows]

@@ -178,16 +178,17 @@ def _reference_data(db: Database, store: PhotoStore, pictures: DemoPhotos, rng: 
         hubu = schools.create_school(session, SYSTEM, code="10512", name="湖北大学", short_name="湖大",
                                      registrar_contact="继续教育学院 027-88663322")
         window: dict[str, Any] = dict(opens_on=today - timedelta(days=20), closes_on=today + timedelta(days=25))
+        regular, graduate, adult = EducationCategory.REGULAR, EducationCategory.GRADUATE, EducationCategory.ADULT
         tasks = [
-            schools.create_task(session, SYSTEM, school_id=whu.id, category=EducationCategory.REGULAR, cohort="2025届",
-                                title="2025届毕业生学历图像采集", price_fen=2500, **window),
-            schools.create_task(session, SYSTEM, school_id=whu.id, category=EducationCategory.GRADUATE, cohort="2025届",
-                                title="2025届研究生学历图像采集", price_fen=3000, **window),
-            schools.create_task(session, SYSTEM, school_id=hust.id, category=EducationCategory.REGULAR, cohort="2025届",
-                                title="华中科技大学2025届本专科毕业生图像采集", price_fen=2500,
-                                mailing_mode=MailingMode.TO_STUDENT, front_camera_allowed=False, **window),
-            schools.create_task(session, SYSTEM, school_id=hubu.id, category=EducationCategory.ADULT, cohort="2025届",
-                                title="湖北大学成人教育2025届毕业生图像采集", price_fen=2000, **window),
+            schools.create_task(session, SYSTEM, school_id=whu.id, settings=schools.TaskSettings(
+                category=regular, cohort="2025届", title="2025届毕业生学历图像采集", price_fen=2500, **window)),
+            schools.create_task(session, SYSTEM, school_id=whu.id, settings=schools.TaskSettings(
+                category=graduate, cohort="2025届", title="2025届研究生学历图像采集", price_fen=3000, **window)),
+            schools.create_task(session, SYSTEM, school_id=hust.id, settings=schools.TaskSettings(
+                category=regular, cohort="2025届", title="华中科技大学2025届本专科毕业生图像采集", price_fen=2500,
+                mailing_mode=MailingMode.TO_STUDENT, front_camera_allowed=False, **window)),
+            schools.create_task(session, SYSTEM, school_id=hubu.id, settings=schools.TaskSettings(
+                category=adult, cohort="2025届", title="湖北大学成人教育2025届毕业生图像采集", price_fen=2000, **window)),
         ]
         # 其他服务: WHU's undergraduates may pay for on-site shooting and get printed 1-inch photos (issue 18).
         tasks[0].offline_price_fen = 3000

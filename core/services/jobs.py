@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from core.config import settings
 from core.domain.access import Actor, allowed, internal, require_role
-from core.domain.enums import JobStatus, QuotaKind, Role
+from core.domain.enums import JobStatus, QuotaEntryType, QuotaKind, Role
 from core.errors import Conflict, NotFound
 from core.models import ProcessingJob, QuotaEntry, Submission, WorkerHeartbeat, utcnow
 from core.services import audit, quotas
@@ -257,13 +257,13 @@ def _settle_charge(session: Session, job: ProcessingJob, *, charged: bool, reaso
         return
     entries = list(session.scalars(select(QuotaEntry).where(
         QuotaEntry.submission_id == submission.id, QuotaEntry.kind == QuotaKind.STANDARDISATION,
-        QuotaEntry.entry_type == "use").order_by(QuotaEntry.id)))
+        QuotaEntry.entry_type == QuotaEntryType.USE).order_by(QuotaEntry.id)))
     if not entries:
         return
     net = sum(entry.amount for entry in entries)
     if (net > 0) == charged:
         return
-    quotas.add_entry(session, submission.roster_record_id, QuotaKind.STANDARDISATION, "use", actor=SYSTEM,
+    quotas.add_entry(session, submission.roster_record_id, QuotaKind.STANDARDISATION, QuotaEntryType.USE, actor=SYSTEM,
                      reason=reason, submission_id=submission.id, amount=1 if charged else -1,
                      now=entries[0].created_at)
 

@@ -283,7 +283,7 @@ def link_collection_code(session: Session, actor: Actor, record: RosterRecord, c
     if actor.is_staff:
         require_role(actor, Role.SUPPORT, Role.ADMIN, Role.REGISTRAR)
         require_school(actor, record.school_id)
-    elif actor.kind == "student":
+    elif actor.is_student:
         own = session.scalar(select(AccountLink.id).where(
             AccountLink.account_id == actor.id, AccountLink.roster_record_id == record.id,
             AccountLink.active.is_(True)))
@@ -319,7 +319,7 @@ def unbind(session: Session, actor: Actor, link_id: int, reason: str = "") -> Ac
     link = session.get(AccountLink, link_id)
     if link is None or not link.active:
         raise NotFound("该关联不存在或已解绑。", "No such active link.")
-    if actor.kind == "student":
+    if actor.is_student:
         if actor.id != link.account_id:
             raise AccessDenied("只能解绑本人的关联。", "You can only unbind your own link.")
         if is_paid(session, link):

@@ -24,12 +24,13 @@ from core.domain.access import (
     Actor,
     allowed,
     pure,
+    require_own,
     school_scope,
     students_only,
 )
 from core.domain.enums import PaymentPurpose, PaymentStatus, Role
 from core.domain.text import Field, clean_text
-from core.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound
 from core.models import AccountLink, CollectionTask, Payment, RosterRecord, School
 from core.services import audit, payments
 
@@ -98,8 +99,7 @@ def _own_link(session: Session, actor: Actor, link_id: int) -> AccountLink:
     link = session.get(AccountLink, link_id)
     if link is None or not link.active:
         raise NotFound("请先关联采集任务。", "Link your collection task first.")
-    if actor.kind == "student" and actor.id != link.account_id:
-        raise AccessDenied("只能为本人的任务支付。", "You can only pay for your own task.")
+    require_own(actor, link.account_id, "只能为本人的任务支付。", "You can only pay for your own task.")
     return link
 
 

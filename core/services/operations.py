@@ -8,6 +8,7 @@ killed; a live worker's reaper puts them back on the queue within seconds).
 
 from __future__ import annotations
 
+import functools
 import subprocess
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -65,6 +66,18 @@ class FailedJob:
 
 
 @dataclass(frozen=True)
+class StoreSize:
+    """The photo store's size when it was last measured (walking it takes long on a full store)."""
+
+    total_bytes: int
+    measured_at: datetime
+
+
+_store_sizes: dict[str, StoreSize] = {}
+"""The last measurement of each photo store (by its folder) in this process."""
+
+
+@dataclass(frozen=True)
 class Health:
     jobs_by_status: dict[JobStatus, int]
     oldest_waiting_since: datetime | None
@@ -78,7 +91,8 @@ class Health:
     workers: list[LiveWorker]
     """Workers whose heartbeat is recent."""
     database_bytes: int
-    photo_store_bytes: int
+    photo_store: StoreSize | None
+    """The last measurement, with its time; None until an admin measures it."""
     version: str
 
     @property
@@ -121,14 +135,24 @@ def _troubled(job: ProcessingJob, since: datetime) -> TroubledJob:
 
 
 @internal
+@functools.cache
 def version() -> str:
-    """The release, plus the commit when running from a checkout."""
+    """The release, plus the commit when running from a checkout; asked of git once per process."""
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True,
                                 text=True, timeout=5, check=True).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return core.__version__
     return f"{core.__version__} ({commit})"
+
+
+@allowed(Role.ADMIN)
+def measure_photo_store(actor: Actor, store: PhotoStore, *, now: datetime | None = None) -> StoreSize:
+    """Walks the whole store once, on an admin's request, and keeps the figure for later renders."""
+    require_role(actor, Role.ADMIN)
+    measured = StoreSize(store.total_bytes(), now or utcnow())
+    _store_sizes[store.location] = measured
+    return measured
 
 
 @allowed(Role.ADMIN)
@@ -159,6 +183,6 @@ def health(session: Session, actor: Actor, store: PhotoStore) -> Health:
         orphaned=[_troubled(job, job.lease_expires_at or job.updated_at) for job in orphaned],
         workers=live_workers(session, now=now),
         database_bytes=database_bytes(session),
-        photo_store_bytes=store.total_bytes(),
+        photo_store=_store_sizes.get(store.location),
         version=version(),
     )

@@ -14,10 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db import get_or_raise
-from core.domain.access import SUPPORT_ROLES, Actor, allowed, require_role, students_only
-from core.domain.enums import PaymentPurpose, PaymentStatus, QuotaKind, Role
+from core.domain.access import SUPPORT_ROLES, Actor, allowed, require_own, require_role, students_only
+from core.domain.enums import PaymentPurpose, PaymentStatus, QuotaEntryType, QuotaKind, Role
 from core.domain.text import REASON, clean_text
-from core.errors import AccessDenied, Conflict, InvalidInput
+from core.errors import Conflict, InvalidInput
 from core.models import AccountLink, Payment, utcnow
 from core.services import audit, quotas
 from core.services.policy import get_policy
@@ -83,8 +83,7 @@ def _price_fen(session: Session, link: AccountLink, purpose: PaymentPurpose) -> 
 
 
 def _own(actor: Actor, account_id: int) -> None:
-    if actor.kind == "student" and actor.id != account_id:
-        raise AccessDenied("只能为本人的任务支付。", "You can only pay for your own task.")
+    require_own(actor, account_id, "只能为本人的任务支付。", "You can only pay for your own task.")
 
 
 @students_only
@@ -140,7 +139,7 @@ def pay(session: Session, actor: Actor, payment: Payment, provider: PaymentProvi
     payment.provider_ref = result.provider_ref
     payment.paid_at = utcnow()
     if payment.purpose in PURPOSE_QUOTA:
-        quotas.add_entry(session, payment.roster_record_id, PURPOSE_QUOTA[payment.purpose], "purchase",
+        quotas.add_entry(session, payment.roster_record_id, PURPOSE_QUOTA[payment.purpose], QuotaEntryType.PURCHASE,
                          actor=actor, payment_id=payment.id)
     audit.record(session, actor, "payment.paid", "payment", payment.id, roster_record_id=payment.roster_record_id,
                  amount_fen=payment.amount_fen, purpose=payment.purpose)

@@ -27,7 +27,7 @@ from core.domain.states import Event, transition
 from core.errors import NotFound
 from core.imaging.errors import ImagingError
 from core.imaging.pipeline import EnrolmentReference, process_capture, process_enrolment
-from core.imaging.standard import Background
+from core.domain.enums import Background
 from core.imaging.thresholds import ImagingThresholds
 from core.models import RosterRecord, Submission, utcnow
 from core.services import jobs
@@ -94,7 +94,7 @@ def process_submission(db: Database, store: PhotoStore, submission_id: int, *, f
         if result.comparison is not None:
             submission.face_distance = result.comparison.distance
             submission.face_similarity = result.comparison.similarity
-            submission.face_verdict = result.comparison.verdict.value
+            submission.face_verdict = result.comparison.verdict
         if standardised_sha is None:
             submission.processing_error = result.error
             return

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from core.db import get_or_raise
 from core.domain.access import OVERRIDE_ROLES, Actor, allowed, internal, require_role, require_school
-from core.domain.enums import QuotaKind, SubmissionState
+from core.domain.enums import QuotaEntryType, QuotaKind, SubmissionState
 from core.domain.quotas import QuotaUsage, check_grant_replacement, local_day
 from core.domain.text import REASON, clean_text
 from core.errors import InvalidInput
@@ -28,12 +28,12 @@ def usage(session: Session, roster_record_id: int, now: datetime | None = None) 
         .where(QuotaEntry.roster_record_id == roster_record_id)
         .group_by(QuotaEntry.kind, QuotaEntry.entry_type, QuotaEntry.local_day)
     ).all()
-    totals: dict[tuple[QuotaKind, str, bool], int] = {}
+    totals: dict[tuple[QuotaKind, QuotaEntryType, bool], int] = {}
     for kind, entry_type, day, amount in rows:
         key = (kind, entry_type, day == today)
         totals[key] = totals.get(key, 0) + int(amount or 0)
 
-    def total(kind: QuotaKind, entry_type: str, today_only: bool = False) -> int:
+    def total(kind: QuotaKind, entry_type: QuotaEntryType, today_only: bool = False) -> int:
         if today_only:
             return totals.get((kind, entry_type, True), 0)
         return totals.get((kind, entry_type, True), 0) + totals.get((kind, entry_type, False), 0)
@@ -44,14 +44,14 @@ def usage(session: Session, roster_record_id: int, now: datetime | None = None) 
         )
     )
     return QuotaUsage(
-        standardisations_today=total(QuotaKind.STANDARDISATION, "use", True),
-        standardisations_granted_today=total(QuotaKind.STANDARDISATION, "grant", True),
-        submissions_used=total(QuotaKind.SUBMISSION, "use"),
-        submissions_granted=total(QuotaKind.SUBMISSION, "grant"),
-        submissions_purchased=total(QuotaKind.SUBMISSION, "purchase"),
-        replacements_used=total(QuotaKind.REPLACEMENT, "use"),
-        replacements_granted=total(QuotaKind.REPLACEMENT, "grant"),
-        replacements_purchased=total(QuotaKind.REPLACEMENT, "purchase"),
+        standardisations_today=total(QuotaKind.STANDARDISATION, QuotaEntryType.USE, True),
+        standardisations_granted_today=total(QuotaKind.STANDARDISATION, QuotaEntryType.GRANT, True),
+        submissions_used=total(QuotaKind.SUBMISSION, QuotaEntryType.USE),
+        submissions_granted=total(QuotaKind.SUBMISSION, QuotaEntryType.GRANT),
+        submissions_purchased=total(QuotaKind.SUBMISSION, QuotaEntryType.PURCHASE),
+        replacements_used=total(QuotaKind.REPLACEMENT, QuotaEntryType.USE),
+        replacements_granted=total(QuotaKind.REPLACEMENT, QuotaEntryType.GRANT),
+        replacements_purchased=total(QuotaKind.REPLACEMENT, QuotaEntryType.PURCHASE),
         has_approved_photo=bool(approved),
     )
 
@@ -61,7 +61,7 @@ def add_entry(
     session: Session,
     roster_record_id: int,
     kind: QuotaKind,
-    entry_type: str,
+    entry_type: QuotaEntryType,
     *,
     actor: Actor,
     reason: str = "",
@@ -110,7 +110,7 @@ def grant(
         raise InvalidInput("每次可增加 1–10 次。", "A grant adds 1 to 10 attempts.")
     if kind is QuotaKind.REPLACEMENT:
         check_grant_replacement(usage(session, roster_record_id, now))
-    entry = add_entry(session, roster_record_id, kind, "grant", actor=actor, reason=reason, amount=amount, now=now)
+    entry = add_entry(session, roster_record_id, kind, QuotaEntryType.GRANT, actor=actor, reason=reason, amount=amount, now=now)
     session.flush()
     audit.record(
         session, actor, "quota.grant", "quota_entry", entry.id,

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from core.db import get_or_raise
 from core.domain.access import OVERRIDE_ROLES, REVIEW_ROLES, Actor, allowed, internal, pure, require_role
-from core.domain.enums import Decision, EducationCategory, QuotaKind, SubmissionState
+from core.domain.enums import Decision, EducationCategory, QuotaKind, SecondReviewReason, SubmissionState
 from core.domain.policy import Policy
 from core.domain.quotas import local_day
 from core.domain.reasons import BY_CODE, check_decision
@@ -37,10 +37,6 @@ from core.services.policy import get_policy
 
 NOTE = field(ReviewDecision.note, "审核说明", "Reviewer's note", max_length=NOTE_MAX)
 """The note the student reads with a rejection (and the team with a second opinion)."""
-SECOND_REVIEW_SAMPLED = "sampled"
-SECOND_REVIEW_FACE = "face_not_same"
-SECOND_REVIEW_OVERRIDE = "quota_override"
-"""Why a photo went to a senior reviewer (``Submission.second_review_reason``)."""
 
 NO_SCORE = "none"
 """Score-band filter value for photos with no face comparison (no usable enrolment photo)."""
@@ -78,7 +74,7 @@ def _filtered(query: _Query, filters: QueueFilter) -> _Query:
     if filters.band == NO_SCORE:
         query = query.where(Submission.face_verdict.is_(None))
     elif filters.band:
-        query = query.where(Submission.face_verdict == Verdict(filters.band).value)
+        query = query.where(Submission.face_verdict == Verdict(filters.band))
     if filters.quality == "failed":
         query = query.where(Submission.quality_flags != "")
     elif filters.quality == "passed":
@@ -214,15 +210,17 @@ def _check_decidable(submission: Submission, actor: Actor, moment: datetime) -> 
 
 
 @pure
-def second_review_reason(submission: Submission, decision: Decision, policy: Policy, rng: random.Random) -> str | None:
+def second_review_reason(
+    submission: Submission, decision: Decision, policy: Policy, rng: random.Random
+) -> SecondReviewReason | None:
     """Which approvals a senior reviewer sees again: every approval whose face verdict is not
     同一人 (including photos never compared), and a random share of the rest."""
     if decision is not Decision.APPROVE:
         return None
-    if submission.face_verdict != Verdict.SAME.value:
-        return SECOND_REVIEW_FACE
+    if submission.face_verdict != Verdict.SAME:
+        return SecondReviewReason.FACE_NOT_SAME
     if rng.random() < policy.second_review_rate:
-        return SECOND_REVIEW_SAMPLED
+        return SecondReviewReason.SAMPLED
     return None
 
 
@@ -255,7 +253,7 @@ def decide(
     submission.decided_at = moment
     submission.clear_claim()
     flagged = second_review_reason(submission, decision, policy or get_policy(session), rng or random.SystemRandom())
-    if flagged and submission.second_review_reason != SECOND_REVIEW_OVERRIDE:
+    if flagged and submission.second_review_reason != SecondReviewReason.QUOTA_OVERRIDE:
         submission.needs_second_review = True
         submission.second_review_reason = flagged
     row = ReviewDecision(
@@ -323,7 +321,7 @@ def undo(session: Session, actor: Actor, decision_id: int, *, now: datetime | No
         )
     submission.state = transition(submission.state, Event.UNDO_DECISION)
     submission.decided_at = None
-    if submission.needs_second_review and submission.second_review_reason != SECOND_REVIEW_OVERRIDE:
+    if submission.needs_second_review and submission.second_review_reason != SecondReviewReason.QUOTA_OVERRIDE:
         submission.needs_second_review = False
         submission.second_review_reason = None
     _hold(submission, actor, moment, get_policy(session))
@@ -374,10 +372,10 @@ def send_override_to_second_review(session: Session, actor: Actor, entry: QuotaE
         return None
     entry.submission_id = submission.id
     submission.needs_second_review = True
-    submission.second_review_reason = SECOND_REVIEW_OVERRIDE
+    submission.second_review_reason = SecondReviewReason.QUOTA_OVERRIDE
     audit.record(session, actor, "review.second_review_requested", "submission", submission.id,
                  school_id=submission.roster_record.school_id, roster_record_id=submission.roster_record_id,
-                 reason=SECOND_REVIEW_OVERRIDE, quota_entry_id=entry.id)
+                 reason=SecondReviewReason.QUOTA_OVERRIDE.value, quota_entry_id=entry.id)
     session.flush()
     return submission
 
@@ -429,7 +427,7 @@ class QueueRow:
     student_number: str
     attempt_number: int
     face_similarity: float | None
-    face_verdict: str | None
+    face_verdict: Verdict | None
     quality_flags: tuple[str, ...]
     thumbnail_sha: str | None
     held_by_other: bool

@@ -73,7 +73,7 @@ def _clear(query: Select[Any], filters: QueueFilter) -> Select[Any]:
         Submission.state == SubmissionState.AWAITING_REVIEW,
         Submission.quality_flags == "",
         Submission.standardised_sha.is_not(None),
-        Submission.face_verdict == Verdict.SAME.value,
+        Submission.face_verdict == Verdict.SAME,
     )
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from core.domain.access import SENIOR_ROLES, Actor, allowed, internal, require_role
-from core.domain.enums import Decision, SubmissionState
+from core.domain.enums import Decision, SecondReviewReason, SubmissionState
 from core.domain.quotas import local_day
 from core.domain.reasons import check_decision
 from core.domain.text import clean_text
@@ -135,7 +135,7 @@ class Disagreement:
     submission_id: int
     student_name: str
     school_name: str
-    second_review_reason: str | None
+    second_review_reason: SecondReviewReason | None
     first_reviewer: str
     first_decision: Decision
     first_reason_code: str | None

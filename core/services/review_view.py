@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from core.db import get_or_raise
 from core.domain import quotas as quota_rules
 from core.domain.access import REVIEW_ROLES, Actor, allowed, require_role
-from core.domain.enums import Decision, EducationCategory, QuotaKind, SubmissionState
+from core.domain.enums import Decision, EducationCategory, QuotaEntryType, QuotaKind, SecondReviewReason, SubmissionState
 from core.domain.identity import mask_id
 from core.domain.review_bands import Band, band_of
 from core.domain.text import SEARCH_MAX, Field, clean_text
@@ -91,7 +91,7 @@ class ReviewItem:
     history: tuple[EarlierSubmission, ...]
     grants: tuple[GrantSummary, ...]
     quota: QuotaSummary
-    second_review_reason: str | None
+    second_review_reason: SecondReviewReason | None
 
     @property
     def failed_checks(self) -> tuple[Check, ...]:
@@ -235,7 +235,7 @@ def student_history(session: Session, actor: Actor, roster_record_id: int, *, ex
 @allowed(*REVIEW_ROLES)
 def grants(session: Session, actor: Actor, roster_record_id: int) -> tuple[GrantSummary, ...]:
     rows = session.scalars(
-        select(QuotaEntry).where(QuotaEntry.roster_record_id == roster_record_id, QuotaEntry.entry_type == "grant")
+        select(QuotaEntry).where(QuotaEntry.roster_record_id == roster_record_id, QuotaEntry.entry_type == QuotaEntryType.GRANT)
         .order_by(QuotaEntry.created_at.desc())
     )
     return tuple(GrantSummary(r.kind, r.amount, r.reason, r.actor_name, r.created_at) for r in rows)

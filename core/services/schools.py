@@ -7,7 +7,7 @@ cohort, a shorter window) change only with a confirmation naming how many of the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -17,10 +17,17 @@ from sqlalchemy.orm import Session
 
 from core.db import get_or_raise
 from core.domain.access import SCHOOL_DATA_ROLES, Actor, allowed, pure, require_role, require_school
-from core.domain.enums import EducationCategory, MailingMode, PaymentPurpose, PaymentStatus, Role, TaskStatus
+from core.domain.enums import (
+    Background,
+    EducationCategory,
+    MailingMode,
+    PaymentPurpose,
+    PaymentStatus,
+    Role,
+    TaskStatus,
+)
 from core.domain.text import Field, clean_text
 from core.errors import Conflict, InvalidInput
-from core.imaging.standard import Background
 from core.models import CollectionTask, Payment, RosterRecord, School, StaffUser, SupportTicket, field, utcnow
 from core.services import audit
 
@@ -200,15 +207,39 @@ def delete_school(session: Session, actor: Actor, school_id: int) -> None:
     session.flush()
 
 
-def _task_texts(*, title: str, cohort: str, opens_on: date, closes_on: date, price_fen: int,
-                default_address: str) -> tuple[str, str, str]:
-    """The task's title, cohort and default address, cleaned, once the window and price are valid."""
-    if closes_on < opens_on:
-        raise InvalidInput("结束日期不能早于开始日期。", "The window closes before it opens.")
-    if price_fen < 0:
-        raise InvalidInput("价格不能为负。", "The price cannot be negative.")
-    return (clean_text(title, TITLE, required=True), clean_text(cohort, COHORT, required=True),
-            clean_text(default_address, DEFAULT_ADDRESS))
+@dataclass(frozen=True)
+class TaskSettings:
+    """What an admin sets on a collection task: one list for creating and for editing it."""
+
+    category: EducationCategory
+    cohort: str
+    title: str
+    opens_on: date
+    closes_on: date
+    price_fen: int
+    mailing_mode: MailingMode = MailingMode.TO_SCHOOL
+    default_address: str = ""
+    background: Background = Background.BLUE
+    front_camera_allowed: bool = True
+    album_allowed: bool = False
+
+    @classmethod
+    def of(cls, task: CollectionTask) -> TaskSettings:
+        """The task's current settings (the starting point of an edit)."""
+        return cls(category=task.category, cohort=task.cohort, title=task.title, opens_on=task.opens_on,
+                   closes_on=task.closes_on, price_fen=task.price_fen, mailing_mode=task.mailing_mode,
+                   default_address=task.default_address, background=task.background,
+                   front_camera_allowed=task.front_camera_allowed, album_allowed=task.album_allowed)
+
+    def cleaned(self) -> TaskSettings:
+        """The settings with their texts cleaned, once the window and price are valid."""
+        if self.closes_on < self.opens_on:
+            raise InvalidInput("结束日期不能早于开始日期。", "The window closes before it opens.")
+        if self.price_fen < 0:
+            raise InvalidInput("价格不能为负。", "The price cannot be negative.")
+        return replace(self, title=clean_text(self.title, TITLE, required=True),
+                       cohort=clean_text(self.cohort, COHORT, required=True),
+                       default_address=clean_text(self.default_address, DEFAULT_ADDRESS))
 
 
 @allowed(Role.ADMIN)
@@ -217,36 +248,20 @@ def create_task(
     actor: Actor,
     *,
     school_id: int,
-    category: EducationCategory,
-    cohort: str,
-    title: str,
-    opens_on: date,
-    closes_on: date,
-    price_fen: int,
-    mailing_mode: MailingMode = MailingMode.TO_SCHOOL,
-    default_address: str = "",
-    background: Background = Background.BLUE,
-    front_camera_allowed: bool = True,
-    album_allowed: bool = False,
+    settings: TaskSettings,
     status: TaskStatus = TaskStatus.OPEN,
 ) -> CollectionTask:
     require_role(actor, Role.ADMIN)
     school = _school(session, school_id)
     if not school.active and status is TaskStatus.OPEN:
         raise Conflict("学校已停用，不能开放采集任务。", "The school is deactivated: no task can open.")
-    title, cohort, default_address = _task_texts(
-        title=title, cohort=cohort, opens_on=opens_on, closes_on=closes_on, price_fen=price_fen,
-        default_address=default_address)
-    task = CollectionTask(
-        school_id=school_id, category=category, cohort=cohort, title=title,
-        opens_on=opens_on, closes_on=closes_on, price_fen=price_fen, mailing_mode=mailing_mode,
-        default_address=default_address, background=background,
-        front_camera_allowed=front_camera_allowed, album_allowed=album_allowed, status=status,
-    )
+    settings = settings.cleaned()
+    task = CollectionTask(school_id=school_id, status=status, **asdict(settings))
     session.add(task)
     session.flush()
-    audit.record(session, actor, "task.create", "collection_task", task.id, school_id=school_id, title=title,
-                 price_fen=price_fen, opens_on=opens_on.isoformat(), closes_on=closes_on.isoformat())
+    audit.record(session, actor, "task.create", "collection_task", task.id, school_id=school_id,
+                 title=settings.title, price_fen=settings.price_fen, opens_on=settings.opens_on.isoformat(),
+                 closes_on=settings.closes_on.isoformat())
     return task
 
 
@@ -304,32 +319,15 @@ def update_task(
     session: Session,
     actor: Actor,
     task_id: int,
+    settings: TaskSettings,
     *,
-    category: EducationCategory,
-    cohort: str,
-    title: str,
-    opens_on: date,
-    closes_on: date,
-    price_fen: int,
-    mailing_mode: MailingMode,
-    default_address: str,
-    background: Background,
-    front_camera_allowed: bool,
-    album_allowed: bool,
     confirm_affected: int | None = None,
 ) -> CollectionTask:
     """Saves the task's settings. Raises ``NeedsConfirmation`` when paid students are bound by the
     change and ``confirm_affected`` is not their current number (a stale confirmation is refused)."""
     require_role(actor, Role.ADMIN)
     task = _task(session, task_id)
-    title, cohort, default_address = _task_texts(
-        title=title, cohort=cohort, opens_on=opens_on, closes_on=closes_on, price_fen=price_fen,
-        default_address=default_address)
-    new: dict[str, Any] = dict(
-        category=category, cohort=cohort, title=title, opens_on=opens_on, closes_on=closes_on,
-        price_fen=price_fen, mailing_mode=mailing_mode, default_address=default_address,
-        background=background, front_camera_allowed=front_camera_allowed, album_allowed=album_allowed,
-    )
+    new: dict[str, Any] = asdict(settings.cleaned())
     binding = _binding_changes(task, new)
     affected = paid_students(session, actor, task.id) if binding else 0
     if affected and confirm_affected != affected:

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from core.db import get_or_raise
 from core.domain import passwords
 from core.domain.access import ALL_STAFF, Actor, allowed, own_data, public, pure, require_role
-from core.domain.enums import Role
+from core.domain.enums import ActorKind, Role
 from core.domain.sign_in import (
     FORGET_AFTER,
     RULES,
@@ -73,7 +73,7 @@ def check_password_policy(password: str, username: str = "") -> None:
 
 @pure
 def actor_for(user: StaffUser) -> Actor:
-    return Actor(kind="staff", id=user.id, name=user.display_name, role=user.role, school_id=user.school_id)
+    return Actor(kind=ActorKind.STAFF, id=user.id, name=user.display_name, role=user.role, school_id=user.school_id)
 
 
 @allowed(Role.ADMIN)

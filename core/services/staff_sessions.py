@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from core.domain.enums import ActorKind
 from core.config import settings
 from core.domain.access import ALL_STAFF, Actor, allowed, internal, own_data, public, pure
 from core.errors import AccessDenied
@@ -143,7 +144,7 @@ def resolve(session: Session, token: str | None, *, now: datetime | None = None)
     if moment - row.last_seen_at >= TOUCH_EVERY:
         row.last_seen_at = moment
         session.flush()
-    return Resolved(Actor(kind="staff", id=user.id, name=user.display_name, role=user.role,
+    return Resolved(Actor(kind=ActorKind.STAFF, id=user.id, name=user.display_name, role=user.role,
                           school_id=user.school_id))
 
 
@@ -187,7 +188,7 @@ def end(session: Session, token: str | None, *, everywhere: bool = False, now: d
         revoke_all(session, user.id, Ended.SIGNED_OUT, now=moment)
     else:
         row.revoked_at, row.revoked_reason = moment, Ended.SIGNED_OUT
-    actor = Actor(kind="staff", id=user.id, name=user.display_name, role=user.role, school_id=user.school_id)
+    actor = Actor(kind=ActorKind.STAFF, id=user.id, name=user.display_name, role=user.role, school_id=user.school_id)
     audit.record(session, actor, "staff.logout", "staff_user", user.id, school_id=user.school_id,
                  everywhere=everywhere)
     session.flush()

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 
 from core.db import get_or_raise
 from core.domain import quotas as rules
-from core.domain.access import Actor, students_only
-from core.domain.enums import QuotaKind, SubmissionState
+from core.domain.access import Actor, require_own, students_only
+from core.domain.enums import QuotaEntryType, QuotaKind, SubmissionState
 from core.domain.states import Event, transition
-from core.errors import AccessDenied, Conflict, InvalidInput, NotFound, PaymentRequired
+from core.errors import Conflict, InvalidInput, NotFound, PaymentRequired
 from core.imaging.types import Verdict
 from core.models import AccountLink, Submission, utcnow
 from core.services import audit, jobs, quotas
@@ -29,8 +29,7 @@ def _own_link(session: Session, actor: Actor, link_id: int) -> AccountLink:
     link = session.get(AccountLink, link_id)
     if link is None or not link.active:
         raise NotFound("请先关联采集任务。", "Link your account to a collection task first.")
-    if actor.kind == "student" and actor.id != link.account_id:
-        raise AccessDenied("只能操作本人的采集任务。", "You can only act on your own collection task.")
+    require_own(actor, link.account_id, "只能操作本人的采集任务。", "You can only act on your own collection task.")
     return link
 
 
@@ -69,7 +68,7 @@ def request_standardisation(
     )
     session.add(submission)
     session.flush()
-    quotas.add_entry(session, link.roster_record_id, QuotaKind.STANDARDISATION, "use", actor=actor,
+    quotas.add_entry(session, link.roster_record_id, QuotaKind.STANDARDISATION, QuotaEntryType.USE, actor=actor,
                      submission_id=submission.id, now=moment)
     audit.record(session, actor, "submission.standardise_requested", "submission", submission.id,
                  school_id=link.roster_record.school_id, roster_record_id=link.roster_record_id)
@@ -81,8 +80,7 @@ def request_standardisation(
 def discard_capture(session: Session, actor: Actor, submission_id: int) -> Submission:
     """重拍: the student drops a capture before submitting it (the standardisation stays used)."""
     submission = get_or_raise(session, Submission, submission_id, "照片不存在。", "No such photo.")
-    if actor.kind == "student" and actor.id != submission.account_id:
-        raise AccessDenied("只能操作本人的照片。", "You can only act on your own photo.")
+    require_own(actor, submission.account_id, "只能操作本人的照片。", "You can only act on your own photo.")
     if submission.state not in PENDING_STATES:
         raise Conflict("照片已提交，不能在此重拍；如需更换请重新拍摄后提交。",
                        "The photo was already submitted; take a new one and submit it instead.")
@@ -100,14 +98,13 @@ def submit(session: Session, actor: Actor, submission_id: int, *, now: datetime 
     replacement allowance."""
     moment = now or utcnow()
     submission = get_or_raise(session, Submission, submission_id, "照片不存在。", "No such photo.")
-    if actor.kind == "student" and actor.id != submission.account_id:
-        raise AccessDenied("只能提交本人的照片。", "You can only submit your own photo.")
+    require_own(actor, submission.account_id, "只能提交本人的照片。", "You can only submit your own photo.")
     if submission.state is SubmissionState.STANDARDISED and submission.standardised_sha is None:
         raise InvalidInput("照片尚未完成标准化。", "The photo has not been standardised yet.")
     submission.state = transition(submission.state, Event.SUBMIT)
     submission.submitted_at = moment
     record = submission.roster_record
-    if submission.face_verdict == Verdict.DIFFERENT.value:
+    if submission.face_verdict == Verdict.DIFFERENT:
         submission.state = transition(submission.state, Event.AUTO_BLOCK)
         audit.record(session, actor, "submission.auto_blocked", "submission", submission.id,
                      school_id=record.school_id, roster_record_id=record.id,
@@ -127,13 +124,13 @@ def submit(session: Session, actor: Actor, submission_id: int, *, now: datetime 
     if waiting is not None:
         rules.check_replacement(usage, policy)
         waiting.state = transition(waiting.state, Event.REPLACE)
-        quotas.add_entry(session, record.id, QuotaKind.REPLACEMENT, "use", actor=actor,
+        quotas.add_entry(session, record.id, QuotaKind.REPLACEMENT, QuotaEntryType.USE, actor=actor,
                          submission_id=submission.id, now=moment)
     else:
         if usage.has_approved_photo:
             rules.check_replacement(usage, policy)
         rules.check_submission(usage, policy)
-        quotas.add_entry(session, record.id, QuotaKind.SUBMISSION, "use", actor=actor,
+        quotas.add_entry(session, record.id, QuotaKind.SUBMISSION, QuotaEntryType.USE, actor=actor,
                          submission_id=submission.id, now=moment)
     submission.attempt_number = 1 + (session.scalar(
         select(func.count(Submission.id)).where(

@@ -30,8 +30,10 @@ from core.domain.enums import (
     EducationCategory,
     PaymentPurpose,
     PaymentStatus,
+    QuotaEntryType,
     QuotaKind,
     SubmissionState,
+    Verdict,
 )
 from core.domain.identity import mask_id, normalise_text
 from core.domain.policy import Policy
@@ -227,7 +229,7 @@ class SubmissionView:
     quality_ok: bool | None
     checks: list[Check]
     face_similarity: float | None
-    face_verdict: str | None
+    face_verdict: Verdict | None
     processing_error: str | None
     captured_at: datetime
     submitted_at: datetime | None
@@ -252,7 +254,7 @@ class QuotaView:
 @dataclass(frozen=True)
 class QuotaEntryView:
     kind: QuotaKind
-    entry_type: str
+    entry_type: QuotaEntryType
     amount: int
     local_day: date
     reason: str

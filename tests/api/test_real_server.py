@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from api.app import PREFIX, create_app
 from api.limits import MemoryRateLimiter
+from core.domain.enums import QuotaEntryType
 from core.models import IdempotencyRecord, Payment, QuotaEntry, Submission
 from tests.api.conftest import identity_form
 from tests.core.services.helpers import portrait
@@ -107,5 +108,5 @@ def test_a_student_signs_in_links_pays_uploads_polls_and_submits_over_real_http(
     with db.session() as session:
         assert session.scalar(select(func.count(Payment.id)).where(Payment.status == "paid")) == 1
         assert session.scalar(select(func.count(Submission.id))) == 1
-        assert session.scalar(select(func.count(QuotaEntry.id)).where(QuotaEntry.entry_type == "use")) == 2
+        assert session.scalar(select(func.count(QuotaEntry.id)).where(QuotaEntry.entry_type == QuotaEntryType.USE)) == 2
         assert session.scalar(select(func.count(IdempotencyRecord.id))) == 4

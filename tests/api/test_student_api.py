@@ -15,7 +15,7 @@ from api.app import PREFIX, create_app, router
 from api.limits import MemoryRateLimiter
 from api.wechatpay import DevelopmentPlatform
 from core.config import settings
-from core.domain.enums import PaymentStatus, QuotaKind, SubmissionState
+from core.domain.enums import PaymentStatus, QuotaEntryType, QuotaKind, SubmissionState
 from core.models import (
     AccountLink,
     ApiToken,
@@ -240,7 +240,7 @@ def test_a_retried_submission_is_answered_again_and_uses_one_submission(env, cli
     assert {a.status_code for a in answers} == {200} and len({a.text for a in answers}) == 1
     with db.session() as session:
         assert session.scalar(select(func.count(Submission.id))) == 1
-        uses = session.execute(select(QuotaEntry.kind, func.count()).where(QuotaEntry.entry_type == "use")
+        uses = session.execute(select(QuotaEntry.kind, func.count()).where(QuotaEntry.entry_type == QuotaEntryType.USE)
                                .group_by(QuotaEntry.kind)).all()
         assert dict(uses) == {QuotaKind.STANDARDISATION: 1, QuotaKind.SUBMISSION: 1}
     # the same key for another request is refused; no key at all is refused

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from core.domain.enums import QuotaKind, Role, TicketCategory, TicketPriority, TicketStatus
+from core.domain.enums import QuotaEntryType, QuotaKind, Role, TicketCategory, TicketPriority, TicketStatus
 from core.models import RosterRecord, SupportTicket
 from core.services import audit, quotas
 from tests import factories as f
@@ -31,7 +31,7 @@ def seeder(fixtures_dir):
         student = f.make_linked_student(session, task, record, openid="oWX-dingbaiyun")
         f.submit_photo(session, store, student, fixtures_dir / "london" / "003_smiling.jpg")
         for _ in range(4):  # four more standardisations today: the daily 5 are used up
-            quotas.add_entry(session, record.id, QuotaKind.STANDARDISATION, "use", actor=student.actor)
+            quotas.add_entry(session, record.id, QuotaKind.STANDARDISATION, QuotaEntryType.USE, actor=student.actor)
         f.make_staff(session, Role.SUPPORT, "zhou.support")
 
     return seed

@@ -24,7 +24,7 @@ def test_operations_shows_job_health_sizes_and_version(env, app_for):
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["等待中"], metrics["失败"], metrics["处理中"]) == ("1", "1", "0")
-    assert metrics["照片库"] == "2.9 KB"
+    assert metrics["照片库"] == "未测量"  # walking the store waits for the button
     assert metrics["版本"].startswith(core.__version__)
     assert "后台进程" in at.error[0].value
     failed = next(d.value for d in at.dataframe if "错误" in d.value.columns)
@@ -32,6 +32,12 @@ def test_operations_shows_job_health_sizes_and_version(env, app_for):
     stalled = next(d.value for d in at.dataframe if "排队于" in d.value.columns)
     assert list(stalled["类型"]) == [jobs.PROCESS_SUBMISSION]
     assert any("没有在线的后台进程" in w.value for w in at.warning)
+
+    next(b for b in at.button if b.label == "测量照片库").click()
+    at.run()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["照片库"] == "2.9 KB"
+    assert any(c.value.startswith("0 分钟前测量") for c in at.caption)
 
 
 def test_retry_button_sends_the_failed_job_back_to_the_worker(env, app_for):

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from core.domain.enums import Decision, QuotaKind, Role, SubmissionState
+from core.domain.enums import Decision, QuotaEntryType, QuotaKind, Role, SubmissionState
 from core.errors import AccessDenied
 from core.models import QuotaEntry, ReviewDecision, StaffUser, Submission, utcnow
 from core.services import review
@@ -135,7 +135,7 @@ def test_quota_override_from_the_review_screen(queue, app_for):
     at.run()
     assert "已赠送" in at.success[0].value
     with db.session() as session:
-        entry = session.scalars(select(QuotaEntry).where(QuotaEntry.entry_type == "grant")).one()
+        entry = session.scalars(select(QuotaEntry).where(QuotaEntry.entry_type == QuotaEntryType.GRANT)).one()
         assert (entry.kind, entry.reason, entry.submission_id) == (QuotaKind.STANDARDISATION, "相机故障", ids[0])
         assert session.get(Submission, ids[0]).needs_second_review
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from core.domain.enums import Decision, QuotaKind, Role
+from core.domain.enums import Decision, QuotaEntryType, QuotaKind, Role, SecondReviewReason
 from core.models import ReviewDecision, utcnow
 from core.services import review
 from core.services.policy import set_policy_value
@@ -92,10 +92,10 @@ def test_student_page_shows_history_and_grants_an_override_that_goes_to_second_r
     at.run()
     assert "已赠送" in at.success[0].value
     with db.session() as session:
-        entry = session.scalars(select(QuotaEntry).where(QuotaEntry.entry_type == "grant")).one()
+        entry = session.scalars(select(QuotaEntry).where(QuotaEntry.entry_type == QuotaEntryType.GRANT)).one()
         assert entry.reason == "学校补拍，赠送一次"
         flagged = session.get(Submission, entry.submission_id)
         assert flagged.roster_record.name == "丁白云"
-        assert flagged.second_review_reason == review.SECOND_REVIEW_OVERRIDE
+        assert flagged.second_review_reason == SecondReviewReason.QUOTA_OVERRIDE
     at.text_input(key="sh_query").input("nobody").run()
     assert "没有找到" in at.info[0].value

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from core.domain.enums import QuotaKind, Role, TicketCategory
+from core.domain.enums import QuotaEntryType, QuotaKind, Role, TicketCategory
 from core.domain.states import STATE_LABELS_ZH
 from core.models import Submission, SupportTicket
 from core.services import audit, quotas, submissions
@@ -24,7 +24,7 @@ def seed(db, used_today=5):
         f.make_record(session, other, 2, name="丁白")
         student = f.make_linked_student(session, task, record)
         for _ in range(used_today):
-            quotas.add_entry(session, record.id, QuotaKind.STANDARDISATION, "use", actor=student.actor)
+            quotas.add_entry(session, record.id, QuotaKind.STANDARDISATION, QuotaEntryType.USE, actor=student.actor)
         agent = f.make_staff(session, Role.SUPPORT, "wang.support")
     return record, agent
 

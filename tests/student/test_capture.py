@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from core.domain.access import Actor
-from core.domain.enums import QuotaKind, SubmissionState
+from core.domain.enums import QuotaEntryType, QuotaKind, SubmissionState
 from core.models import QuotaEntry, RosterRecord, Submission
 from core.services import processing, quotas
 from tests.student.conftest import linked_and_paid, portrait, texts
@@ -94,7 +94,7 @@ def test_the_daily_limit_holds_in_the_ui(db, student_app, seeded, fixtures_dir):
     s = seeded()
     with db.session() as session:
         for _ in range(5):
-            quotas.add_entry(session, s.record_id, QuotaKind.STANDARDISATION, "use", actor=Actor.system("tests"))
+            quotas.add_entry(session, s.record_id, QuotaKind.STANDARDISATION, QuotaEntryType.USE, actor=Actor.system("tests"))
     at = linked_and_paid(student_app(), s)
     assert "今日剩余标准化 0/5 次" in texts(at)
     shoot(at, portrait(fixtures_dir, 1))
@@ -110,7 +110,7 @@ def test_the_daily_limit_holds_on_a_screen_opened_before_it_ran_out(db, student_
     shoot(at, portrait(fixtures_dir, 1))
     with db.session() as session:
         for _ in range(5):
-            quotas.add_entry(session, s.record_id, QuotaKind.STANDARDISATION, "use", actor=Actor.system("tests"))
+            quotas.add_entry(session, s.record_id, QuotaKind.STANDARDISATION, QuotaEntryType.USE, actor=Actor.system("tests"))
     at.button(key="standardise").click().run()
     assert "今日照片标准化次数已用完" in at.error[0].value
     with db.session() as session:

@@ -8,7 +8,7 @@ import re
 from sqlalchemy import select
 
 from core.domain.access import Actor
-from core.domain.enums import Decision, PaymentPurpose, PaymentStatus, QuotaKind, Role, SubmissionState
+from core.domain.enums import Decision, PaymentPurpose, PaymentStatus, QuotaEntryType, QuotaKind, Role, SubmissionState
 from core.domain.states import Event, transition
 from core.models import Payment, RosterRecord, Submission
 from core.services import notifications, quotas, review
@@ -106,7 +106,7 @@ def test_when_free_submissions_are_used_the_extra_service_costs_one_yuan(db, stu
     s = seeded()
     with db.session() as session:
         for _ in range(2):
-            quotas.add_entry(session, s.record_id, QuotaKind.SUBMISSION, "use", actor=Actor.system("tests"))
+            quotas.add_entry(session, s.record_id, QuotaKind.SUBMISSION, QuotaEntryType.USE, actor=Actor.system("tests"))
     at = linked_and_paid(student_app(), s)
     assert "免费提交审核次数已用完，继续需支付 ¥1.00/次" in at.warning[0].value
     assert not at.camera_input

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 import core.services
 from core.domain.access import Access, Actor, Caller, access_of
-from core.domain.enums import Decision, PaymentPurpose, Role, TicketCategory
+from core.domain.enums import Decision, EducationCategory, PaymentPurpose, Role, TicketCategory
 from core.errors import AccessDenied
 from core.models import (
     AccountLink,
@@ -44,7 +44,7 @@ from core.models import (
     RosterRecord,
     UploadBatch,
 )
-from core.services import batches, payments, review, submissions, tickets
+from core.services import batches, payments, review, schools, submissions, tickets
 from core.storage.photos import LocalPhotoStore, PhotoStore
 from tests import factories as f
 from tests.core.services.helpers import portrait
@@ -230,6 +230,9 @@ def _value_for(annotation: Any, name: str) -> Any:
         return io.BytesIO()
     if name == "purpose":
         return PaymentPurpose.TASK_FEE
+    if kind is schools.TaskSettings:
+        return schools.TaskSettings(category=EducationCategory.REGULAR, cohort="2025届", title="测试",
+                                    opens_on=date.today(), closes_on=date.today(), price_fen=1)
     if dataclasses.is_dataclass(kind):
         return kind()  # the filters: every field has a default
     if isinstance(kind, type) and issubclass(kind, Enum):
@@ -405,6 +408,14 @@ def test_a_student_acts_only_on_their_own_photo_link_and_payment_and_staff_never
                 submissions.discard_capture(session, actor, world.submission_id)
             with pytest.raises(AccessDenied):
                 submissions.request_standardisation(session, actor, world.link_id, portrait(1), store)
+            # and the bodies refuse staff on their own, were the declaration ever widened
+            with pytest.raises(AccessDenied):
+                inspect.unwrap(submissions.submit)(session, actor, world.submission_id)
+            with pytest.raises(AccessDenied):
+                inspect.unwrap(submissions.discard_capture)(session, actor, world.submission_id)
+            with pytest.raises(AccessDenied):
+                inspect.unwrap(submissions.request_standardisation)(session, actor, world.link_id, portrait(1), store)
+        assert not (session.new or session.dirty or session.deleted)
         # a wrong role learns nothing: an id that does not exist is refused the same way
         with pytest.raises(AccessDenied):
             tickets.detail(session, world.staff["reviewer"], 999_999)

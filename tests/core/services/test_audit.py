@@ -28,9 +28,9 @@ def _log(session):
     b = schools.create_school(session, admin, code="10487", name="华中科技大学")
     record_a = f.make_record(session, a, 1, name="丁白云")
     record_b = f.make_record(session, b, 2, name="王小明")
-    task = schools.create_task(session, admin, school_id=a.id, category=record_a.category, cohort="2025届",
-                               title="采集", opens_on=utcnow().date(), closes_on=utcnow().date() + timedelta(30),
-                               price_fen=2500)
+    task = schools.create_task(session, admin, school_id=a.id, settings=schools.TaskSettings(
+        category=record_a.category, cohort="2025届", title="采集", opens_on=utcnow().date(),
+        closes_on=utcnow().date() + timedelta(30), price_fen=2500))
     audit.record(session, f.actor_of(f.make_staff(session, Role.SUPPORT, "zhao")), "ticket.note", "support_ticket",
                  1, school_id=a.id, roster_record_id=record_a.id)
     audit.record(session, Actor.system("worker"), "submission.processed", "submission", 7, school_id=b.id,

@@ -35,7 +35,7 @@ def built(env, fixtures_dir):
         for record in records:
             w.approved_photo(session, store, task, record, fixtures_dir)
         batch = batches.build_batch(session, registrar, task.id, store)
-        items = {i.name: (i.sha256, i.file_name) for i in batch.items}
+        items = {i.name: (i.sha256, i.file_name) for i in batches.items_of(session, registrar, batch.id)}
         return db, store, registrar, batch.id, batch.number, items
 
 

@@ -140,7 +140,7 @@ def test_batch_round_trip(approved, tmp_path):
 
     with db.session() as session:  # the failed photos go into the next batch
         retry = batches.build_batch(session, registrar, approved["task"], store)
-        assert sorted(i.file_name for i in retry.items) == sorted(f"{i}.jpg" for i in failing)
+        assert sorted(i.file_name for i in batches.items_of(session, registrar, retry.id)) == sorted(f"{i}.jpg" for i in failing)
         actions = session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("batch.%"))).all()
     assert actions.count("batch.export") == 2 and actions.count("batch.build") == 2
     assert actions.count("batch.import_result") == 2 and actions.count("batch.manifest") == 3
@@ -169,7 +169,7 @@ def test_draft_item_can_be_removed_and_is_approved_again(approved):
     db, store, registrar = approved["db"], approved["store"], approved["registrar"]
     with db.session() as session:
         batch = batches.build_batch(session, registrar, approved["task"], store)
-        item = batch.items[0]
+        item = batches.items_of(session, registrar, batch.id)[0]
         item_id, submission_id, batch_id = item.id, item.submission_id, batch.id
         batches.remove_item(session, registrar, item_id)
     assert w.state_of(db, submission_id) == "approved"

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from core.domain.access import Actor
-from core.domain.enums import QuotaKind, Role
+from core.domain.enums import ActorKind, QuotaKind, Role
 from core.errors import AccessDenied, LinkRefused
 from core.models import AccountLink, AuditEvent
 from core.services import linking, overview, quotas, roster
@@ -93,7 +93,7 @@ def test_registrar_cannot_read_or_change_another_school(db):
         with pytest.raises(AccessDenied):
             quotas.grant(session, registrar, other_record.id, QuotaKind.SUBMISSION, "想帮忙")
         assert overview.state_counts(session, registrar).roster_records == 1
-        admin = Actor(kind="staff", id=None, name="admin", role=Role.ADMIN)
+        admin = Actor(kind=ActorKind.STAFF, id=None, name="admin", role=Role.ADMIN)
         assert overview.state_counts(session, admin).roster_records == 2
 
 

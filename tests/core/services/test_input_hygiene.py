@@ -89,9 +89,9 @@ def test_schools_and_tasks_refuse_a_forty_digit_code_and_overlong_names(db, peop
     refused(db, lambda s: schools.create_school(s, admin, code="10001", name="测试大学",
                                                 makeup_points=[{"name": BIDI}]), "补拍点名称")
     today = utcnow().date()
-    refused(db, lambda s: schools.create_task(
-        s, admin, school_id=people["school"], category=EducationCategory.REGULAR, cohort=DIGITS_40, title="任务",
-        opens_on=today, closes_on=today + timedelta(days=3), price_fen=100), "届别")
+    refused(db, lambda s: schools.create_task(s, admin, school_id=people["school"], settings=schools.TaskSettings(
+        category=EducationCategory.REGULAR, cohort=DIGITS_40, title="任务", opens_on=today,
+        closes_on=today + timedelta(days=3), price_fen=100)), "届别")
     with db.session() as session:  # a long name's pinyin is cut to its column, not refused
         made = schools.create_school(session, admin, code="10002", name="长" * 128)
         assert len(made.pinyin) == 255

@@ -38,9 +38,19 @@ def test_health_counts_jobs_lists_failures_and_measures_the_data(env):
         (jobs.PROCESS_ENROLMENT, 999, 3, "NotFound: Roster record 999 not found.")]
     assert utcnow() - health.oldest_waiting_since > timedelta(minutes=29)
     assert health.worker_stalled
-    assert health.photo_store_bytes == len(photo)
+    assert health.photo_store is None  # the store is not walked on every look at the page
     assert health.database_bytes > 0
     assert health.version.startswith(core.__version__)
+
+    measured = operations.measure_photo_store(admin, store)
+    assert measured.total_bytes == len(photo) and utcnow() - measured.measured_at < timedelta(minutes=1)
+    store.put(b"\xff\xd8" + b"y" * 7000)
+    with db.session() as session:
+        assert operations.health(session, admin, store).photo_store == measured  # the figure with its age
+    with db.session() as session:
+        reviewer = f.actor_of(f.make_staff(session, Role.REVIEWER, "reviewer"))
+    with pytest.raises(AccessDenied):
+        operations.measure_photo_store(reviewer, store)
 
 
 def test_no_stall_is_reported_while_a_worker_is_alive_or_nothing_waits(env):

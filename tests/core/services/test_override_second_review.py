@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.domain.enums import Decision, Role
+from core.domain.enums import Decision, Role, SecondReviewReason
 from core.models import QuotaEntry, Submission
 from core.services import audit, review, support
 from tests import factories as f
@@ -22,7 +22,7 @@ def test_support_desk_grant_sends_the_rejected_photo_to_second_review(env):
         entry_id = entry.id
     with db.session() as session:
         submission = session.get(Submission, submission_id)
-        assert submission.needs_second_review and submission.second_review_reason == review.SECOND_REVIEW_OVERRIDE
+        assert submission.needs_second_review and submission.second_review_reason == SecondReviewReason.QUOTA_OVERRIDE
         assert session.get(QuotaEntry, entry_id).submission_id == submission_id
         [event] = audit.events_for(session, action="review.second_review_requested")
         assert (event.entity_id, event.actor_name) == (submission_id, "Support")

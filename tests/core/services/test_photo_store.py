@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from core.domain.access import Actor
-from core.domain.enums import Role
+from core.domain.enums import ActorKind, Role
 from core.errors import AccessDenied
 from core.services import photo_store
 from core.storage.photos import PhotoState, PhotoStore
@@ -85,7 +85,7 @@ def test_only_admins_and_the_system_may_verify(stocked):
     with db.session() as session:
         for role in (Role.REVIEWER, Role.SENIOR_REVIEWER, Role.REGISTRAR, Role.SUPPORT):
             with pytest.raises(AccessDenied):
-                photo_store.verify(session, Actor(kind="staff", id=1, name="x", role=role, school_id=1), store)
+                photo_store.verify(session, Actor(kind=ActorKind.STAFF, id=1, name="x", role=role, school_id=1), store)
         assert photo_store.verify(session, Actor.system("cli"), store).ok
 
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.domain.access import Actor
-from core.domain.enums import Decision, EducationCategory, QuotaKind, Role, SubmissionState
+from core.domain.enums import Decision, EducationCategory, QuotaEntryType, QuotaKind, Role, SecondReviewReason, SubmissionState
 from core.errors import AccessDenied, Conflict, InvalidInput, NotFound, QuotaExceeded
 from core.models import AuditEvent, Notification, QuotaEntry, ReviewDecision, Submission
 from core.services import review
@@ -267,17 +267,17 @@ def test_quota_override_from_the_review_screen_is_granted_audited_and_sent_to_se
             review.grant_override(session, a, world.template_id, QuotaKind.SUBMISSION, " ")
     with db.session() as session:
         submission = session.get(Submission, world.template_id)
-        assert submission.needs_second_review and submission.second_review_reason == review.SECOND_REVIEW_OVERRIDE
+        assert submission.needs_second_review and submission.second_review_reason == SecondReviewReason.QUOTA_OVERRIDE
         item = review_item(session, a, world.template_id)
         assert [g.reason for g in item.grants] == ["学生反映光线问题，赠送一次"]
         assert item.quota.submissions_left == 2  # 2 free + 1 granted - 1 used
         review.decide(session, a, world.template_id, Decision.APPROVE, rng=random.Random(1))
     with db.session() as session:
-        assert session.get(Submission, world.template_id).second_review_reason == review.SECOND_REVIEW_OVERRIDE
+        assert session.get(Submission, world.template_id).second_review_reason == SecondReviewReason.QUOTA_OVERRIDE
         with pytest.raises(QuotaExceeded, match="approved"):
             review.grant_override(session, a, world.template_id, QuotaKind.REPLACEMENT, "想换一张")
     with db.session() as session:
-        assert session.scalar(select(func.count(QuotaEntry.id)).where(QuotaEntry.entry_type == "grant")) == 1
+        assert session.scalar(select(func.count(QuotaEntry.id)).where(QuotaEntry.entry_type == QuotaEntryType.GRANT)) == 1
 
 
 def test_approvals_go_to_second_review_by_face_band_and_by_sample(db, world):
@@ -297,8 +297,8 @@ def test_approvals_go_to_second_review_by_face_band_and_by_sample(db, world):
     with db.session() as session:
         flagged = {s.id: s.second_review_reason for s in session.scalars(
             select(Submission).where(Submission.needs_second_review.is_(True)))}
-    assert flagged == {uncertain: review.SECOND_REVIEW_FACE, unscored: review.SECOND_REVIEW_FACE,
-                       same_b: review.SECOND_REVIEW_SAMPLED}
+    assert flagged == {uncertain: SecondReviewReason.FACE_NOT_SAME, unscored: SecondReviewReason.FACE_NOT_SAME,
+                       same_b: SecondReviewReason.SAMPLED}
 
 
 def test_undoing_an_approval_withdraws_its_second_review(db, world):

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, UTC
 import pytest
 from sqlalchemy import select
 
-from core.domain.enums import Decision, Role
+from core.domain.enums import Decision, Role, SecondReviewReason
 from core.errors import AccessDenied, Conflict
 from core.models import ReviewDecision, Submission
 from core.services import review, review_second
@@ -72,7 +72,7 @@ def test_senior_sees_approvals_blind_and_disagreements_list_both_reasons(setup):
     assert (d.submission_id, d.first_reviewer, d.first_decision, d.second_reviewer) == (
         ids[0], "Reviewer", Decision.APPROVE, "Senior")
     assert (d.second_decision, d.second_reason_code, d.second_note) == (Decision.REJECT, "hair_covers", "眉毛被遮住")
-    assert d.second_review_reason == review.SECOND_REVIEW_SAMPLED
+    assert d.second_review_reason == SecondReviewReason.SAMPLED
 
 
 def test_a_senior_never_second_reviews_their_own_decision_nor_twice(setup):
@@ -104,7 +104,7 @@ def test_quota_override_waits_for_the_first_decision_then_goes_to_a_senior(setup
         review.decide(session, p["reviewer"], ids[2], Decision.REJECT, reason_code="face_shadow", now=T0)
     with db.session() as session:
         claimed = review_second.claim_next_second(session, p["senior"], now=T0)
-        assert claimed.id == ids[2] and claimed.second_review_reason == review.SECOND_REVIEW_OVERRIDE
+        assert claimed.id == ids[2] and claimed.second_review_reason == SecondReviewReason.QUOTA_OVERRIDE
 
 
 def test_reviewers_cannot_do_second_review(setup):

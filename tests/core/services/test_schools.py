@@ -1,12 +1,12 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
-from core.domain.enums import EducationCategory, MailingMode, Role, TaskStatus, TicketCategory, TicketChannel
+from core.domain.enums import Background, EducationCategory, MailingMode, Role, TaskStatus, TicketCategory, TicketChannel
 from core.errors import AccessDenied, Conflict, InvalidInput, NotFound
-from core.imaging.standard import Background
 from core.models import CollectionTask, School, SupportTicket, utcnow
 from core.services import audit, linking, schools
 from tests import factories as f
@@ -17,14 +17,7 @@ def _admin(session):
 
 
 def _settings(task: CollectionTask, **changes):
-    values = dict(
-        category=task.category, cohort=task.cohort, title=task.title, opens_on=task.opens_on,
-        closes_on=task.closes_on, price_fen=task.price_fen, mailing_mode=task.mailing_mode,
-        default_address=task.default_address, background=task.background,
-        front_camera_allowed=task.front_camera_allowed, album_allowed=task.album_allowed,
-    )
-    values.update(changes)
-    return values
+    return replace(schools.TaskSettings.of(task), **changes)
 
 
 def _task_with_paid_students(session, paid: int, unpaid: int = 0):
@@ -139,7 +132,7 @@ def test_edit_task_settings_without_paid_students_needs_no_confirmation(db):
     with db.session() as session:
         admin = _admin(session)
         _, task = _task_with_paid_students(session, paid=0, unpaid=2)
-        schools.update_task(session, admin, task.id, **_settings(
+        schools.update_task(session, admin, task.id, _settings(
             task, price_fen=3000, closes_on=task.closes_on - timedelta(days=5), title="2025届补采",
             mailing_mode=MailingMode.TO_STUDENT, background=Background.WHITE, front_camera_allowed=False,
             album_allowed=True, default_address=""))
@@ -157,13 +150,13 @@ def test_shortening_the_window_of_a_task_with_paid_students_needs_confirmation(d
         task_id, closes_on = task.id, task.closes_on
         shorter = _settings(task, closes_on=closes_on - timedelta(days=7))
         with pytest.raises(schools.NeedsConfirmation) as refused:
-            schools.update_task(session, admin, task_id, **shorter)
+            schools.update_task(session, admin, task_id, shorter)
         assert refused.value.affected == 3
         assert "3 名已付费学生" in refused.value.message_zh and "结束日期提前" in refused.value.message_zh
         assert task.closes_on == closes_on
         with pytest.raises(schools.NeedsConfirmation):
-            schools.update_task(session, admin, task_id, **shorter, confirm_affected=2)
-        schools.update_task(session, admin, task_id, **shorter, confirm_affected=3)
+            schools.update_task(session, admin, task_id, shorter, confirm_affected=2)
+        schools.update_task(session, admin, task_id, shorter, confirm_affected=3)
     with db.session() as session:
         assert session.get(CollectionTask, task_id).closes_on == closes_on - timedelta(days=7)
         event = audit.events_for(session, action="task.update")[0]
@@ -184,7 +177,7 @@ def test_other_binding_changes_also_need_confirmation(db, change):
             "category": {"category": EducationCategory.GRADUATE},
         }[change]
         with pytest.raises(schools.NeedsConfirmation) as refused:
-            schools.update_task(session, admin, task.id, **_settings(task, **new))
+            schools.update_task(session, admin, task.id, _settings(task, **new))
         assert refused.value.affected == 1
 
 
@@ -192,7 +185,7 @@ def test_changes_that_do_not_bind_paid_students_pass_without_confirmation(db):
     with db.session() as session:
         admin = _admin(session)
         _, task = _task_with_paid_students(session, paid=2)
-        schools.update_task(session, admin, task.id, **_settings(
+        schools.update_task(session, admin, task.id, _settings(
             task, closes_on=task.closes_on + timedelta(days=20), opens_on=task.opens_on - timedelta(days=1),
             title="延长采集", background=Background.GREY))
         assert task.title == "延长采集"
@@ -208,7 +201,7 @@ def test_refunded_students_are_no_longer_bound(db):
         payment = session.query(Payment).one()
         payments.mark_refunded(session, admin, payment.id, "学校统一采集")
         assert schools.paid_students(session, f.SYSTEM, task.id) == 0
-        schools.update_task(session, admin, task.id, **_settings(task, price_fen=100))
+        schools.update_task(session, admin, task.id, _settings(task, price_fen=100))
         assert task.price_fen == 100
 
 
@@ -217,13 +210,13 @@ def test_task_values_are_validated(db):
         admin = _admin(session)
         _, task = _task_with_paid_students(session, paid=0)
         with pytest.raises(InvalidInput, match="closes before it opens"):
-            schools.update_task(session, admin, task.id, **_settings(task, closes_on=task.opens_on - timedelta(1)))
+            schools.update_task(session, admin, task.id, _settings(task, closes_on=task.opens_on - timedelta(1)))
         with pytest.raises(InvalidInput, match="cannot be negative"):
-            schools.update_task(session, admin, task.id, **_settings(task, price_fen=-1))
+            schools.update_task(session, admin, task.id, _settings(task, price_fen=-1))
         with pytest.raises(InvalidInput):
-            schools.update_task(session, admin, task.id, **_settings(task, title="  "))
+            schools.update_task(session, admin, task.id, _settings(task, title="  "))
         with pytest.raises(NotFound):
-            schools.update_task(session, admin, 9999, **_settings(task))
+            schools.update_task(session, admin, 9999, _settings(task))
 
 
 def test_open_pause_close_and_reopen_a_task(db):
@@ -273,11 +266,10 @@ def test_no_other_role_may_call_the_school_and_task_services(db, role):
             lambda: schools.set_school_active(session, someone, school.id, False),
             lambda: schools.delete_school(session, someone, school.id),
             lambda: schools.list_tasks(session, someone),
-            lambda: schools.update_task(session, someone, task.id, **_settings(task, price_fen=1)),
+            lambda: schools.update_task(session, someone, task.id, _settings(task, price_fen=1)),
             lambda: schools.set_task_status(session, someone, task.id, TaskStatus.CLOSED),
-            lambda: f.schools.create_task(session, someone, school_id=school.id, category=task.category,
-                                          cohort="x", title="x", opens_on=task.opens_on,
-                                          closes_on=task.closes_on, price_fen=1),
+            lambda: f.schools.create_task(session, someone, school_id=school.id,
+                                          settings=replace(schools.TaskSettings.of(task), price_fen=1)),
         ]
         for call in calls:
             with pytest.raises(AccessDenied):

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from core.domain.access import Actor
-from core.domain.enums import Decision, EducationCategory, JobStatus, QuotaKind, Role, SubmissionState, TaskStatus
+from core.domain.enums import Decision, EducationCategory, JobStatus, QuotaEntryType, QuotaKind, Role, SubmissionState, TaskStatus
 from core.domain.states import Event, transition
 from core.errors import InvalidInput
 from core.models import ProcessingJob, Submission, utcnow
@@ -118,11 +118,11 @@ def test_status_tells_what_the_next_submission_uses(db):
         assert (status.free_submissions_left, status.replacements_left, status.standardisations_left) == (2, 1, 5)
         waiting = _submission(session, student, SubmissionState.AWAITING_REVIEW)
         assert student_flow.status(session, student.link).next_submission is NextSubmission.REPLACEMENT
-        quotas.add_entry(session, student.record.id, QuotaKind.REPLACEMENT, "use", actor=SYSTEM)
+        quotas.add_entry(session, student.record.id, QuotaKind.REPLACEMENT, QuotaEntryType.USE, actor=SYSTEM)
         assert student_flow.status(session, student.link).next_submission is NextSubmission.BUY_REPLACEMENT
         waiting.state = transition(waiting.state, Event.REJECT)
         for _ in range(2):
-            quotas.add_entry(session, student.record.id, QuotaKind.SUBMISSION, "use", actor=SYSTEM)
+            quotas.add_entry(session, student.record.id, QuotaKind.SUBMISSION, QuotaEntryType.USE, actor=SYSTEM)
         status = student_flow.status(session, student.link)
         assert status.next_submission is NextSubmission.BUY_SUBMISSION and status.submissions_left == 0
         assert status.next_submission.purchase.value == "extra_submission"

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from core.domain.enums import QuotaKind, SubmissionState
+from core.domain.enums import QuotaEntryType, QuotaKind, SubmissionState
 from core.errors import AccessDenied, Conflict, LinkRefused, PaymentRequired, QuotaExceeded
 from core.models import QuotaEntry, Submission, utcnow
 from core.services import quotas, submissions
@@ -58,7 +58,7 @@ def test_the_sixth_standardisation_of_the_day_is_refused(env, fixtures_dir):
     with db.session() as session:
         s = student(session)
         for _ in range(5):
-            quotas.add_entry(session, s.record.id, QuotaKind.STANDARDISATION, "use", actor=s.actor)
+            quotas.add_entry(session, s.record.id, QuotaKind.STANDARDISATION, QuotaEntryType.USE, actor=s.actor)
         with pytest.raises(QuotaExceeded):
             submissions.request_standardisation(session, s.actor, s.link.id, portrait(fixtures_dir), store)
 

@@ -8,15 +8,7 @@ import io
 import pytest
 from sqlalchemy import select
 
-from core.domain.enums import (
-    BatchStatus,
-    Decision,
-    PaymentStatus,
-    QuotaKind,
-    Role,
-    SubmissionState,
-    TicketCategory,
-)
+from core.domain.enums import ActorKind, BatchStatus, Decision, PaymentStatus, QuotaEntryType, QuotaKind, Role, SubmissionState, TicketCategory
 from core.domain.identity import mask_name
 from core.errors import AccessDenied, Conflict, InvalidInput, LinkRefused, QuotaExceeded
 from core.imaging.code_image import render_code_png
@@ -89,7 +81,7 @@ def test_support_unbinds_a_paid_link_the_student_could_not(db, desk):
         link = session.get(AccountLink, student.link.id)
         assert not link.active and link.unlinked_by == "Wang.Support"
     [event] = events(db, desk["record"].id, "link.unbind")
-    assert event.detail["reason"] == "微信支付受限，换号支付" and event.actor_kind == "staff"
+    assert event.detail["reason"] == "微信支付受限，换号支付" and event.actor_kind is ActorKind.STAFF
     assert any("已解绑微信账号" in n for n in ticket_notes(db, desk))
 
 
@@ -109,7 +101,7 @@ def test_unbinding_a_record_whose_approved_photo_is_in_an_exported_batch_is_refu
 def use_standardisations(db, desk, n: int) -> None:
     with db.session() as session:
         for _ in range(n):
-            quotas.add_entry(session, desk["record"].id, QuotaKind.STANDARDISATION, "use", actor=desk["student"].actor)
+            quotas.add_entry(session, desk["record"].id, QuotaKind.STANDARDISATION, QuotaEntryType.USE, actor=desk["student"].actor)
 
 
 def test_reset_gives_back_todays_standardisations_and_is_audited(db, desk):
