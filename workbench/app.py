@@ -17,7 +17,7 @@ from uikit.plain import plain  # noqa: E402
 from workbench import auth  # noqa: E402
 from workbench.context import current_actor, follow_browser_redirect, sign_out  # noqa: E402
 from workbench.i18n import lang, language_switch, tr  # noqa: E402
-from workbench.navigation import is_landing, pages_for  # noqa: E402
+from workbench.navigation import pages_for  # noqa: E402
 
 st.set_page_config(page_title="学历图像采集 · 工作台", page_icon=":material/photo_camera:", layout="wide")
 language_switch()
@@ -36,7 +36,7 @@ else:
         section = spec.section_zh if lang() == "zh" else spec.section_en
         sections.setdefault(section, []).append(
             st.Page(spec.path, title=spec.title_zh if lang() == "zh" else spec.title_en, icon=spec.icon,
-                    url_path=spec.path.stem, default=is_landing(actor.role, spec))
+                    url_path=spec.path.stem)
         )
     with st.sidebar:
         st.caption(plain(f"{actor.name} · {actor.role.label_zh if lang() == 'zh' else actor.role.value}"))

@@ -61,12 +61,11 @@ PAGES: tuple[PageSpec, ...] = (
 
 
 LANDING: dict[Role, str] = {R: "review_queue.py", S: "review_queue.py"}
-"""Where a role lands after sign-in (and on an unknown address): reviewers go straight to work."""
+"""Where a role lands after sign-in (``workbench.links.landing`` sends the browser there): reviewers go
+straight to work. Not Streamlit's default page: that one is served only at ``/``, so a bookmarked
+``/review_queue`` would be "page not found"."""
 
 
 def pages_for(role: Role) -> list[PageSpec]:
     return [p for p in PAGES if role in p.roles]
 
-
-def is_landing(role: Role, spec: PageSpec) -> bool:
-    return LANDING.get(role, PAGES[0].file) == spec.file
