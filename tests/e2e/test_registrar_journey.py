@@ -98,6 +98,9 @@ def test_registrar_imports_watches_chases_and_ships_a_batch(live_app, page, tmp_
     package = tmp_path / "batch.zip"
     download.value.save_as(package)
     with zipfile.ZipFile(package) as archive:
-        assert sorted(archive.namelist()) == sorted(f"{f.id_number(i)}.jpg" for i in range(2))
+        names = archive.namelist()
+        assert sorted(n for n in names if n.endswith(".jpg")) == sorted(f"{f.id_number(i)}.jpg" for i in range(2))
+        manifests = [n for n in names if not n.endswith(".jpg")]
+        assert len(manifests) == 1 and manifests[0].endswith("-清单.csv"), "the manifest travels inside"
     page.get_by_text("压缩包 SHA-256").wait_for(timeout=SLOW)
     screenshot(page, "registrar_batch")

@@ -176,7 +176,7 @@ def test_a_reviewer_cannot_open_an_admin_page_nor_call_an_admin_service(db, app_
         actor = f.actor_of(reviewer)
     at = app_for(reviewer.id, page="admin_staff.py").run()
     assert not at.exception
-    assert at.title[0].value == "审核队列", "navigation falls back to the reviewer's landing page, the queue"
+    assert at.title[0].value == "概览", "navigation falls back to the default page, not the admin page"
     with db.session() as session, pytest.raises(AccessDenied):
         set_policy_value(session, actor, "second_review_rate", 0.5)
 

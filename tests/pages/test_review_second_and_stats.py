@@ -64,7 +64,7 @@ def test_a_reviewer_has_no_second_review_page(decided, app_for):
     _, reviewer, _ = decided
     at = app_for(reviewer, page="second_review.py").run()
     assert not at.exception
-    assert at.title[0].value == "审核队列", "the reviewer's own landing page"
+    assert at.title[0].value == "概览", "navigation falls back to the default page, not 复核"
 
 
 def test_statistics_page_shows_the_reviewers_day(decided, app_for):
