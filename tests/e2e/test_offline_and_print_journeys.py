@@ -35,7 +35,7 @@ def test_student_buys_on_site_shooting_and_the_registrar_sees_it(live_app, brows
         f.make_staff(session, Role.REGISTRAR, "reg.whu", school=school)
 
     student_app = live_app(seed, script="student/app.py")
-    workbench = live_app(None, script="workbench/app.py")
+    workbench = live_app(None, script="workbench/server.py")
 
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
                                   locale="zh-CN")

@@ -102,5 +102,5 @@ def test_registrar_imports_watches_chases_and_ships_a_batch(live_app, page, tmp_
         assert sorted(n for n in names if n.endswith(".jpg")) == sorted(f"{f.id_number(i)}.jpg" for i in range(2))
         manifests = [n for n in names if not n.endswith(".jpg")]
         assert len(manifests) == 1 and manifests[0].endswith("-清单.csv"), "the manifest travels inside"
-    page.get_by_text("压缩包 SHA-256").wait_for(timeout=SLOW)
+    page.get_by_text("压缩包校验值").wait_for(timeout=SLOW)
     screenshot(page, "registrar_batch")
