@@ -21,7 +21,6 @@ import csv
 import io
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -34,6 +33,7 @@ if str(ROOT) not in sys.path:
 from openpyxl import Workbook  # noqa: E402
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
+from bench.bench_export import PeakMemory  # noqa: E402
 from core.db import Database  # noqa: E402
 from core.domain.access import Actor  # noqa: E402
 from core.domain.enums import ActorKind, Role  # noqa: E402
@@ -47,35 +47,6 @@ HEADER = ["姓名", "学号", "身份证号", "学历类别", "届别", "院系"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "白云晓明建华丽娜子涵雨欣浩然思远俊杰婉清一鸣"
 DEPARTMENTS = ["计算机学院", "外国语学院", "经济与管理学院", "法学院", "数学与统计学院", "化学与分子科学学院"]
-
-
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-class PeakMemory:
-    """Samples resident memory in a thread while the block runs."""
-
-    def __enter__(self) -> PeakMemory:
-        self.start = rss_mb()
-        self.peak = self.start
-        self._running = True
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-        return self
-
-    def _sample(self) -> None:
-        while self._running:
-            self.peak = max(self.peak, rss_mb())
-            time.sleep(0.01)
-
-    def __exit__(self, *_: object) -> None:
-        self._running = False
-        self._thread.join()
-        self.peak = max(self.peak, rss_mb())
 
 
 def rows(count: int) -> list[list[str]]:
