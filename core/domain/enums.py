@@ -112,7 +112,16 @@ class TicketStatus(str, Enum):
     OPEN = "open"
     WAITING_STUDENT = "waiting_student"
     WAITING_SCHOOL = "waiting_school"
+    SCHOOL_REPLIED = "school_replied"
     RESOLVED = "resolved"
+
+
+class SchoolAnswer(str, Enum):
+    """How a school's registrar answers a ticket support escalated to it."""
+
+    REPLY = "reply"
+    SOLVED_BY_SCHOOL = "solved_by_school"
+    NEEDS_STUDENT = "needs_student"
 
 
 class TicketCategory(str, Enum):

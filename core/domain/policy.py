@@ -26,6 +26,9 @@ class Policy:
     verification_attempts: int = 5
     """Failed identity checks before the check locks (as CHSI does)."""
     verification_lock_hours: int = 24
+    escalation_answer_hours: int = 48
+    """A ticket support escalated to a school should be answered within this; later it shows as
+    overdue on the registrar's desk and in support's queue (two working days by default)."""
     face_same_distance: float | None = None
     """At or below: 同一人. None = the calibrated ``ImagingThresholds.same_max_distance``, so the
     calibration stays the one place the default lives."""
@@ -47,6 +50,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "second_review_rate": (0.0, 1.0),
     "verification_attempts": (1, 20),
     "verification_lock_hours": (1, 72),
+    "escalation_answer_hours": (4, 240),
     "face_same_distance": (0.2, 0.7),
     "face_different_distance": (0.2, 0.8),
 }
@@ -93,6 +97,8 @@ SHOWN: dict[str, Shown] = {
     "second_review_rate": Shown("二次复核抽样比例", "Second-review sample rate", "%", "%", 100.0, 1),
     "verification_attempts": Shown("身份核验失败次数上限", "Failed identity checks before lock", "次", ""),
     "verification_lock_hours": Shown("身份核验锁定时长", "Identity check lock", "小时", "hours"),
+    "escalation_answer_hours": Shown("学校答复转交工单时限", "School's time to answer an escalated ticket", "小时",
+                                     "hours"),
     "face_same_distance": Shown("人像比对：同一人阈值（距离 ≤）", "Face comparison: same person (distance ≤)",
                                 digits=2),
     "face_different_distance": Shown("人像比对：非同一人阈值（距离 ≥，自动拦截）",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-from core.domain.enums import TicketCategory, TicketChannel, TicketPriority, TicketStatus
+from core.domain.enums import SchoolAnswer, TicketCategory, TicketChannel, TicketPriority, TicketStatus
 from core.errors import Conflict
 
 SLA: dict[TicketPriority, timedelta] = {
@@ -22,7 +22,8 @@ SLA: dict[TicketPriority, timedelta] = {
 }
 """Time from opening to due, per priority."""
 
-OPEN_STATUSES = frozenset({TicketStatus.OPEN, TicketStatus.WAITING_STUDENT, TicketStatus.WAITING_SCHOOL})
+OPEN_STATUSES = frozenset({TicketStatus.OPEN, TicketStatus.WAITING_STUDENT, TicketStatus.WAITING_SCHOOL,
+                           TicketStatus.SCHOOL_REPLIED})
 
 CATEGORY_LABELS: dict[TicketCategory, tuple[str, str]] = {
     TicketCategory.PAYMENT: ("支付问题", "Payment"),
@@ -47,7 +48,14 @@ STATUS_LABELS: dict[TicketStatus, tuple[str, str]] = {
     TicketStatus.OPEN: ("处理中", "Open"),
     TicketStatus.WAITING_STUDENT: ("等待学生", "Waiting on student"),
     TicketStatus.WAITING_SCHOOL: ("等待学校", "Waiting on school"),
+    TicketStatus.SCHOOL_REPLIED: ("学校已答复", "School replied"),
     TicketStatus.RESOLVED: ("已解决", "Resolved"),
+}
+
+ANSWER_LABELS: dict[SchoolAnswer, tuple[str, str]] = {
+    SchoolAnswer.REPLY: ("答复", "Reply"),
+    SchoolAnswer.SOLVED_BY_SCHOOL: ("由学校解决", "Solved by the school"),
+    SchoolAnswer.NEEDS_STUDENT: ("需学生本人处理", "Needs the student"),
 }
 
 CHANNEL_LABELS: dict[TicketChannel, tuple[str, str]] = {
@@ -92,3 +100,34 @@ def check_status_change(current: TicketStatus, new: TicketStatus) -> None:
     if new not in (TicketStatus.OPEN, TicketStatus.WAITING_STUDENT):
         raise Conflict("请使用“解决工单”或“转交学校”完成此状态变更。",
                        "Use 'resolve' or 'escalate to school' for this status.")
+
+
+def escalation_due_at(escalated_at: datetime | None, answer_hours: int) -> datetime | None:
+    """When the school should have answered (None for tickets escalated before the time was kept)."""
+    return None if escalated_at is None else escalated_at + timedelta(hours=answer_hours)
+
+
+def is_escalation_overdue(escalated_at: datetime | None, status: TicketStatus, answer_hours: int,
+                          now: datetime) -> bool:
+    """The school has not answered within the policy's hours: shown to the registrar and to support."""
+    due = escalation_due_at(escalated_at, answer_hours)
+    return status is TicketStatus.WAITING_SCHOOL and due is not None and due < now
+
+
+def check_answerable(status: TicketStatus) -> None:
+    """A school answers a ticket once per escalation, while it waits on the school."""
+    if status is TicketStatus.SCHOOL_REPLIED:
+        raise Conflict("学校已答复过该工单；如需补充，请联系客服再次转交。",
+                       "The school has already answered this ticket; support can escalate it again.")
+    if status is not TicketStatus.WAITING_SCHOOL:
+        raise Conflict("该工单已不在等待学校答复（客服已收回或已解决），无需答复。",
+                       "This ticket no longer waits on the school (support took it back or resolved it).")
+
+
+STATUS_AFTER_ANSWER = TicketStatus.SCHOOL_REPLIED
+"""Every answer, even 由学校解决, hands the ticket back to support as 学校已答复 rather than
+resolving it: the student called the hotline, so the hotline owns the call-back and closes the
+ticket once the student has heard the outcome (a school's "solved" is often "solved on our
+side"; only the call-back confirms the student can go on). The answer kind tells the agent
+what that call-back is: confirm and close, tell the student what to do in person, or read the
+reply and carry on. The ticket gets a fresh due time from the answer, as a reopened one does."""

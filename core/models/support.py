@@ -8,6 +8,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.domain.enums import (
+    SchoolAnswer,
     TicketCategory,
     TicketChannel,
     TicketPriority,
@@ -37,6 +38,13 @@ class SupportTicket(Base):
     due_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
     resolution: Mapped[str] = mapped_column(Text, default="")
+    escalated_at: Mapped[datetime | None]
+    """When support last escalated it to the school: the school's time to answer runs from here."""
+    school_answer: Mapped[SchoolAnswer | None] = mapped_column(enum_column(SchoolAnswer))
+    """The school's answer to the latest escalation (None while it waits, or never escalated)."""
+    school_answer_text: Mapped[str] = mapped_column(Text, default="")
+    school_answered_at: Mapped[datetime | None]
+    school_answered_by: Mapped[str] = mapped_column(String(64), default="")
 
     roster_record: Mapped[RosterRecord | None] = relationship()
     notes: Mapped[list[TicketNote]] = relationship(back_populates="ticket", order_by="TicketNote.created_at")

@@ -1,8 +1,12 @@
-"""Hotline and QQ tickets: open, note, assign, wait, escalate to the school, resolve; the queue by
-due time; the registrar's list of escalations; the support dashboard (aggregated in SQL).
+"""Hotline and QQ tickets: open, note, assign, wait, escalate to the school, the school's answer,
+resolve; the queue by due time; the registrar's list of escalations; the support dashboard
+(aggregated in SQL).
 
 Support and admins work every ticket (support is not school-scoped); a registrar sees and answers
-only the tickets escalated to their own school.
+only the tickets escalated to their own school. Every function returns frozen views, never rows.
+
+Support hears of a school's answer through the queue (the ticket comes back as 学校已答复 with a
+fresh due time): the outbox carries messages to students only, there is no staff-facing notice.
 """
 
 from __future__ import annotations
@@ -12,19 +16,20 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Select, SQLColumnExpression, func, select, type_coerce
+from sqlalchemy import ColumnElement, Float, Select, SQLColumnExpression, func, select, type_coerce, update
 from sqlalchemy.orm import Session, aliased
 
 from core.db import get_or_raise
 from core.domain import tickets as rules
 from core.domain.access import SUPPORT_ROLES, Actor, allowed, require_role, require_school
-from core.domain.enums import Role, TicketCategory, TicketChannel, TicketPriority, TicketStatus
+from core.domain.enums import Role, SchoolAnswer, TicketCategory, TicketChannel, TicketPriority, TicketStatus
 from core.domain.identity import normalise_text
 from core.domain.quotas import CHINA, local_day
 from core.domain.text import NOTE_MAX, REASON, clean_text
 from core.errors import AccessDenied, InvalidInput
 from core.models import RosterRecord, School, StaffUser, SupportTicket, TicketNote, field, utcnow
 from core.services import audit
+from core.services.policy import get_policy
 
 
 SUBJECT = field(SupportTicket.subject, "工单标题", "Subject")
@@ -32,6 +37,7 @@ CALLER_PHONE = field(SupportTicket.caller_phone, "来电号码", "Caller's phone
 NOTE = field(TicketNote.body, "备注", "Note", max_length=NOTE_MAX)
 RESOLUTION = field(SupportTicket.resolution, "处理结果", "Resolution", max_length=NOTE_MAX)
 NUMBER = field(SupportTicket.number, "工单号", "Ticket number")
+ANSWER_TEXT = field(SupportTicket.school_answer_text, "答复内容", "Answer", max_length=NOTE_MAX)
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,13 @@ class TicketRow:
     student_name: str | None
     school_id: int | None
     school_name: str | None
+    escalated_at: datetime | None
+    escalation_due_at: datetime | None
+    """When the school should answer by (policy ``escalation_answer_hours`` after escalating)."""
+    escalation_overdue: bool
+    """Still waiting on the school past that time."""
+    school_answer: SchoolAnswer | None
+    school_answered_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -71,6 +84,16 @@ class TicketDetail:
     row: TicketRow
     resolution: str
     notes: list[NoteRow]
+    school_answer_text: str
+    school_answered_by: str
+
+
+@dataclass(frozen=True)
+class StaffChoice:
+    """Someone a ticket can be assigned to."""
+
+    id: int
+    name: str
 
 
 def _require_support(actor: Actor) -> None:
@@ -118,7 +141,7 @@ def open_ticket(
     assignee_id: int | None = None,
     note: str = "",
     now: datetime | None = None,
-) -> SupportTicket:
+) -> TicketRow:
     """From a call (no student found yet) or from the lookup (``roster_record_id`` given). The
     category is chosen by the agent, never defaulted: a wrong category routes the ticket wrongly
     and skews the statistics."""
@@ -151,7 +174,7 @@ def open_ticket(
         _note(session, actor, ticket, note, moment)
     _audit(session, actor, "ticket.open", ticket, category=category, priority=priority, channel=channel)
     session.flush()
-    return ticket
+    return _view(session, ticket, moment)
 
 
 def _check_assignee(session: Session, assignee_id: int) -> StaffUser:
@@ -162,7 +185,7 @@ def _check_assignee(session: Session, assignee_id: int) -> StaffUser:
 
 
 @allowed(Role.REGISTRAR, *SUPPORT_ROLES)
-def add_note(session: Session, actor: Actor, ticket_id: int, body: str, *, now: datetime | None = None) -> TicketNote:
+def add_note(session: Session, actor: Actor, ticket_id: int, body: str, *, now: datetime | None = None) -> NoteRow:
     ticket = _load(session, ticket_id)
     _require_worker(actor, ticket)
     body = clean_text(body, NOTE)
@@ -171,11 +194,12 @@ def add_note(session: Session, actor: Actor, ticket_id: int, body: str, *, now: 
     note = _note(session, actor, ticket, body, now or utcnow())
     session.flush()
     _audit(session, actor, "ticket.note", ticket, note_id=note.id)
-    return note
+    return NoteRow(note.author_name, note.body, note.created_at)
 
 
 @allowed(*SUPPORT_ROLES)
-def assign(session: Session, actor: Actor, ticket_id: int, assignee_id: int | None) -> SupportTicket:
+def assign(session: Session, actor: Actor, ticket_id: int, assignee_id: int | None,
+           *, now: datetime | None = None) -> TicketRow:
     _require_support(actor)
     ticket = _load(session, ticket_id)
     rules.check_open(ticket.status)
@@ -184,13 +208,14 @@ def assign(session: Session, actor: Actor, ticket_id: int, assignee_id: int | No
     ticket.assignee_id = assignee_id
     _audit(session, actor, "ticket.assign", ticket, assignee_id=assignee_id)
     session.flush()
-    return ticket
+    return _view(session, ticket, now or utcnow())
 
 
 @allowed(Role.REGISTRAR, *SUPPORT_ROLES)
 def set_status(session: Session, actor: Actor, ticket_id: int, status: TicketStatus, note: str = "",
-               *, now: datetime | None = None) -> SupportTicket:
-    """Open ↔ waiting on the student; a registrar hands an escalated ticket back by reopening it."""
+               *, now: datetime | None = None) -> TicketRow:
+    """Open ↔ waiting on the student (also from 学校已答复); a registrar hands an escalated ticket
+    back by reopening it."""
     ticket = _load(session, ticket_id)
     _require_worker(actor, ticket)
     rules.check_status_change(ticket.status, status)
@@ -202,13 +227,15 @@ def set_status(session: Session, actor: Actor, ticket_id: int, status: TicketSta
         _note(session, actor, ticket, note, moment)
     _audit(session, actor, "ticket.status", ticket, old=old, new=status)
     session.flush()
-    return ticket
+    return _view(session, ticket, moment)
 
 
 @allowed(*SUPPORT_ROLES)
 def escalate_to_school(session: Session, actor: Actor, ticket_id: int, reason: str,
-                       *, now: datetime | None = None) -> SupportTicket:
-    """转交学籍部门: the ticket waits on the school and shows in its registrar's list."""
+                       *, now: datetime | None = None) -> TicketRow:
+    """转交学籍部门: the ticket waits on the school and shows in its registrar's list; the school's
+    time to answer starts now. Escalating again (after an answer) starts a new round: the previous
+    answer stays in the notes."""
     _require_support(actor)
     ticket = _load(session, ticket_id)
     rules.check_open(ticket.status)
@@ -218,33 +245,78 @@ def escalate_to_school(session: Session, actor: Actor, ticket_id: int, reason: s
     reason = clean_text(reason, REASON)
     if not reason:
         raise InvalidInput("请填写转交原因。", "A reason is required to escalate.")
+    moment = now or utcnow()
     ticket.escalated_to_school = True
     ticket.status = TicketStatus.WAITING_SCHOOL
-    _note(session, actor, ticket, f"转交学籍部门：{reason}", now or utcnow())
+    ticket.escalated_at = moment
+    ticket.school_answer = None
+    ticket.school_answer_text = ""
+    ticket.school_answered_at = None
+    ticket.school_answered_by = ""
+    _note(session, actor, ticket, f"转交学籍部门：{reason}", moment)
     _audit(session, actor, "ticket.escalate", ticket, reason=reason)
     session.flush()
-    return ticket
+    return _view(session, ticket, moment)
+
+
+@allowed(Role.REGISTRAR)
+def answer_escalation(session: Session, actor: Actor, ticket_id: int, answer: SchoolAnswer | None, text: str,
+                      *, now: datetime | None = None) -> TicketRow:
+    """The school's registrar answers a ticket escalated to their school: a reply, 由学校解决 or
+    需学生本人处理, each with its text. The ticket goes back to support (see
+    ``rules.STATUS_AFTER_ANSWER``); the answer is kept on the ticket and in its notes.
+
+    Once per escalation: the status moves only from 等待学校, in one conditional UPDATE, so two
+    registrars answering at once leave one answer and a clear refusal for the other."""
+    require_role(actor, Role.REGISTRAR)
+    ticket = _load(session, ticket_id)
+    _require_worker(actor, ticket)
+    if answer is None:
+        raise InvalidInput("请选择答复类型。", "Choose the kind of answer.")
+    text = clean_text(text, ANSWER_TEXT)
+    if not text:
+        raise InvalidInput("请填写答复内容。", "The answer is empty.")
+    rules.check_answerable(ticket.status)
+    moment = now or utcnow()
+    done = session.execute(
+        update(SupportTicket)
+        .where(SupportTicket.id == ticket.id, SupportTicket.status == TicketStatus.WAITING_SCHOOL)
+        .values(status=rules.STATUS_AFTER_ANSWER, school_answer=answer, school_answer_text=text,
+                school_answered_at=moment, school_answered_by=actor.name,
+                due_at=rules.due_at(moment, ticket.priority))
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
+        session.refresh(ticket)
+        rules.check_answerable(ticket.status)
+    session.refresh(ticket)
+    kind = rules.ANSWER_LABELS[answer][0]
+    _note(session, actor, ticket, f"学校答复（{kind}）：{text}", moment)
+    _audit(session, actor, "ticket.school_answer", ticket, answer=answer, text=text)
+    session.flush()
+    return _view(session, ticket, moment)
 
 
 @allowed(*SUPPORT_ROLES)
 def resolve(session: Session, actor: Actor, ticket_id: int, resolution: str,
-            *, now: datetime | None = None) -> SupportTicket:
+            *, now: datetime | None = None) -> TicketRow:
     _require_support(actor)
     ticket = _load(session, ticket_id)
     rules.check_open(ticket.status)
     resolution = clean_text(resolution, RESOLUTION)
     if not resolution:
         raise InvalidInput("请填写处理结果。", "Say how the ticket was resolved.")
+    moment = now or utcnow()
     ticket.status = TicketStatus.RESOLVED
-    ticket.resolved_at = now or utcnow()
+    ticket.resolved_at = moment
     ticket.resolution = resolution
     _audit(session, actor, "ticket.resolve", ticket, resolution=resolution)
     session.flush()
-    return ticket
+    return _view(session, ticket, moment)
 
 
 @allowed(*SUPPORT_ROLES)
-def reopen(session: Session, actor: Actor, ticket_id: int, reason: str, *, now: datetime | None = None) -> SupportTicket:
+def reopen(session: Session, actor: Actor, ticket_id: int, reason: str, *, now: datetime | None = None) -> TicketRow:
     """A caller rings back about a resolved problem: the ticket reopens with a fresh due time."""
     _require_support(actor)
     ticket = _load(session, ticket_id)
@@ -260,10 +332,11 @@ def reopen(session: Session, actor: Actor, ticket_id: int, reason: str, *, now: 
     _note(session, actor, ticket, f"重新打开：{reason}", moment)
     _audit(session, actor, "ticket.reopen", ticket, reason=reason)
     session.flush()
-    return ticket
+    return _view(session, ticket, moment)
 
 
 def _rows(session: Session, query: Select[Any], now: datetime) -> list[TicketRow]:
+    hours = get_policy(session).escalation_answer_hours
     rows = []
     for ticket, assignee_name, student_name, school_name in session.execute(query):
         rows.append(TicketRow(
@@ -274,8 +347,16 @@ def _rows(session: Session, query: Select[Any], now: datetime) -> list[TicketRow
             escalated_to_school=ticket.escalated_to_school, assignee_id=ticket.assignee_id,
             assignee_name=assignee_name, roster_record_id=ticket.roster_record_id,
             student_name=student_name, school_id=ticket.school_id, school_name=school_name,
+            escalated_at=ticket.escalated_at, escalation_due_at=rules.escalation_due_at(ticket.escalated_at, hours),
+            escalation_overdue=rules.is_escalation_overdue(ticket.escalated_at, ticket.status, hours, now),
+            school_answer=ticket.school_answer, school_answered_at=ticket.school_answered_at,
         ))
     return rows
+
+
+def _view(session: Session, ticket: SupportTicket, now: datetime) -> TicketRow:
+    [row] = _rows(session, _listing(SupportTicket.id == ticket.id), now)
+    return row
 
 
 def _listing(*conditions: ColumnElement[bool]) -> Select[Any]:
@@ -312,13 +393,15 @@ def tickets_for_record(session: Session, actor: Actor, roster_record_id: int,
 @allowed(Role.REGISTRAR, *SUPPORT_ROLES)
 def escalations_for_school(session: Session, actor: Actor, school_id: int, *, include_resolved: bool = False,
                            now: datetime | None = None) -> list[TicketRow]:
-    """What support handed to this school's registrar, soonest due first."""
+    """What support handed to this school's registrar, longest waiting first (so the overdue ones
+    lead); ``include_resolved`` adds those already answered or closed."""
     require_role(actor, Role.REGISTRAR, *SUPPORT_ROLES)
     require_school(actor, school_id)
     conditions = [SupportTicket.school_id == school_id, SupportTicket.escalated_to_school.is_(True)]
     if not include_resolved:
         conditions.append(SupportTicket.status == TicketStatus.WAITING_SCHOOL)
-    query = _listing(*conditions).order_by(SupportTicket.due_at, SupportTicket.id)
+    query = _listing(*conditions).order_by(SupportTicket.escalated_at.nulls_first(), SupportTicket.due_at,
+                                           SupportTicket.id)
     return _rows(session, query, now or utcnow())
 
 
@@ -326,30 +409,34 @@ def escalations_for_school(session: Session, actor: Actor, school_id: int, *, in
 def detail(session: Session, actor: Actor, ticket_id: int, *, now: datetime | None = None) -> TicketDetail:
     ticket = _load(session, ticket_id)
     _require_worker(actor, ticket)
-    [row] = _rows(session, _listing(SupportTicket.id == ticket_id), now or utcnow())
+    row = _view(session, ticket, now or utcnow())
     notes = [NoteRow(n.author_name, n.body, n.created_at) for n in ticket.notes]
-    return TicketDetail(row=row, resolution=ticket.resolution, notes=notes)
+    return TicketDetail(row=row, resolution=ticket.resolution, notes=notes,
+                        school_answer_text=ticket.school_answer_text, school_answered_by=ticket.school_answered_by)
 
 
 @allowed(*SUPPORT_ROLES)
-def find_by_number(session: Session, actor: Actor, number: str) -> SupportTicket | None:
+def find_by_number(session: Session, actor: Actor, number: str, *, now: datetime | None = None) -> TicketRow | None:
     _require_support(actor)
     number = clean_text(number, NUMBER)
     ticket_id = rules.ticket_id_from_number(number)
     if ticket_id is None:
         return None
     ticket = session.get(SupportTicket, ticket_id)
-    return ticket if ticket is not None and ticket.number.upper() == number.upper() else None
+    if ticket is None or ticket.number.upper() != number.upper():
+        return None
+    return _view(session, ticket, now or utcnow())
 
 
 @allowed(*SUPPORT_ROLES)
-def support_staff(session: Session, actor: Actor) -> list[StaffUser]:
+def support_staff(session: Session, actor: Actor) -> list[StaffChoice]:
     """Who a ticket can be assigned to."""
     _require_support(actor)
-    return list(session.scalars(
-        select(StaffUser).where(StaffUser.active.is_(True), StaffUser.role.in_(SUPPORT_ROLES))
+    return [StaffChoice(user_id, name) for user_id, name in session.execute(
+        select(StaffUser.id, StaffUser.display_name).where(StaffUser.active.is_(True),
+                                                           StaffUser.role.in_(SUPPORT_ROLES))
         .order_by(StaffUser.display_name)
-    ))
+    )]
 
 
 @dataclass(frozen=True)
