@@ -15,6 +15,7 @@ from uikit.clock import beijing
 from uikit.downloads import export_button
 from workbench.context import database, require_actor
 from workbench.i18n import lang, tr
+from workbench.navigation import PAGES_DIR
 from workbench.registrar import pick_school_and_task
 from workbench.widgets import refusal_stops_page, refusals
 
@@ -35,15 +36,20 @@ school, task = pick_school_and_task(actor)
 with database().session() as session:
     escalated = tickets.escalations_for_school(session, actor, school.id)
 if escalated:
+    late = sum(t.escalation_overdue for t in escalated)
     with st.expander(tr(f"客服转交本校处理的问题（{len(escalated)}）", f"Escalated by support ({len(escalated)})"),
                      expanded=True, icon=":material/support_agent:"):
         st.dataframe(pd.DataFrame(
-            [(t.number, t.student_name or "", t.subject, beijing(t.due_at, "short"),
-              tr("已超时", "overdue") if t.overdue else "") for t in escalated],
-            columns=[tr("工单号", "Ticket"), tr("学生", "Student"), tr("问题", "Subject"), tr("截止", "Due"),
+            [(t.number, t.student_name or "", t.subject, beijing(t.escalation_due_at, "short"),
+              tr("超时未答复", "overdue") if t.escalation_overdue else tr("待答复", "waiting"))
+             for t in escalated],
+            columns=[tr("工单号", "Ticket"), tr("学生", "Student"), tr("问题", "Subject"), tr("答复期限", "Answer by"),
                      tr("状态", "Status")]), hide_index=True)
-        st.caption(tr("处理后请致电客服 027-87885551 告知结果，客服会回访学生。",
-                      "After handling, call support (027-87885551); support calls the student back."))
+        if late:
+            st.error(tr(f"{late} 个问题已超时未答复。", f"{late} overdue."), icon=":material/alarm:")
+        if actor.school_id is not None:
+            st.page_link(str(PAGES_DIR / "school_escalations.py"), label=tr("去答复", "Answer them"),
+                         icon=":material/reply:")
 with database().session() as session:
     groups = chase.departments_and_classes(session, actor, task.id)
 departments = sorted({d for d, _ in groups if d})

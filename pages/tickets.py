@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from core.domain.enums import TicketCategory, TicketChannel, TicketPriority, TicketStatus
-from core.domain.tickets import OPEN_STATUSES
+from core.domain.tickets import ANSWER_LABELS, OPEN_STATUSES
 from core.errors import DomainError
 from core.services import tickets
 from uikit.plain import plain
@@ -32,7 +32,7 @@ def show_ticket(ticket_id: int) -> None:
     try:
         with database().session() as session:
             detail = tickets.detail(session, actor, ticket_id)
-            staff = {u.id: u.display_name for u in tickets.support_staff(session, actor)}
+            staff = {u.id: u.name for u in tickets.support_staff(session, actor)}
     except DomainError as error:
         show_error(error)
         return
@@ -50,8 +50,7 @@ def show_ticket(ticket_id: int) -> None:
         st.page_link(LOOKUP_PAGE, label=plain(tr(f"查看学生：{t.student_name}（{t.school_name}）",
                                                  f"Open student: {t.student_name} ({t.school_name})")),
                      query_params={"record": str(t.roster_record_id)}, icon=":material/person_search:")
-    if t.escalated_to_school:
-        st.info(tr("已转交学籍部门。", "Escalated to the school's registrar."))
+    school_answer_panel(detail)
     for note in detail.notes:
         with st.chat_message("user", avatar=":material/support_agent:"):
             st.markdown(f"**{plain(note.author_name)}** · {china_time(note.created_at)}")
@@ -85,11 +84,14 @@ def show_ticket(ticket_id: int) -> None:
                                 key=f"ticket_assignee_{t.id}")
         if assignee != t.assignee_id:
             commit_then_reload(lambda s: tickets.assign(s, actor, t.id, assignee), tr("已指派。", "Assigned."))
-        if t.status is TicketStatus.WAITING_STUDENT:
-            if st.button(tr("学生已回复，继续处理", "Student replied: back to open"), key="ticket_to_open"):
+        if t.status in (TicketStatus.WAITING_STUDENT, TicketStatus.SCHOOL_REPLIED):
+            back = (tr("学生已回复，继续处理", "Student replied: back to open") if t.status is TicketStatus.WAITING_STUDENT
+                    else tr("已阅学校答复，继续处理", "Read the school's answer: back to open"))
+            if st.button(back, key="ticket_to_open"):
                 commit_then_reload(lambda s: tickets.set_status(s, actor, t.id, TicketStatus.OPEN),
                                    tr("已改为处理中。", "Back to open."))
-        elif st.button(tr("等待学生回复", "Wait for the student"), key="ticket_wait_student"):
+        if t.status is not TicketStatus.WAITING_STUDENT and st.button(tr("等待学生回复", "Wait for the student"),
+                                                                      key="ticket_wait_student"):
             commit_then_reload(lambda s: tickets.set_status(s, actor, t.id, TicketStatus.WAITING_STUDENT),
                                tr("已改为等待学生。", "Waiting on the student."))
         if not t.escalated_to_school or t.status is not TicketStatus.WAITING_SCHOOL:
@@ -99,6 +101,39 @@ def show_ticket(ticket_id: int) -> None:
                     commit_then_reload(lambda s: tickets.escalate_to_school(s, actor, t.id, why),
                                        tr("已转交学籍部门。", "Escalated to the registrar."))
         canned_answers_panel(t.category, key="canned_ticket")
+
+
+def school_state(row: tickets.TicketRow) -> str:
+    """The queue's word on a ticket's escalation: overdue at the school, waiting, or its answer."""
+    if row.escalation_overdue:
+        return "⚠ " + tr("学校超时未答复", "School overdue")
+    if row.status is TicketStatus.WAITING_SCHOOL:
+        return tr("等待答复", "Waiting")
+    if row.status is TicketStatus.SCHOOL_REPLIED and row.school_answer is not None:
+        return tr(*ANSWER_LABELS[row.school_answer])
+    return ""
+
+
+def school_answer_panel(detail: tickets.TicketDetail) -> None:
+    """Where the ticket stands with the school: waiting (and whether past the school's time), or
+    the school's answer, which tells the agent what the call-back to the student is."""
+    t = detail.row
+    if t.status is TicketStatus.WAITING_SCHOOL:
+        due = china_time(t.escalation_due_at) if t.escalation_due_at else "-"
+        if t.escalation_overdue:
+            st.error(tr(f"已转交学籍部门，学校超时未答复（应于 {due} 前答复），请致电学校催办。",
+                        f"Escalated to the school, which has not answered in time (due {due}): call the school."),
+                     icon=":material/alarm:")
+        else:
+            st.info(tr(f"已转交学籍部门，等待学校答复（应于 {due} 前答复）。",
+                       f"Escalated to the school's registrar; answer due {due}."), icon=":material/hourglass_top:")
+    elif t.school_answer is not None:
+        kind = tr(*ANSWER_LABELS[t.school_answer])
+        heading = tr(f"学校答复（{kind}）", f"The school answered ({kind})")
+        st.info(f"**{heading}** · {plain(detail.school_answered_by)} · {china_time(t.school_answered_at)}  \n"
+                + plain(detail.school_answer_text, multiline=True), icon=":material/mark_email_read:")
+    elif t.escalated_to_school:
+        st.info(tr("曾转交学籍部门。", "Was escalated to the school's registrar."))
 
 
 queue_tab, new_tab, answers_tab = st.tabs([tr("待处理", "Queue"), tr("新建工单（来电）", "New ticket (call)"),
@@ -113,16 +148,22 @@ with queue_tab:
         rows = tickets.queue(session, actor, assignee_id=actor.id if mine else None,
                              statuses=frozenset(statuses) or OPEN_STATUSES)
     overdue = sum(r.overdue for r in rows)
+    school_late = sum(r.escalation_overdue for r in rows)
+    replied = sum(r.status is TicketStatus.SCHOOL_REPLIED for r in rows)
     st.caption(tr(f"待处理 {len(rows)} 个，其中 {overdue} 个已超时；按到期时间排序。",
-                  f"{len(rows)} open, {overdue} overdue; soonest due first."))
+                  f"{len(rows)} open, {overdue} overdue; soonest due first.")
+               + (tr(f" 学校已答复待回访 {replied} 个。", f" {replied} answered by the school.") if replied else "")
+               + (tr(f" 转交学校超时未答复 {school_late} 个。", f" {school_late} overdue at the school.")
+                  if school_late else ""))
     if rows:
         st.dataframe(
             pd.DataFrame(
                 [("⚠ " + tr("超时", "Overdue") if r.overdue else "", r.number, china_time(r.due_at), label(r.priority),
-                  label(r.category), label(r.status), r.subject, r.student_name or "", r.school_name or "",
-                  r.assignee_name or "") for r in rows],
+                  label(r.category), label(r.status), school_state(r), r.subject, r.student_name or "",
+                  r.school_name or "", r.assignee_name or "") for r in rows],
                 columns=["", tr("工单号", "Number"), tr("到期", "Due"), tr("优先级", "Priority"),
-                         tr("类别", "Category"), tr("状态", "Status"), tr("摘要", "Subject"), tr("学生", "Student"),
+                         tr("类别", "Category"), tr("状态", "Status"), tr("学校处理", "At the school"),
+                         tr("摘要", "Subject"), tr("学生", "Student"),
                          tr("学校", "School"), tr("处理人", "Assignee")]),
             hide_index=True)
         numbers = {r.id: f"{r.number} · {r.subject}" for r in rows}

@@ -38,6 +38,8 @@ PAGES: tuple[PageSpec, ...] = (
              (R, S, A)),
     PageSpec("progress.py", "采集进度", "Progress", ":material/monitoring:", "学籍部门", "Registrar", (G, A)),
     PageSpec("chase_list.py", "催办名单", "Chase list", ":material/campaign:", "学籍部门", "Registrar", (G, A)),
+    PageSpec("school_escalations.py", "客服转交", "Escalated by support", ":material/support_agent:", "学籍部门",
+             "Registrar", (G,)),
     PageSpec("roster.py", "学籍名单", "Roster", ":material/badge:", "学籍部门", "Registrar", (G, A)),
     PageSpec("roster_import.py", "导入名单", "Import roster", ":material/upload_file:", "学籍部门", "Registrar", (G, A)),
     PageSpec("enrolment_photos.py", "学籍照片", "Enrolment photos", ":material/photo_library:", "学籍部门",
