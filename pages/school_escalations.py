@@ -67,7 +67,7 @@ else:
     row = detail.row
     st.subheader(plain(f"{row.number} · {row.subject}"), anchor=False)
     st.caption(plain(" · ".join([tr("学生 ", "student ") + (row.student_name or "-"),
-                                 tr("转交于 ", "escalated ") + waiting_since(row),
+                                 tr("转交于 ", "escalated ") + (beijing(row.escalated_at) or "-"),
                                  tr("请于 ", "answer by ") + (beijing(row.escalation_due_at) or "-")
                                  + tr(" 前答复", "")])))
     if row.escalation_overdue:
@@ -87,7 +87,7 @@ else:
                                tr(f"已答复工单 {row.number}，工单已转回客服。",
                                   f"Answered {row.number}; the ticket is back with support."))
 
-with st.expander(tr("已答复的问题", "Answered"), icon=":material/history:"):
+with st.expander(tr("已答复的问题", "Answered"), icon=":material/history:", expanded=not pending):
     with database().session() as session:
         answered = [t for t in tickets.escalations_for_school(session, actor, actor.school_id, include_resolved=True)
                     if t.status is not TicketStatus.WAITING_SCHOOL]
