@@ -21,6 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from core.config import settings
 from core.db import Database, default_database, get_or_raise
@@ -33,13 +34,14 @@ from core.domain.enums import (
     PaymentPurpose,
     Role,
     SubmissionState,
+    TicketCategory,
 )
 from core.domain.identity import id_check_digit, mask_name
 from core.errors import DomainError
 from core.imaging.collection_code import CollectionCode, DecodedCode, DemoCodeDecoder, code_hash, encode_demo_code
 from core.imaging.print_sheet import PhotoSize
 from core.models import AccountLink, ProcessingJob, RosterRecord, StaffUser, Submission, utcnow
-from core.services import jobs, linking, payments, processing, review, schools, staff, submissions
+from core.services import jobs, linking, payments, processing, review, schools, staff, submissions, tickets
 from core.storage.photos import PhotoStore, default_photo_store
 
 DEMO_PASSWORD = "Demo2025!"
@@ -225,8 +227,20 @@ def _reference_data(db: Database, store: PhotoStore, pictures: DemoPhotos, rng: 
             if i in FIXED_STUDENTS:
                 outcome = FIXED_STUDENTS[i][3]
             plans.append(StudentPlan(record.id, task.id, by_code[task.school_id], photo_index, outcome))
+        if len(plans) > 4:
+            _escalated_call(session, plans[4].record_id)
     _compute_enrolment_embeddings(db, store)
     return plans
+
+
+def _escalated_call(session: Session, record_id: int) -> None:
+    """王小明's call, escalated to 武汉大学 two days ago and not answered yet: overdue on the
+    registrar's 客服转交 page and in support's queue, ready to be answered in a walk-through."""
+    agent = staff.actor_for(session.scalars(select(StaffUser).where(StaffUser.username == "support")).one())
+    when = utcnow() - timedelta(hours=50)
+    call = tickets.open_ticket(session, agent, category=TicketCategory.NOT_ON_ROSTER, subject="学籍姓名有误，身份核验不通过",
+                               roster_record_id=record_id, caller_phone="13800138000", now=when)
+    tickets.escalate_to_school(session, agent, call.id, "学生称学籍中的姓名录入有误，请学籍部门核对后答复", now=when)
 
 
 def _compute_enrolment_embeddings(db: Database, store: PhotoStore) -> None:

@@ -89,6 +89,7 @@ def test_overdue_escalations_are_flagged_on_the_registrar_desk(db, app_for):
     assert not at.exception
     assert at.error[0].value == "有 1 个问题超过 48 小时未答复，请尽快处理。"
     assert at.dataframe[0].value.iloc[0, 0] == "⚠ 超时未答复"
+    assert list(at.dataframe[0].value["工单号"]) == [ticket.number]
     chase = app_for(registrar, page="chase_list.py").run()
     assert not chase.exception
     assert list(chase.dataframe[0].value["状态"]) == ["超时未答复"]

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from core.domain.enums import Role, SubmissionState
 from core.models import CollectionTask, RosterRecord, School, StaffUser, Submission
-from core.services import staff
+from core.services import staff, tickets
 from core.services.demo import DEMO_PASSWORD, build_demo
 
 pytestmark = pytest.mark.slow  # builds the whole demo data set, photos through the worker
@@ -32,6 +32,9 @@ def test_demo_builds_schools_tasks_staff_and_photos_in_every_state(env, fixtures
         assert guide.enrolment_embedding is not None
         held = session.scalars(select(Submission).where(Submission.on_temporary_code.is_(True))).all()
         assert held and all(s.state is SubmissionState.APPROVED for s in held)
+        registrar = staff.actor_for(session.scalars(select(StaffUser).where(StaffUser.username == "registrar")).one())
+        [call] = tickets.escalations_for_school(session, registrar, registrar.school_id)
+        assert call.student_name == "王小明" and call.escalation_overdue  # a walk-through's escalation to answer
     assert build_demo(str(fixtures_dir), if_empty=True, database=db, store=store) == 0
     assert build_demo(str(fixtures_dir), database=db, store=store) == 1
     with db.session() as session:
