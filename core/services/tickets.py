@@ -219,6 +219,10 @@ def set_status(session: Session, actor: Actor, ticket_id: int, status: TicketSta
     ticket = _load(session, ticket_id)
     _require_worker(actor, ticket)
     rules.check_status_change(ticket.status, status)
+    if actor.role is Role.REGISTRAR and (ticket.status is not TicketStatus.WAITING_SCHOOL
+                                         or status is not TicketStatus.OPEN):
+        raise AccessDenied("学校只能把等待学校处理的工单交回客服。",
+                           "A school can only hand back a ticket that waits on it.")
     note = clean_text(note, NOTE)
     moment = now or utcnow()
     old = ticket.status

@@ -211,3 +211,13 @@ def test_lookups_return_views_not_rows(db, desk):
         assert [s.name for s in staff] == sorted(["Wang.Support", "Admin"])
         note = tickets.add_note(session, desk["registrar"], row.id, "学籍科已收到")
         assert (note.author_name, note.body) == ("Reg.Whu", "学籍科已收到")
+
+
+def test_after_answering_the_school_cannot_move_supports_ticket_about(db, desk):
+    row = escalated(db, desk)
+    answer(db, desk["registrar"], row.id)
+    with db.session() as session:
+        for status in (TicketStatus.OPEN, TicketStatus.WAITING_STUDENT):
+            with pytest.raises(AccessDenied):
+                tickets.set_status(session, desk["registrar"], row.id, status)
+    assert stored(db, row.id)[0].status is TicketStatus.SCHOOL_REPLIED
