@@ -125,3 +125,11 @@ def test_support_sees_the_schools_answer_and_late_schools_in_the_queue(db, app_f
     assert "](http" not in panel  # the link is shown as text, never made a link
     at.button(key="ticket_to_open").click().run()
     assert not at.exception and at.success[0].value == "已改为处理中。"
+
+
+def test_the_registrar_page_speaks_english_too(db, app_for):
+    _, registrar, _, _ = escalated_world(db)
+    at = app_for(registrar, page="school_escalations.py", lang="en").run()
+    assert not at.exception and at.title[0].value == "Escalated by support"
+    assert at.radio(key="school_answer_kind").options == ["Reply", "Solved by the school", "Needs the student"]
+    assert list(at.dataframe[0].value.columns)[1:] == ["Ticket", "Student", "Subject", "Escalated", "Answer by"]

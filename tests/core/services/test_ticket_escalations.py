@@ -221,3 +221,20 @@ def test_after_answering_the_school_cannot_move_supports_ticket_about(db, desk):
             with pytest.raises(AccessDenied):
                 tickets.set_status(session, desk["registrar"], row.id, status)
     assert stored(db, row.id)[0].status is TicketStatus.SCHOOL_REPLIED
+
+
+def test_two_registrars_answering_at_once_leave_one_answer(db, desk):
+    if db.dialect != "postgresql":
+        pytest.skip("on SQLite every write transaction begins IMMEDIATE, so two answers cannot interleave")
+    row = escalated(db, desk)
+    with db.session() as session:
+        colleague = f.actor_of(f.make_staff(session, Role.REGISTRAR, "reg.whu2", school=desk["school"]))
+    with db.session() as first:
+        assert first.get(SupportTicket, row.id).status is TicketStatus.WAITING_SCHOOL  # read before the other answers
+        answer(db, colleague, row.id, SchoolAnswer.REPLY, "同事先答复了")
+        with pytest.raises(Conflict):
+            tickets.answer_escalation(first, desk["registrar"], row.id, SchoolAnswer.SOLVED_BY_SCHOOL, "我也答复")
+    ticket, notes, events = stored(db, row.id)
+    assert (ticket.school_answer, ticket.school_answer_text, ticket.school_answered_by) == (
+        SchoolAnswer.REPLY, "同事先答复了", "Reg.Whu2")
+    assert events.count("ticket.school_answer") == 1 and sum(n.startswith("学校答复") for n in notes) == 1
