@@ -4,6 +4,7 @@ entry commits with the failure count; staff find it in the audit log and the sup
 
 from __future__ import annotations
 
+from core.domain.access import Actor
 from core.domain.enums import ActorKind, Role
 from core.services import audit, student_app, support
 from core.services.audit import AuditFilter
@@ -19,7 +20,7 @@ def _world(db):
         admin = f.actor_of(f.make_staff(session, Role.ADMIN, "admin"))
         agent = f.actor_of(f.make_staff(session, Role.SUPPORT, "wang.support"))
         return (task.id, record.id, record.name, record.student_number, record.id_last4, record.id_number,
-                student_app.Actor.student(account.id, account.nickname), admin, agent)
+                Actor.student(account.id, account.nickname), admin, agent)
 
 
 def _check(db, actor, task_id, name, number, last4):
