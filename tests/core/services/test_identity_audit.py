@@ -71,7 +71,7 @@ def test_the_check_that_reaches_the_lock_says_so_and_every_failure_survives_the_
         page = audit.query(session, admin, AuditFilter(student=number, action="identity."))
         assert page.total == 5
         [line] = audit.lines(session, admin, page.events[:1])
-        assert line.sentence_zh.startswith("学生 小丁 身份核验未通过") and "锁定" in line.sentence_zh
+        assert line.sentence_zh == f"学生 小丁 核验 丁白云（学号 {number}）的身份未通过，失败次数已达上限，身份核验已锁定"
         assert line.action_zh == "身份核验锁定"
         history = support.student_view(session, agent, record_id).history
         assert [h.action for h in history if h.action.startswith("identity.")] == \
