@@ -46,7 +46,7 @@ from api.errors import ApiError
 from core.config import Settings, settings
 from core.db import Database, default_database
 from core.domain.access import Actor
-from core.domain.enums import PaymentPurpose
+from core.domain.enums import ConsentChannel, NotificationConsent, PaymentPurpose
 from core.errors import DomainError
 from core.services import idempotency, student_app
 from core.services.linking import MailingAddress
@@ -56,6 +56,7 @@ from core.services.student_app import (
     CaptureSource,
     CaptureStatus,
     CaptureView,
+    ConsentView,
     IdentityCheck,
     MakeupPoint,
     MessageView,
@@ -457,6 +458,27 @@ def mark_messages_read(actor: Student, svc: ServicesDep) -> Response:
     with svc.db.session() as session:
         student_app.mark_messages_read(session, actor)
     return Response(status_code=204)
+
+
+class ConsentRequest(BaseModel):
+    consent: NotificationConsent = Field(description="granted: results also arrive as WeChat subscription "
+                                                     "messages; declined: in the message list only")
+
+
+@router.get("/notification-consent", response_model=ConsentView, tags=["status"])
+def notification_consent(actor: Student, svc: ServicesDep) -> ConsentView:
+    """微信通知授权: the student's answer, when and through which channel (consent null = not asked yet;
+    ask after the photo is submitted)."""
+    with svc.db.session() as session:
+        return student_app.notification_consent(session, actor)
+
+
+@router.put("/notification-consent", response_model=ConsentView, tags=["status"])
+def set_notification_consent(actor: Student, svc: ServicesDep, body: ConsentRequest) -> ConsentView:
+    """Allow or decline WeChat subscription messages, at any time. Every notice stays in
+    ``GET /messages`` either way; WeChat messages are sent only while the answer is granted."""
+    with svc.db.session() as session:
+        return student_app.set_notification_consent(session, actor, body.consent, ConsentChannel.API)
 
 
 @router.post("/collection-code", response_model=StudentStatus, tags=["status"])

@@ -6,7 +6,16 @@ import pandas as pd
 import streamlit as st
 
 from core.domain.access import Actor
-from core.domain.enums import PaymentStatus, SubmissionState, TicketCategory, TicketChannel, TicketPriority
+from core.domain.audit_words import action_name
+from core.domain.enums import (
+    ConsentChannel,
+    NotificationConsent,
+    PaymentStatus,
+    SubmissionState,
+    TicketCategory,
+    TicketChannel,
+    TicketPriority,
+)
 from core.domain.reasons import BY_CODE
 from core.domain.review_bands import band_of
 from core.domain.states import STATE_LABELS_EN, STATE_LABELS_ZH
@@ -109,6 +118,23 @@ def state_metrics(view: support.StudentView) -> None:
     m[3].metric(tr("更换照片剩余", "Replacements left"), q.replacements_left)
     m[4].metric(tr("微信账号", "WeChat account"),
                 (plain(link.nickname) if link else tr("未关联", "Not linked")))
+    if link is not None:
+        st.caption(consent_line(link))
+
+
+CONSENT_WORDS = {NotificationConsent.GRANTED: ("已允许", "allowed"), NotificationConsent.DECLINED: ("已拒绝", "declined")}
+CHANNEL_WORDS = {ConsentChannel.APP: ("学生端", "the student app"), ConsentChannel.API: ("小程序接口", "the API")}
+
+
+def consent_line(link: support.LinkView) -> str:
+    """微信通知授权 of the linked account: the inbox has every notice; WeChat only when allowed."""
+    if link.notification_consent is None:
+        return tr("微信通知授权：尚未授权（结果只在学生端“消息通知”中显示）",
+                  "WeChat notifications: not answered yet (results only in the app's messages)")
+    said = CONSENT_WORDS[link.notification_consent]
+    channel = CHANNEL_WORDS[link.notification_consent_channel] if link.notification_consent_channel else ("", "")
+    when = china_time(link.notification_consent_at)
+    return tr(f"微信通知授权：{said[0]}（{when}，{channel[0]}）", f"WeChat notifications: {said[1]} ({when}, {channel[1]})")
 
 
 def photos_tab(view: support.StudentView) -> None:
@@ -175,7 +201,8 @@ def ledger_tab(view: support.StudentView) -> None:
 
 def notifications_tab(view: support.StudentView) -> None:
     st.dataframe(pd.DataFrame(
-        [(china_time(n.created_at), n.title, n.body, tr("已送达", "Delivered") if n.delivered_at else "",
+        [(china_time(n.created_at), n.title, n.body, tr("已推送微信", "Sent to WeChat") if n.delivered_at else
+          tr("仅站内（未授权微信通知）", "Inbox only (no WeChat consent)") if n.withheld else "",
           tr("已读", "Read") if n.read_at else "") for n in view.notifications],
         columns=[tr("时间", "Time"), tr("标题", "Title"), tr("内容", "Body"), tr("送达", "Delivered"),
                  tr("已读", "Read")]), hide_index=True)
@@ -203,7 +230,8 @@ def tickets_tab(view: support.StudentView) -> None:
 
 def history_tab(view: support.StudentView) -> None:
     st.dataframe(pd.DataFrame(
-        [(china_time(h.at), h.actor_name, h.action, ", ".join(f"{k}={v}" for k, v in h.detail.items()))
+        [(china_time(h.at), h.actor_name, action_name(h.action, lang()),
+          ", ".join(f"{k}={v}" for k, v in h.detail.items()))
          for h in view.history],
         columns=[tr("时间", "Time"), tr("操作人", "By"), tr("操作", "Action"), tr("详情", "Detail")]),
         hide_index=True)

@@ -9,12 +9,14 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from core.domain.access import Actor
-from core.domain.enums import EducationCategory, PaymentPurpose, Role, SubmissionState, TaskStatus
+from core.domain.enums import (
+    ConsentChannel, EducationCategory, NotificationConsent, PaymentPurpose, Role, SubmissionState, TaskStatus,
+)
 from core.domain.identity import id_check_digit
 from core.models import (
     AccountLink, CollectionTask, RosterRecord, School, StaffUser, StudentAccount, Submission, utcnow,
 )
-from core.services import jobs, linking, payments, schools, staff, submissions
+from core.services import jobs, linking, notifications, payments, schools, staff, submissions
 from core.storage.photos import PhotoStore
 
 SYSTEM = Actor.system("tests")
@@ -84,14 +86,21 @@ class LinkedStudent:
 
 
 def make_linked_student(session: Session, task: CollectionTask, record: RosterRecord, *, paid: bool = True,
-                        openid: str | None = None) -> LinkedStudent:
+                        openid: str | None = None, wechat_messages: bool = False) -> LinkedStudent:
+    """``wechat_messages``: the student allowed WeChat notifications (微信通知授权) in the app."""
     account = linking.sign_in(session, openid or f"openid-{record.id}", f"同学{record.id}")
+    if wechat_messages:
+        allow_wechat_messages(session, account)
     link = linking.link_account(session, account, task.id, record, code=None)
     student = LinkedStudent(account, record, link, task)
     if paid:
         order = payments.open_order(session, student.actor, link, PaymentPurpose.TASK_FEE)
         payments.pay(session, student.actor, order, payments.DevelopmentProvider())
     return student
+
+
+def allow_wechat_messages(session: Session, account: StudentAccount) -> None:
+    notifications.set_consent(session, account, NotificationConsent.GRANTED, ConsentChannel.APP)
 
 
 def yesterday() -> date:

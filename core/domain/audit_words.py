@@ -74,6 +74,15 @@ ACTIONS: dict[str, Said] = {
     "link.unbind": Said("解除了与{obj}的关联", "unlinked {obj}", "解除关联", "Account unlinked"),
     "link.collection_code": Said("为{obj}绑定了采集码", "linked a collection code to {obj}", "绑定采集码",
                                  "Collection code linked"),
+    "identity.check_failed": Said("核验{obj}的身份未通过", "failed the identity check as {obj}", "身份核验失败",
+                                  "Identity check failed"),
+    "identity.check_locked": Said("核验{obj}的身份未通过，失败次数已达上限，身份核验已锁定",
+                                  "failed the identity check as {obj} and reached the lock", "身份核验锁定",
+                                  "Identity check locked"),
+    "notification.consent_granted": Said("允许了微信通知授权（{obj}）", "allowed WeChat notifications ({obj})",
+                                         "允许微信通知", "WeChat notifications allowed"),
+    "notification.consent_declined": Said("拒绝了微信通知授权（{obj}）", "declined WeChat notifications ({obj})",
+                                          "拒绝微信通知", "WeChat notifications declined"),
     "support.view": Said("查看了{obj}", "looked up {obj}", "客服查看", "Support lookup"),
     "support.link_code": Said("为{obj}绑定了采集码", "linked a collection code to {obj}", "客服绑定采集码",
                               "Support linked a code"),
@@ -102,6 +111,7 @@ ENTITIES: dict[str, tuple[str, str]] = {
     "notification": ("通知（编号 {id}）", "notification #{id}"),
     "processing_job": ("处理任务（编号 {id}）", "processing job #{id}"),
     "account_link": ("账号绑定（编号 {id}）", "account link #{id}"),
+    "student_account": ("学生账号（编号 {id}）", "student account #{id}"),
 }
 
 FAMILIES: dict[str, tuple[str, str]] = {
@@ -110,7 +120,7 @@ FAMILIES: dict[str, tuple[str, str]] = {
     "task.": ("采集任务", "Tasks"), "school.": ("学校", "Schools"), "staff.": ("员工", "Staff"),
     "policy.": ("设置", "Settings"), "quota.": ("次数", "Attempts"), "payment.": ("支付", "Payments"),
     "notification.": ("通知", "Notifications"), "job.": ("处理任务", "Jobs"), "link.": ("账号绑定", "Links"),
-    "support.": ("客服", "Support"), "ticket.": ("工单", "Tickets"), "audit.": ("审计日志", "Audit log"),
+    "identity.": ("身份核验", "Identity checks"), "support.": ("客服", "Support"), "ticket.": ("工单", "Tickets"), "audit.": ("审计日志", "Audit log"),
 }
 
 
@@ -146,7 +156,7 @@ class Subject:
     def said(self, lang: str) -> str:
         zh = lang == "zh"
         if self.student_name and self.entity_type in ("submission", "roster_record", "support_ticket", "quota_entry",
-                                                      "account_link"):
+                                                      "account_link", "student_account"):
             student = f"{self.student_name}（学号 {self.student_number}）" if zh else \
                 f"{self.student_name} (student no. {self.student_number})"
             if self.entity_type == "submission":

@@ -201,3 +201,18 @@ class ActorKind(str, Enum):
     STAFF = "staff"
     STUDENT = "student"
     SYSTEM = "system"
+
+
+class NotificationConsent(str, Enum):
+    """The student's answer to 微信通知授权: whether results may be pushed as WeChat subscription
+    messages (the in-app inbox shows every notice either way)."""
+
+    GRANTED = "granted"
+    DECLINED = "declined"
+
+
+class ConsentChannel(str, Enum):
+    """Where the student gave or changed the answer."""
+
+    APP = "app"
+    API = "api"

@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.domain.enums import EducationCategory, PaymentPurpose, PaymentStatus
+from core.domain.enums import ConsentChannel, EducationCategory, NotificationConsent, PaymentPurpose, PaymentStatus
 from core.models.base import Base, enum_column, utcnow
 from core.models.organisation import CollectionTask, School
 
@@ -76,6 +76,10 @@ class StudentAccount(Base):
     notice_acknowledged_at: Mapped[datetime | None]
     failed_verifications: Mapped[int] = mapped_column(default=0)
     verification_locked_until: Mapped[datetime | None]
+    notification_consent: Mapped[NotificationConsent | None] = mapped_column(enum_column(NotificationConsent))
+    """微信通知授权: None until the student answered; WeChat messages leave only when granted."""
+    notification_consent_at: Mapped[datetime | None]
+    notification_consent_channel: Mapped[ConsentChannel | None] = mapped_column(enum_column(ConsentChannel))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -145,4 +149,7 @@ class Notification(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None]
+    """When it left as a WeChat subscription message (None: not yet, or withheld)."""
+    withheld: Mapped[str | None] = mapped_column(String(32))
+    """Why it stayed in the inbox only (``no_consent``)."""
     read_at: Mapped[datetime | None]

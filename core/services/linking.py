@@ -114,7 +114,10 @@ def verify_identity(
         record = _match(session, task, name, student_number, id_last4, code, account)
     except LinkRefused as refusal:
         account.failed_verifications += 1
-        if account.failed_verifications >= policy.verification_attempts:
+        locked = account.failed_verifications >= policy.verification_attempts
+        _audit_failure(session, account, task_id, refusal, student_number=student_number, id_last4=id_last4,
+                       failures=account.failed_verifications, allowed=policy.verification_attempts, locked=locked)
+        if locked:
             account.verification_locked_until = moment + timedelta(hours=policy.verification_lock_hours)
             account.failed_verifications = 0
             session.flush()
@@ -129,6 +132,41 @@ def verify_identity(
     return VerificationOutcome(record, None)
 
 
+MISMATCH_WORDS: dict[str, tuple[str, str]] = {
+    "task_closed": ("采集任务未开放", "task not open"),
+    "student_number": ("学号不在名单中", "student number not on the roster"),
+    "name": ("姓名不符", "name differs"),
+    "id_last4": ("证件号后4位不符", "ID last 4 differ"),
+    "already_collected": ("已有学信网照片或已现场采集", "already has a CHSI photo or on-site collection"),
+    "code_unreadable": ("采集码无法识别", "collection code unreadable"),
+    "code": ("采集码与学籍不符", "collection code does not match"),
+    "code_in_use": ("采集码已被其他学籍使用", "collection code used by another record"),
+    "linked_elsewhere": ("学籍已被其他微信号关联", "record linked to another WeChat account"),
+    "other_record": ("本微信号已关联该任务的其他学籍", "account linked to another record of the task"),
+}
+"""What did not match, in general terms, for the audit log: never the typed values themselves."""
+
+
+def _audit_failure(session: Session, account: StudentAccount, task_id: int, refusal: LinkRefused, *,
+                   student_number: str, id_last4: str, failures: int, allowed: int, locked: bool) -> None:
+    """A failed identity check, written in the same transaction as the failure count (the refusal is
+    returned, not raised, so both commit). The ID number appears as its last 4 only; the roster
+    record is named when the student number found one, so support can filter by the student."""
+    given = refusal.context.get("mismatch")
+    mismatch = [str(m) for m in given] if isinstance(given, tuple) else ["task_closed"]  # open_task names none
+    record_id = refusal.context.get("record_id")
+    task = session.get(CollectionTask, task_id)
+    audit.record(
+        session, Actor.student(account.id, account.nickname),
+        "identity.check_locked" if locked else "identity.check_failed", "student_account", account.id,
+        school_id=task.school_id if task else None,
+        roster_record_id=record_id if isinstance(record_id, int) else None,
+        task_id=task_id, student_number=student_number[:32], id_last4=id_last4[-4:],
+        mismatch=mismatch, mismatch_zh="、".join(MISMATCH_WORDS.get(m, (m, m))[0] for m in mismatch),
+        failures=failures, attempts_allowed=allowed, locked=locked,
+    )
+
+
 def _match(session: Session, task: CollectionTask, name: str, student_number: str, id_last4: str,
            code: DecodedCode | None, account: StudentAccount) -> RosterRecord:
     record = session.scalar(
@@ -139,20 +177,24 @@ def _match(session: Session, task: CollectionTask, name: str, student_number: st
             RosterRecord.student_number == normalise_text(student_number).replace(" ", ""),
         )
     )
-    if (
-        record is None
-        or record.name != normalise_text(name).replace(" ", "")
-        or record.id_last4.upper() != normalise_text(id_last4).upper()
-    ):
+    mismatch = ("student_number",) if record is None else tuple(
+        word for word, differs in (("name", record.name != normalise_text(name).replace(" ", "")),
+                                   ("id_last4", record.id_last4.upper() != normalise_text(id_last4).upper()))
+        if differs)
+    record_id = record.id if record is not None else None
+    if mismatch:
         raise LinkRefused(
             "未在采集名单中查询到您的学籍信息，请核对姓名、学号和证件号后4位；如确认无误，请联系学籍部门添加信息。",
             "No matching roster record. Check your name, student number and ID last 4; if they are "
             "right, ask your registrar to add you.",
+            mismatch=mismatch, record_id=record_id,
         )
+    assert record is not None
     if record.has_chsi_photo or record.onsite_collected:
         raise LinkRefused(
             "您已参加过学校统一采集或学信网已有学历照片，无需再拍摄。",
             "You already have a CHSI photo or took part in the on-site collection: no new photo is needed.",
+            mismatch=("already_collected",), record_id=record_id,
         )
     if code is not None:
         _check_code(session, record, code)
@@ -163,6 +205,7 @@ def _match(session: Session, task: CollectionTask, name: str, student_number: st
         raise LinkRefused(
             f"该学籍信息已被其他微信号关联。已关联的学籍不允许更换微信号，如需帮助请联系客服 {HOTLINE}。",
             f"This record is already linked to another WeChat account; call support {HOTLINE}.",
+            mismatch=("linked_elsewhere",), record_id=record_id,
         )
     mine = session.scalar(
         select(AccountLink).where(AccountLink.account_id == account.id, AccountLink.task_id == task.id,
@@ -172,6 +215,7 @@ def _match(session: Session, task: CollectionTask, name: str, student_number: st
         raise LinkRefused(
             "您的微信号已在该任务中关联了其他学籍，仅限本人操作。如关联有误且未支付，请先在首页解绑。",
             "Your WeChat account is already linked to another record in this task; unbind it first if unpaid.",
+            mismatch=("other_record",), record_id=record_id,
         )
     return record
 
@@ -181,6 +225,7 @@ def _check_code(session: Session, record: RosterRecord, code: DecodedCode) -> No
         raise LinkRefused(
             "采集码无法识别，请从学信网重新下载图像采集码图片后上传（不要使用截图）。",
             "The collection code cannot be read; download it again from CHSI as an image (not a screenshot).",
+            mismatch=("code_unreadable",), record_id=record.id,
         )
     parsed = code.code
     if parsed.student_number != record.student_number or parsed.id_last4.upper() != record.id_last4.upper() \
@@ -188,6 +233,7 @@ def _check_code(session: Session, record: RosterRecord, code: DecodedCode) -> No
         raise LinkRefused(
             "采集码与填写的学籍信息不一致，请确认下载的是本人、本学籍的采集码图片（不要使用截图）。",
             "The collection code does not match this record; download your own code as an image.",
+            mismatch=("code",), record_id=record.id,
         )
     used_by = session.scalar(
         select(RosterRecord.id).where(RosterRecord.collection_code_hash == code.code_hash, RosterRecord.id != record.id)
@@ -196,6 +242,7 @@ def _check_code(session: Session, record: RosterRecord, code: DecodedCode) -> No
         raise LinkRefused(
             f"该采集码已被其他学籍使用，请联系客服 {HOTLINE}。",
             "This collection code is already used by another record; call support.",
+            mismatch=("code_in_use",), record_id=record.id,
         )
 
 

@@ -1,21 +1,28 @@
-"""Telling students what happened. The in-app inbox (the ``notification`` table) stands in for
-WeChat subscription messages; a production adapter would also push each one to WeChat.
+"""Telling students what happened. Every notice lands in the in-app inbox (the ``notification``
+table); it is also pushed as a WeChat subscription message, through the configured sender, only
+when the student allowed it (微信通知授权).
 
 The inbox row is written in the caller's transaction; sending it goes through the outbox, so a
-decision that rolls back never messages the student, and a failed send is retried."""
+decision that rolls back never messages the student, and a failed send is retried. The consent is
+read at the moment of sending, here, the one place messages leave: callers never check it, and a
+student who declines later gets no message that was still waiting."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.domain.access import internal, own_data
-from core.models import AccountLink, Notification, OutboxMessage, utcnow
+from core.domain.enums import ConsentChannel, NotificationConsent
+from core.models import AccountLink, Notification, OutboxMessage, StudentAccount, utcnow
 from core.services import outbox
 
 OUTBOX_KIND = "notification"
+NO_CONSENT = "no_consent"
+"""``Notification.withheld``: kept in the inbox only, the student had not allowed WeChat messages."""
 
 
 class NotificationSender(Protocol):
@@ -39,7 +46,12 @@ def _deliver(session: Session, message: OutboxMessage) -> None:
     notification = session.get(Notification, message.payload["notification_id"])
     if notification is None:
         return
+    account = session.get(StudentAccount, notification.account_id) if notification.account_id else None
+    if account is None or account.notification_consent is not NotificationConsent.GRANTED:
+        notification.withheld = NO_CONSENT
+        return
     sender.send(notification, message.key)
+    notification.withheld = None
     notification.delivered_at = utcnow()
 
 
@@ -63,6 +75,19 @@ def notify(session: Session, roster_record_id: int, kind: str, title: str, body:
     session.flush()
     outbox.add(session, OUTBOX_KIND, f"notification:{notification.id}", {"notification_id": notification.id})
     return notification
+
+
+@own_data
+def set_consent(session: Session, account: StudentAccount, consent: NotificationConsent, channel: ConsentChannel,
+                now: datetime | None = None) -> bool:
+    """Records the student's answer; returns whether it changed (the same answer again keeps its time)."""
+    if account.notification_consent is consent:
+        return False
+    account.notification_consent = consent
+    account.notification_consent_at = now or utcnow()
+    account.notification_consent_channel = channel
+    session.flush()
+    return True
 
 
 @own_data

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from core.domain import quotas as quota_rules
 from core.domain.access import Actor, internal, public, pure, students_only
 from core.domain.contacts import CONTACTS, Contacts
-from core.domain.enums import PaymentPurpose, PaymentStatus, SubmissionState
+from core.domain.enums import ConsentChannel, NotificationConsent, PaymentPurpose, PaymentStatus, SubmissionState
 from core.domain.identity import mask_name
 from core.domain.policy import Policy
 from core.errors import AccessDenied, CaptureRefused, Conflict, InvalidInput, NotFound
@@ -39,6 +39,7 @@ from core.models import (
     utcnow,
 )
 from core.services import (
+    audit,
     linking,
     notifications,
     offline_shooting,
@@ -709,6 +710,52 @@ def inbox(session: Session, actor: Actor) -> list[MessageView]:
 @students_only
 def mark_messages_read(session: Session, actor: Actor) -> None:
     notifications.mark_read(session, _account(session, actor).id)
+
+
+@dataclass(frozen=True)
+class ConsentView:
+    """微信通知授权 as the student answered it: ``consent`` None = not asked yet."""
+
+    consent: NotificationConsent | None
+    answered_at: datetime | None
+    channel: ConsentChannel | None
+
+    @property
+    def granted(self) -> bool:
+        return self.consent is NotificationConsent.GRANTED
+
+
+CONSENT_TEXT_ZH = "允许微信通知授权后，您将可以收到人工审核结果、上网（上传学信网）结果等微信推送的通知信息。"
+CONSENT_TEXT_EN = ("Allow WeChat notifications to receive the review result and the CHSI upload result as "
+                   "WeChat messages.")
+"""The seed guide's wording of the question (after 第十三步, before 查看采集结果)."""
+
+
+def _consent_view(account: StudentAccount) -> ConsentView:
+    return ConsentView(account.notification_consent, account.notification_consent_at,
+                       account.notification_consent_channel)
+
+
+@students_only
+def notification_consent(session: Session, actor: Actor) -> ConsentView:
+    return _consent_view(_account(session, actor))
+
+
+@students_only
+def set_notification_consent(session: Session, actor: Actor, consent: NotificationConsent,
+                             channel: ConsentChannel) -> ConsentView:
+    """The student allows or declines WeChat messages (the inbox keeps every notice either way); a
+    change is audited under the student's record when linked."""
+    student = _account(session, actor)
+    consent, channel = NotificationConsent(consent), ConsentChannel(channel)
+    if notifications.set_consent(session, student, consent, channel):
+        link = student_flow.active_link(session, student.id)
+        record = link.roster_record if link else None
+        audit.record(session, actor, f"notification.consent_{consent.value}", "student_account", student.id,
+                     school_id=record.school_id if record else None, roster_record_id=record.id if record else None,
+                     consent=consent, channel=channel)
+        session.flush()
+    return _consent_view(student)
 
 
 @students_only

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from core.db import get_or_raise
@@ -26,8 +26,10 @@ from core.domain.access import SUPPORT_ROLES, Actor, allowed, require_role
 from core.domain.enums import (
     BatchItemResult,
     BatchStatus,
+    ConsentChannel,
     Decision,
     EducationCategory,
+    NotificationConsent,
     PaymentPurpose,
     PaymentStatus,
     QuotaEntryType,
@@ -191,6 +193,10 @@ class LinkView:
     unlinked_by: str | None
     unlink_reason: str | None
     paid: bool
+    notification_consent: NotificationConsent | None
+    """The account's 微信通知授权 (None: not asked yet), when and where it was answered."""
+    notification_consent_at: datetime | None
+    notification_consent_channel: ConsentChannel | None
 
 
 @dataclass(frozen=True)
@@ -270,6 +276,7 @@ class NotificationView:
     body: str
     created_at: datetime
     delivered_at: datetime | None
+    withheld: str | None
     read_at: datetime | None
 
 
@@ -329,7 +336,7 @@ def student_view(session: Session, actor: Actor, record_id: int, *, now: datetim
                                      .order_by(QuotaEntry.created_at.desc(), QuotaEntry.id.desc()))
         ],
         notifications=[
-            NotificationView(n.id, n.kind, n.title, n.body, n.created_at, n.delivered_at, n.read_at)
+            NotificationView(n.id, n.kind, n.title, n.body, n.created_at, n.delivered_at, n.withheld, n.read_at)
             for n in session.scalars(select(Notification).where(Notification.roster_record_id == record.id)
                                      .order_by(Notification.created_at.desc(), Notification.id.desc()))
         ],
@@ -343,12 +350,21 @@ def student_view(session: Session, actor: Actor, record_id: int, *, now: datetim
         tickets=tickets.tickets_for_record(session, actor, record.id, now=now),
         history=[
             AuditView(e.at, e.actor_name, e.action, dict(e.detail))
-            for e in session.scalars(select(AuditEvent).where(AuditEvent.roster_record_id == record.id)
-                                     .order_by(AuditEvent.id.desc()).limit(100))
+            for e in session.scalars(select(AuditEvent).where(_about(record.id)).order_by(AuditEvent.id.desc())
+                                     .limit(100))
         ],
     )
     _audit_view(session, actor, record, now or utcnow())
     return view
+
+
+def _about(record_id: int) -> ColumnElement[bool]:
+    """Events of this record, and those of the WeChat accounts ever linked to it that name no record
+    (a failed identity check whose student number found none, before the student linked)."""
+    accounts = select(AccountLink.account_id).where(AccountLink.roster_record_id == record_id)
+    return or_(AuditEvent.roster_record_id == record_id,
+               and_(AuditEvent.entity_type == "student_account", AuditEvent.roster_record_id.is_(None),
+                    AuditEvent.entity_id.in_(accounts)))
 
 
 VIEW_AUDIT_WINDOW = timedelta(minutes=30)
@@ -395,7 +411,8 @@ def _links(session: Session, record_id: int) -> list[LinkView]:
     return [
         LinkView(link.id, link.active, account.id, account.wechat_openid, account.nickname, task.id, task.title,
                  link.mailing_address, link.linked_at, link.unlinked_at, link.unlinked_by, link.unlink_reason,
-                 linking.is_paid(session, link))
+                 linking.is_paid(session, link), account.notification_consent, account.notification_consent_at,
+                 account.notification_consent_channel)
         for link, account, task in rows
     ]
 

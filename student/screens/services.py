@@ -115,7 +115,7 @@ GUIDE_ZH = """\
 6. **支付费用**：按任务预设价格支付。
 7. **拍摄**：阅读拍照说明，允许摄像头权限，实时拍摄；制作前可免费无限次重拍。
 8. **制作（裁剪换背景）**：每日限 {daily} 次，超过后隔日再操作。
-9. **质量检测与二次确认**：查看检测结果，确认后提交人工审核。人像比对分数低于标准会被自动拦截，需重新拍摄。
+9. **质量检测与二次确认**：查看检测结果，确认后提交人工审核。人像比对分数低于标准会被自动拦截，需重新拍摄。提交后可选择是否允许微信通知授权（之后可在“消息通知”页更改）。
 10. **查看结果**：已上传 → 待审核 → 审核通过/未通过 → 待上网 → 已上网。提供 {free} 次免费提交审核；审核前可免费更换 {replacements} 次。
 11. **其他服务**：临时拍摄码、上传采集码、补拍点查询。
 
@@ -126,7 +126,7 @@ GUIDE_EN = """\
 3. **Find your school** (keyword or pinyin initials), category and task.
 4. **Verify** with name, CHSI student number, ID last 4 and your CHSI collection code.
 5. **Link** after checking the masked record. 6. **Pay** the preset price.
-7. **Shoot** (free retakes). 8. **Standardise** ({daily} a day). 9. **Check and submit**.
+7. **Shoot** (free retakes). 8. **Standardise** ({daily} a day). 9. **Check and submit**, then choose whether results may also come as WeChat messages (changeable under Messages).
 10. **Follow the result**: uploaded → awaiting review → approved/rejected → waiting for CHSI → on CHSI.
 11. **Other services**: temporary shooting code, upload the code, make-up points. Support: {hotline} ({hours_en}).
 """

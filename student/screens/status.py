@@ -13,6 +13,7 @@ from core.services import student_app
 from core.services.student_app import Rules
 from core.services.student_flow import NextSubmission, StudentStatus
 from student import state
+from student.screens import consent
 from student.ui import header, stage_row, support_line, yuan
 from uikit.downloads import download_button
 from uikit.plain import plain
@@ -55,6 +56,8 @@ def render(actor: Actor) -> None:
     if summary is None:
         st.info(tr("尚未关联采集任务。", "No collection task linked yet."))
         return
+    if summary.state is not None and consent.current(actor).consent is None:
+        consent.ask(actor)
     _record_card(summary)
     st.markdown(f"**{plain(summary.task_title)}**")
     stage_row(summary.stages)
@@ -132,6 +135,7 @@ def render_inbox(actor: Actor) -> None:
     with database().session() as session:
         messages = [(m.title, m.body, m.created_at, not m.read) for m in student_app.inbox(session, actor)]
         student_app.mark_messages_read(session, actor)
+    consent.settings(actor)
     if not messages:
         st.info(tr("暂无消息。审核结果和上传学信网结果会在这里通知您。",
                    "No messages yet. Review and CHSI results will appear here."))

@@ -1,16 +1,17 @@
 """The student's journey on a phone, in real Chromium with a fake camera fed a fixture portrait:
-sign in, find the school, verify with a demo collection-code image, pay, shoot, standardise, submit;
-then the demo reviewer approves it in the workbench; back on the phone the student sees 审核通过.
+sign in, find the school, verify with a demo collection-code image, pay, shoot, standardise, submit,
+allow WeChat notifications; then the demo reviewer approves it in the workbench; back on the phone the student sees 审核通过.
 
 Real student app, real workbench, real worker, one database. Screenshots at 390×844."""
 
 from __future__ import annotations
 
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
-from core.domain.enums import Role, SubmissionState
-from core.models import RosterRecord, Submission
+from core.domain.enums import NotificationConsent, Role, SubmissionState
+from core.models import RosterRecord, StudentAccount, Submission
 from core.services import jobs
 from tests import factories as f
 from tests.e2e.conftest import login, screenshot
@@ -80,7 +81,12 @@ def test_student_shoots_submits_and_sees_the_approval(live_app, phone, page, tmp
     screenshot(phone, "student_07_second_confirmation")
     phone.get_by_role("button", name="确认提交").click()
     phone.get_by_text("照片已提交，等待人工审核").wait_for()
+    phone.get_by_text("微信通知授权", exact=True).wait_for()  # asked here, after 第十三步, as the seed guide does
     screenshot(phone, "student_08_awaiting_review")
+    phone.get_by_role("button", name="允许", exact=True).click()
+    expect(phone.get_by_text("微信通知授权", exact=True)).to_have_count(0)  # Streamlit keeps a stale copy a moment
+    with student_app.db.session() as session:
+        assert session.scalar(select(StudentAccount)).notification_consent is NotificationConsent.GRANTED
 
     with student_app.db.session() as session:
         submission = session.scalar(select(Submission))
@@ -101,6 +107,7 @@ def test_student_shoots_submits_and_sees_the_approval(live_app, phone, page, tmp
     screenshot(phone, "student_09_approved")
     phone.get_by_role("button", name="消息通知").click()
     phone.get_by_text("您的照片已通过人工审核").wait_for()
+    phone.get_by_role("button", name="关闭微信通知").wait_for()
     screenshot(phone, "student_10_inbox")
     phone.get_by_role("button", name="‹ 返回").click()
     phone.get_by_role("button", name="其他服务与工具").wait_for()

@@ -77,3 +77,27 @@ def test_hostile_filter_text_gets_a_clear_message_and_wildcards_match_themselves
     assert not at.exception and at.dataframe[0].value.shape[0] == 0
     at.text_input(key="audit_actor").input("zh\x00ao").run()
     assert not at.exception and "操作人" in at.error[0].value
+
+
+def test_failed_identity_checks_read_as_the_student_s_act_and_filter_by_student(db, app_for):
+    from core.domain.access import Actor
+    from core.services import student_app
+
+    admin, a, _b, record = _seeded(db, events=1)
+    with db.session() as session:
+        task = f.make_task(session, session.merge(a))
+        account = student_app.sign_in_app(session, "小丁")
+        student = Actor.student(account.id, account.nickname)
+        for _ in range(5):
+            student_app.check_identity(session, student, task.id, "丁白去", record.student_number, record.id_last4,
+                                       temporary=True)
+    at = app_for(admin.id, page="audit_log.py").run()
+    at.text_input(key="audit_student").input(record.student_number)
+    at.selectbox(key="audit_action").set_value("identity.")
+    at.run()
+    assert not at.exception
+    frame = at.dataframe[0].value
+    assert list(frame["操作"]) == ["身份核验锁定"] + ["身份核验失败"] * 4 and set(frame["学校"]) == {"武汉大学"}
+    assert frame["事件"].iloc[1] == f"学生 小丁 核验 丁白云（学号 {record.student_number}）的身份未通过"
+    raw = " ".join(at.dataframe[1].value["原始记录"])
+    assert '"mismatch_zh": "姓名不符"' in raw and '"locked": true' in raw and record.id_number not in raw

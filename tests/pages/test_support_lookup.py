@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from core.domain.enums import QuotaEntryType, QuotaKind, Role, TicketCategory
+from core.domain.access import Actor
+from core.domain.enums import ConsentChannel, NotificationConsent, QuotaEntryType, QuotaKind, Role, TicketCategory
 from core.domain.states import STATE_LABELS_ZH
-from core.models import Submission, SupportTicket
-from core.services import audit, quotas, submissions
+from core.models import AccountLink, Submission, SupportTicket
+from core.services import audit, quotas, student_app, submissions
 from tests import factories as f
 
 
@@ -155,3 +156,27 @@ def test_a_hostile_query_gets_a_clear_message_not_an_error_page(db, app_for):
         assert "查询内容" in at.error[0].value and "控制字符" in at.error[0].value
     search(at, "丁%")
     assert not at.exception and "没有找到学生" in at.info[0].value, "% matches itself, not every name"
+
+
+
+def test_the_lookup_shows_the_wechat_consent_and_the_failed_identity_checks(db, app_for):
+    record, agent = seed(db, used_today=0)
+    with db.session() as session:
+        link = session.scalars(select(AccountLink)).one()
+        student = Actor.student(link.account_id, link.account.nickname)
+        task_id = link.task_id
+    at = app_for(agent.id, page="support_lookup.py").run()
+    search(at, record.id_last4)
+    assert "微信通知授权：尚未授权" in " ".join(c.value for c in at.caption)
+    with db.session() as session:
+        student_app.set_notification_consent(session, student, NotificationConsent.GRANTED, ConsentChannel.API)
+        student_app.check_identity(session, student, task_id, "别人", record.student_number, record.id_last4,
+                                   temporary=True)
+    at.run()
+    assert not at.exception
+    line = next(c.value for c in at.caption if "微信通知授权" in c.value)
+    assert line.startswith("微信通知授权：已允许（") and "小程序接口" in line
+    history = next(d.value for d in at.dataframe if "操作" in d.value.columns and "详情" in d.value.columns)
+    failed = history[history["操作"] == "身份核验失败"]
+    assert len(failed) == 1 and "mismatch_zh=姓名不符" in failed["详情"].iloc[0]
+    assert record.id_number not in " ".join(history["详情"]) and "允许微信通知" in set(history["操作"])

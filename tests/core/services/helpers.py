@@ -13,13 +13,14 @@ from tests.photos import portrait
 __all__ = ["portrait", "submitted_photo"]
 
 
-def submitted_photo(db: Database, store: PhotoStore, *, seed: int = 1) -> int:
-    """A linked, paid student whose real capture went through the worker and waits for review."""
+def submitted_photo(db: Database, store: PhotoStore, *, seed: int = 1, wechat_messages: bool = False) -> int:
+    """A linked, paid student whose real capture went through the worker and waits for review
+    (``wechat_messages``: who allowed WeChat notifications)."""
     with db.session() as session:
         school = f.make_school(session, code=f"1{seed:04d}", name=f"测试大学{seed}")
         task = f.make_task(session, school)
         record = f.make_record(session, school, seed)
-        student = f.make_linked_student(session, task, record)
+        student = f.make_linked_student(session, task, record, wechat_messages=wechat_messages)
         submission = submissions.request_standardisation(session, student.actor, student.link.id, portrait(seed), store)
         submission_id, actor = submission.id, student.actor
     with db.session() as session:

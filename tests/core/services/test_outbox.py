@@ -1,5 +1,6 @@
 """Side effects leave after commit: a reviewer's decision that rolls back messages nobody; one that
-commits is sent once, after the commit, and a failed send is retried until it goes, once."""
+commits is sent once, after the commit, and a failed send is retried until it goes, once. The
+students here allowed WeChat notifications (test_notification_consent covers those who did not)."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def _reviewer(db):
 
 def test_a_decision_that_rolls_back_sends_nothing(env, recorder):
     db, store = env
-    submission_id = submitted_photo(db, store)
+    submission_id = submitted_photo(db, store, wechat_messages=True)
     reviewer = _reviewer(db)
     with pytest.raises(RuntimeError), db.session() as session:
         review.claim(session, reviewer, submission_id)
@@ -60,7 +61,7 @@ def test_a_decision_that_rolls_back_sends_nothing(env, recorder):
 
 def test_a_committed_decision_is_sent_once_after_the_commit(env, recorder):
     db, store = env
-    submission_id = submitted_photo(db, store)
+    submission_id = submitted_photo(db, store, wechat_messages=True)
     reviewer = _reviewer(db)
     with db.session() as session:
         review.claim(session, reviewer, submission_id)
@@ -82,6 +83,7 @@ def test_a_failed_send_is_retried_with_a_growing_delay_until_it_goes(db, recorde
     with db.session() as session:
         school = f.make_school(session)
         record = f.make_record(session, school)
+        f.make_linked_student(session, f.make_task(session, school), record, paid=False, wechat_messages=True)
         notifications.notify(session, record.id, "on_chsi", "照片已上传学信网", "您的照片已上传学信网。")
     assert recorder.sent == []  # the send after commit failed; the row remembers
     with db.session() as session:
@@ -116,7 +118,10 @@ def test_a_batch_of_messages_leaves_after_its_commit_and_one_failure_holds_back_
     monkeypatch.setattr(recorder, "send", send)
     with db.session() as session:
         school = f.make_school(session)
+        task = f.make_task(session, school)
         records = [f.make_record(session, school, seed) for seed in range(1, 251)]
+        for record in records:
+            f.make_linked_student(session, task, record, paid=False, wechat_messages=True)
         for n, record in enumerate(records):
             notifications.notify(session, record.id, "on_chsi", "照片已上传学信网", f"第 {n} 位")
         assert recorder.sent == []
@@ -133,7 +138,7 @@ def test_a_savepoint_that_commits_inside_the_transaction_sends_nothing_yet(env, 
     """Decisions made one by one in savepoints (the grid page) leave when the whole transaction
     commits: a savepoint's commit is not the commit, and a savepoint rolled back drops only its own."""
     db, store = env
-    first, second = submitted_photo(db, store, seed=1), submitted_photo(db, store, seed=2)
+    first, second = submitted_photo(db, store, seed=1, wechat_messages=True), submitted_photo(db, store, seed=2, wechat_messages=True)
     reviewer = _reviewer(db)
     with db.session() as session:
         for submission_id in (first, second):

@@ -13,7 +13,7 @@ from core.domain.identity import mask_name
 from core.errors import AccessDenied, Conflict, InvalidInput, LinkRefused, QuotaExceeded
 from core.imaging.code_image import render_code_png
 from core.imaging.collection_code import CollectionCode, encode_demo_code
-from core.models import AccountLink, Notification, Payment, RosterRecord, UploadBatch
+from core.models import AccountLink, Notification, Payment, RosterRecord, StudentAccount, UploadBatch
 from core.services import audit, batches, linking, notifications, quotas, review, support, tickets
 from tests import factories as f
 
@@ -212,6 +212,7 @@ def test_mark_a_payment_refunded_once(db, desk):
 
 def test_resend_a_notification(db, desk):
     with db.session() as session:
+        f.allow_wechat_messages(session, session.get(StudentAccount, desk["student"].account.id))
         original = notifications.notify(session, desk["record"].id, "review_result", "审核通过", "您的照片已通过人工审核")
         session.flush()
         with pytest.raises(InvalidInput):
