@@ -3,7 +3,7 @@
 微信通知授权: the student's answer (granted / declined), when and through which channel; a
 notification remembers why it stayed in the inbox only.
 
-Revision ID: 0011
+Revision ID: 0012
 Revises: 0010
 Create Date: 2026-12-07 08:00:00
 """
@@ -15,8 +15,8 @@ from alembic import op
 
 import core.models.base
 
-revision = '0011'
-down_revision = '0010'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
