@@ -48,10 +48,18 @@ from core.services import (
     submissions,
     wechat,
 )
-from core.services.linking import MailingAddress
+from core.services.linking import MailingAddress as MailingAddress
 from core.services.policy import get_policy
-from core.services.student_flow import SchoolHit, StudentStatus, TaskChoice
+from core.services.student_flow import NextSubmission as NextSubmission
+from core.services.student_flow import SchoolHit as SchoolHit
+from core.services.student_flow import Stage as Stage
+from core.services.student_flow import StudentStatus as StudentStatus
+from core.services.student_flow import TaskChoice as TaskChoice
 from core.storage.photos import PhotoStore
+
+MAX_NICKNAME = wechat.MAX_NICKNAME
+"""The longest WeChat nickname kept (the sign-in form's limit); the views above are re-exported so
+the student app needs no other service module."""
 
 CHECK_LONG_SIDE = 640
 """An upload is decoded at least this large to prove it is a photo before a standardisation is
