@@ -161,7 +161,7 @@ def _shoot(actor: Actor, summary: StudentStatus, front_allowed: bool, rules: Rul
     photo = st.camera_input(tr("拍摄证件照（仅限实时拍摄）", "Take the photo (live camera only)"),
                             key=f"capture_{st.session_state.get('capture_round', 0)}", resolution="1080p",
                             help=tr("点击“拍照”实时拍摄；不满意点击“重新拍摄”，重拍免费。",
-                                    "Tap 拍照 (Take photo) to shoot live; 重新拍摄 (Clear photo) to retake, free."))
+                                    "Tap Take Photo to shoot live; Clear photo to retake, free."))
     if photo is None:
         return
     st.markdown(tr("**拍摄后首次确认**", "**First check after shooting**"))

@@ -36,7 +36,7 @@ def code_input(form: str) -> bytes | None:
     else:
         image = st.camera_input(tr("将采集码对准取景框", "Point the camera at the code"), key=widget,
                                 help=tr("点击“拍照”拍下采集码；看不清可点击“重新拍摄”。",
-                                        "Tap 拍照 (Take photo) to capture the code; 重新拍摄 (Clear photo) to try again."))
+                                        "Tap Take Photo to capture the code; Clear photo to try again."))
     parked_key, live_key = f"code_parked_{form}", f"code_live_{form}"
     if image is not None:
         data = image.getvalue()
@@ -70,10 +70,11 @@ def code_input(form: str) -> bytes | None:
     return data
 
 
-def code_help(*, inside_expander: bool = False) -> None:
-    """How to get the code; with the development adapter, a stand-in for CHSI that draws one."""
-    if student_app.development_identity():
-        _demo_code_maker(inside_expander)
+def code_help(*, demo: bool = True) -> None:
+    """How to get the code; with the development adapter, a stand-in for CHSI that draws one (not
+    beside the identity form, whose fields it would repeat)."""
+    if demo and student_app.development_identity():
+        _demo_code_maker()
     st.markdown(tr(
         "操作前必须下载好本人的学信网“图像采集码”，有三种方式：\n\n"
         "1. **学信网学信档案**（手机端和电脑端流程一致）：登录学信网 › 学信档案 › 查看本人学籍信息 › 选择学籍，查看对应采集码并**保存图片**。\n"
@@ -87,15 +88,10 @@ def code_help(*, inside_expander: bool = False) -> None:
         "code 3-5 days before you shoot."))
 
 
-def _demo_code_maker(inside_expander: bool) -> None:
+def _demo_code_maker() -> None:
     """Development only: stands in for CHSI, rendering the demo-format code of the details typed in
-    (nothing is looked up), so the journey can be tried without a real CHSI account. Streamlit does
-    not nest expanders: inside one it is a bordered box."""
-    title = tr("开发环境：模拟学信网生成演示采集码", "Development: make a demo collection code")
-    box = st.container(border=True) if inside_expander else st.expander(title)
-    with box:
-        if inside_expander:
-            st.caption(title)
+    (nothing is looked up), so the journey can be tried without a real CHSI account."""
+    with st.expander(tr("开发环境：模拟学信网生成演示采集码", "Development: make a demo collection code")):
         school_code = st.text_input(tr("院校代码", "School code"), key="demo_school_code", max_chars=5)
         number = st.text_input(tr("学号", "Student number"), key="demo_number")
         name = st.text_input(tr("姓名", "Name"), key="demo_name")

@@ -122,7 +122,7 @@ def render_verify(actor: Actor) -> None:
     else:
         code = code_input("enrol")
         with st.expander(tr("如何获取采集码？", "How do I get the code?"), icon=":material/help:"):
-            code_help(inside_expander=True)  # read here, beside the form, so nothing typed is left behind
+            code_help(demo=False)  # read here, beside the form, so nothing typed is left behind
     address = _address_fields(task)
     consent = st.checkbox(tr("我已阅读并同意《用户服务协议》和《隐私政策》。",
                              "I have read and agree to the Terms of Service and the Privacy Policy."),
