@@ -7,10 +7,7 @@ import hashlib
 
 import streamlit as st
 
-from core.domain.identity import mask_name
 from core.errors import InvalidInput
-from core.imaging.code_image import render_code_png
-from core.imaging.collection_code import CollectionCode, encode_demo_code
 from core.services import student_app
 from student import state
 from uikit.downloads import download_button
@@ -99,12 +96,10 @@ def _demo_code_maker() -> None:
         if not (school_code and number and name and last4):
             return
         try:
-            code = CollectionCode(school_code.strip(), number.strip(), mask_name(name), last4.strip().upper())
-        except ValueError:
-            st.error(tr("格式不对：院校代码 5 位数字，学号为字母数字，证件号后4位为 3 位数字加数字或 X。",
-                        "Format: 5-digit school code, letters/digits student number, last 4 = 3 digits + digit/X."))
+            file_name, png = student_app.demo_code_png(school_code, number, name, last4)
+        except InvalidInput as error:
+            show_error(error)
             return
-        png = render_code_png(encode_demo_code(code))
         st.image(png, width=200)
-        download_button(tr("保存采集码图片", "Save the code image"), png, file_name=f"{code.student_number}.png",
+        download_button(tr("保存采集码图片", "Save the code image"), png, file_name=file_name,
                         mime="image/png", key="demo_code_download", icon=None)

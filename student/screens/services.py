@@ -6,9 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from core.domain.access import Actor
-from core.imaging import standard
 from core.services import student_app
-from core.services.student_app import MakeupPoint, Rules, SchoolPoints
+from core.services.student_app import MakeupPoint, Rules, SchoolPoints, standard
 from student import nav, state
 from student.screens.code import code_help, code_input
 from student.ui import header, support_line

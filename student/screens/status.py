@@ -8,9 +8,8 @@ from core.domain.access import Actor
 from core.domain.enums import SubmissionState
 from core.domain.quotas import CHINA
 from core.errors import NotFound
-from core.imaging.types import Verdict
 from core.services import student_app
-from core.services.student_app import NextSubmission, Rules, StudentStatus
+from core.services.student_app import NextSubmission, Rules, StudentStatus, Verdict
 from student import nav
 from student.ui import header, stage_row, support_line, yuan
 from uikit.downloads import download_button
