@@ -15,29 +15,16 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from core.domain.access import Actor  # noqa: E402
 from core.errors import AccessDenied  # noqa: E402
 from core.services import student_app  # noqa: E402
 from core.services.student_app import AccountView  # noqa: E402
-from student import state, ui  # noqa: E402
-from student.screens import capture, enrol, home, offline, pay, services, signin, status  # noqa: E402
+from student import nav, state, ui  # noqa: E402
+from student.screens import signin  # noqa: E402
 from uikit.resources import database  # noqa: E402
 
 st.set_page_config(page_title="学历图像采集", page_icon=":material/photo_camera:", layout="centered",
                    initial_sidebar_state="collapsed")
 ui.page_style()
-
-
-def collect(actor: Actor) -> None:
-    """去采集: find the task and verify, then pay, then shoot — whichever step the student is at."""
-    with database().session() as session:
-        summary = student_app.status(session, actor)
-    if summary is None:
-        enrol.render(actor)
-    elif not summary.paid:
-        pay.render(actor)
-    else:
-        capture.render(actor)
 
 
 def signed_in_account() -> AccountView | None:
@@ -52,24 +39,25 @@ def signed_in_account() -> AccountView | None:
         return None
 
 
+def landing(requested: nav.Step, account: AccountView) -> nav.Step:
+    """The requested step, or the collection step the student is on when they have not reached it."""
+    if requested not in nav.COLLECTION:
+        return requested
+    with database().session() as session:
+        summary = student_app.status(session, state.actor(account.id, account.nickname))
+    return nav.allowed(requested, summary)
+
+
+requested, requested_page = nav.navigation()
 account = signed_in_account()
 if account is None:
-    signin.render_sign_in()
+    signin.render_sign_in()  # at the link's own URL: once signed in, the student lands where it pointed
 elif not account.notice_acknowledged:
     signin.render_notice(state.actor(account.id, account.nickname))
 else:
-    SCREENS = {
-        state.HOME: home.render,
-        state.COLLECT: collect,
-        state.STATUS: status.render,
-        state.INBOX: status.render_inbox,
-        state.SERVICES: services.render,
-        state.GUIDE: services.render_guide,
-        state.SAMPLES: services.render_samples,
-        state.STANDARD: services.render_standard,
-        state.MAKEUP: services.render_makeup,
-        state.UPLOAD_CODE: services.render_upload_code,
-        state.CODE_HELP: services.render_code_help,
-        state.OFFLINE: offline.render,
-    }
-    SCREENS.get(state.view(), home.render)(state.actor(account.id, account.nickname))
+    step = landing(requested, account)
+    if step is not requested:
+        nav.go(step)
+    state.set_signed_in(state.actor(account.id, account.nickname))
+    st.session_state[nav.CURRENT_KEY] = step.value
+    requested_page.run()

@@ -1,4 +1,5 @@
-"""The signed-in student and where they are in the app, kept in Streamlit's session state.
+"""The signed-in student and their choices, kept in Streamlit's session state (which every page of
+the session shares; the page itself is in the URL, see ``student.nav``).
 
 Only ids and the student's choices live here; everything else is re-read from the database on each
 run, so two phones on the same WeChat account see the same truth.
@@ -13,19 +14,12 @@ import streamlit as st
 from core.domain.access import Actor
 
 ACCOUNT_KEY = "student_account_id"
-VIEW_KEY = "student_view"
+ACTOR_KEY = "student_actor"
 ENROL_KEYS = ("enrol_school_id", "enrol_task_id", "enrol_check", "enrol_identity", "enrol_code", "enrol_address",
               "enrol_temporary", "code_parked_enrol")
 KEPT_PREFIX = "_kept_"
-KEPT_FIELDS = ("verify_name", "verify_number", "verify_last4", "consent", "addr_recipient", "addr_phone",
-               "addr_address")
-
-HOME, COLLECT, STATUS, INBOX, SERVICES = "home", "collect", "status", "inbox", "services"
-GUIDE, SAMPLES, STANDARD, MAKEUP, UPLOAD_CODE, CODE_HELP = (
-    "guide", "samples", "standard", "makeup", "upload_code", "code_help")
-OFFLINE = "offline_shooting"
-CODE_HELP_BACK = "code_help_back"
-"""Where 采集码下载's back button goes: the identity form when the student came from it."""
+KEPT_FIELDS = ("school_query", "verify_name", "verify_number", "verify_last4", "consent", "addr_recipient",
+               "addr_phone", "addr_address")
 
 
 def account_id() -> int | None:
@@ -36,13 +30,15 @@ def actor(account_id_: int, nickname: str) -> Actor:
     return Actor.student(account_id_, nickname)
 
 
-def view() -> str:
-    return st.session_state.get(VIEW_KEY, HOME)
+def set_signed_in(actor_: Actor) -> None:
+    """The app's gate records who this run is for, before the page runs."""
+    st.session_state[ACTOR_KEY] = actor_
 
 
-def go(target: str) -> None:
-    st.session_state[VIEW_KEY] = target
-    st.rerun()
+def signed_in() -> Actor:
+    """The student the page is drawn for (pages run only after the app's gate found one)."""
+    found: Actor = st.session_state[ACTOR_KEY]
+    return found
 
 
 def remember(key: str, value: Any) -> None:
@@ -54,8 +50,8 @@ def recall(key: str, default: Any = None) -> Any:
 
 
 def kept(key: str) -> str:
-    """A form field's key whose value outlives the screen: Streamlit drops a widget's value on the
-    first run it is not drawn (the student went to read how to get the code), so the value is
+    """A form field's key whose value outlives the page: Streamlit drops a widget's value on the
+    first run it is not drawn (the student went back a step, or to another page), so the value is
     copied aside on each change and put back when the field is drawn again."""
     shadow = KEPT_PREFIX + key
     if key not in st.session_state and shadow in st.session_state:
@@ -72,7 +68,6 @@ def forget_enrolment() -> None:
 
 def sign_in(account_id_: int) -> None:
     st.session_state[ACCOUNT_KEY] = account_id_
-    st.session_state[VIEW_KEY] = HOME
 
 
 def sign_out() -> None:

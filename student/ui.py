@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.services.student_flow import Stage
 from core.domain.contacts import CONTACTS
-from student import state
+from core.services.student_app import Stage
+from student import nav
 from uikit.localise import localise_widgets
 from uikit.i18n import lang, tr
 
@@ -29,10 +29,12 @@ def page_style() -> None:
     localise_widgets(lang())
 
 
-def header(title: str, back_to: str | None = state.HOME) -> None:
-    """The screen title, with a back button like the mini-program's top bar."""
-    if back_to is not None and st.button(tr("‹ 返回", "‹ Back"), key=f"back_{state.view()}", type="tertiary"):
-        state.go(back_to)
+def header(title: str, back_to: nav.Step | None = nav.Step.HOME) -> None:
+    """The screen title, with a back button like the mini-program's top bar (it goes up to the
+    page above; the browser's back button goes to the page before)."""
+    if back_to is not None and st.button(tr("‹ 返回", "‹ Back"), key=f"back_{nav.current().value}",
+                                         type="tertiary"):
+        nav.go(back_to)
     st.subheader(title, anchor=False)
 
 

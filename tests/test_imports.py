@@ -80,14 +80,36 @@ def test_the_check_sees_lazy_relative_and_from_imports(source, module):
     assert any(_is(found, module) for _, found in imports_in(source, "core.services"))
 
 
-def test_the_student_app_stands_on_the_services_alone():
-    """The student app gets frozen views from the student application layer: no ORM rows
-    (``core.models``) and nothing of the staff app (``workbench``); what both apps share is in ``uikit``."""
-    assert violations("student", lambda m: _is(m, "core.models") or _is(m, "workbench")) == []
+STUDENT_APP_REFUSED = ("core.models", "workbench", "core.imaging", "core.storage", "core.db", "core.worker")
 
 
-@pytest.mark.parametrize("source", ["from core.models import StudentAccount\n", "from workbench import context\n",
-                                    "def f():\n    import workbench.widgets\n"])
-def test_the_student_check_sees_models_and_the_staff_app(source):
-    refused = [m for _, m in imports_in(source, "student.screens") if _is(m, "core.models") or _is(m, "workbench")]
-    assert refused
+def student_app_refuses(module: str) -> bool:
+    """What the student app may not import: ORM rows (``core.models``), the staff app (``workbench``),
+    the layers under the services, and any service but the student application layer, which hands
+    it frozen views. The domain's shared words (enums, the actor) and ``core.errors`` are allowed."""
+    return (any(_is(module, refused) for refused in STUDENT_APP_REFUSED)
+            or (_is(module, "core.services") and module != "core.services"
+                and not _is(module, "core.services.student_app")))
+
+
+def test_the_student_app_stands_on_the_student_application_layer_alone():
+    """What both apps share is in ``uikit``; what the student app needs of the core comes through
+    ``core.services.student_app``."""
+    assert violations("student", student_app_refuses) == []
+
+
+@pytest.mark.parametrize("source", [
+    "from core.models import StudentAccount\n", "from workbench import context\n",
+    "def f():\n    import workbench.widgets\n", "from core.services.student_flow import Stage\n",
+    "from core.services import wechat\n", "import core.services.linking\n",
+    "from core.services import student_app, payments\n", "from core.imaging import standard\n",
+])
+def test_the_student_check_refuses_models_the_staff_app_and_other_services(source):
+    assert [m for _, m in imports_in(source, "student.screens") if student_app_refuses(m)]
+
+
+@pytest.mark.parametrize("source", ["from core.services import student_app\n",
+                                    "from core.services.student_app import StudentStatus\n",
+                                    "from uikit.plain import plain\n"])
+def test_the_student_check_lets_the_student_application_layer_through(source):
+    assert not [m for _, m in imports_in(source, "student.screens") if student_app_refuses(m)]

@@ -25,10 +25,11 @@ from core.domain.enums import ConsentChannel, NotificationConsent, PaymentPurpos
 from core.domain.identity import mask_name
 from core.domain.policy import Policy
 from core.errors import AccessDenied, CaptureRefused, Conflict, InvalidInput, NotFound
-from core.imaging.collection_code import DecodedCode
+from core.imaging import standard as standard
+from core.imaging.collection_code import CollectionCode, DecodedCode, encode_demo_code
 from core.imaging.errors import ImagingError
 from core.imaging.loading import load_image
-from core.imaging.types import Verdict
+from core.imaging.types import Verdict as Verdict
 from core.models import (
     AccountLink,
     ApiToken,
@@ -49,10 +50,18 @@ from core.services import (
     submissions,
     wechat,
 )
-from core.services.linking import MailingAddress
+from core.services.linking import MailingAddress as MailingAddress
 from core.services.policy import get_policy
-from core.services.student_flow import SchoolHit, StudentStatus, TaskChoice
+from core.services.student_flow import NextSubmission as NextSubmission
+from core.services.student_flow import SchoolHit as SchoolHit
+from core.services.student_flow import Stage as Stage
+from core.services.student_flow import StudentStatus as StudentStatus
+from core.services.student_flow import TaskChoice as TaskChoice
 from core.storage.photos import PhotoStore
+
+MAX_NICKNAME = wechat.MAX_NICKNAME
+"""The longest WeChat nickname kept (the sign-in form's limit); the views above are re-exported so
+the student app needs no other service module."""
 
 CHECK_LONG_SIDE = 640
 """An upload is decoded at least this large to prove it is a photo before a standardisation is
@@ -264,6 +273,21 @@ def read_code(image: bytes) -> DecodedCode:
     """The collection code in the image, read for the student to see before the check (nothing is
     compared yet)."""
     return student_flow.decode_code_image(image)
+
+
+@pure
+def demo_code_png(school_code: str, student_number: str, name: str, id_last4: str) -> tuple[str, bytes]:
+    """Development only, a stand-in for CHSI: the demo-format code image of these details (nothing is
+    looked up) and its file name, so the journey can be tried without a real CHSI account."""
+    from core.imaging.code_image import render_code_png  # the QR writer loads only where it is used
+
+    try:
+        code = CollectionCode(school_code.strip(), student_number.strip(), mask_name(name),
+                              id_last4.strip().upper())
+    except ValueError as error:
+        raise InvalidInput("格式不对：院校代码 5 位数字，学号为字母数字，证件号后4位为 3 位数字加数字或 X。",
+                           "Format: 5-digit school code, letters/digits student number, last 4 = 3 digits + digit/X.") from error
+    return f"{code.student_number}.png", render_code_png(encode_demo_code(code))
 
 
 @students_only

@@ -8,9 +8,8 @@ import streamlit as st
 from core.domain.access import Actor
 from core.domain.enums import PaymentStatus, SubmissionState
 from core.services import student_app
-from core.services.student_app import CaptureStatus, Rules
-from core.services.student_flow import NextSubmission, StudentStatus
-from student import state
+from core.services.student_app import CaptureStatus, NextSubmission, Rules, StudentStatus
+from student import nav
 from student.screens.pay import charge, development_failure_switch
 from student.ui import header, support_line, yuan
 from uikit.plain import plain
@@ -74,7 +73,7 @@ def render(actor: Actor) -> None:
         st.success(tr("您的照片已通过人工审核，无需再拍摄；通过审核后不允许更换照片。",
                       "Your photo has passed review: no new photo is needed or allowed."))
         if st.button(tr("查看采集结果", "See my result"), key="to_status", width="stretch"):
-            state.go(state.STATUS)
+            nav.go(nav.Step.STATUS)
         return
     if summary.next_submission.purchase is not None:
         _buy(actor, summary)
@@ -160,7 +159,9 @@ def _shoot(actor: Actor, summary: StudentStatus, front_allowed: bool, rules: Rul
                    f"A photo already awaits review; submitting again uses the free replacement "
                    f"({summary.replacements_left} left)."))
     photo = st.camera_input(tr("拍摄证件照（仅限实时拍摄）", "Take the photo (live camera only)"),
-                            key=f"capture_{st.session_state.get('capture_round', 0)}", resolution="1080p")
+                            key=f"capture_{st.session_state.get('capture_round', 0)}", resolution="1080p",
+                            help=tr("点击“拍照”实时拍摄；不满意点击“重新拍摄”，重拍免费。",
+                                    "Tap Take Photo to shoot live; Clear photo to retake, free."))
     if photo is None:
         return
     st.markdown(tr("**拍摄后首次确认**", "**First check after shooting**"))
@@ -247,4 +248,4 @@ def _review(actor: Actor, submission_id: int, summary: StudentStatus) -> None:
                 st.rerun()
             if outcome is not None:
                 st.session_state["submitted_notice"] = True
-                state.go(state.STATUS)
+                nav.go(nav.Step.STATUS)

@@ -3,43 +3,28 @@ collection code, confirm the masked record and link the account to the task."""
 
 from __future__ import annotations
 
-import hashlib
-
 import streamlit as st
 
 from core.domain.access import Actor
 from core.domain.enums import EducationCategory
 from core.domain.quotas import CHINA
-from core.errors import InvalidInput
 from core.services import student_app
-from core.services.linking import MailingAddress
-from core.services.student_app import IdentityCheck
-from core.services.student_flow import TaskChoice
-from student import state
+from core.services.student_app import IdentityCheck, MailingAddress, TaskChoice
+from student import nav, state
+from student.screens.code import code_help, code_input
 from student.ui import header, support_line, yuan
 from uikit.plain import plain
 from uikit.resources import database
 from uikit.i18n import lang, tr
-from uikit.feedback import attempt, refusal_stops_page, show_error
+from uikit.feedback import attempt, refusal_stops_page
 
 
-def render(actor: Actor) -> None:
-    if state.recall("enrol_school_id") is None:
-        _choose_school()
-    elif state.recall("enrol_task_id") is None:
-        _choose_task()
-    elif state.recall("enrol_check") is None:
-        _verify(actor)
-    else:
-        _confirm(actor)
-
-
-def _choose_school() -> None:
+def render_school(actor: Actor) -> None:
     header(tr("搜索学校", "Find your school"))
     if state.recall("enrol_temporary"):
         st.info(tr("您正在使用临时拍摄码采集：照片会先保存，待您上传学信网采集码后才能上传学信网。",
                    "You are using a temporary shooting code: your photo is held until you upload your CHSI code."))
-    query = st.text_input(tr("学校名称", "School name"), key="school_query",
+    query = st.text_input(tr("学校名称", "School name"), key=state.kept("school_query"),
                           placeholder=tr("支持关键字、拼音首字母，如 武汉大学 / whdx", "Name or pinyin initials, e.g. whdx"))
     st.caption(tr("查询结果仅显示已签约或开通采集任务的学校。", "Only schools with an open collection task are shown."))
     if not query.strip():
@@ -52,14 +37,16 @@ def _choose_school() -> None:
         return
     for hit in hits:
         if st.button(f"{hit.name}（{hit.code}）", key=f"school_{hit.id}", width="stretch"):
+            if hit.id != state.recall("enrol_school_id"):
+                state.remember("enrol_task_id", None)
+                state.remember("enrol_check", None)
             state.remember("enrol_school_id", hit.id)
-            st.rerun()
+            nav.go(nav.Step.TASK)
 
 
-def _choose_task() -> None:
+def render_task(actor: Actor) -> None:
     if st.button(tr("‹ 重新选择学校", "‹ Choose another school"), key="back_school", type="tertiary"):
-        state.forget_enrolment()
-        st.rerun()
+        nav.go(nav.Step.SCHOOL)
     with database().session() as session:
         tasks = student_app.open_tasks(session, state.recall("enrol_school_id"))
     if not tasks:
@@ -84,49 +71,10 @@ def _choose_task() -> None:
                 st.caption(tr("本任务禁用前置摄像头，请请他人用后置摄像头为您拍摄。",
                               "This task forbids the front camera: have someone shoot you with the rear camera."))
             if st.button(tr("选择此任务", "Choose this task"), key=f"task_{task.id}", type="primary", width="stretch"):
+                if task.id != state.recall("enrol_task_id"):
+                    state.remember("enrol_check", None)
                 state.remember("enrol_task_id", task.id)
-                st.rerun()
-
-
-def code_input(form: str) -> bytes | None:
-    """The code image from the upload or the live scan, read once per image and shown to the
-    student. It is kept for ``form`` when the student leaves to look something up and comes back
-    (a file uploader cannot be refilled); a new image replaces it."""
-    source = st.radio(tr("学信网图像采集码", "CHSI collection code"),
-                      ["upload", "scan"], key="code_source", horizontal=True,
-                      format_func=lambda s: {"upload": tr("上传采集码图片", "Upload the code image"),
-                                             "scan": tr("扫描采集码", "Scan the code")}[s])
-    if source == "upload":
-        image = st.file_uploader(tr("上传从学信网下载保存的采集码图片（勿用截图）", "Upload the code image saved from CHSI"),
-                                 type=["png", "jpg", "jpeg", "webp"], key="code_upload")
-    else:
-        image = st.camera_input(tr("将采集码对准取景框", "Point the camera at the code"), key="code_camera")
-    parked_key = f"code_parked_{form}"
-    if image is not None:
-        data = image.getvalue()
-        state.remember(parked_key, None)
-    elif (data := state.recall(parked_key)) is not None:
-        st.caption(tr("已保留您离开前上传的采集码；如需更换，请重新上传。",
-                      "The code you uploaded before leaving is kept; upload another to replace it."))
-    else:
-        return None
-    digest = hashlib.sha256(data).hexdigest()
-    cached = state.recall("code_cache")
-    if cached and cached[0] == digest:
-        decoded = cached[1]
-    else:
-        try:
-            decoded = student_app.read_code(data)
-        except InvalidInput as error:
-            show_error(error)
-            return None
-        state.remember("code_cache", (digest, decoded))
-    if decoded.error is not None:
-        st.error(decoded.error.message_zh if lang() == "zh" else decoded.error.message_en)
-    else:
-        st.success(tr(f"已识别采集码：{plain(decoded.code.masked_name)} · 学号 {plain(decoded.code.student_number)}",
-                      f"Code read: {plain(decoded.code.masked_name)} · student no. {plain(decoded.code.student_number)}"))
-    return data
+                nav.go(nav.Step.VERIFY)
 
 
 def _address_fields(task: TaskChoice) -> MailingAddress | None:
@@ -141,10 +89,9 @@ def _address_fields(task: TaskChoice) -> MailingAddress | None:
     )
 
 
-def _verify(actor: Actor) -> None:
+def render_verify(actor: Actor) -> None:
     if st.button(tr("‹ 重新选择任务", "‹ Choose another task"), key="back_task", type="tertiary"):
-        state.remember("enrol_task_id", None)
-        st.rerun()
+        nav.go(nav.Step.TASK)
     with database().session() as session:
         task = student_app.task(session, state.recall("enrol_task_id"))
         locked_until = student_app.identity_locked_until(session, actor)
@@ -174,10 +121,8 @@ def _verify(actor: Actor) -> None:
         code = None
     else:
         code = code_input("enrol")
-        if st.button(tr("如何获取采集码？", "How do I get the code?"), key="code_help", type="tertiary"):
-            state.remember("code_parked_enrol", code)
-            state.remember(state.CODE_HELP_BACK, state.COLLECT)
-            state.go(state.CODE_HELP)
+        with st.expander(tr("如何获取采集码？", "How do I get the code?"), icon=":material/help:"):
+            code_help(demo=False)  # read here, beside the form, so nothing typed is left behind
     address = _address_fields(task)
     consent = st.checkbox(tr("我已阅读并同意《用户服务协议》和《隐私政策》。",
                              "I have read and agree to the Terms of Service and the Privacy Policy."),
@@ -217,10 +162,10 @@ def _verify(actor: Actor) -> None:
     state.remember("enrol_identity", (name, number, last4))
     state.remember("enrol_code", code)
     state.remember("enrol_address", address)
-    st.rerun()
+    nav.go(nav.Step.CONFIRM)
 
 
-def _confirm(actor: Actor) -> None:
+def render_confirm(actor: Actor) -> None:
     check: IdentityCheck = state.recall("enrol_check")
     with database().session() as session:
         task = student_app.task(session, check.task_id)
@@ -243,7 +188,7 @@ def _confirm(actor: Actor) -> None:
     back, link = st.columns(2)
     if back.button(tr("返回", "Back"), key="confirm_back", width="stretch"):
         state.remember("enrol_check", None)
-        st.rerun()
+        nav.go(nav.Step.VERIFY)
     if link.button(tr("关联任务", "Link task"), key="confirm_link", type="primary", width="stretch"):
         name, number, last4 = state.recall("enrol_identity")
 
@@ -258,4 +203,4 @@ def _confirm(actor: Actor) -> None:
             st.error(plain(tr(linked.message_zh or "关联未成功。", linked.message_en or "Linking failed.")))
         elif linked is not None:
             state.forget_enrolment()
-            state.go(state.COLLECT)
+            nav.go(nav.Step.PAY)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.domain.access import Actor
 from core.services import student_app
-from student import state
+from student import nav, state
 from student.ui import support_line
 from uikit.plain import plain
 from uikit.resources import database
@@ -34,14 +34,14 @@ def render(actor: Actor) -> None:
                 st.caption(tr("尚未支付采集费用。", "The collection fee is not paid yet."))
     if st.button(tr("去采集", "Start / continue"), key="home_collect", type="primary", width="stretch",
                  icon=":material/photo_camera:"):
-        state.go(state.COLLECT)
+        nav.go(nav.collection_step(summary))
     if st.button(tr("采集结果 · 我的上传", "My result"), key="home_status", width="stretch", disabled=summary is None):
-        state.go(state.STATUS)
+        nav.go(nav.Step.STATUS)
     inbox_label = tr("消息通知", "Messages") + (f" ({unread})" if unread else "")
     if st.button(inbox_label, key="home_inbox", width="stretch"):
-        state.go(state.INBOX)
+        nav.go(nav.Step.INBOX)
     if st.button(tr("其他服务与工具", "Other services and tools"), key="home_services", width="stretch"):
-        state.go(state.SERVICES)
+        nav.go(nav.Step.SERVICES)
     if summary is not None and not summary.paid:
         st.caption(tr("关联有误或微信支付受限时，可解绑后使用本人其他微信号重新操作。",
                       "If the link is wrong or WeChat Pay fails, unbind and use another account."))

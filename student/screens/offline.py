@@ -9,7 +9,7 @@ from core.domain.access import Actor
 from core.domain.enums import PaymentStatus
 from core.domain.quotas import CHINA
 from core.services import student_app
-from student import state
+from student import nav
 from student.screens.pay import development_failure_switch
 from student.ui import header, support_line, yuan
 from uikit.plain import plain
@@ -19,7 +19,7 @@ from uikit.feedback import attempt
 
 
 def render(actor: Actor) -> None:
-    header(tr("线下拍摄交费", "On-site shooting fee"), back_to=state.SERVICES)
+    header(tr("线下拍摄交费", "On-site shooting fee"), back_to=nav.Step.SERVICES)
     st.warning(tr("仅限参加学校线下现场采集的同学使用；线上上传照片的同学请勿在此支付。",
                   "Only for students photographed at the school's on-site session; if you upload your own photo, "
                   "do not pay here."))

@@ -7,7 +7,7 @@ import streamlit as st
 from core.domain.access import Actor
 from core.domain.enums import PaymentPurpose, PaymentStatus
 from core.services import student_app
-from student import state
+from student import nav, state
 from student.ui import header, support_line, yuan
 from uikit.plain import plain
 from uikit.resources import database
@@ -54,7 +54,7 @@ def render(actor: Actor) -> None:
             status, order_no, failure = result
             if status is PaymentStatus.PAID:
                 state.remember("paid_notice", order_no)
-                state.go(state.COLLECT)
+                nav.go(nav.Step.CAPTURE)
             st.error(tr(f"支付未完成（订单号 {order_no}）：{plain(failure or '')}。可再次点击支付（同一订单，不会重复扣费）；"
                         "如微信支付受限，可在首页解绑后使用他人微信帐号支付。",
                         f"Payment not completed (order {order_no}): {plain(failure or '')}. Tap pay again (same order, "

@@ -5,17 +5,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.domain.identity import mask_name
-from core.imaging import standard
-from core.imaging.code_image import render_code_png
-from core.imaging.collection_code import CollectionCode, encode_demo_code
 from core.domain.access import Actor
 from core.services import student_app
-from core.services.student_app import MakeupPoint, Rules, SchoolPoints
-from student import state
-from student.screens.enrol import code_input
+from core.services.student_app import MakeupPoint, Rules, SchoolPoints, standard
+from student import nav, state
+from student.screens.code import code_help, code_input
 from student.ui import header, support_line
-from uikit.downloads import download_button
 from uikit.plain import plain
 from uikit.resources import database
 from uikit.i18n import tr
@@ -27,7 +22,7 @@ def render(actor: Actor) -> None:
     st.markdown(tr("**其他服务**", "**Services**"))
     if st.button(tr("线下拍摄交费 · 仅限线下现场采集", "On-site shooting fee · on-site sessions only"),
                  key="svc_offline", width="stretch"):
-        state.go(state.OFFLINE)
+        nav.go(nav.Step.OFFLINE)
     if st.button(tr("临时拍摄码 · 当天无法下载采集码时先拍摄", "Temporary shooting code · shoot now, code later"),
                  key="svc_temporary", width="stretch"):
         with database().session() as session:
@@ -37,27 +32,26 @@ def render(actor: Actor) -> None:
         else:
             state.forget_enrolment()
             state.remember("enrol_temporary", True)
-            state.go(state.COLLECT)
+            nav.go(nav.Step.SCHOOL)
     if st.button(tr("上传采集码 · 临时拍摄码拍摄后补传", "Upload code · after a temporary shooting code"),
                  key="svc_upload_code", width="stretch"):
-        state.go(state.UPLOAD_CODE)
+        nav.go(nav.Step.UPLOAD_CODE)
     if st.button(tr("补拍点查询", "Make-up shooting points"), key="svc_makeup", width="stretch"):
-        state.go(state.MAKEUP)
+        nav.go(nav.Step.MAKEUP)
     st.markdown(tr("**工具**", "**Tools**"))
-    state.remember(state.CODE_HELP_BACK, state.SERVICES)
     for key, label, target in (
-        ("svc_guide", tr("操作指南", "Operation guide"), state.GUIDE),
-        ("svc_samples", tr("图像示范", "Sample image"), state.SAMPLES),
-        ("svc_standard", tr("采集标准", "The CHSI standard"), state.STANDARD),
-        ("svc_code_help", tr("采集码下载", "Getting the collection code"), state.CODE_HELP),
+        ("svc_guide", tr("操作指南", "Operation guide"), nav.Step.GUIDE),
+        ("svc_samples", tr("图像示范", "Sample image"), nav.Step.SAMPLES),
+        ("svc_standard", tr("采集标准", "The CHSI standard"), nav.Step.STANDARD),
+        ("svc_code_help", tr("采集码下载", "Getting the collection code"), nav.Step.CODE_HELP),
     ):
         if st.button(label, key=key, width="stretch"):
-            state.go(target)
+            nav.go(target)
     support_line()
 
 
 def render_upload_code(actor: Actor) -> None:
-    header(tr("上传采集码", "Upload the collection code"), back_to=state.SERVICES)
+    header(tr("上传采集码", "Upload the collection code"), back_to=nav.Step.SERVICES)
     with database().session() as session:
         summary = student_app.status(session, actor)
     if summary is None:
@@ -81,7 +75,7 @@ def render_upload_code(actor: Actor) -> None:
 
 
 def render_makeup(actor: Actor) -> None:
-    header(tr("补拍点查询", "Make-up shooting points"), back_to=state.SERVICES)
+    header(tr("补拍点查询", "Make-up shooting points"), back_to=nav.Step.SERVICES)
     with database().session() as session:
         found: SchoolPoints | None = student_app.own_makeup_points(session, actor)
         if found is None:
@@ -133,7 +127,7 @@ GUIDE_EN = """\
 
 
 def render_guide(actor: Actor) -> None:
-    header(tr("操作指南", "Operation guide"), back_to=state.SERVICES)
+    header(tr("操作指南", "Operation guide"), back_to=nav.Step.SERVICES)
     with database().session() as session:
         rules = student_app.rules(session)
     st.markdown(guide(rules))
@@ -180,7 +174,7 @@ def sample_diagram_svg() -> str:
 
 
 def render_samples(actor: Actor) -> None:
-    header(tr("图像示范", "Sample image"), back_to=state.SERVICES)
+    header(tr("图像示范", "Sample image"), back_to=nav.Step.SERVICES)
     st.image(sample_diagram_svg(), caption=tr("标准照片示意（浅蓝背景，头部居中）", "The standard frame (light blue, centred)"))
     st.markdown(tr(
         "- ✅ 正面免冠、双眼睁开平视镜头、嘴巴闭合、表情自然；双肩水平、两耳对称；光线均匀，脸部无阴影。\n"
@@ -221,44 +215,10 @@ STANDARD_EN = f"""\
 
 
 def render_standard(actor: Actor) -> None:
-    header(tr("采集标准", "The CHSI standard"), back_to=state.SERVICES)
+    header(tr("采集标准", "The CHSI standard"), back_to=nav.Step.SERVICES)
     st.markdown(tr(STANDARD_ZH, STANDARD_EN))
 
 
 def render_code_help(actor: Actor) -> None:
-    header(tr("采集码下载", "Getting the collection code"), back_to=state.recall(state.CODE_HELP_BACK, state.SERVICES))
-    if student_app.development_identity():
-        _demo_code_maker()
-    st.markdown(tr(
-        "操作前必须下载好本人的学信网“图像采集码”，有三种方式：\n\n"
-        "1. **学信网学信档案**（手机端和电脑端流程一致）：登录学信网 › 学信档案 › 查看本人学籍信息 › 选择学籍，查看对应采集码并**保存图片**。\n"
-        "2. **“学信网”微信公众号**：关注并绑定学信网账号 › 学信账号 › 查看学籍学历信息 › 选择学籍，查看对应采集码。\n"
-        "3. **学信网 APP**：登录 › 学籍查询 › 选择学籍，查看对应采集码。\n\n"
-        "**提示：** 请务必使用下载保存的采集码图片，勿使用截图，以提高识别成功率。学信网身份验证不通过、操作过于频繁时，"
-        "学信网会锁定 24 小时，请在采集前 3-5 天注册并获取采集码（这是学信网的规则，不是本系统的）。",
-        "Download your CHSI collection code first, in one of three ways: the CHSI website (学信档案 › your record › "
-        "save the code image), the CHSI WeChat official account, or the CHSI app (学籍查询 › your record). Upload the "
-        "saved image, not a screenshot. CHSI (not this service) locks its identity checks for 24 hours after repeated failures, so get the "
-        "code 3-5 days before you shoot."))
-
-
-def _demo_code_maker() -> None:
-    """Development only: stands in for CHSI, rendering the demo-format code of the details typed in
-    (nothing is looked up), so the journey can be tried without a real CHSI account."""
-    with st.expander(tr("开发环境：模拟学信网生成演示采集码", "Development: make a demo collection code")):
-        school_code = st.text_input(tr("院校代码", "School code"), key="demo_school_code", max_chars=5)
-        number = st.text_input(tr("学号", "Student number"), key="demo_number")
-        name = st.text_input(tr("姓名", "Name"), key="demo_name")
-        last4 = st.text_input(tr("证件号后4位", "ID last 4"), key="demo_last4", max_chars=4)
-        if not (school_code and number and name and last4):
-            return
-        try:
-            code = CollectionCode(school_code.strip(), number.strip(), mask_name(name), last4.strip().upper())
-        except ValueError:
-            st.error(tr("格式不对：院校代码 5 位数字，学号为字母数字，证件号后4位为 3 位数字加数字或 X。",
-                        "Format: 5-digit school code, letters/digits student number, last 4 = 3 digits + digit/X."))
-            return
-        png = render_code_png(encode_demo_code(code))
-        st.image(png, width=200)
-        download_button(tr("保存采集码图片", "Save the code image"), png, file_name=f"{code.student_number}.png",
-                        mime="image/png", key="demo_code_download", icon=None)
+    header(tr("采集码下载", "Getting the collection code"), back_to=nav.Step.SERVICES)
+    code_help()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.domain.access import Actor
-from core.services import student_app, wechat
+from core.services import student_app
 from student import state
 from uikit.resources import database
 from uikit.i18n import tr
@@ -16,7 +16,7 @@ def render_sign_in() -> None:
     st.title(tr("学历图像采集", "Graduate photo collection"), anchor=False)
     st.write(tr("为学信网学籍学历电子注册采集本人证件照。只需获取微信昵称即可登录。",
                 "Take your photo for CHSI registration. Only your WeChat nickname is needed to sign in."))
-    nickname = st.text_input(tr("微信昵称", "WeChat nickname"), key="nickname", max_chars=wechat.MAX_NICKNAME)
+    nickname = st.text_input(tr("微信昵称", "WeChat nickname"), key="nickname", max_chars=student_app.MAX_NICKNAME)
     if student_app.development_identity():
         st.caption(tr("开发环境：同一昵称对应同一微信身份。", "Development: the same nickname is the same WeChat identity."))
     if st.button(tr("微信授权登录", "Sign in with WeChat"), key="sign_in", type="primary", width="stretch"):

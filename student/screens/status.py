@@ -8,11 +8,9 @@ from core.domain.access import Actor
 from core.domain.enums import SubmissionState
 from core.domain.quotas import CHINA
 from core.errors import NotFound
-from core.imaging.types import Verdict
 from core.services import student_app
-from core.services.student_app import Rules
-from core.services.student_flow import NextSubmission, StudentStatus
-from student import state
+from core.services.student_app import NextSubmission, Rules, StudentStatus, Verdict
+from student import nav
 from student.screens import consent
 from student.ui import header, stage_row, support_line, yuan
 from uikit.downloads import download_button
@@ -77,7 +75,7 @@ def render(actor: Actor) -> None:
         st.warning(tr("您使用临时拍摄码采集，照片暂缓上传学信网。请下载学信网采集码后，在“其他服务 › 上传采集码”补传。",
                       "Taken on a temporary shooting code: the photo is held until you upload your CHSI code."))
         if st.button(tr("上传采集码", "Upload my code"), key="status_upload_code", width="stretch"):
-            state.go(state.UPLOAD_CODE)
+            nav.go(nav.Step.UPLOAD_CODE)
     _allowances(summary)
     if summary.approved_photo_sha:
         with database().session() as session:
@@ -92,10 +90,10 @@ def render(actor: Actor) -> None:
         replacing = summary.next_submission in (NextSubmission.REPLACEMENT, NextSubmission.BUY_REPLACEMENT)
         label = tr("更换照片", "Replace the photo") if replacing else tr("去拍摄", "Take a photo")
         if st.button(label, key="status_capture", type="secondary" if replacing else "primary", width="stretch"):
-            state.go(state.COLLECT)
+            nav.go(nav.collection_step(summary))
     if st.button(tr("消息通知", "Messages") + (f" ({summary.unread})" if summary.unread else ""),
                  key="status_inbox", width="stretch"):
-        state.go(state.INBOX)
+        nav.go(nav.Step.INBOX)
     support_line()
 
 

@@ -1,6 +1,8 @@
 """The student's journey on a phone, in real Chromium with a fake camera fed a fixture portrait:
 sign in, find the school, verify with a demo collection-code image, pay, shoot, standardise, submit,
 allow WeChat notifications; then the demo reviewer approves it in the workbench; back on the phone the student sees 审核通过.
+Each step is a page at its own URL: the journey opens a link to a step not reached yet (it lands on
+the step the student is on, with no error) and uses the browser's back and forward buttons.
 
 Real student app, real workbench, real worker, one database. Screenshots at 390×844."""
 
@@ -14,7 +16,7 @@ from core.domain.enums import NotificationConsent, Role, SubmissionState
 from core.models import RosterRecord, StudentAccount, Submission
 from core.services import jobs
 from tests import factories as f
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import login, screenshot, settled
 from tests.student.conftest import code_png
 
 def test_student_shoots_submits_and_sees_the_approval(live_app, phone, page, tmp_path, fixtures_dir):
@@ -34,7 +36,9 @@ def test_student_shoots_submits_and_sees_the_approval(live_app, phone, page, tmp
     student_app = live_app(seed, script="student/app.py")
     workbench = live_app(None)
 
-    phone.goto(student_app.url)
+    # a shared link to the camera, opened before signing in: sign in there, then the student lands on
+    # the step they are on (finding the school), with no "page not found"
+    phone.goto(f"{student_app.url}/capture")
     phone.get_by_label("微信昵称").wait_for(timeout=120_000)  # the first run imports the app, slow on a busy machine
     phone.get_by_label("微信昵称").fill("小丁")
     phone.get_by_role("button", name="微信授权登录").click()
@@ -42,14 +46,31 @@ def test_student_shoots_submits_and_sees_the_approval(live_app, phone, page, tmp
     screenshot(phone, "student_01_notice")
     phone.get_by_text("我已阅读并理解以上通知").click()
     phone.get_by_role("button", name="我已经知晓，下一步").click()
+    phone.get_by_label("学校名称").wait_for()
+    assert phone.url.endswith("/school"), phone.url
+    assert phone.get_by_text("Page not found").count() == 0 and phone.get_by_text("找不到").count() == 0
+    phone.get_by_role("button", name="我已经知晓，下一步").wait_for(state="detached")
+    settled(phone)
+    screenshot(phone, "student_01b_link_landed_on_school")
 
+    phone.get_by_role("button", name="‹ 返回").click()
     phone.get_by_role("button", name="去采集").click()
+    phone.wait_for_url("**/school")
     phone.get_by_label("学校名称").fill("whdx")
     phone.get_by_label("学校名称").press("Enter")
     phone.get_by_role("button", name="武汉大学（10486）").wait_for()
     screenshot(phone, "student_02_school_search")
     phone.get_by_role("button", name="武汉大学（10486）").click()
     phone.get_by_role("button", name="选择此任务").click()
+    phone.get_by_text("请如实填写以下核验信息").wait_for()
+    assert phone.url.endswith("/verify"), phone.url
+
+    # the browser's back button returns to the task list, forward to the form
+    phone.go_back()
+    phone.wait_for_url("**/task")
+    phone.get_by_role("button", name="选择此任务").wait_for()
+    phone.go_forward()
+    phone.wait_for_url("**/verify")
     phone.get_by_text("请如实填写以下核验信息").wait_for()
 
     phone.get_by_label("姓名").fill("丁白云")
@@ -58,6 +79,11 @@ def test_student_shoots_submits_and_sees_the_approval(live_app, phone, page, tmp
     phone.get_by_text("已识别采集码：丁*云").wait_for()
     phone.get_by_label("证件号后4位").fill(_last4(student_app))
     phone.get_by_text("我已阅读并同意").click()
+    # how to get the code is read beside the form: what was typed stays
+    phone.get_by_text("如何获取采集码？").click()
+    phone.get_by_text("学信网学信档案").wait_for()
+    assert phone.get_by_label("姓名").input_value() == "丁白云"
+    phone.get_by_text("如何获取采集码？").click()
     screenshot(phone, "student_03_identity")
     phone.get_by_role("button", name="提交核验").click()
     phone.get_by_role("button", name="关联任务").wait_for()
@@ -65,10 +91,22 @@ def test_student_shoots_submits_and_sees_the_approval(live_app, phone, page, tmp
     screenshot(phone, "student_04_confirm_masked")
     phone.get_by_role("button", name="关联任务").click()
 
+    phone.wait_for_url("**/pay")
     phone.get_by_role("button", name="微信支付 ¥25.00").click()
     phone.get_by_text("支付成功").wait_for()
     phone.get_by_role("button", name="拍照", exact=True).wait_for()
+    assert phone.url.endswith("/capture"), phone.url
+    assert phone.get_by_text("Take Photo").count() == 0
     screenshot(phone, "student_05_camera")
+    phone.get_by_role("button", name="拍照", exact=True).scroll_into_view_if_needed()
+    screenshot(phone, "student_05b_camera_button")
+
+    # paid: back in the browser's history the payment and the linking are behind the student, who
+    # stays at the camera
+    phone.go_back()
+    phone.wait_for_url("**/capture")
+    phone.get_by_role("button", name="拍照", exact=True).wait_for()
+    assert phone.get_by_role("button", name="微信支付 ¥25.00").count() == 0
     phone.get_by_role("button", name="拍照", exact=True).click()
     phone.get_by_role("button", name="满意，去制作", exact=False).click()
     phone.get_by_role("button", name="提交审核").wait_for(timeout=180_000)  # the worker, on a busy machine
@@ -108,7 +146,13 @@ def test_student_shoots_submits_and_sees_the_approval(live_app, phone, page, tmp
     phone.get_by_role("button", name="消息通知").click()
     phone.get_by_text("您的照片已通过人工审核").wait_for()
     phone.get_by_role("button", name="关闭微信通知").wait_for()
+    assert phone.url.endswith("/inbox"), phone.url
     screenshot(phone, "student_10_inbox")
+    phone.go_back()  # the browser's back: the result page again
+    phone.wait_for_url("**/status")
+    phone.get_by_role("button", name="下载审核通过的照片").wait_for()
+    phone.go_forward()
+    phone.get_by_text("您的照片已通过人工审核").wait_for()
     phone.get_by_role("button", name="‹ 返回").click()
     phone.get_by_role("button", name="其他服务与工具").wait_for()
     phone.get_by_role("button", name="‹ 返回").wait_for(state="detached")

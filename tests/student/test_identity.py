@@ -196,9 +196,15 @@ def test_the_form_keeps_what_was_typed_while_the_student_reads_how_to_get_the_co
     at.file_uploader(key="code_upload").upload("采集码.png", s.code_png, "image/png")
     at.checkbox(key="consent").check()
     at.run()
-    at.button(key="code_help").click().run()
-    assert "学信网学信档案" in texts(at) and "verify_name" not in [t.key for t in at.text_input]
-    at.button(key="back_code_help").click().run()  # back to the form, not to the services menu
+    # the answer is read beside the form, on the same page: nothing is left behind
+    [help_] = [e for e in at.expander if e.label == "如何获取采集码？"]
+    assert "学信网学信档案" in "\n".join(m.value for m in help_.markdown)
+    assert at.text_input(key="verify_name").value == s.name
+
+    # leaving the page (back to the task list) and coming back keeps what was typed, and the code image
+    at.button(key="back_task").click().run()
+    assert "verify_name" not in [t.key for t in at.text_input]
+    at.button(key=f"task_{s.task_id}").click().run()
     assert at.text_input(key="verify_name").value == s.name
     assert at.text_input(key="verify_number").value == s.student_number
     assert at.text_input(key="verify_last4").value == s.id_last4

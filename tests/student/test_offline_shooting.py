@@ -34,8 +34,7 @@ def test_linked_student_buys_on_site_shooting_once(db, student_app, seeded):
     at_identity_check(at, s)
     fill_identity(at, s.name, s.student_number, s.id_last4, s.code_png)
     at.button(key="confirm_link").click().run()
-    at.session_state["student_view"] = "home"
-    at.run()
+    at.button(key="back_pay").click().run()
     to_offline(at)
     assert "仅限参加学校线下现场采集的同学使用" in texts(at)
     assert "¥30.00" in at.button(key="offline_pay").label
@@ -60,7 +59,6 @@ def test_a_task_without_on_site_shooting_says_so(db, student_app, seeded):
     at_identity_check(at, s)
     fill_identity(at, s.name, s.student_number, s.id_last4, s.code_png)
     at.button(key="confirm_link").click().run()
-    at.session_state["student_view"] = "home"
-    at.run()
+    at.button(key="back_pay").click().run()
     to_offline(at)
     assert "该采集任务未开通线下拍摄服务" in texts(at)

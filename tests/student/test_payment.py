@@ -61,7 +61,7 @@ def test_paying_again_on_a_stale_screen_never_charges_twice(db, student_app, see
 def test_unpaid_link_can_be_unbound_by_the_student_but_not_once_paid(db, student_app, seeded):
     s = seeded()
     at = linked(student_app(), s)
-    at.button(key="back_collect").click().run()
+    at.button(key="back_pay").click().run()
     assert "尚未支付采集费用" in texts(at)
     at.button(key="home_unbind").click().run()
     with db.session() as session:
@@ -70,5 +70,5 @@ def test_unpaid_link_can_be_unbound_by_the_student_but_not_once_paid(db, student
 
     at = linked(student_app(), s)
     at.button(key="pay").click().run()
-    at.button(key="back_collect").click().run()
+    at.button(key="back_capture").click().run()
     assert "home_unbind" not in [b.key for b in at.button]

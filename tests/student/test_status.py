@@ -132,7 +132,7 @@ def test_temporary_code_photo_is_held_until_the_code_is_uploaded(db, student_app
     fill_identity(at, s.name, s.student_number, s.id_last4, None)
     at.button(key="confirm_link").click().run()
     at.button(key="pay").click().run()
-    at.button(key="back_collect").click().run()
+    at.button(key="back_capture").click().run()
     at.button(key="home_status").click().run()
     assert "照片暂缓上传学信网" in at.warning[0].value
     at.button(key="status_upload_code").click().run()
@@ -153,7 +153,7 @@ def at_identity_check_from_search(at, s):
 def test_upload_code_needs_a_temporary_link(db, student_app, seeded):
     s = seeded()
     at = linked_and_paid(student_app(), s)
-    at.button(key="back_collect").click().run()
+    at.button(key="back_capture").click().run()
     at.button(key="home_services").click().run()
     at.button(key="svc_upload_code").click().run()
     assert "无需上传" in at.success[0].value
