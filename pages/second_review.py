@@ -228,7 +228,7 @@ def settled_table(rows: list[Disagreement]) -> None:
         tr("学生", "Student"): [r.student_name for r in rows],
         tr("初审结论", "First decision"): [f"{r.first_reviewer}：{verdict(r.first_decision, r.first_reason_code, r.first_note)}" for r in rows],
         tr("复核结论", "Second decision"): [f"{r.second_reviewer}：{verdict(r.second_decision, r.second_reason_code, r.second_note)}" for r in rows],
-        tr("裁定结果", "Settled"): [verdict(r.settled_decision, r.settled_reason_code, "") if r.settled_decision else "—"
+        tr("裁定结果", "Settled"): [verdict(r.settled_decision, r.settled_reason_code, r.settled_note) if r.settled_decision else "—"
                                     for r in rows],
         tr("方式", "How"): [f"{ways[r.settlement_mode]} · {r.settled_by or ''}" if r.settlement_mode else "—" for r in rows],
         tr("照片处理", "Photo"): [outcomes[r.outcome] if r.outcome else "—" for r in rows],

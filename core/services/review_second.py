@@ -180,6 +180,7 @@ class Disagreement:
     settled_decision: Decision | None = None
     """None while the disagreement waits for adjudication."""
     settled_reason_code: str | None = None
+    settled_note: str = ""
     settled_by: str | None = None
     settled_at: datetime | None = None
     settlement_mode: SettlementMode | None = None
@@ -225,6 +226,7 @@ def disagreements(session: Session, actor: Actor, *, pending: bool | None = None
             second_reviewer=sname, second_reviewer_id=s.reviewer_id, second_decision=s.decision, second_reason_code=s.reason_code,
             second_note=s.note, second_decided_at=s.decided_at, state=state,
             settled_decision=done.decision if done else None, settled_reason_code=done.reason_code if done else None,
+            settled_note=done.note if done else "",
             settled_by=by, settled_at=done.settled_at if done else None,
             settlement_mode=done.mode if done else None, outcome=done.outcome if done else None,
         )

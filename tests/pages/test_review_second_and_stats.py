@@ -78,7 +78,7 @@ def test_another_senior_settles_and_the_photo_follows(decided, app_for):
     assert settling.toast[0].value == "已裁定为“驳回”。照片已改为“审核未通过”，已通知学生。"
     assert settling.tabs[0].label == "待裁定（0）" and settling.tabs[1].label == "已裁定（1）"
     row = settling.dataframe[0].value.iloc[0].to_dict()
-    assert row["裁定结果"] == "驳回 头发遮挡" and row["照片状态"] == "审核未通过"
+    assert row["裁定结果"] == "驳回 头发遮挡（请露出眉毛）" and row["照片状态"] == "审核未通过"
     assert row["方式"].startswith("裁定 · ") and row["照片处理"] == "照片已按裁定改变"
     with db.session() as session:
         rejected = session.scalars(select(Submission).where(Submission.state == SubmissionState.REJECTED)).one()
