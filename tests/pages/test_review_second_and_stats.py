@@ -80,6 +80,9 @@ def test_another_senior_settles_and_the_photo_follows(decided, app_for):
     row = settling.dataframe[0].value.iloc[0].to_dict()
     assert row["裁定结果"] == "驳回 头发遮挡（请露出眉毛）" and row["照片状态"] == "审核未通过"
     assert row["方式"].startswith("裁定 · ") and row["照片处理"] == "照片已按裁定改变"
+    english = app_for(third, page="second_review.py", lang="en").run()
+    assert not english.exception and english.tabs[1].label == "Settled (1)"
+    assert english.dataframe[0].value.iloc[0]["State"] == "Rejected"
     with db.session() as session:
         rejected = session.scalars(select(Submission).where(Submission.state == SubmissionState.REJECTED)).one()
         assert rejected.roster_record.name == "丁白云"
