@@ -144,13 +144,13 @@ def timed(db: Database, call) -> tuple[float, object]:
 
 def claim_id(session, actor: Actor, filters: QueueFilter | None = None) -> int | None:
     claimed = review.claim_next(session, actor, filters or QueueFilter())
-    return claimed.id if claimed else None
+    return claimed.submission_id if claimed else None
 
 
 def decide_and_next_id(session, actor: Actor, current: int, decision: Decision) -> int | None:
     reason = None if decision is Decision.APPROVE else "blurred"
     _, following = review.decide_and_claim_next(session, actor, current, decision, reason_code=reason)
-    return following.id if following else None
+    return following.submission_id if following else None
 
 
 def claim_loop(db: Database, actor: Actor, filters: QueueFilter, samples: int) -> list[float]:

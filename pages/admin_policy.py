@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.domain.policy import SHOWN
+from core.domain.policy import CHOICES, SHOWN
 from core.imaging.thresholds import DEFAULT_THRESHOLDS
 from core.imaging.words import LIMIT_NAMES
 from core.services import policy
@@ -29,6 +29,7 @@ NOTES: dict[str, tuple[str, str]] = {
     "extra_service_price_fen": ("操作指南：1 元/次。", "Operator's guide: 1 yuan each."),
     "verification_attempts": ("与学信网一致。", "As CHSI does."),
     "verification_lock_hours": ("", ""),
+    "disagreement_settlement": ("", ""),
 }
 
 IMAGING_GROUPS: list[tuple[str, str, tuple[str, ...]]] = [
@@ -67,7 +68,27 @@ st.caption(tr("修改保存后立即用于新的操作（每次处理都读取�
 
 with database().session() as session:
     views = policy.list_settings(session, actor)
+    choices = policy.list_choices(session, actor)
     changes = policy.history(session, actor)
+
+
+def word(key: str, value: object) -> str:
+    """A stored word-valued setting as staff read it."""
+    try:
+        option = CHOICES[key](value)
+    except ValueError:
+        return str(value)
+    label: str = getattr(option, "label_zh" if lang() == "zh" else "label_en")
+    return label
+
+
+def shown_value(key: str, value: object) -> str:
+    if key in CHOICES:
+        return word(key, value)
+    if key in SHOWN and (value is None or isinstance(value, int | float)):
+        return SHOWN[key].text(value, lang())
+    return str(value)
+
 
 with st.form("policy"):
     entered: dict[str, float | int] = {}
@@ -103,15 +124,37 @@ with st.form("policy"):
         else:
             st.info(tr("没有修改。", "Nothing changed."))
 
+def save_choice(key: str, value: str) -> None:
+    commit_then_reload(lambda session: policy.set_policy_choice(session, actor, key, value),
+                       tr("已保存设置。", "Setting saved."))
+
+
+for choice in choices:
+    shown = SHOWN[choice.key]
+
+    def choice_label(value: str, key: str = choice.key) -> str:
+        return word(key, value)
+
+    with st.form(f"policy_choice_{choice.key}"):
+        picked = st.radio(shown.name(lang()), choice.options, index=choice.options.index(choice.current),
+                          format_func=choice_label, key=f"policy_{choice.key}",
+                          help=tr(f"默认：{word(choice.key, choice.default)}。", f"Default: {word(choice.key, choice.default)}."))
+        if choice.current != choice.default:
+            st.caption(tr(f"{plain(choice.updated_by)} 修改于 {beijing(choice.updated_at)}",
+                          f"changed by {plain(choice.updated_by)} {beijing(choice.updated_at)}"))
+        if st.form_submit_button(tr("保存", "Save")):
+            if picked != choice.current:
+                save_choice(choice.key, picked)
+            else:
+                st.info(tr("没有修改。", "Nothing changed."))
+
 st.subheader(tr("修改记录", "Change history"))
 if changes:
     st.dataframe(pd.DataFrame([{
         tr("时间", "When"): beijing(change.changed_at, "second"),
         tr("设置项", "Setting"): SHOWN[change.key].name(lang()) if change.key in SHOWN else change.key,
-        tr("原值", "Old"): SHOWN[change.key].text(change.old_value, lang()) if change.key in SHOWN
-        else str(change.old_value),
-        tr("新值", "New"): SHOWN[change.key].text(change.new_value, lang()) if change.key in SHOWN
-        else str(change.new_value),
+        tr("原值", "Old"): shown_value(change.key, change.old_value),
+        tr("新值", "New"): shown_value(change.key, change.new_value),
         tr("修改人", "By"): change.changed_by,
     } for change in changes]), hide_index=True)
 else:

@@ -8,11 +8,13 @@ import pandas as pd
 import streamlit as st
 
 from core.domain.access import Actor
+from core.domain.reasons import BY_CODE
 from core.export import mime_type
-from core.services import chase, tickets
+from core.services import chase, review_settle, tickets
 from core.services.chase import ChaseFilter, ChaseReason
 from uikit.clock import beijing
 from uikit.downloads import export_button
+from uikit.plain import plain
 from workbench.context import database, require_actor
 from workbench.i18n import lang, tr
 from workbench.navigation import PAGES_DIR
@@ -20,6 +22,11 @@ from workbench.registrar import pick_school_and_task
 from workbench.widgets import refusal_stops_page, refusals
 
 SHOWN = 1000
+
+
+def reason_text(code: str | None) -> str:
+    reason = BY_CODE.get(code or "other")
+    return (reason.label_zh if lang() == "zh" else reason.label_en) if reason else (code or "")
 
 
 def exporter(actor: Actor, task_id: int, fmt: str, filters: ChaseFilter) -> Callable[[], bytes]:
@@ -50,6 +57,34 @@ if escalated:
         if actor.school_id is not None:
             st.page_link(str(PAGES_DIR / "school_escalations.py"), label=tr("去答复", "Answer them"),
                          icon=":material/reply:")
+with database().session() as session:
+    to_replace = review_settle.replacements_for_school(session, actor, school.id)
+
+
+def mark_replaced(submission_id: int) -> None:
+    with refusals(), database().session() as session:
+        review_settle.mark_replaced(session, actor, submission_id)
+
+
+if to_replace:
+    with st.expander(tr(f"复核认定不合格、需在学信网更换的照片（{len(to_replace)}）",
+                        f"Photos a second review found unfit, to replace on CHSI ({len(to_replace)})"),
+                     expanded=True, icon=":material/published_with_changes:"):
+        st.caption(tr("这些照片已进入上网批次或已上网，系统不能撤回。请联系学生重新拍摄，并在学信网更换照片；"
+                      "批次尚未上传学信网的，请勿上传这张照片。更换后点“已更换”。",
+                      "These photos are in a batch already exported or on CHSI and cannot be taken back here. Have the "
+                      "student reshoot and replace the photo on CHSI (do not upload it if the batch has not gone yet); "
+                      "then press 'Replaced'."))
+        for item in to_replace:
+            row = st.columns([5, 1], vertical_alignment="center")
+            why = reason_text(item.reason_code) + (f"：{item.note}" if item.note else "")
+            row[0].markdown(plain(tr(
+                f"{item.student_name}（学号 {item.student_number}，证件号后4位 {item.id_last4}） · {item.state_label}"
+                f" · 原因：{why} · 裁定于 {beijing(item.settled_at, 'short')}",
+                f"{item.student_name} (no. {item.student_number}, ID …{item.id_last4}) · {item.state.value}"
+                f" · why: {why} · settled {beijing(item.settled_at, 'short')}")))
+            row[1].button(tr("已更换", "Replaced"), key=f"replaced_{item.settlement_id}", on_click=mark_replaced,
+                          args=(item.submission_id,))
 with database().session() as session:
     groups = chase.departments_and_classes(session, actor, task.id)
 departments = sorted({d for d, _ in groups if d})

@@ -95,7 +95,7 @@ def decide_current(decision: Decision, reason_code: str | None, filters: QueueFi
             row, following = review.decide_and_claim_next(
                 session, actor, current, decision, filters, reason_code=reason_code,
                 note=st.session_state.get(NOTE, ""), exclude=st.session_state[SKIPPED])
-            decision_id, next_id = row.id, following.id if following else None
+            decision_id, next_id = row.decision_id, following.submission_id if following else None
     except Conflict as conflict:
         flash("error", conflict.message(lang()))
         st.session_state[CURRENT] = None
@@ -119,7 +119,7 @@ def skip_current(filters: QueueFilter) -> None:
     try:
         with database().session() as session:
             following = review.skip(session, actor, current, filters, exclude=st.session_state[SKIPPED])
-            st.session_state[CURRENT] = following.id if following else None
+            st.session_state[CURRENT] = following.submission_id if following else None
     except DomainError as refusal:
         flash("error", refusal.message(lang()))
         st.session_state[CURRENT] = None
@@ -131,10 +131,10 @@ def undo_last() -> None:
         return
     try:
         with database().session() as session:
-            submission = review.undo(session, actor, last)
-            if current is not None and current != submission.id:
+            returned = review.undo(session, actor, last)
+            if current is not None and current != returned.submission_id:
                 review.release(session, actor, current)
-            st.session_state[CURRENT] = submission.id
+            st.session_state[CURRENT] = returned.submission_id
     except DomainError as refusal:
         flash("error", refusal.message(lang()))
         return
@@ -162,8 +162,8 @@ def load(filters: QueueFilter) -> tuple[ReviewItem | None, review.QueueDepth, in
                 item = None
         if item is None:
             claimed = review.claim_next(session, actor, filters, exclude=st.session_state[SKIPPED])
-            st.session_state[CURRENT] = claimed.id if claimed else None
-            item = review_item(session, actor, claimed.id) if claimed else None
+            st.session_state[CURRENT] = claimed.submission_id if claimed else None
+            item = review_item(session, actor, claimed.submission_id) if claimed else None
         return item, review.queue_depth(session, actor, filters), review.my_count_today(session, actor)
 
 

@@ -1,5 +1,6 @@
-"""Second review for senior reviewers: the flagged photos, blind to the first decision, and the list
-of disagreements with both reviewers' reasons.
+"""Second review for senior reviewers: the flagged photos, blind to the first decision, and the
+disagreements with both reviewers' reasons, settled here by a third senior (or at once, when the
+policy lets the second review stand).
 
 Keys: A agree the photo is fine (approve) · 1–9, 0 reject with that reason · O other · S skip ·
 G frame guides · ? every shortcut. Same layout as the review queue: both photos at native size above
@@ -11,13 +12,17 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.domain.enums import Decision
+from core.domain.enums import Decision, SettlementMode, SettlementOutcome
 from core.domain.reasons import REJECTION_REASONS
+from core.domain.states import STATE_LABELS_EN, STATE_LABELS_ZH
 from core.errors import Conflict, DomainError
-from core.services import review, review_second
+from core.services import review, review_second, review_settle
+from core.services.policy import get_policy
+from core.services.review_second import Disagreement
 from core.services.review_view import review_item
 from uikit.plain import plain
 from workbench import review_panel
+from workbench.photo_widgets import show_photo
 from workbench.context import database, require_actor
 from workbench.i18n import lang, tr
 
@@ -58,17 +63,43 @@ def decide(decision: Decision, reason_code: str | None) -> None:
         return
     try:
         with database().session() as session:
-            review_second.decide_second(session, actor, current, decision, reason_code=reason_code,
-                                        note=st.session_state.get(NOTE, ""))
+            opinion = review_second.decide_second(session, actor, current, decision, reason_code=reason_code,
+                                                  note=st.session_state.get(NOTE, ""))
     except Conflict as conflict:
         st.session_state[FLASH] = ("error", conflict.message(lang()))
     except DomainError as refusal:
         st.session_state[FLASH] = ("warning", refusal.message(lang()))
         return
     else:
-        st.session_state[FLASH] = ("success", tr("复核已保存。", "Second review saved."))
+        st.session_state[FLASH] = ("success", opinion_message(opinion))
     st.session_state[CURRENT] = None
     st.session_state[NOTE] = ""
+
+
+def state_label(state) -> str:
+    return STATE_LABELS_ZH[state] if lang() == "zh" else STATE_LABELS_EN[state]
+
+
+def opinion_message(opinion: review_second.SecondOpinion) -> str:
+    if opinion.agrees:
+        return tr("复核已保存。", "Second review saved.")
+    if opinion.settlement is None:
+        return tr("复核已保存：与初审不一致，等待另一名复核员裁定。",
+                  "Second review saved: it disagrees with the first; another senior settles it.")
+    return tr("复核已保存：与初审不一致，按规则以复核结论为准。", "Second review saved: it disagrees; the second review stands.") + \
+        outcome_text(opinion.settlement.outcome, opinion.settlement.state_after)
+
+
+def outcome_text(outcome: SettlementOutcome, state) -> str:
+    return {
+        SettlementOutcome.APPLIED: tr(f"照片已改为“{state_label(state)}”，已通知学生。",
+                                      f"The photo is now '{state_label(state)}'; the student was told."),
+        SettlementOutcome.UNCHANGED: tr("照片状态不变。", "The photo's state is unchanged."),
+        SettlementOutcome.SUPERSEDED: tr("学生已提交新照片，旧照片保持不变。",
+                                         "The student already has a newer photo; the old one stays as it was."),
+        SettlementOutcome.REPLACE_ON_CHSI: tr("照片已上传学信网，不能撤回：已通知学籍管理员在学信网更换。",
+                                              "The photo already went to CHSI: the registrar is told to replace it there."),
+    }[outcome]
 
 
 def skip() -> None:
@@ -85,8 +116,8 @@ def skip() -> None:
 def work_area() -> None:
     with database().session() as session:
         claimed = review_second.claim_next_second(session, actor, exclude=tuple(st.session_state[SKIPPED]))
-        st.session_state[CURRENT] = claimed.id if claimed else None
-        item = review_item(session, actor, claimed.id, blind=True) if claimed else None
+        st.session_state[CURRENT] = claimed.submission_id if claimed else None
+        item = review_item(session, actor, claimed.submission_id, blind=True) if claimed else None
         why = claimed.second_review_reason if claimed else None
         depth = review_second.second_queue_depth(session, actor)
     reason = WHY[why][0 if lang() == "zh" else 1] if why in WHY else "—"
@@ -121,28 +152,105 @@ def work_area() -> None:
     review_panel.details(item, guides=guides, show_raw=False, blind=True)
 
 
-def disagreement_table() -> None:
-    with database().session() as session:
-        rows = review_second.disagreements(session, actor)
-    if not rows:
-        st.info(tr("目前没有初审与复核不一致的照片。", "No disagreements so far."))
+def verdict(decision: Decision, code: str | None, note: str) -> str:
+    text = f"{review_panel.decision_label(decision)} {review_panel.reason_label(code)}".strip()
+    return f"{text}（{note}）" if note else text
+
+
+def settle(submission_id: int, decision: Decision) -> None:
+    try:
+        with database().session() as session:
+            settled = review_settle.settle(session, actor, submission_id, decision,
+                                           note=st.session_state.get(f"st_note_{submission_id}", ""))
+    except DomainError as refusal:
+        st.session_state[FLASH] = ("error", refusal.message(lang()))
         return
+    st.session_state[FLASH] = ("success", tr(f"已裁定为“{review_panel.decision_label(decision)}”。",
+                                             f"Settled: {review_panel.decision_label(decision)}. ")
+                               + outcome_text(settled.outcome, settled.state_after))
 
-    def verdict(decision: Decision, code: str | None, note: str) -> str:
-        text = f"{review_panel.decision_label(decision)} {review_panel.reason_label(code)}".strip()
-        return f"{text}（{note}）" if note else text
 
+def adjudicate(rows: list[Disagreement]) -> None:
+    """The waiting disagreements, one at a time: the photo beside the enrolment photo, both verdicts,
+    and the two ways to settle it."""
+    if not rows:
+        st.success(tr("没有等待裁定的分歧。", "No disagreement waits to be settled."), icon=":material/task_alt:")
+        return
+    chosen = st.selectbox(tr("待裁定的照片", "Photo to settle"), rows, key="st_pick",
+                          format_func=lambda r: f"#{r.submission_id} {plain(r.student_name)} · {plain(r.school_name)}")
+    if chosen is None:
+        return
+    with database().session() as session:
+        item = review_item(session, actor, chosen.submission_id)
+    photos = st.columns([1, 1, 3])
+    with photos[0]:
+        show_photo(item.standardised_sha, tr("采集照片", "Captured photo"), width=200)
+    with photos[1]:
+        show_photo(item.enrolment_sha, tr("入学照片", "Enrolment photo"), width=200,
+                   missing=tr("没有入学照片", "No enrolment photo"))
+    with photos[2]:
+        st.markdown(tr(f"**初审**（{chosen.first_reviewer}）：{verdict(chosen.first_decision, chosen.first_reason_code, chosen.first_note)}",
+                       f"**First review** ({chosen.first_reviewer}): {verdict(chosen.first_decision, chosen.first_reason_code, chosen.first_note)}"))
+        st.markdown(tr(f"**复核**（{chosen.second_reviewer}）：{verdict(chosen.second_decision, chosen.second_reason_code, chosen.second_note)}",
+                       f"**Second review** ({chosen.second_reviewer}): {verdict(chosen.second_decision, chosen.second_reason_code, chosen.second_note)}"))
+        st.caption(tr(f"照片当前状态：{state_label(chosen.state)} · 复核时间 {review_panel.local_time(chosen.second_decided_at)}",
+                      f"Photo now: {state_label(chosen.state)} · second review {review_panel.local_time(chosen.second_decided_at)}"))
+        mine = actor.id in (chosen.first_reviewer_id, chosen.second_reviewer_id)
+        if mine:
+            st.info(tr("您参与了这张照片的审核，须由另一名复核员裁定。",
+                       "You reviewed this photo; another senior must settle it."))
+        st.text_input(tr("裁定说明（驳回时学生可见）", "Note (the student reads it with a rejection)"),
+                      key=f"st_note_{chosen.submission_id}", disabled=mine)
+        buttons = st.columns(2)
+        rejecting = (chosen.first_reason_code if chosen.first_decision is Decision.REJECT
+                     else chosen.second_reason_code)
+        buttons[0].button(tr("裁定：通过", "Settle: approve"), key="st_approve", type="primary", disabled=mine,
+                          icon=":material/check:", on_click=settle, args=(chosen.submission_id, Decision.APPROVE),
+                          width="stretch")
+        buttons[1].button(tr(f"裁定：驳回（{review_panel.reason_label(rejecting)}）",
+                             f"Settle: reject ({review_panel.reason_label(rejecting)})"), key="st_reject",
+                          disabled=mine, icon=":material/close:", on_click=settle,
+                          args=(chosen.submission_id, Decision.REJECT), width="stretch")
+
+
+def settled_table(rows: list[Disagreement]) -> None:
+    if not rows:
+        st.info(tr("还没有裁定过的分歧。", "No disagreement settled yet."))
+        return
+    ways = {SettlementMode.ADJUDICATION: tr("裁定", "adjudicated"),
+            SettlementMode.SECOND_STANDS: tr("以复核为准", "second stands")}
+    outcomes = {SettlementOutcome.APPLIED: tr("照片已按裁定改变", "photo changed"),
+                SettlementOutcome.UNCHANGED: tr("照片状态不变", "unchanged"),
+                SettlementOutcome.SUPERSEDED: tr("学生已有新照片", "newer photo in hand"),
+                SettlementOutcome.REPLACE_ON_CHSI: tr("已上网，待学籍管理员更换", "on CHSI: registrar replaces it")}
     st.dataframe(pd.DataFrame({
         tr("照片", "Photo"): [r.submission_id for r in rows],
         tr("学生", "Student"): [r.student_name for r in rows],
-        tr("学校", "School"): [r.school_name for r in rows],
-        tr("复核原因", "Why"): [WHY.get(r.second_review_reason or "", ("—", "—"))[0 if lang() == "zh" else 1] for r in rows],
-        tr("初审", "First reviewer"): [r.first_reviewer for r in rows],
-        tr("初审结论", "First decision"): [verdict(r.first_decision, r.first_reason_code, r.first_note) for r in rows],
-        tr("复核人", "Senior"): [r.second_reviewer for r in rows],
-        tr("复核结论", "Second decision"): [verdict(r.second_decision, r.second_reason_code, r.second_note) for r in rows],
-        tr("复核时间", "When"): [review_panel.local_time(r.second_decided_at) for r in rows],
+        tr("初审结论", "First decision"): [f"{r.first_reviewer}：{verdict(r.first_decision, r.first_reason_code, r.first_note)}" for r in rows],
+        tr("复核结论", "Second decision"): [f"{r.second_reviewer}：{verdict(r.second_decision, r.second_reason_code, r.second_note)}" for r in rows],
+        tr("裁定结果", "Settled"): [verdict(r.settled_decision, r.settled_reason_code, r.settled_note) if r.settled_decision else "—"
+                                    for r in rows],
+        tr("方式", "How"): [f"{ways[r.settlement_mode]} · {r.settled_by or ''}" if r.settlement_mode else "—" for r in rows],
+        tr("照片处理", "Photo"): [outcomes[r.outcome] if r.outcome else "—" for r in rows],
+        tr("照片状态", "State"): [state_label(r.state) for r in rows],
+        tr("裁定时间", "When"): [review_panel.local_time(r.settled_at) for r in rows],
     }), hide_index=True)
+
+
+def disagreement_section() -> None:
+    with database().session() as session:
+        waiting = review_second.disagreements(session, actor, pending=True)
+        settled = review_second.disagreements(session, actor, pending=False)
+        mode = get_policy(session).disagreement_settlement
+    st.subheader(tr("初审与复核不一致", "Disagreements between first and second review"))
+    st.caption(tr(f"处理方式：{mode.label_zh}（管理员在“阈值与规则”中设置）。",
+                  f"How they are settled: {mode.label_en} (admins set it under Thresholds & policy)."))
+    pending_tab, settled_tab = st.tabs([tr(f"待裁定（{len(waiting)}）", f"Waiting ({len(waiting)})"),
+                                        tr(f"已裁定（{len(settled)}）", f"Settled ({len(settled)})")])
+    with pending_tab:
+        adjudicate(waiting)
+    with settled_tab:
+        settled_table(settled)
 
 
 review_panel.layout_css()
@@ -152,6 +260,4 @@ counters = counters.empty()
 with help_place:
     review_panel.help_button("sr_help", shortcut_keys())
 work_area()
-with st.expander(tr("初审与复核结论不一致的照片", "Disagreements between first and second review"),
-                 icon=":material/compare_arrows:"):
-    disagreement_table()
+disagreement_section()

@@ -187,6 +187,37 @@ class SecondReviewReason(str, Enum):
     QUOTA_OVERRIDE = "quota_override"
 
 
+class SettlementMode(str, Enum):
+    """How a disagreement between the first and the second review is settled (policy)."""
+
+    ADJUDICATION = "adjudication"
+    """A third senior, neither of the two reviewers, decides which way (default)."""
+    SECOND_STANDS = "second_stands"
+    """The senior's second decision stands at once."""
+
+    @property
+    def label_zh(self) -> str:
+        return {"adjudication": "由另一名复核员裁定", "second_stands": "以复核结论为准（自动生效）"}[self.value]
+
+    @property
+    def label_en(self) -> str:
+        return {"adjudication": "Adjudicated by another senior",
+                "second_stands": "The second review stands (automatic)"}[self.value]
+
+
+class SettlementOutcome(str, Enum):
+    """What settling a disagreement did to the photo."""
+
+    APPLIED = "applied"
+    """The photo's state changed to the settled decision."""
+    UNCHANGED = "unchanged"
+    """The settled decision is the one the photo already had."""
+    SUPERSEDED = "superseded"
+    """The student already has a newer photo in hand; the old one stays as it was."""
+    REPLACE_ON_CHSI = "replace_on_chsi"
+    """The photo was already sent to CHSI: the registrar is told to have it replaced there."""
+
+
 class QuotaEntryType(str, Enum):
     """What a quota ledger line records: an attempt used, granted by staff or bought."""
 

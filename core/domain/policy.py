@@ -7,6 +7,9 @@ value, so a change takes effect for new work without a restart.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from enum import Enum
+
+from core.domain.enums import SettlementMode
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,9 @@ class Policy:
     face_different_distance: float | None = None
     """From here up: 非同一人, blocked automatically. None = the calibrated
     ``ImagingThresholds.different_min_distance``."""
+    disagreement_settlement: SettlementMode = SettlementMode.ADJUDICATION
+    """When the second review disagrees with the first: another senior adjudicates, or the second
+    decision stands at once (``core.domain.settlement``)."""
 
     @classmethod
     def field_names(cls) -> list[str]:
@@ -55,6 +61,12 @@ RANGES: dict[str, tuple[float, float]] = {
     "face_different_distance": (0.2, 0.8),
 }
 """Validated ranges for each setting; the admin page refuses values outside them."""
+
+CHOICES: dict[str, type[Enum]] = {
+    "disagreement_settlement": SettlementMode,
+}
+"""Settings that take one of a few words (a domain enum, with ``label_zh``/``label_en``) instead
+of a number."""
 
 
 @dataclass(frozen=True)
@@ -103,5 +115,6 @@ SHOWN: dict[str, Shown] = {
                                 digits=2),
     "face_different_distance": Shown("人像比对：非同一人阈值（距离 ≥，自动拦截）",
                                      "Face comparison: different person (distance ≥, blocked)", digits=2),
+    "disagreement_settlement": Shown("初审与复核不一致时", "When first and second review disagree"),
 }
-"""Every key of ``RANGES``, as staff read it."""
+"""Every key of ``RANGES`` and ``CHOICES``, as staff read it."""

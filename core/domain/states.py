@@ -2,7 +2,8 @@
 
 captured → standardised → submitted → auto_blocked | awaiting_review → approved | rejected;
 approved → in_batch → on_chsi | upload_failed. A decision can be undone back to awaiting_review
-until the photo is in a CHSI batch; a photo on a temporary shooting code is held back from batches
+until the photo is in a CHSI batch, and overturned (approved ⇄ rejected) when a disagreement
+between first and second review is settled the other way, while the photo is not on CHSI; a photo on a temporary shooting code is held back from batches
 until the real collection code is linked. Every change of ``Submission.state`` goes through
 ``transition()``, which either returns the new state or raises, so a refused change never
 half-applies.
@@ -24,6 +25,8 @@ class Event(str, Enum):
     APPROVE = "approve"
     REJECT = "reject"
     UNDO_DECISION = "undo_decision"
+    OVERTURN_APPROVAL = "overturn_approval"
+    OVERTURN_REJECTION = "overturn_rejection"
     REPLACE = "replace"
     ADD_TO_BATCH = "add_to_batch"
     REMOVE_FROM_BATCH = "remove_from_batch"
@@ -43,6 +46,10 @@ TRANSITIONS: dict[tuple[S, Event], S] = {
     (S.AWAITING_REVIEW, Event.REPLACE): S.REPLACED,
     (S.APPROVED, Event.UNDO_DECISION): S.AWAITING_REVIEW,
     (S.REJECTED, Event.UNDO_DECISION): S.AWAITING_REVIEW,
+    # a disagreement between first and second review settled the other way (core.domain.settlement)
+    (S.APPROVED, Event.OVERTURN_APPROVAL): S.REJECTED,
+    (S.UPLOAD_FAILED, Event.OVERTURN_APPROVAL): S.REJECTED,
+    (S.REJECTED, Event.OVERTURN_REJECTION): S.APPROVED,
     (S.APPROVED, Event.ADD_TO_BATCH): S.IN_BATCH,
     (S.UPLOAD_FAILED, Event.ADD_TO_BATCH): S.IN_BATCH,
     (S.IN_BATCH, Event.REMOVE_FROM_BATCH): S.APPROVED,

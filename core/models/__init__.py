@@ -15,7 +15,7 @@ from core.models.students import (
     RosterRecord,
     StudentAccount,
 )
-from core.models.submissions import QuotaEntry, ReviewDecision, Submission
+from core.models.submissions import QuotaEntry, ReviewDecision, ReviewSettlement, Submission
 from core.models.support import SupportTicket, TicketNote
 from core.models.system import AuditEvent, PolicyChange, PolicySetting, ProcessingJob
 from core.models.system import OutboxMessage, WorkerHeartbeat
@@ -39,6 +39,7 @@ __all__ = [
     "ProcessingJob",
     "QuotaEntry",
     "ReviewDecision",
+    "ReviewSettlement",
     "RosterRecord",
     "School",
     "StaffSession",

@@ -8,7 +8,16 @@ from typing import Any
 from sqlalchemy import Float, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.domain.enums import Decision, QuotaEntryType, QuotaKind, SecondReviewReason, SubmissionState, Verdict
+from core.domain.enums import (
+    Decision,
+    QuotaEntryType,
+    QuotaKind,
+    SecondReviewReason,
+    SettlementMode,
+    SettlementOutcome,
+    SubmissionState,
+    Verdict,
+)
 from core.models.base import Base, enum_column, utcnow
 from core.models.organisation import CollectionTask, StaffUser
 from core.models.students import RosterRecord
@@ -102,6 +111,36 @@ class ReviewDecision(Base):
         # the dashboard's rejection-reason breakdown reads only the rejections, index-only
         Index("ix_review_decision_reason", "decision", "reason_code", "undone_at", "submission_id"),
         Index("ix_review_decision_reviewer_day", "reviewer_id", "local_day"),
+    )
+
+
+class ReviewSettlement(Base):
+    """How a disagreement between a first decision and its second review was settled, and what
+    that did to the photo. One per second review (unique), so a disagreement is settled once."""
+
+    __tablename__ = "review_settlement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    first_decision_id: Mapped[int] = mapped_column(ForeignKey("review_decision.id"))
+    second_decision_id: Mapped[int] = mapped_column(ForeignKey("review_decision.id"), unique=True)
+    mode: Mapped[SettlementMode] = mapped_column(enum_column(SettlementMode))
+    settled_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    decision: Mapped[Decision] = mapped_column(enum_column(Decision))
+    reason_code: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[SettlementOutcome] = mapped_column(enum_column(SettlementOutcome))
+    state_before: Mapped[SubmissionState] = mapped_column(enum_column(SubmissionState))
+    state_after: Mapped[SubmissionState] = mapped_column(enum_column(SubmissionState))
+    settled_at: Mapped[datetime] = mapped_column(default=utcnow)
+    replaced_at: Mapped[datetime | None]
+    """When the registrar said the photo on CHSI was replaced (``REPLACE_ON_CHSI`` only)."""
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+
+    __table_args__ = (
+        # the registrar's desk: photos of the school still to replace on CHSI
+        Index("ix_review_settlement_school_outcome", "school_id", "outcome", "replaced_at"),
     )
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.domain.access import Actor, allowed, internal, public, pure, require_role
 from core.domain.enums import Role
-from core.domain.policy import RANGES, SHOWN, Policy
+from core.domain.policy import CHOICES, RANGES, SHOWN, Policy
 from core.errors import InvalidInput
 from core.models import PolicyChange, PolicySetting, utcnow
 from core.services import audit
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 def _stored(session: Session) -> dict[str, Any]:
     rows = {row.key: row.value for row in session.scalars(select(PolicySetting))}
-    return {k: v for k, v in rows.items() if k in Policy.field_names()}
+    return {k: CHOICES[k](v) if k in CHOICES else v for k, v in rows.items() if k in Policy.field_names()}
 
 
 @public
@@ -152,6 +152,55 @@ def set_policy_values(session: Session, actor: Actor, values: dict[str, float | 
         audit.record(session, actor, "policy.change", "policy", None, key=key, old=old, new=value)
     session.flush()
     return effective_policy(session)
+
+
+@dataclass(frozen=True)
+class ChoiceView:
+    """A setting that takes one of a few words (``core.domain.policy.CHOICES``)."""
+
+    key: str
+    default: str
+    current: str
+    options: tuple[str, ...]
+    updated_by: str | None
+    updated_at: datetime | None
+
+
+@allowed(Role.ADMIN)
+def list_choices(session: Session, actor: Actor) -> list[ChoiceView]:
+    require_role(actor, Role.ADMIN)
+    policy = get_policy(session)
+    rows = {row.key: row for row in session.scalars(select(PolicySetting).where(PolicySetting.key.in_(CHOICES)))}
+    return [
+        ChoiceView(key=key, default=getattr(Policy(), key).value, current=getattr(policy, key).value,
+                   options=tuple(option.value for option in words),
+                   updated_by=rows[key].updated_by if key in rows else None,
+                   updated_at=rows[key].updated_at if key in rows else None)
+        for key, words in CHOICES.items()
+    ]
+
+
+@allowed(Role.ADMIN)
+def set_policy_choice(session: Session, actor: Actor, key: str, value: str) -> Policy:
+    """Sets a word-valued setting; history and audit as for the numbers."""
+    require_role(actor, Role.ADMIN)
+    if key not in CHOICES:
+        raise InvalidInput("未知的设置项。", f"Unknown setting: {key}")
+    try:
+        word = CHOICES[key](value).value
+    except ValueError:
+        raise InvalidInput(f"{SHOWN[key].name_zh}：无效的选项。", f"{SHOWN[key].name_en}: not one of the options.") from None
+    old = getattr(get_policy(session), key).value
+    if word != old:
+        row = session.get(PolicySetting, key)
+        if row is None:
+            session.add(PolicySetting(key=key, value=word, updated_by=actor.name))
+        else:
+            row.value, row.updated_by, row.updated_at = word, actor.name, utcnow()
+        session.add(PolicyChange(key=key, old_value=old, new_value=word, changed_by=actor.name))
+        audit.record(session, actor, "policy.change", "policy", None, key=key, old=old, new=word)
+        session.flush()
+    return get_policy(session)
 
 
 @allowed(Role.ADMIN)

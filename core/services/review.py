@@ -30,7 +30,17 @@ from core.domain.states import STATE_LABELS_ZH, Event, transition
 from core.domain.text import NOTE_MAX, clean_text, escape_like
 from core.errors import Conflict, NotFound
 from core.imaging.types import Verdict
-from core.models import CollectionTask, QuotaEntry, ReviewDecision, RosterRecord, School, Submission, field, utcnow
+from core.models import (
+    CollectionTask,
+    QuotaEntry,
+    ReviewDecision,
+    ReviewSettlement,
+    RosterRecord,
+    School,
+    Submission,
+    field,
+    utcnow,
+)
 from core.services import audit, quotas
 from core.services.notifications import notify
 from core.services.policy import get_policy
@@ -56,6 +66,43 @@ class QueueFilter:
     min_resubmissions: int | None = None
     """At least this many earlier submissions by the same student (0 = first attempt included)."""
     newest_first: bool = False
+
+
+@dataclass(frozen=True)
+class ClaimView:
+    """A photo the reviewer now holds (its details come from ``review_view.review_item``)."""
+
+    submission_id: int
+    claimed_at: datetime | None
+    claim_expires_at: datetime | None
+    second_review_reason: SecondReviewReason | None
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    """A saved decision and the state it left the photo in."""
+
+    decision_id: int
+    submission_id: int
+    decision: Decision
+    reason_code: str | None
+    note: str
+    is_second_review: bool
+    decided_at: datetime
+    seconds_spent: float | None
+    state: SubmissionState
+
+
+@internal
+def claim_view(submission: Submission) -> ClaimView:
+    return ClaimView(submission.id, submission.claimed_at, submission.claim_expires_at,
+                     submission.second_review_reason)
+
+
+@internal
+def decision_view(row: ReviewDecision, state: SubmissionState) -> DecisionView:
+    return DecisionView(row.id, row.submission_id, row.decision, row.reason_code, row.note, row.is_second_review,
+                        row.decided_at, row.seconds_spent, state)
 
 
 _Query = TypeVar("_Query", bound=Select[Any])
@@ -103,9 +150,14 @@ def _hold(submission: Submission, actor: Actor, moment: datetime, policy: Policy
 
 
 @allowed(*REVIEW_ROLES)
-def current_claim(session: Session, actor: Actor, now: datetime | None = None) -> Submission | None:
+def current_claim(session: Session, actor: Actor, now: datetime | None = None) -> ClaimView | None:
     """The photo this reviewer holds, if the claim has not lapsed (a reloaded tab resumes it)."""
-    moment = now or utcnow()
+    require_role(actor, *REVIEW_ROLES)
+    held = _held(session, actor, now or utcnow())
+    return claim_view(held) if held else None
+
+
+def _held(session: Session, actor: Actor, moment: datetime) -> Submission | None:
     return session.scalars(
         select(Submission).where(
             Submission.claimed_by_id == actor.id,
@@ -125,14 +177,19 @@ def claim_next(
     now: datetime | None = None,
     resume: bool = True,
     policy: Policy | None = None,
-) -> Submission | None:
+) -> ClaimView | None:
     """The reviewer's next photo, oldest first, held for ``Policy.claim_expiry_seconds``; None when
     nothing matching waits. With ``resume``, a photo the reviewer already holds comes back first
     (a reloaded tab continues where it was)."""
     require_role(actor, *REVIEW_ROLES)
-    moment = now or utcnow()
-    policy = policy or get_policy(session)
-    held = current_claim(session, actor, moment) if resume else None
+    submission = _claim_next(session, actor, filters, exclude=exclude, moment=now or utcnow(), resume=resume,
+                             policy=policy or get_policy(session))
+    return claim_view(submission) if submission else None
+
+
+def _claim_next(session: Session, actor: Actor, filters: QueueFilter, *, exclude: Collection[int],
+                moment: datetime, resume: bool, policy: Policy) -> Submission | None:
+    held = _held(session, actor, moment) if resume else None
     if held is not None and held.id not in exclude:
         return _hold(held, actor, moment, policy)
     order = (Submission.submitted_at.desc(), Submission.id.desc()) if filters.newest_first else (
@@ -151,7 +208,7 @@ def claim_next(
 
 
 @allowed(*REVIEW_ROLES)
-def claim(session: Session, actor: Actor, submission_id: int, *, now: datetime | None = None) -> Submission:
+def claim(session: Session, actor: Actor, submission_id: int, *, now: datetime | None = None) -> ClaimView:
     """Takes one given photo (after an undo, or from the queue list) if no one else holds it."""
     require_role(actor, *REVIEW_ROLES)
     moment = now or utcnow()
@@ -159,7 +216,7 @@ def claim(session: Session, actor: Actor, submission_id: int, *, now: datetime |
     _check_decidable(submission, actor, moment)
     _hold(submission, actor, moment, get_policy(session))
     session.flush()
-    return submission
+    return claim_view(submission)
 
 
 @allowed(*REVIEW_ROLES)
@@ -178,7 +235,7 @@ def release(session: Session, actor: Actor, submission_id: int, *, skipped: bool
 
 @allowed(*REVIEW_ROLES)
 def skip(session: Session, actor: Actor, submission_id: int, filters: QueueFilter = QueueFilter(), *,
-         exclude: Collection[int] = (), now: datetime | None = None) -> Submission | None:
+         exclude: Collection[int] = (), now: datetime | None = None) -> ClaimView | None:
     """Puts the photo back for someone else and claims the next one, never the skipped one."""
     release(session, actor, submission_id, skipped=True)
     return claim_next(session, actor, filters, exclude={*exclude, submission_id}, now=now)
@@ -237,7 +294,7 @@ def decide(
     now: datetime | None = None,
     rng: random.Random | None = None,
     policy: Policy | None = None,
-) -> ReviewDecision:
+) -> DecisionView:
     """Approve, or reject with a reason the student will read. ``seconds_spent`` defaults to the
     time since the reviewer claimed the photo."""
     require_role(actor, *REVIEW_ROLES)
@@ -280,7 +337,7 @@ def decide(
         notify(session, record.id, "review_result", "审核未通过",
                f"驳回原因：{reason.student_text_zh}{(' 备注：' + note) if note else ''}",
                submission_id=submission.id, reason=reason.code)
-    return row
+    return decision_view(row, submission.state)
 
 
 @allowed(*REVIEW_ROLES)
@@ -295,7 +352,7 @@ def decide_and_claim_next(
     note: str = "",
     exclude: Collection[int] = (),
     now: datetime | None = None,
-) -> tuple[ReviewDecision, Submission | None]:
+) -> tuple[DecisionView, ClaimView | None]:
     """One keypress of the review screen: the decision and the next photo, in one transaction."""
     policy = get_policy(session)
     row = decide(session, actor, submission_id, decision, reason_code=reason_code, note=note, now=now, policy=policy)
@@ -303,7 +360,7 @@ def decide_and_claim_next(
 
 
 @allowed(*REVIEW_ROLES)
-def undo(session: Session, actor: Actor, decision_id: int, *, now: datetime | None = None) -> Submission:
+def undo(session: Session, actor: Actor, decision_id: int, *, now: datetime | None = None) -> ClaimView:
     """The reviewer takes back their own decision while the photo is not yet in a CHSI batch; the
     photo returns to the queue held by that reviewer, so they decide it again at once."""
     require_role(actor, *REVIEW_ROLES)
@@ -314,6 +371,9 @@ def undo(session: Session, actor: Actor, decision_id: int, *, now: datetime | No
     if row.reviewer_id != actor.id:
         raise Conflict("只能撤销自己的审核决定。", "You can only undo your own decisions.")
     submission = lock_submission(session, row.submission_id)
+    if session.scalar(select(ReviewSettlement.id).where(ReviewSettlement.submission_id == submission.id).limit(1)):
+        raise Conflict("复核分歧已裁定，该决定不能再撤销。",
+                       "A disagreement on this photo was settled; the decision can no longer be undone.")
     if submission.state not in (SubmissionState.APPROVED, SubmissionState.REJECTED):
         raise Conflict(
             f"照片当前状态为“{STATE_LABELS_ZH[submission.state]}”，已不能撤销。",
@@ -330,7 +390,7 @@ def undo(session: Session, actor: Actor, decision_id: int, *, now: datetime | No
     audit.record(session, actor, "review.undo", "submission", submission.id, school_id=record.school_id,
                  roster_record_id=record.id, decision_id=row.id)
     session.flush()
-    return submission
+    return claim_view(submission)
 
 
 @allowed(*OVERRIDE_ROLES)

@@ -166,7 +166,7 @@ def decide_grid(session: Session, actor: Actor, submission_ids: list[int], rejec
             refused.append(GridRefusal(submission_id, refusal.message("zh"), refusal.message("en")))
             continue
         savepoint.commit()
-        decisions.append(row.id)
+        decisions.append(row.decision_id)
         (rejected if code else approved).append(submission_id)
     return GridOutcome(tuple(approved), tuple(rejected), tuple(decisions), tuple(refused))
 
@@ -178,7 +178,7 @@ def undo_grid(session: Session, actor: Actor, decision_ids: list[int], *,
     ``review.undo``: all or nothing, so the page comes back whole or the reviewer is told why not."""
     require_role(actor, *REVIEW_ROLES)
     moment = now or utcnow()
-    return tuple(review.undo(session, actor, decision_id, now=moment).id for decision_id in decision_ids)
+    return tuple(review.undo(session, actor, decision_id, now=moment).submission_id for decision_id in decision_ids)
 
 
 @allowed(*REVIEW_ROLES)

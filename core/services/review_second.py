@@ -1,6 +1,7 @@
 """Second review: a senior reviewer decides again, blind to the first decision, on the photos
 ``review.decide`` and ``review.grant_override`` flagged; disagreements are listed with both
-reviewers' reasons.
+reviewers' reasons and settled (``review_settle``): by another senior, or at once when the policy
+lets the second review stand.
 
 A photo waits here once it has a first decision. The claim columns of the submission are reused
 (the photo has left the first queue), with the same ``SKIP LOCKED`` pick, and a senior never
@@ -16,15 +17,25 @@ from sqlalchemy import ColumnElement, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from core.domain.access import SENIOR_ROLES, Actor, allowed, internal, require_role
-from core.domain.enums import Decision, SecondReviewReason, SubmissionState
+from core.domain.enums import Decision, SecondReviewReason, SettlementMode, SettlementOutcome, SubmissionState
 from core.domain.quotas import local_day
 from core.domain.reasons import check_decision
 from core.domain.text import clean_text
 from core.errors import Conflict
-from core.models import CollectionTask, ReviewDecision, RosterRecord, School, StaffUser, Submission, utcnow
+from core.models import (
+    CollectionTask,
+    ReviewDecision,
+    ReviewSettlement,
+    RosterRecord,
+    School,
+    StaffUser,
+    Submission,
+    utcnow,
+)
 from core.services import audit
 from core.services.policy import get_policy
-from core.services.review import NOTE, lock_submission
+from core.services.review import NOTE, ClaimView, DecisionView, claim_view, decision_view, lock_submission
+from core.services.review_settle import SettlementView, apply_settlement, settlement_view
 
 FIRST_DECIDED = (SubmissionState.APPROVED, SubmissionState.REJECTED, SubmissionState.IN_BATCH,
                  SubmissionState.ON_CHSI, SubmissionState.UPLOAD_FAILED)
@@ -54,7 +65,7 @@ def second_queue_depth(session: Session, actor: Actor, now: datetime | None = No
 
 @allowed(*SENIOR_ROLES)
 def claim_next_second(session: Session, actor: Actor, *, exclude: tuple[int, ...] = (),
-                      now: datetime | None = None) -> Submission | None:
+                      now: datetime | None = None) -> ClaimView | None:
     require_role(actor, *SENIOR_ROLES)
     moment = now or utcnow()
     query = select(Submission).where(*_waiting(actor, moment))
@@ -71,7 +82,7 @@ def claim_next_second(session: Session, actor: Actor, *, exclude: tuple[int, ...
     submission.claimed_by_id = actor.id
     submission.claim_expires_at = moment + timedelta(seconds=get_policy(session).claim_expiry_seconds)
     session.flush()
-    return submission
+    return claim_view(submission)
 
 
 @internal
@@ -85,6 +96,16 @@ def first_decision(session: Session, submission_id: int) -> ReviewDecision | Non
     ).first()
 
 
+@dataclass(frozen=True)
+class SecondOpinion:
+    """The senior's decision, whether it agrees with the first, and, when the policy lets the
+    second review stand, the settlement it made at once."""
+
+    decision: DecisionView
+    agrees: bool
+    settlement: SettlementView | None
+
+
 @allowed(*SENIOR_ROLES)
 def decide_second(
     session: Session,
@@ -95,9 +116,10 @@ def decide_second(
     reason_code: str | None = None,
     note: str = "",
     now: datetime | None = None,
-) -> ReviewDecision:
-    """The senior's own decision. It does not change the photo's state: a disagreement is listed
-    for the team to act on, with both reasons."""
+) -> SecondOpinion:
+    """The senior's own decision. An agreement changes nothing. A disagreement waits for another
+    senior's adjudication, or, where ``Policy.disagreement_settlement`` says the second review
+    stands, is settled at once: the photo moves to the senior's decision in this transaction."""
     require_role(actor, *SENIOR_ROLES)
     moment = now or utcnow()
     note = clean_text(note, NOTE)
@@ -127,7 +149,13 @@ def decide_second(
                  school_id=submission.roster_record.school_id, roster_record_id=submission.roster_record_id,
                  decision=decision, reason=reason_code, note=note, agrees=decision is first.decision,
                  first_decision_id=first.id)
-    return row
+    settled = None
+    if decision is not first.decision and get_policy(session).disagreement_settlement is SettlementMode.SECOND_STANDS:
+        settled = settlement_view(
+            apply_settlement(session, actor, submission, first, row, decision, row.reason_code, note,
+                             SettlementMode.SECOND_STANDS, moment),
+            first.decision, actor.name)
+    return SecondOpinion(decision_view(row, submission.state), decision is first.decision, settled)
 
 
 @dataclass(frozen=True)
@@ -137,25 +165,44 @@ class Disagreement:
     school_name: str
     second_review_reason: SecondReviewReason | None
     first_reviewer: str
+    first_reviewer_id: int
     first_decision: Decision
     first_reason_code: str | None
     first_note: str
     second_reviewer: str
+    second_reviewer_id: int
     second_decision: Decision
     second_reason_code: str | None
     second_note: str
     second_decided_at: datetime
+    state: SubmissionState
+    """The photo's state now."""
+    settled_decision: Decision | None = None
+    """None while the disagreement waits for adjudication."""
+    settled_reason_code: str | None = None
+    settled_note: str = ""
+    settled_by: str | None = None
+    settled_at: datetime | None = None
+    settlement_mode: SettlementMode | None = None
+    outcome: SettlementOutcome | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self.settled_decision is None
 
 
 @allowed(*SENIOR_ROLES)
-def disagreements(session: Session, actor: Actor, *, limit: int = 200) -> list[Disagreement]:
-    """Second reviews that reached the other decision than the first, newest first."""
+def disagreements(session: Session, actor: Actor, *, pending: bool | None = None,
+                  limit: int = 200) -> list[Disagreement]:
+    """Second reviews that reached the other decision than the first, newest first, with how each
+    was settled; ``pending`` keeps only the unsettled (True) or the settled (False)."""
     require_role(actor, *SENIOR_ROLES)
     first, second = aliased(ReviewDecision), aliased(ReviewDecision)
-    first_staff, second_staff = aliased(StaffUser), aliased(StaffUser)
+    first_staff, second_staff, settler = aliased(StaffUser), aliased(StaffUser), aliased(StaffUser)
     query = (
         select(first, second, first_staff.display_name, second_staff.display_name, RosterRecord.name,
-               School.name, Submission.second_review_reason)
+               School.name, Submission.second_review_reason, Submission.state, ReviewSettlement,
+               settler.display_name)
         .join(second, second.submission_id == first.submission_id)
         .join(first_staff, first.reviewer_id == first_staff.id)
         .join(second_staff, second.reviewer_id == second_staff.id)
@@ -163,17 +210,25 @@ def disagreements(session: Session, actor: Actor, *, limit: int = 200) -> list[D
         .join(RosterRecord, RosterRecord.id == Submission.roster_record_id)
         .join(CollectionTask, CollectionTask.id == Submission.task_id)
         .join(School, School.id == CollectionTask.school_id)
+        .outerjoin(ReviewSettlement, ReviewSettlement.second_decision_id == second.id)
+        .outerjoin(settler, settler.id == ReviewSettlement.settled_by_id)
         .where(first.is_second_review.is_(False), first.undone_at.is_(None),
                second.is_second_review.is_(True), second.undone_at.is_(None),
                first.decision != second.decision)
-        .order_by(second.decided_at.desc()).limit(limit)
+        .order_by(second.decided_at.desc(), second.id.desc()).limit(limit)
     )
+    if pending is not None:
+        query = query.where(ReviewSettlement.id.is_(None) if pending else ReviewSettlement.id.is_not(None))
     return [
         Disagreement(
             submission_id=f.submission_id, student_name=student, school_name=school, second_review_reason=why,
-            first_reviewer=fname, first_decision=f.decision, first_reason_code=f.reason_code, first_note=f.note,
-            second_reviewer=sname, second_decision=s.decision, second_reason_code=s.reason_code,
-            second_note=s.note, second_decided_at=s.decided_at,
+            first_reviewer=fname, first_reviewer_id=f.reviewer_id, first_decision=f.decision, first_reason_code=f.reason_code, first_note=f.note,
+            second_reviewer=sname, second_reviewer_id=s.reviewer_id, second_decision=s.decision, second_reason_code=s.reason_code,
+            second_note=s.note, second_decided_at=s.decided_at, state=state,
+            settled_decision=done.decision if done else None, settled_reason_code=done.reason_code if done else None,
+            settled_note=done.note if done else "",
+            settled_by=by, settled_at=done.settled_at if done else None,
+            settlement_mode=done.mode if done else None, outcome=done.outcome if done else None,
         )
-        for f, s, fname, sname, student, school, why in session.execute(query)
+        for f, s, fname, sname, student, school, why, state, done, by in session.execute(query)
     ]

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from core.domain.contacts import HOTLINE
 from core.domain.access import own_data, public, pure
 from core.domain import quotas as rules
-from core.domain.enums import EducationCategory, JobStatus, MailingMode, PaymentPurpose, SubmissionState, TaskStatus
+from core.domain.enums import Decision, EducationCategory, JobStatus, MailingMode, PaymentPurpose, SubmissionState, TaskStatus
 from core.domain.identity import mask_name, normalise_text
 from core.domain.reasons import BY_CODE
 from core.domain.states import STATE_LABELS_EN, STATE_LABELS_ZH
@@ -27,7 +27,7 @@ from core.imaging.collection_code import DecodedCode, decode_collection_code
 from core.imaging.errors import ImagingError
 from core.imaging.loading import load_image
 from core.imaging.types import Check, Verdict
-from core.models import AccountLink, CollectionTask, ProcessingJob, ReviewDecision, School, Submission, utcnow
+from core.models import AccountLink, CollectionTask, ProcessingJob, ReviewDecision, ReviewSettlement, School, Submission, utcnow
 from core.services import jobs, notifications, quotas
 from core.services.linking import is_paid
 from core.domain.policy import Policy
@@ -326,8 +326,16 @@ def status(session: Session, link: AccountLink, *, now: datetime | None = None) 
     ).first()
     rejection = None
     if latest is not None and latest.state is SubmissionState.REJECTED:
-        decision = session.scalars(
-            select(ReviewDecision).where(ReviewDecision.submission_id == latest.id, ReviewDecision.undone_at.is_(None))
+        # the reason that counts: a settled disagreement's, else the first decision's (a senior's
+        # blind second opinion is not the student's answer until it is settled)
+        settled = session.scalars(
+            select(ReviewSettlement).where(ReviewSettlement.submission_id == latest.id,
+                                           ReviewSettlement.decision == Decision.REJECT)
+            .order_by(ReviewSettlement.id.desc())
+        ).first()
+        decision = settled or session.scalars(
+            select(ReviewDecision).where(ReviewDecision.submission_id == latest.id, ReviewDecision.undone_at.is_(None),
+                                         ReviewDecision.is_second_review.is_(False))
             .order_by(ReviewDecision.decided_at.desc())
         ).first()
         reason = BY_CODE[(decision.reason_code if decision else None) or "other"]

@@ -106,7 +106,7 @@ def test_skip_shows_the_next_photo_and_leaves_the_skipped_one_for_others(queue, 
     assert NAMES[1] in shown_student(at)
     with db.session() as session:
         taken = review.claim_next(session, f.actor_of(session.get(StaffUser, other)))
-        assert taken.id == ids[0]
+        assert taken.submission_id == ids[0]
 
 
 def test_someone_else_deciding_first_gives_a_clear_conflict_and_the_next_photo(queue, app_for):

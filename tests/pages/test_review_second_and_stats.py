@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from core.domain.enums import Decision, QuotaEntryType, QuotaKind, Role, SecondReviewReason
-from core.models import ReviewDecision, utcnow
+from core.domain.enums import Decision, QuotaEntryType, QuotaKind, Role, SecondReviewReason, SubmissionState
+from core.models import Notification, ReviewDecision, StaffUser, Submission, utcnow
 from core.services import review
 from core.services.policy import set_policy_value
 from tests import factories as f
@@ -39,7 +39,7 @@ def decided(env, fixtures_dir):
     return db, reviewer.id, senior.id
 
 
-def test_senior_reviews_blind_and_a_disagreement_is_listed_with_both_reasons(decided, app_for):
+def test_senior_reviews_blind_and_a_disagreement_waits_for_another_senior(decided, app_for):
     db, _reviewer, senior = decided
     at = app_for(senior, page="second_review.py").run()
     assert not at.exception
@@ -48,16 +48,62 @@ def test_senior_reviews_blind_and_a_disagreement_is_listed_with_both_reasons(dec
     assert not any("王审核" in m.value for m in at.markdown), "blind: the first reviewer is not shown"
     at.text_input(key="sr_note").input("刘海遮住眉毛")
     at.button(key="sr_reject_hair_covers").click().run()
-    assert at.toast[0].value == "复核已保存。"
+    assert at.toast[0].value == "复核已保存：与初审不一致，等待另一名复核员裁定。"
     at.button(key="sr_approve").click().run()
-    assert "没有待复核的照片" in at.success[-1].value
-    table = at.dataframe[0].value
-    assert len(table) == 1
-    row = table.iloc[0].to_dict()
-    assert (row["初审"], row["初审结论"], row["复核人"]) == ("王审核", "通过", "陈复核")
-    assert row["复核结论"] == "驳回 头发遮挡（刘海遮住眉毛）"
+    assert at.toast[0].value == "复核已保存。"
+    assert "没有待复核的照片" in at.success[0].value
+    assert at.tabs[0].label == "待裁定（1）" and at.tabs[1].label == "已裁定（0）"
+    verdicts = [m.value for m in at.markdown if m.value.startswith("**初审**") or m.value.startswith("**复核**")]
+    assert verdicts == ["**初审**（王审核）：通过", "**复核**（陈复核）：驳回 头发遮挡（刘海遮住眉毛）"]
+    assert any("须由另一名复核员裁定" in i.value for i in at.info), "the senior who disagreed does not settle it"
+    assert at.button(key="st_reject").disabled and at.button(key="st_approve").disabled
     with db.session() as session:
         assert session.scalars(select(ReviewDecision).where(ReviewDecision.is_second_review.is_(True))).all()
+        assert session.scalars(select(Submission.state).where(Submission.state == SubmissionState.APPROVED)).all()
+
+
+def test_another_senior_settles_and_the_photo_follows(decided, app_for):
+    db, _reviewer, senior = decided
+    with db.session() as session:
+        third = f.make_staff(session, Role.SENIOR_REVIEWER, "li").id
+    at = app_for(senior, page="second_review.py").run()
+    at.text_input(key="sr_note").input("刘海遮住眉毛")
+    at.button(key="sr_reject_hair_covers").click().run()
+    settling = app_for(third, page="second_review.py").run()
+    assert not settling.exception
+    assert settling.button(key="st_reject").label == "裁定：驳回（头发遮挡）"
+    settling.text_input(key=f"st_note_{settling.selectbox(key='st_pick').value.submission_id}").input("请露出眉毛")
+    settling.button(key="st_reject").click().run()
+    assert not settling.exception
+    assert settling.toast[0].value == "已裁定为“驳回”。照片已改为“审核未通过”，已通知学生。"
+    assert settling.tabs[0].label == "待裁定（0）" and settling.tabs[1].label == "已裁定（1）"
+    row = settling.dataframe[0].value.iloc[0].to_dict()
+    assert row["裁定结果"] == "驳回 头发遮挡（请露出眉毛）" and row["照片状态"] == "审核未通过"
+    assert row["方式"].startswith("裁定 · ") and row["照片处理"] == "照片已按裁定改变"
+    english = app_for(third, page="second_review.py", lang="en").run()
+    assert not english.exception and english.tabs[1].label == "Settled (1)"
+    assert english.dataframe[0].value.iloc[0]["State"] == "Rejected"
+    with db.session() as session:
+        rejected = session.scalars(select(Submission).where(Submission.state == SubmissionState.REJECTED)).one()
+        assert rejected.roster_record.name == "丁白云"
+        told = session.scalars(select(Notification).where(Notification.title == "复核后审核未通过")).one()
+        assert "请露出眉毛" in told.body
+
+
+def test_admin_sets_the_second_review_to_stand(decided, app_for):
+    db, _reviewer, _senior = decided
+    with db.session() as session:
+        admin = session.scalars(select(StaffUser).where(StaffUser.username == "admin")).one().id
+    at = app_for(admin, page="admin_policy.py").run()
+    assert not at.exception
+    at.radio(key="policy_disagreement_settlement").set_value("second_stands")
+    at.get("form_submit_button")[1].click()
+    at.run()
+    assert not at.exception
+    assert "已保存设置" in at.success[0].value
+    history = at.dataframe[0].value.iloc[0].to_dict()
+    assert (history["设置项"], history["原值"], history["新值"]) == (
+        "初审与复核不一致时", "由另一名复核员裁定", "以复核结论为准（自动生效）")
 
 
 def test_a_reviewer_has_no_second_review_page(decided, app_for):
@@ -75,6 +121,8 @@ def test_statistics_page_shows_the_reviewers_day(decided, app_for):
     assert list(table["审核员"]) == ["王审核"]
     assert list(table["审核数"]) == [2] and list(table["通过率"]) == ["100%"]
     assert list(table["复核一致率"]) == ["—"]
+    assert list(table["已裁定"]) == [0] and list(table["待裁定"]) == [0]
+    assert [m.label for m in at.metric] == ["已裁定", "维持初审", "采纳复核", "需在学信网更换"]
     assert list(app_for(senior, page="reviewer_stats.py").run().dataframe[0].value["审核员"]) == ["王审核"]
 
 
@@ -99,3 +147,36 @@ def test_student_page_shows_history_and_grants_an_override_that_goes_to_second_r
         assert flagged.second_review_reason == SecondReviewReason.QUOTA_OVERRIDE
     at.text_input(key="sh_query").input("nobody").run()
     assert "没有找到" in at.info[0].value
+
+
+
+def test_registrar_is_told_to_replace_a_photo_already_sent_and_marks_it_replaced(decided, env, app_for, tmp_path):
+    db, _reviewer, senior = decided
+    _db, store = env
+    from core.services import batches, review_second, review_settle
+
+    with db.session() as session:
+        sid = session.scalars(select(Submission.id).order_by(Submission.id)).first()
+        submission = session.get(Submission, sid)
+        submission.on_temporary_code = False  # her real collection code is linked
+        school = submission.roster_record.school
+        registrar = f.make_staff(session, Role.REGISTRAR, "reg", school=school)
+        batch = batches.build_batch(session, f.actor_of(registrar), submission.task_id, store)
+        batches.export_package(session, f.actor_of(registrar), batch.id, store, tmp_path, retention_days=7)
+        review_second.decide_second(session, f.actor_of(session.get(StaffUser, senior)), sid, Decision.REJECT,
+                                    reason_code="hair_covers", note="刘海遮住眉毛")
+        review_settle.settle(session, f.actor_of(f.make_staff(session, Role.SENIOR_REVIEWER, "li")), sid,
+                             Decision.REJECT)
+        registrar_id = registrar.id
+
+    at = app_for(registrar_id, page="chase_list.py").run()
+    assert not at.exception
+    assert any("需在学信网更换的照片（1）" in e.label for e in at.expander)
+    line = next(m.value for m in at.markdown if "丁白云" in m.value and "头发遮挡" in m.value)
+    assert "待上网" in line and "刘海遮住眉毛" in line
+    at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("replaced_"))).click().run()
+    assert not at.exception
+    assert not any("需在学信网更换" in e.label for e in at.expander)
+    with db.session() as session:
+        assert review_settle.replacements_for_school(session, f.actor_of(session.get(StaffUser, registrar_id)),
+                                                     school.id) == []

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select, text
 
 from core.domain.enums import Decision, Role, SubmissionState
 from core.domain.states import Event, Stage, transition
-from core.models import PhotoProgress, Submission, rebuild_progress, utcnow
+from core.models import PhotoProgress, ReviewDecision, Submission, rebuild_progress, utcnow
 from core.services import review
 from tests import factories as f
 
@@ -56,10 +56,10 @@ def test_stage_follows_review_decisions_and_their_undo(db):
         session.flush()
         assert _stage(session, student) == Stage.APPROVED
 
-        review.undo(session, reviewer, approval.id)
+        review.undo(session, reviewer, approval.decision_id)
         session.flush()
         assert _stage(session, student) == Stage.SUBMITTED, "an undone approval takes the student back"
-        assert rejection.undone_at is None
+        assert session.get(ReviewDecision, rejection.decision_id).undone_at is None
 
 
 def test_stage_reaches_chsi_and_falls_back_when_the_upload_fails(db):

@@ -179,7 +179,7 @@ def build_world(db: Any, store: PhotoStore) -> World:
         submissions.submit(session, student_actor, submission_id)
     with db.session() as session:
         decision = review.decide(session, people["reviewer"], submission_id, Decision.APPROVE)
-        decision_id = decision.id
+        decision_id = decision.decision_id
     with db.session() as session:
         batch = batches.build_batch(session, people["registrar"], task_id, store)
         ticket = tickets.open_ticket(session, people["support"], category=TicketCategory.OTHER, subject="来电",

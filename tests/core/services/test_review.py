@@ -66,8 +66,8 @@ def test_real_capture_arrives_in_the_queue_with_its_score_and_checks(env, world)
     a = world.reviewers[0]
     with db.session() as session:
         claimed = review.claim_next(session, a, now=T0)
-        assert claimed.id == world.template_id
-        item = review_item(session, a, claimed.id)
+        assert claimed.submission_id == world.template_id
+        item = review_item(session, a, claimed.submission_id)
     assert item.state is SubmissionState.AWAITING_REVIEW
     assert item.band.label_zh == "同一人"
     assert item.face_similarity is not None and item.face_similarity > 80, "percent scale"
@@ -82,20 +82,20 @@ def test_claims_go_oldest_first_never_twice_and_lapse_after_expiry(db, world):
     a, b, c = world.reviewers
     ids = queue(db, world, 2)
     with db.session() as session:
-        first = review.claim_next(session, a, now=T0).id
-        second = review.claim_next(session, b, now=T0).id
-        again = review.claim_next(session, a, now=T0 + timedelta(seconds=60)).id
-        third = review.claim_next(session, c, now=T0 + timedelta(seconds=60)).id
+        first = review.claim_next(session, a, now=T0).submission_id
+        second = review.claim_next(session, b, now=T0).submission_id
+        again = review.claim_next(session, a, now=T0 + timedelta(seconds=60)).submission_id
+        third = review.claim_next(session, c, now=T0 + timedelta(seconds=60)).submission_id
     assert (first, second, third) == (world.template_id, ids[0], ids[1])
     assert again == first, "a reloaded tab resumes the photo it holds"
     with db.session() as session:
-        assert review.claim_next(session, c, now=T0 + timedelta(seconds=200)).id == third
+        assert review.claim_next(session, c, now=T0 + timedelta(seconds=200)).submission_id == third
         assert review.claim_next(session, world.admin, now=T0 + timedelta(seconds=200)) is None
         depth = review.queue_depth(session, a, now=T0 + timedelta(seconds=200))
         assert (depth.waiting, depth.held) == (0, 3)
         # A's claim (taken at T0+60s by the resume) lapses 300 s later; the photo returns to the queue.
         lapsed = review.claim_next(session, world.admin, now=T0 + timedelta(seconds=361))
-        assert lapsed.id == first
+        assert lapsed.submission_id == first
         with pytest.raises(Conflict, match="claim may have expired"):
             review.decide(session, a, first, Decision.APPROVE, now=T0 + timedelta(seconds=362))
 
@@ -116,8 +116,8 @@ def test_filters_pick_only_matching_photos(db, world):
         with db.session() as session:
             found = review.claim_next(session, a, QueueFilter(**kw), now=T0)
             if found is not None:
-                review.release(session, a, found.id)
-            return found.id if found else None
+                review.release(session, a, found.submission_id)
+            return found.submission_id if found else None
 
     assert pick(band="uncertain") == uncertain
     assert pick(band=review.NO_SCORE) == unscored
@@ -201,15 +201,16 @@ def test_undo_returns_the_photo_to_its_reviewer_until_it_is_in_a_batch(db, world
         row = review.decide(session, a, world.template_id, Decision.REJECT, reason_code="blurred", now=T0)
     with db.session() as session:
         with pytest.raises(Conflict, match="own decisions"):
-            review.undo(session, b, row.id)
+            review.undo(session, b, row.decision_id)
     with db.session() as session:
-        submission = review.undo(session, a, row.id, now=T0 + timedelta(seconds=30))
+        returned = review.undo(session, a, row.decision_id, now=T0 + timedelta(seconds=30))
+        submission = session.get(Submission, returned.submission_id)
         assert submission.state is SubmissionState.AWAITING_REVIEW
         assert submission.claimed_by_id == a.id
         assert review.claim_next(session, b, now=T0 + timedelta(seconds=31)) is None, "still held by A"
         assert review.my_count_today(session, a, now=T0) == 0
         with pytest.raises(NotFound):
-            review.undo(session, a, row.id)
+            review.undo(session, a, row.decision_id)
         again = review.decide(session, a, world.template_id, Decision.APPROVE, now=T0 + timedelta(seconds=40))
     with db.session() as session:
         from core.domain.states import Event, transition
@@ -217,7 +218,7 @@ def test_undo_returns_the_photo_to_its_reviewer_until_it_is_in_a_batch(db, world
         submission = session.get(Submission, world.template_id)
         submission.state = transition(submission.state, Event.ADD_TO_BATCH)
     with db.session() as session, pytest.raises(Conflict, match="CHSI batch"):
-        review.undo(session, a, again.id)
+        review.undo(session, a, again.decision_id)
 
 
 def test_skip_hands_the_photo_to_others_and_claims_the_next(db, world):
@@ -226,8 +227,8 @@ def test_skip_hands_the_photo_to_others_and_claims_the_next(db, world):
     with db.session() as session:
         review.claim_next(session, a, now=T0)
         nxt = review.skip(session, a, world.template_id, now=T0 + timedelta(seconds=3))
-        assert nxt.id == later
-        assert review.claim_next(session, b, now=T0 + timedelta(seconds=4)).id == world.template_id
+        assert nxt.submission_id == later
+        assert review.claim_next(session, b, now=T0 + timedelta(seconds=4)).submission_id == world.template_id
         assert review.skip(session, a, later, exclude={world.template_id}, now=T0 + timedelta(seconds=5)) is None
         assert session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "review.skip")) == 2
 
@@ -307,5 +308,5 @@ def test_undoing_an_approval_withdraws_its_second_review(db, world):
     with db.session() as session:
         row = review.decide(session, a, uncertain, Decision.APPROVE)
         assert session.get(Submission, uncertain).needs_second_review
-        review.undo(session, a, row.id)
+        review.undo(session, a, row.decision_id)
         assert not session.get(Submission, uncertain).needs_second_review

@@ -57,7 +57,7 @@ def test_eight_reviewers_never_receive_the_same_photo_and_all_200_are_decided_on
                     submission = review.claim_next(session, actor)
                     if submission is None:
                         return
-                    sid = submission.id
+                    sid = submission.submission_id
                 received[actor.id].append(sid)
                 with db.session() as session:
                     decision = Decision.APPROVE if sid % 3 else Decision.REJECT

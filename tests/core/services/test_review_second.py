@@ -53,11 +53,11 @@ def test_senior_sees_approvals_blind_and_disagreements_list_both_reasons(setup):
     with db.session() as session:
         assert review_second.second_queue_depth(session, p["senior"]) == 2, "sampled approvals only"
         first = review_second.claim_next_second(session, p["senior"], now=T0 + timedelta(minutes=1))
-        assert first.id == ids[0]
+        assert first.submission_id == ids[0]
         other = review_second.claim_next_second(session, p["senior2"], now=T0 + timedelta(minutes=1))
-        assert other.id == ids[1], "two seniors never hold the same photo"
-        item = review_item(session, p["senior"], first.id, blind=True)
-        assert all(h.submission_id != first.id for h in item.history)
+        assert other.submission_id == ids[1], "two seniors never hold the same photo"
+        item = review_item(session, p["senior"], first.submission_id, blind=True)
+        assert all(h.submission_id != first.submission_id for h in item.history)
         assert item.second_review_reason is None
         assert all(not h.decisions for h in item.history)
     with db.session() as session:
@@ -65,7 +65,7 @@ def test_senior_sees_approvals_blind_and_disagreements_list_both_reasons(setup):
                                     note="眉毛被遮住", now=T0 + timedelta(minutes=2))
         review_second.decide_second(session, p["senior2"], ids[1], Decision.APPROVE, now=T0 + timedelta(minutes=2))
     with db.session() as session:
-        assert session.get(Submission, ids[0]).state.value == "approved", "the senior's view is listed, not applied"
+        assert session.get(Submission, ids[0]).state.value == "approved", "under adjudication the disagreement waits for a third senior"
         listed = review_second.disagreements(session, p["senior"])
     assert len(listed) == 1
     d = listed[0]
@@ -104,7 +104,7 @@ def test_quota_override_waits_for_the_first_decision_then_goes_to_a_senior(setup
         review.decide(session, p["reviewer"], ids[2], Decision.REJECT, reason_code="face_shadow", now=T0)
     with db.session() as session:
         claimed = review_second.claim_next_second(session, p["senior"], now=T0)
-        assert claimed.id == ids[2] and claimed.second_review_reason == SecondReviewReason.QUOTA_OVERRIDE
+        assert claimed.submission_id == ids[2] and claimed.second_review_reason == SecondReviewReason.QUOTA_OVERRIDE
 
 
 def test_reviewers_cannot_do_second_review(setup):
