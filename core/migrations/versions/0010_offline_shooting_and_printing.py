@@ -5,7 +5,7 @@ they are printed on, copies per student); ``print_record`` remembers which stude
 onto which print run, so each is printed once unless reprinted with a reason.
 
 Revision ID: 0010
-Revises: 0005
+Revises: 0009
 Create Date: 2026-12-07 05:00:00
 """
 

@@ -4,7 +4,7 @@
 notification remembers why it stayed in the inbox only.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-07 08:00:00
 """
 

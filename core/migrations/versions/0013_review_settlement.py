@@ -4,8 +4,8 @@ How each disagreement between a first decision and its second review was settled
 senior, or the second review standing), what it did to the photo, and, for a photo already sent to
 CHSI, when the registrar replaced it there.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-07 07:25:54.541173
 """
 
@@ -16,8 +16,8 @@ from alembic import op
 
 import core.models.base
 
-revision = '0011'
-down_revision = '0010'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
