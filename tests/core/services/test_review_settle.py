@@ -19,7 +19,7 @@ from core.domain.enums import (
     SubmissionState,
 )
 from core.errors import AccessDenied, Conflict
-from core.models import AuditEvent, BatchItem, Notification, ReviewSettlement, Submission
+from core.models import AuditEvent, BatchItem, Notification, ReviewSettlement, StudentAccount, Submission
 from core.services import batches, review, review_second, review_settle, student_flow
 from core.services.policy import get_policy, list_choices, set_policy_choice, set_policy_value
 from core.services.review_stats import reviewer_stats, settlement_summary
@@ -31,7 +31,8 @@ T0 = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
 
 @pytest.fixture
 def world(env, fixtures_dir):
-    """Three photos sharing one real processed capture (the first with a linked student); a
+    """Three photos sharing one real processed capture (the first with a linked student who allowed
+    WeChat notifications, so being told means a message sent); a
     reviewer, two seniors, an admin and the school's registrar; every approval sampled."""
     db, store = env
     with db.session() as session:
@@ -41,6 +42,7 @@ def world(env, fixtures_dir):
         record = f.make_record(session, school, 1)
         template = f.submit_real_capture(session, store, task, record, fixtures_dir / "london")
         template.submitted_at = T0 - timedelta(hours=1)
+        f.allow_wechat_messages(session, session.get(StudentAccount, template.account_id))
         ids = [template.id] + [
             f.share_photos(session, template, f.make_record(session, school, 100 + i), task,
                            T0 + timedelta(minutes=i)).id
