@@ -39,6 +39,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import errors, limits, uploads, wechatpay
 from api.errors import ApiError
@@ -546,6 +547,38 @@ def docs_page(app: FastAPI) -> str:
             f"{''.join(rows)}</table></body></html>")
 
 
+class AddressLimitAndBodySize:
+    """Every request counts against its address (except WeChat Pay's own notifications), and a
+    body is refused by its declared length before anything parses or spools it. Plain ASGI, not
+    ``@app.middleware``: that wrapper spawns a task and a stream per request, which every request
+    of every student pays for."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            refused = await self._refusal(Request(scope))
+            if refused is not None:
+                await refused(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    async def _refusal(request: Request) -> Response | None:
+        svc: Services = request.app.state.services
+        if request.url.path != f"{PREFIX}/payments/wechat/notify":
+            wait = await svc.limiter.hit_async(f"address:{client_address(request)}", svc.config.api_rate_address)
+            if wait is not None:
+                return errors.respond(errors.rate_limited(wait))
+        if request.method in ("POST", "PUT", "PATCH"):
+            try:
+                uploads.check_length(request, uploads.body_limit(request.headers.get("content-type", "")))
+            except ApiError as refused:
+                return errors.respond(refused)
+        return None
+
+
 def create_app(db: Database | None = None, store: PhotoStore | None = None, *, config: Settings | None = None,
                limiter: limits.RateLimiter | None = None) -> FastAPI:
     config = config or settings()
@@ -563,21 +596,7 @@ def create_app(db: Database | None = None, store: PhotoStore | None = None, *, c
     app.add_exception_handler(StarletteHTTPException, errors.http_error)
     app.add_exception_handler(Exception, errors.unexpected_error)
 
-    @app.middleware("http")
-    async def per_address_and_size(request: Request, call_next: Callable[[Request], Any]) -> Any:
-        """Every request counts against its address (except WeChat Pay's own notifications), and a
-        body is refused by its declared length before anything parses or spools it."""
-        svc: Services = request.app.state.services
-        if request.url.path != f"{PREFIX}/payments/wechat/notify":
-            wait = await svc.limiter.hit_async(f"address:{client_address(request)}", svc.config.api_rate_address)
-            if wait is not None:
-                return errors.respond(errors.rate_limited(wait))
-        if request.method in ("POST", "PUT", "PATCH"):
-            try:
-                uploads.check_length(request, uploads.body_limit(request.headers.get("content-type", "")))
-            except ApiError as refused:
-                return errors.respond(refused)
-        return await call_next(request)
+    app.add_middleware(AddressLimitAndBodySize)
 
     @app.get(f"{PREFIX}/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
