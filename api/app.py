@@ -14,7 +14,6 @@ import asyncio
 import hashlib
 import html
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -40,6 +39,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import errors, limits, uploads, wechatpay
 from api.errors import ApiError
@@ -48,7 +48,7 @@ from core.db import Database, default_database
 from core.domain.access import Actor
 from core.domain.enums import ConsentChannel, NotificationConsent, PaymentPurpose
 from core.errors import DomainError
-from core.services import idempotency, student_app
+from core.services import idempotency, student_app, student_flow
 from core.services.linking import MailingAddress
 from core.services.student_app import (
     AccountView,
@@ -75,6 +75,57 @@ LONG_POLL_MAX_SECONDS = 25.0
 POLL_INTERVAL_SECONDS = 0.5
 
 
+class CaptureWatch:
+    """The long polls of one process share one query: every ``interval`` the captures still
+    waited on are checked together (``student_flow.still_waiting``), and a waiter reads its full
+    view again only once its capture has left processing. A poll per waiter per tick would cost
+    a session, the policy and the quota usage each, for hundreds of phones waiting at once."""
+
+    def __init__(self, db: Database, interval: float = POLL_INTERVAL_SECONDS) -> None:
+        self.db = db
+        self.interval = interval
+        self._waiting: dict[tuple[int, int], set[asyncio.Event]] = {}
+        self._ticker: asyncio.Task[None] | None = None
+
+    async def settled(self, account_id: int, capture_id: int, timeout: float) -> bool:
+        """Waits up to ``timeout`` seconds for the capture to leave processing; True if it did."""
+        key, done = (account_id, capture_id), asyncio.Event()
+        self._waiting.setdefault(key, set()).add(done)
+        loop = asyncio.get_running_loop()
+        if self._ticker is None or self._ticker.done() or self._ticker.get_loop() is not loop:
+            self._ticker = loop.create_task(self._tick())
+        try:
+            await asyncio.wait_for(done.wait(), timeout)
+        except TimeoutError:
+            pass
+        finally:
+            events = self._waiting.get(key, set())
+            events.discard(done)
+            if not events:
+                self._waiting.pop(key, None)
+            if not self._waiting and self._ticker is not None:
+                self._ticker.cancel()
+                self._ticker = None
+        return done.is_set()
+
+    async def _tick(self) -> None:
+        while self._waiting:
+            await asyncio.sleep(self.interval)
+            keys = list(self._waiting)
+            try:
+                waiting = await run_in_threadpool(self._still_waiting, keys)
+            except Exception:  # the waiters read their own view and report what went wrong
+                waiting = set()
+            for key in keys:
+                if key[1] not in waiting:
+                    for done in self._waiting.get(key, ()):
+                        done.set()
+
+    def _still_waiting(self, keys: list[tuple[int, int]]) -> set[int]:
+        with self.db.session() as session:
+            return student_flow.still_waiting(session, keys)
+
+
 @dataclass
 class Services:
     """What the endpoints need, fixed when the app is made (tests make their own)."""
@@ -85,6 +136,7 @@ class Services:
     limiter: limits.RateLimiter
     verifier: wechatpay.NotifyVerifier
     platform: wechatpay.DevelopmentPlatform | None
+    watch: CaptureWatch
 
 
 def services(request: Request) -> Services:
@@ -399,17 +451,17 @@ async def capture(capture_id: int, actor: Student, svc: ServicesDep,
                   wait: Annotated[float, Query(ge=0, le=LONG_POLL_MAX_SECONDS,
                                                description="long poll: wait up to this many seconds")] = 0) -> CaptureView:
     """Where the standardisation is: processing, ready (with the quality report), refused."""
-    deadline = time.monotonic() + wait
 
     def read() -> CaptureView:
         with svc.db.session() as session:
             return student_app.capture(session, actor, capture_id)
 
-    while True:
+    view = await run_in_threadpool(read)
+    if view.status is not CaptureStatus.PROCESSING or wait <= 0 or actor.id is None:
+        return view
+    if await svc.watch.settled(actor.id, capture_id, wait):
         view = await run_in_threadpool(read)
-        if view.status is not CaptureStatus.PROCESSING or time.monotonic() >= deadline:
-            return view
-        await asyncio.sleep(POLL_INTERVAL_SECONDS)
+    return view
 
 
 @router.get("/captures/{capture_id}/photo", tags=["photo"], response_class=Response,
@@ -517,6 +569,38 @@ def docs_page(app: FastAPI) -> str:
             f"{''.join(rows)}</table></body></html>")
 
 
+class AddressLimitAndBodySize:
+    """Every request counts against its address (except WeChat Pay's own notifications), and a
+    body is refused by its declared length before anything parses or spools it. Plain ASGI, not
+    ``@app.middleware``: that wrapper spawns a task and a stream per request, which every request
+    of every student pays for."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            refused = await self._refusal(Request(scope))
+            if refused is not None:
+                await refused(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    async def _refusal(request: Request) -> Response | None:
+        svc: Services = request.app.state.services
+        if request.url.path != f"{PREFIX}/payments/wechat/notify":
+            wait = await svc.limiter.hit_async(f"address:{client_address(request)}", svc.config.api_rate_address)
+            if wait is not None:
+                return errors.respond(errors.rate_limited(wait))
+        if request.method in ("POST", "PUT", "PATCH"):
+            try:
+                uploads.check_length(request, uploads.body_limit(request.headers.get("content-type", "")))
+            except ApiError as refused:
+                return errors.respond(refused)
+        return None
+
+
 def create_app(db: Database | None = None, store: PhotoStore | None = None, *, config: Settings | None = None,
                limiter: limits.RateLimiter | None = None) -> FastAPI:
     config = config or settings()
@@ -525,29 +609,16 @@ def create_app(db: Database | None = None, store: PhotoStore | None = None, *, c
                   docs_url=None, redoc_url=None,
                   description="The WeChat mini-program's API. Errors: "
                               '{"error": {"code", "message_zh", "message_en"}}.')
-    app.state.services = Services(db or default_database(), store or default_photo_store(), config,
-                                  limiter or limits.configured(config.queue), verifier, platform)
+    database = db or default_database()
+    app.state.services = Services(database, store or default_photo_store(), config,
+                                  limiter or limits.configured(config.queue), verifier, platform, CaptureWatch(database))
     app.include_router(router)
     app.add_exception_handler(DomainError, errors.domain_error)
     app.add_exception_handler(RequestValidationError, errors.validation_error)
     app.add_exception_handler(StarletteHTTPException, errors.http_error)
     app.add_exception_handler(Exception, errors.unexpected_error)
 
-    @app.middleware("http")
-    async def per_address_and_size(request: Request, call_next: Callable[[Request], Any]) -> Any:
-        """Every request counts against its address (except WeChat Pay's own notifications), and a
-        body is refused by its declared length before anything parses or spools it."""
-        svc: Services = request.app.state.services
-        if request.url.path != f"{PREFIX}/payments/wechat/notify":
-            wait = svc.limiter.hit(f"address:{client_address(request)}", svc.config.api_rate_address)
-            if wait is not None:
-                return errors.respond(errors.rate_limited(wait))
-        if request.method in ("POST", "PUT", "PATCH"):
-            try:
-                uploads.check_length(request, uploads.body_limit(request.headers.get("content-type", "")))
-            except ApiError as refused:
-                return errors.respond(refused)
-        return await call_next(request)
+    app.add_middleware(AddressLimitAndBodySize)
 
     @app.get(f"{PREFIX}/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

@@ -19,6 +19,11 @@ class RateLimiter(Protocol):
         """Counts one request; None when allowed, else the seconds to wait."""
         ...
 
+    async def hit_async(self, key: str, limit: int) -> float | None:
+        """The same, for the event loop (the per-address count in the middleware): a blocking
+        round trip there would stall every request the process is serving."""
+        ...
+
 
 class MemoryRateLimiter:
     def __init__(self, window: float = WINDOW_SECONDS) -> None:
@@ -39,28 +44,43 @@ class MemoryRateLimiter:
                 self._hits = {k: v for k, v in self._hits.items() if v and v[-1] > now - self.window}
             return None
 
+    async def hit_async(self, key: str, limit: int) -> float | None:
+        return self.hit(key, limit)  # memory only: nothing to wait for
+
 
 class RedisRateLimiter:
     """A fixed one-minute window per key (INCR + EXPIRE), shared by every replica."""
 
     def __init__(self, url: str, prefix: str = "workbench:api:rate:", window: int = int(WINDOW_SECONDS)) -> None:
         import redis
+        import redis.asyncio
 
         self._redis = redis.Redis.from_url(url)
+        self._redis_async = redis.asyncio.Redis.from_url(url)
         self.prefix = prefix
         self.window = window
 
-    def hit(self, key: str, limit: int) -> float | None:
+    def _bucket(self, key: str) -> tuple[float, int, str]:
         now = time.time()
         bucket = int(now // self.window)
-        name = f"{self.prefix}{key}:{bucket}"
+        return now, bucket, f"{self.prefix}{key}:{bucket}"
+
+    def _wait(self, now: float, bucket: int, count: int, limit: int) -> float | None:
+        return (bucket + 1) * self.window - now if count > limit else None
+
+    def hit(self, key: str, limit: int) -> float | None:
+        now, bucket, name = self._bucket(key)
         pipe = self._redis.pipeline()
         pipe.incr(name)
         pipe.expire(name, self.window + 1)
-        count = int(pipe.execute()[0])
-        if count > limit:
-            return (bucket + 1) * self.window - now
-        return None
+        return self._wait(now, bucket, int(pipe.execute()[0]), limit)
+
+    async def hit_async(self, key: str, limit: int) -> float | None:
+        now, bucket, name = self._bucket(key)
+        pipe = self._redis_async.pipeline()
+        pipe.incr(name)
+        pipe.expire(name, self.window + 1)
+        return self._wait(now, bucket, int((await pipe.execute())[0]), limit)
 
 
 def configured(queue: str) -> RateLimiter:

@@ -226,18 +226,20 @@ def main(argv: list[str] | None = None) -> int:
             if not sw.wait_until(lambda: _up(base), 90, 0.3):
                 raise SystemExit("the API did not start: " + (data_dir / "logs" / "api.log").read_text()[-2000:])
             timings = Timings()
-            began = time.monotonic()
+            began, client_cpu = time.monotonic(), time.process_time()
             completed, _, _ = asyncio.run(crowd(base, world, codes, [p.capture for p in people],
                                                        args.concurrency, timings))
             elapsed = time.monotonic() - began
             rss = {p.pid: sw.peak_rss_mb(p.pid) for p in procs}
+            cpu = {p.pid: sw.cpu_seconds(p.pid) for p in procs}
+            cpu[0] = time.process_time() - client_cpu  # the load generator itself, on the same cores
             load = sw.load_average()
             once, more, duplicate_payments, rate = audit(database_url, world)
         finally:
             sw.stop(procs)
             sw.forget_queue(queue_name)
             sw.drop_database(args.url, name)
-    report(args, timings, completed, elapsed, rss, procs, load, once, more, duplicate_payments, rate, baseline)
+    report(args, timings, completed, elapsed, rss, cpu, procs, load, once, more, duplicate_payments, rate, baseline)
     return 0
 
 
@@ -262,7 +264,7 @@ def _up(base: str) -> bool:
         return False
 
 
-def report(args, t: Timings, completed, elapsed, rss, procs, load, once, more, duplicate_payments, rate,
+def report(args, t: Timings, completed, elapsed, rss, cpu, procs, load, once, more, duplicate_payments, rate,
            baseline) -> None:
     print(f"{args.students} students, {args.concurrency} at once, {args.workers} workers, "
           f"{elapsed:.1f} s; load average {load}")
@@ -280,6 +282,11 @@ def report(args, t: Timings, completed, elapsed, rss, procs, load, once, more, d
     workers = [p for p in procs if p.args[-1] == "worker"]
     print("peak RSS: " + ", ".join(f"worker {n + 1} {rss[p.pid]:.0f} MB" for n, p in enumerate(workers))
           + ", " + ", ".join(f"API {rss[p.pid]:.0f} MB" for p in procs if p.args[-1] == "api"))
+    api_cpu = sum(cpu[p.pid] for p in procs if p.args[-1] == "api")
+    worker_cpu = sum(cpu[p.pid] for p in workers)
+    print(f"CPU used: API {api_cpu:.0f} s ({api_cpu / args.students * 1000:.0f} ms per student), "
+          f"load generator {cpu[0]:.0f} s ({cpu[0] / args.students * 1000:.0f} ms per student), "
+          f"workers {worker_cpu:.0f} s ({worker_cpu / max(once + more, 1) * 1000:.0f} ms per photo)")
     lost = args.students - once - more
     print(f"photos standardised per second with the API in front: {rate:.2f}"
           + (f"; the same {args.workers} workers alone: {baseline.photos_per_s:.2f} "

@@ -7,11 +7,12 @@ rules.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.orm import Session
 
 from core.domain.contacts import HOTLINE
@@ -406,3 +407,20 @@ def capture_progress(session: Session, submission: Submission) -> CaptureProgres
                      f"again, and call support {HOTLINE} if it keeps failing.",
         )
     return CaptureProgress(submission.id, ready=False)
+
+
+@own_data
+def still_waiting(session: Session, captures: Collection[tuple[int, int]]) -> set[int]:
+    """Of these (account id, capture id) pairs, the captures that :func:`capture_progress` would
+    still call waiting, in one query: the API's long polls of many students check their captures
+    together each tick instead of building one view each. A capture not of that account is never
+    reported as waiting."""
+    owners = dict((capture_id, account_id) for account_id, capture_id in captures)
+    if not owners:
+        return set()
+    failed = exists().where(ProcessingJob.kind == jobs.PROCESS_SUBMISSION, ProcessingJob.subject_id == Submission.id,
+                            ProcessingJob.status == JobStatus.FAILED)
+    rows = session.execute(select(Submission.id, Submission.account_id).where(
+        Submission.id.in_(list(owners)), Submission.state == SubmissionState.CAPTURED,
+        or_(Submission.processing_error.is_(None), Submission.processing_error == ""), ~failed))
+    return {capture_id for capture_id, account_id in rows if owners[capture_id] == account_id}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 
@@ -36,6 +37,13 @@ def test_replicas_share_one_count_through_redis():
         wait = replica_b.hit("address:10.0.0.1", 3)
         assert wait is not None and 0 < wait <= 60
         assert replica_b.hit("address:10.0.0.2", 3) is None
+        # the middleware's count on the event loop adds to the same window as the blocking one
+        async def mixed() -> list[float | None]:
+            return [await replica_a.hit_async("address:10.0.0.2", 3), replica_b.hit("address:10.0.0.2", 3),
+                    await replica_a.hit_async("address:10.0.0.2", 3)]
+
+        late, blocking, refused = asyncio.run(mixed())
+        assert late is None and blocking is None and refused is not None and 0 < refused <= 60
     finally:
         client = redis.Redis.from_url(REDIS_URL)
         for name in client.scan_iter(f"{prefix}*"):

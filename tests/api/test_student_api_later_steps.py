@@ -4,6 +4,7 @@ and numbers that follow the policy an admin sets."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -11,9 +12,9 @@ from sqlalchemy import select
 
 from api.app import PREFIX
 from core import worker
-from core.domain.enums import Decision, Role
+from core.domain.enums import Decision, JobStatus, Role
 from core.models import ProcessingJob, School
-from core.services import policy, processing, review, schools
+from core.services import policy, processing, review, schools, student_flow
 from tests import factories as f
 from tests.api.conftest import (
     assert_error,
@@ -45,6 +46,41 @@ def test_a_capture_is_polled_until_the_worker_has_standardised_it(env, client, r
     processing.InlineQueue(db, store).send(job_id)
     assert client.get(f"{PREFIX}/captures/{capture_id}", headers=auth).json()["status"] == "ready"
 
+
+
+def test_a_long_poll_returns_as_soon_as_the_worker_has_finished(env, client, roster):
+    """Waiters share one check per tick (api.app.CaptureWatch): the worker finishing mid-wait ends
+    the wait within a tick, not at the end of the requested ten seconds."""
+    db, store = env
+    worker.configure(db, store, immediate=False)
+    auth = linked_and_paid(client, roster(1), 0, "小丁")
+    capture_id = client.post(f"{PREFIX}/captures", files=photo(), headers={**auth, **key()}).json()["id"]
+    with db.session() as session:
+        job_id = session.scalars(select(ProcessingJob.id).where(ProcessingJob.subject_id == capture_id)).one()
+    later = threading.Timer(0.5, processing.InlineQueue(db, store).send, args=(job_id,))
+    started = time.monotonic()
+    later.start()
+    try:
+        done = client.get(f"{PREFIX}/captures/{capture_id}", params={"wait": 10}, headers=auth).json()
+    finally:
+        later.join()
+    assert done["status"] == "ready" and time.monotonic() - started < 8
+
+
+def test_the_shared_check_names_only_the_callers_own_captures_as_waiting(env, client, roster):
+    db, store = env
+    worker.configure(db, store, immediate=False)
+    auth = linked_and_paid(client, roster(1), 0, "小丁")
+    capture_id = client.post(f"{PREFIX}/captures", files=photo(), headers={**auth, **key()}).json()["id"]
+    account_id = client.get(f"{PREFIX}/me", headers=auth).json()["id"]
+    with db.session() as session:
+        assert student_flow.still_waiting(session, [(account_id, capture_id)]) == {capture_id}
+        assert student_flow.still_waiting(session, [(account_id + 1, capture_id)]) == set()
+        job = session.scalars(select(ProcessingJob).where(ProcessingJob.subject_id == capture_id)).one()
+        job.status = JobStatus.FAILED  # a job that gave up ends the wait: the view says what to do
+    with db.session() as session:
+        assert student_flow.still_waiting(session, [(account_id, capture_id)]) == set()
+    assert client.get(f"{PREFIX}/captures/{capture_id}", params={"wait": 5}, headers=auth).json()["status"] == "refused"
 
 def test_the_review_result_reaches_the_inbox_and_the_approved_photo_downloads(env, client, roster):
     db, _ = env
