@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from core.domain.enums import PaymentPurpose, PaymentStatus, Role
 from core.errors import AccessDenied, Conflict, InvalidInput, NotFound
-from core.models import AuditEvent, Payment
+from core.models import AuditEvent, Payment, School
 from core.services import linking, offline_shooting, payments
 from tests import factories as f
 
@@ -105,7 +105,7 @@ def test_a_task_without_a_price_offers_nothing_and_staff_cannot_buy(db):
 def test_another_student_cannot_buy_on_my_link(db):
     with db.session() as session:
         task, _, student, _, _, _ = world(session)
-        other = f.make_linked_student(session, task, f.make_record(session, task.school, 2, name="张三"), paid=False)
+        other = f.make_linked_student(session, task, f.make_record(session, session.get(School, task.school_id), 2, name="张三"), paid=False)
         with pytest.raises(AccessDenied):
             offline_shooting.buy(session, other.actor, student.link.id, payments.DevelopmentProvider())
 
@@ -114,7 +114,7 @@ def test_the_team_list_by_department_and_class_and_its_export(db):
     with db.session() as session:
         task, _, student, registrar, stranger, support = world(session)
         offline_shooting.buy(session, student.actor, student.link.id, payments.DevelopmentProvider())
-        unpaid = f.make_linked_student(session, task, f.make_record(session, task.school, 2, name="张三"), paid=False)
+        unpaid = f.make_linked_student(session, task, f.make_record(session, session.get(School, task.school_id), 2, name="张三"), paid=False)
         assert unpaid
         rows = offline_shooting.paid_list(session, registrar, task.id)
         assert [(r.department, r.class_name, r.name, r.id_last4) for r in rows] == [
