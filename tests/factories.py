@@ -60,14 +60,15 @@ def make_record(session: Session, school: schools.SchoolView | School, seed: int
     return record
 
 
-def make_staff(session: Session, role: Role, username: str | None = None, school: schools.SchoolView | School | None = None) -> StaffUser:
+def make_staff(session: Session, role: Role, username: str | None = None, school: schools.SchoolView | School | None = None,
+               display_name: str | None = None) -> staff.StaffView:
     return staff.create_staff(
-        session, SYSTEM, username=username or role.value, display_name=(username or role.value).title(),
+        session, SYSTEM, username=username or role.value, display_name=display_name or (username or role.value).title(),
         role=role, password=PASSWORD, school_id=school.id if school else None, must_change_password=False,
     )
 
 
-def actor_of(user: StaffUser) -> Actor:
+def actor_of(user: staff.StaffView | StaffUser) -> Actor:
     return staff.actor_for(user)
 
 

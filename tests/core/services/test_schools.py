@@ -36,8 +36,8 @@ def test_create_and_edit_school_recomputes_pinyin_and_audits(db):
                                        makeup_points=[{"name": "信息学部", "address": "珞喻路129号", "hours": "9-17"},
                                                       {"name": "", "address": "", "hours": ""}])
         assert school.makeup_points == [{"name": "信息学部", "address": "珞喻路129号", "hours": "9-17"}]
-        schools.update_school(session, admin, school.id, code="10487", name="华中科技大学", short_name="华科",
-                              registrar_contact="027-87542151", makeup_points=[])
+        school = schools.update_school(session, admin, school.id, code="10487", name="华中科技大学", short_name="华科",
+                                       registrar_contact="027-87542151", makeup_points=[])
         assert (school.pinyin, school.pinyin_initials) == ("huazhongkejidaxue", "hzkjdx")
         event = audit.events_for(session, action="school.update")[0]
         assert event.detail["changes"]["name"] == ["武汉大学", "华中科技大学"]
