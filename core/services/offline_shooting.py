@@ -190,7 +190,7 @@ def paid_list_file(session: Session, actor: Actor, task_id: int, fmt: str, *, de
 
 
 @allowed(*SUPPORT_ROLES)
-def refund(session: Session, actor: Actor, payment_id: int, reason: str) -> Payment:
+def refund(session: Session, actor: Actor, payment_id: int, reason: str) -> payments.PaymentView:
     """Refunds an on-site shooting purchase (the reason is required and audited)."""
     payment = session.get(Payment, payment_id)
     if payment is None or payment.purpose is not PURPOSE:

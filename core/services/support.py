@@ -28,8 +28,6 @@ from core.domain.enums import (
     BatchStatus,
     Decision,
     EducationCategory,
-    PaymentPurpose,
-    PaymentStatus,
     QuotaEntryType,
     QuotaKind,
     SubmissionState,
@@ -64,6 +62,7 @@ from core.models import (
 )
 from core.services import audit, linking, notifications, payments, quotas, review, tickets
 from core.services._views import view_of
+from core.services.payments import PaymentView
 from core.services.policy import get_policy
 
 MIN_QUERY = 2
@@ -195,19 +194,6 @@ class LinkView:
 
 
 @dataclass(frozen=True)
-class PaymentView:
-    id: int
-    order_no: str
-    purpose: PaymentPurpose
-    amount_fen: int
-    status: PaymentStatus
-    created_at: datetime
-    paid_at: datetime | None
-    refunded_at: datetime | None
-    failure_reason: str | None
-
-
-@dataclass(frozen=True)
 class DecisionView:
     decision: Decision
     reviewer_name: str
@@ -323,7 +309,7 @@ def student_view(session: Session, actor: Actor, record_id: int, *, now: datetim
     view = StudentView(
         record=_record_view(record),
         links=_links(session, record.id),
-        payments=[_payment_view(p) for p in session.scalars(
+        payments=[PaymentView.of(p) for p in session.scalars(
             select(Payment).where(Payment.roster_record_id == record.id).order_by(Payment.created_at.desc()))],
         submissions=_submissions(session, record.id),
         quota=_quota_view(quotas.usage(session, record.id, now), policy),
@@ -402,10 +388,6 @@ def _links(session: Session, record_id: int) -> list[LinkView]:
                  linking.is_paid(session, link))
         for link, account, task in rows
     ]
-
-
-def _payment_view(p: Payment) -> PaymentView:
-    return view_of(PaymentView, p)
 
 
 def _submissions(session: Session, record_id: int) -> list[SubmissionView]:
@@ -549,7 +531,7 @@ def refund(session: Session, actor: Actor, payment_id: int, reason: str, *, tick
     reason = clean_text(reason, REASON)
     payment = payments.mark_refunded(session, actor, payment_id, reason)
     _on_ticket(session, actor, ticket_id, f"订单 {payment.order_no} 已标记退款。原因：{reason}")
-    return _payment_view(payment)
+    return payment
 
 
 @allowed(*SUPPORT_ROLES)

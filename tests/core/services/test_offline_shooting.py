@@ -143,8 +143,8 @@ def test_support_refunds_with_a_reason_and_it_is_audited(db):
         assert paid.status is PaymentStatus.PAID
         with pytest.raises(AccessDenied):
             offline_shooting.refund(session, registrar, paid.id, "学生未到场")
-        offline_shooting.refund(session, support, paid.id, "学生转为线上采集")
-        assert paid.status is PaymentStatus.REFUNDED
+        refunded = offline_shooting.refund(session, support, paid.id, "学生转为线上采集")
+        assert refunded.status is PaymentStatus.REFUNDED and refunded.id == paid.id
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "payment.refund")).one()
         assert event.detail["reason"] == "学生转为线上采集" and event.actor_name == "Support"
         assert offline_shooting.paid_list(session, registrar, task.id) == []
