@@ -59,7 +59,7 @@ def test_only_an_admin_sets_the_price_and_it_is_audited(db):
         task, admin, _, registrar, _, _ = world(session, price="")
         with pytest.raises(AccessDenied):
             offline_shooting.set_price(session, registrar, task.id, "20")
-        offline_shooting.set_price(session, admin, task.id, "45.00")
+        task = offline_shooting.set_price(session, admin, task.id, "45.00")
         assert task.offline_price_fen == 4500
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "offline_shooting.price")
                                 .order_by(AuditEvent.id.desc())).first()
