@@ -95,6 +95,8 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
+        # Screens get frozen views (tests/core/services/test_views.py) and pass with True; False stays
+        # for test fixtures that read rows after their session ended, and review/tickets, not yet views.
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property

@@ -11,7 +11,7 @@ import streamlit as st
 from core.domain.enums import EducationCategory, MailingMode, TaskStatus
 from core.errors import DomainError
 from core.domain.enums import Background
-from core.models import CollectionTask, utcnow
+from core.models import utcnow
 from core.services import schools
 from workbench.context import database, require_actor
 from workbench.i18n import lang, tr
@@ -38,7 +38,7 @@ def category_label(category: EducationCategory) -> str:
     return category.label_zh if lang() == "zh" else category.value
 
 
-def settings_form(key: str, task: CollectionTask | None) -> tuple[schools.TaskSettings, TaskStatus] | None:
+def settings_form(key: str, task: schools.TaskView | None) -> tuple[schools.TaskSettings, TaskStatus] | None:
     """The task's settings as the admin entered them (and, for a new task, its status), once the form
     is submitted."""
     today = utcnow().date()

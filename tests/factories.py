@@ -30,11 +30,11 @@ def id_number(seed: int) -> str:
     return first17 + id_check_digit(first17)
 
 
-def make_school(session: Session, code: str = "10486", name: str = "武汉大学") -> School:
+def make_school(session: Session, code: str = "10486", name: str = "武汉大学") -> schools.SchoolView:
     return schools.create_school(session, SYSTEM, code=code, name=name)
 
 
-def make_task(session: Session, school: School, **overrides: object) -> CollectionTask:
+def make_task(session: Session, school: schools.SchoolView, **overrides: object) -> schools.TaskView:
     today = utcnow().date()
     status = overrides.pop("status", TaskStatus.OPEN)
     settings = schools.TaskSettings(
@@ -49,7 +49,7 @@ def make_task(session: Session, school: School, **overrides: object) -> Collecti
                                status=status)
 
 
-def make_record(session: Session, school: School, seed: int = 1, *, name: str = "丁白云",
+def make_record(session: Session, school: schools.SchoolView | School, seed: int = 1, *, name: str = "丁白云",
                 category: EducationCategory = EducationCategory.REGULAR, cohort: str = "2025届",
                 **flags: object) -> RosterRecord:
     number = id_number(seed)
@@ -62,14 +62,15 @@ def make_record(session: Session, school: School, seed: int = 1, *, name: str = 
     return record
 
 
-def make_staff(session: Session, role: Role, username: str | None = None, school: School | None = None) -> StaffUser:
+def make_staff(session: Session, role: Role, username: str | None = None, school: schools.SchoolView | School | None = None,
+               display_name: str | None = None) -> staff.StaffView:
     return staff.create_staff(
-        session, SYSTEM, username=username or role.value, display_name=(username or role.value).title(),
+        session, SYSTEM, username=username or role.value, display_name=display_name or (username or role.value).title(),
         role=role, password=PASSWORD, school_id=school.id if school else None, must_change_password=False,
     )
 
 
-def actor_of(user: StaffUser) -> Actor:
+def actor_of(user: staff.StaffView | StaffUser) -> Actor:
     return staff.actor_for(user)
 
 
@@ -78,14 +79,14 @@ class LinkedStudent:
     account: StudentAccount
     record: RosterRecord
     link: AccountLink
-    task: CollectionTask
+    task: schools.TaskView | CollectionTask
 
     @property
     def actor(self) -> Actor:
         return Actor.student(self.account.id, self.account.nickname)
 
 
-def make_linked_student(session: Session, task: CollectionTask, record: RosterRecord, *, paid: bool = True,
+def make_linked_student(session: Session, task: schools.TaskView | CollectionTask, record: RosterRecord, *, paid: bool = True,
                         openid: str | None = None, wechat_messages: bool = False) -> LinkedStudent:
     """``wechat_messages``: the student allowed WeChat notifications (微信通知授权) in the app."""
     account = linking.sign_in(session, openid or f"openid-{record.id}", f"同学{record.id}")

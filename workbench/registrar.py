@@ -6,14 +6,14 @@ from __future__ import annotations
 import streamlit as st
 
 from core.domain.access import Actor
-from core.models import CollectionTask, School
+from core.services.schools import SchoolView, TaskView
 from core.services import dashboard
 from uikit.plain import plain
 from workbench.context import database
 from workbench.i18n import tr
 
 
-def pick_school(actor: Actor, *, allow_all: bool = False, key: str = "registrar_school") -> School | None:
+def pick_school(actor: Actor, *, allow_all: bool = False, key: str = "registrar_school") -> SchoolView | None:
     """The school to work on; None means every school (offered with ``allow_all`` when there is
     more than one school to choose from, i.e. to admins)."""
     with database().session() as session:
@@ -33,8 +33,8 @@ def pick_school(actor: Actor, *, allow_all: bool = False, key: str = "registrar_
     return schools[chosen] if chosen is not None else None
 
 
-def pick_task(actor: Actor, school: School | None, *, allow_all: bool = False,
-              key: str = "registrar_task") -> CollectionTask | None:
+def pick_task(actor: Actor, school: SchoolView | None, *, allow_all: bool = False,
+              key: str = "registrar_task") -> TaskView | None:
     with database().session() as session:
         tasks = {t.id: t for t in dashboard.tasks_for(session, actor, school.id if school else None)}
     if not tasks and not allow_all:
@@ -49,7 +49,7 @@ def pick_task(actor: Actor, school: School | None, *, allow_all: bool = False,
     return tasks[chosen] if chosen is not None else None
 
 
-def pick_school_and_task(actor: Actor) -> tuple[School, CollectionTask]:
+def pick_school_and_task(actor: Actor) -> tuple[SchoolView, TaskView]:
     """The school and one of its tasks, side by side: what every per-task registrar page starts with."""
     left, right = st.columns(2)
     with left:

@@ -21,6 +21,7 @@ from core.domain.enums import ActorKind, Role
 from core.domain.text import SEARCH_MAX, Field, clean_text, escape_like
 from core.errors import InvalidInput
 from core.models import AuditEvent, RosterRecord, School, StaffUser
+from core.services._views import view_of
 
 MAX_PAGE_SIZE = 500
 EXPORT_LIMIT = 100_000
@@ -99,8 +100,29 @@ class AuditFilter:
 
 
 @dataclass(frozen=True)
+class AuditEventView:
+    """One stored event, as read: the log page and its exports never hold the row itself."""
+
+    id: int
+    at: datetime
+    actor_kind: ActorKind
+    actor_id: int | None
+    actor_name: str
+    action: str
+    entity_type: str
+    entity_id: int | None
+    school_id: int | None
+    roster_record_id: int | None
+    detail: dict[str, Any]
+
+    @classmethod
+    def of(cls, event: AuditEvent) -> AuditEventView:
+        return view_of(cls, event, detail=dict(event.detail or {}))
+
+
+@dataclass(frozen=True)
 class AuditPage:
-    events: list[AuditEvent]
+    events: list[AuditEventView]
     total: int
     page: int
     page_size: int
@@ -150,7 +172,7 @@ def query(session: Session, actor: Actor, filters: AuditFilter, *, page: int = 1
     rows = session.scalars(
         base.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(page_size).offset((page - 1) * page_size)
     )
-    return AuditPage(events=list(rows), total=total, page=page, page_size=page_size)
+    return AuditPage(events=[AuditEventView.of(row) for row in rows], total=total, page=page, page_size=page_size)
 
 
 @allowed(Role.ADMIN)
@@ -183,7 +205,7 @@ class AuditLine:
 
 
 @allowed(Role.ADMIN)
-def lines(session: Session, actor: Actor, events: list[AuditEvent]) -> list[AuditLine]:
+def lines(session: Session, actor: Actor, events: list[AuditEventView]) -> list[AuditLine]:
     """``events`` as sentences, with the names they refer to looked up in one query per kind."""
     require_role(actor, Role.ADMIN)
     staff_ids = {e.actor_id for e in events if e.actor_kind == ActorKind.STAFF and e.actor_id is not None}
@@ -204,7 +226,7 @@ def lines(session: Session, actor: Actor, events: list[AuditEvent]) -> list[Audi
     return result
 
 
-def _subject(event: AuditEvent, records: dict[int, RosterRecord], school_names: dict[int, str],
+def _subject(event: AuditEventView, records: dict[int, RosterRecord], school_names: dict[int, str],
              staff: dict[int, StaffUser]) -> Subject:
     record = records.get(event.roster_record_id) if event.roster_record_id is not None else None
     label = ""
@@ -218,7 +240,7 @@ def _subject(event: AuditEvent, records: dict[int, RosterRecord], school_names: 
                    record.student_number if record else "", label)
 
 
-def _line(event: AuditEvent, party: Party, subject: Subject, school_names: dict[int, str]) -> AuditLine:
+def _line(event: AuditEventView, party: Party, subject: Subject, school_names: dict[int, str]) -> AuditLine:
     return AuditLine(
         id=event.id, at=event.at, sentence_zh=sentence(party, event.action, subject, "zh"),
         sentence_en=sentence(party, event.action, subject, "en"), action=event.action,

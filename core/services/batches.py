@@ -266,9 +266,8 @@ def build_batch(session: Session, actor: Actor, task_id: int, store: PhotoStore,
     if not chosen:
         raise InvalidInput("没有可以上传学信网的照片（需审核通过，且不是临时拍摄码）。",
                            "No photos can go to CHSI yet (they must be approved and not on a temporary code).")
-    school = task.school
-    sequence = _next_sequence(session, school.id)
-    batch = UploadBatch(number=f"{school.code}-{local_day(moment):%Y%m%d}-{sequence:03d}", school_id=school.id,
+    sequence = _next_sequence(session, task.school_id)
+    batch = UploadBatch(number=f"{task.school_code}-{local_day(moment):%Y%m%d}-{sequence:03d}", school_id=task.school_id,
                         task_id=task.id, created_by_id=actor.id if actor.is_staff else None, created_at=moment)
     session.add(batch)
     session.flush()
@@ -280,7 +279,7 @@ def build_batch(session: Session, actor: Actor, task_id: int, store: PhotoStore,
                               file_name=f"{record.id_number.upper()}.jpg", sha256=submission.standardised_sha,
                               name=record.name, student_number=record.student_number))
     session.flush()
-    audit.record(session, actor, "batch.build", "upload_batch", batch.id, school_id=school.id, task_id=task.id,
+    audit.record(session, actor, "batch.build", "upload_batch", batch.id, school_id=task.school_id, task_id=task.id,
                  number=batch.number, items=len(chosen), held=held)
     return BatchView.of(batch)
 

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, ScalarSelect, SQLColumnExpression, and_, case, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from core.db import get_or_raise
 from core.domain.access import SCHOOL_DATA_ROLES, Actor, allowed, require_role, require_school, school_scope
@@ -28,6 +28,7 @@ from core.errors import NotFound
 from core.models import (
     AccountLink, CollectionTask, Payment, PhotoProgress, ReviewDecision, RosterRecord, School, Submission, utcnow,
 )
+from core.services.schools import SchoolView, TaskView
 
 TREND_DAYS = 30
 
@@ -324,7 +325,7 @@ def _windows(session: Session, school_id: int | None, task: CollectionTask | Non
 
 
 @allowed(*SCHOOL_DATA_ROLES)
-def tasks_for(session: Session, actor: Actor, school_id: int | None = None) -> list[CollectionTask]:
+def tasks_for(session: Session, actor: Actor, school_id: int | None = None) -> list[TaskView]:
     """The tasks a registrar (their school) or an admin (any, or one school) may pick from."""
     require_role(actor, *SCHOOL_DATA_ROLES)
     school_id = school_id if school_id is not None else school_scope(actor)
@@ -332,14 +333,14 @@ def tasks_for(session: Session, actor: Actor, school_id: int | None = None) -> l
     if school_id is not None:
         require_school(actor, school_id)
         query = query.where(CollectionTask.school_id == school_id)
-    return list(session.scalars(query))
+    return [TaskView.of(task) for task in session.scalars(query.options(joinedload(CollectionTask.school)))]
 
 
 @allowed(*SCHOOL_DATA_ROLES)
-def schools_for(session: Session, actor: Actor) -> list[School]:
+def schools_for(session: Session, actor: Actor) -> list[SchoolView]:
     require_role(actor, *SCHOOL_DATA_ROLES)
     scope = school_scope(actor)
     query = select(School).where(School.active.is_(True)).order_by(School.code)
     if scope is not None:
         query = query.where(School.id == scope)
-    return list(session.scalars(query))
+    return [SchoolView.of(school) for school in session.scalars(query)]

@@ -40,7 +40,7 @@ from core.domain.identity import id_check_digit, mask_name
 from core.errors import DomainError
 from core.imaging.collection_code import CollectionCode, DecodedCode, DemoCodeDecoder, code_hash, encode_demo_code
 from core.imaging.print_sheet import PhotoSize
-from core.models import AccountLink, ProcessingJob, RosterRecord, StaffUser, Submission, utcnow
+from core.models import AccountLink, CollectionTask, ProcessingJob, RosterRecord, StaffUser, Submission, utcnow
 from core.services import jobs, linking, payments, processing, review, schools, staff, submissions, tickets
 from core.storage.photos import PhotoStore, default_photo_store
 
@@ -193,9 +193,8 @@ def _reference_data(db: Database, store: PhotoStore, pictures: DemoPhotos, rng: 
                 category=adult, cohort="2025届", title="湖北大学成人教育2025届毕业生图像采集", price_fen=2000, **window)),
         ]
         # 其他服务: WHU's undergraduates may pay for on-site shooting and get printed 1-inch photos (issue 18).
-        tasks[0].offline_price_fen = 3000
-        tasks[0].print_photo_size = PhotoSize.ONE_INCH
-        tasks[0].print_copies = 4
+        offered = get_or_raise(session, CollectionTask, tasks[0].id, "采集任务不存在。", "No such collection task.")
+        offered.offline_price_fen, offered.print_photo_size, offered.print_copies = 3000, PhotoSize.ONE_INCH, 4
         by_code = {s.id: s.code for s in (whu, hust, hubu)}
         for username, name, role, school_code in STAFF:
             school_id = next((sid for sid, code in by_code.items() if code == school_code), None)

@@ -269,7 +269,7 @@ def _settle_charge(session: Session, job: ProcessingJob, *, charged: bool, reaso
 
 
 @allowed(Role.ADMIN)
-def retry(session: Session, actor: Actor, job_id: int) -> ProcessingJob:
+def retry(session: Session, actor: Actor, job_id: int) -> None:
     """The operations view's retry button for a job that failed for good: a fresh set of attempts."""
     require_role(actor, Role.ADMIN)
     job = session.get(ProcessingJob, job_id)
@@ -286,7 +286,6 @@ def retry(session: Session, actor: Actor, job_id: int) -> ProcessingJob:
     audit.record(session, actor, "job.retry", "processing_job", job.id, kind=job.kind)
     session.flush()
     _send_after_commit(session, job.id)
-    return job
 
 
 # ---------------------------------------------------------------- live workers

@@ -33,6 +33,7 @@ from core.domain.text import Field, clean_text
 from core.errors import Conflict, InvalidInput, NotFound
 from core.models import AccountLink, CollectionTask, Payment, RosterRecord, School
 from core.services import audit, payments
+from core.services.schools import TaskView
 
 PURPOSE = PaymentPurpose.OFFLINE_SHOOTING
 MAX_PRICE_FEN = 100_000
@@ -61,7 +62,7 @@ def parse_price_yuan(text: str) -> int | None:
 
 
 @allowed(Role.ADMIN)
-def set_price(session: Session, actor: Actor, task_id: int, price_yuan: str) -> CollectionTask:
+def set_price(session: Session, actor: Actor, task_id: int, price_yuan: str) -> TaskView:
     """Sets (or, with a blank price, withdraws) the task's on-site shooting price; audited."""
     task = session.get(CollectionTask, task_id)
     if task is None:
@@ -72,7 +73,7 @@ def set_price(session: Session, actor: Actor, task_id: int, price_yuan: str) -> 
     audit.record(session, actor, "offline_shooting.price", "collection_task", task.id, school_id=task.school_id,
                  before_fen=before, after_fen=price)
     session.flush()
-    return task
+    return TaskView.of(task)
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,7 @@ def paid_list_file(session: Session, actor: Actor, task_id: int, fmt: str, *, de
 
 
 @allowed(*SUPPORT_ROLES)
-def refund(session: Session, actor: Actor, payment_id: int, reason: str) -> Payment:
+def refund(session: Session, actor: Actor, payment_id: int, reason: str) -> payments.PaymentView:
     """Refunds an on-site shooting purchase (the reason is required and audited)."""
     payment = session.get(Payment, payment_id)
     if payment is None or payment.purpose is not PURPOSE:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import select
@@ -20,6 +21,7 @@ from core.domain.text import REASON, clean_text
 from core.errors import Conflict, InvalidInput
 from core.models import AccountLink, Payment, utcnow
 from core.services import audit, quotas
+from core.services._views import view_of
 from core.services.policy import get_policy
 
 
@@ -157,8 +159,27 @@ def retry_failed(session: Session, actor: Actor, payment: Payment, provider: Pay
     return pay(session, actor, payment, provider)
 
 
+@dataclass(frozen=True)
+class PaymentView:
+    """An order as staff screens show it."""
+
+    id: int
+    order_no: str
+    purpose: PaymentPurpose
+    amount_fen: int
+    status: PaymentStatus
+    created_at: datetime
+    paid_at: datetime | None
+    refunded_at: datetime | None
+    failure_reason: str | None
+
+    @classmethod
+    def of(cls, payment: Payment) -> PaymentView:
+        return view_of(cls, payment)
+
+
 @allowed(*SUPPORT_ROLES)
-def mark_refunded(session: Session, actor: Actor, payment_id: int, reason: str) -> Payment:
+def mark_refunded(session: Session, actor: Actor, payment_id: int, reason: str) -> PaymentView:
     require_role(actor, Role.SUPPORT, Role.ADMIN)
     payment = get_or_raise(session, Payment, payment_id, "订单不存在。", "No such payment.")
     if payment.status is not PaymentStatus.PAID:
@@ -171,4 +192,4 @@ def mark_refunded(session: Session, actor: Actor, payment_id: int, reason: str) 
     audit.record(session, actor, "payment.refund", "payment", payment.id,
                  roster_record_id=payment.roster_record_id, reason=reason, amount_fen=payment.amount_fen)
     session.flush()
-    return payment
+    return PaymentView.of(payment)

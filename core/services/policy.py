@@ -20,6 +20,7 @@ from core.domain.policy import CHOICES, RANGES, SHOWN, Policy
 from core.errors import InvalidInput
 from core.models import PolicyChange, PolicySetting, utcnow
 from core.services import audit
+from core.services._views import view_of
 
 if TYPE_CHECKING:
     from core.imaging.thresholds import ImagingThresholds
@@ -89,14 +90,26 @@ def list_settings(session: Session, actor: Actor) -> list[SettingView]:
     return views
 
 
+@dataclass(frozen=True)
+class PolicyChangeView:
+    """One change of a setting, as the policy page lists it."""
+
+    id: int
+    key: str
+    old_value: Any
+    new_value: Any
+    changed_by: str
+    changed_at: datetime
+
+
 @allowed(Role.ADMIN)
-def history(session: Session, actor: Actor, key: str | None = None, limit: int = 200) -> list[PolicyChange]:
+def history(session: Session, actor: Actor, key: str | None = None, limit: int = 200) -> list[PolicyChangeView]:
     """Who changed what when, newest first."""
     require_role(actor, Role.ADMIN)
     query = select(PolicyChange).order_by(PolicyChange.changed_at.desc(), PolicyChange.id.desc()).limit(limit)
     if key is not None:
         query = query.where(PolicyChange.key == key)
-    return list(session.scalars(query))
+    return [view_of(PolicyChangeView, change) for change in session.scalars(query)]
 
 
 def _validated(key: str, value: float | int) -> float | int:

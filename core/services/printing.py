@@ -40,6 +40,7 @@ from core.imaging import print_sheet
 from core.imaging.print_sheet import PaperSize, PhotoSize, PrintPhoto
 from core.models import AccountLink, CollectionTask, PrintRecord, Submission, utcnow
 from core.services import audit
+from core.services.schools import TaskView
 from core.storage.photos import PhotoStore
 
 PRINTABLE = (SubmissionState.APPROVED, SubmissionState.IN_BATCH, SubmissionState.ON_CHSI,
@@ -56,7 +57,7 @@ NO_ADDRESS_ZH = "学生未填写邮寄地址"
 
 @allowed(Role.ADMIN)
 def set_options(session: Session, actor: Actor, task_id: int, photo_size: PhotoSize | None,
-                paper: PaperSize = PaperSize.FIVE_INCH, copies: int = 1) -> CollectionTask:
+                paper: PaperSize = PaperSize.FIVE_INCH, copies: int = 1) -> TaskView:
     """Whether the task's service includes printed photos, and how they are printed; audited."""
     task = session.get(CollectionTask, task_id)
     if task is None:
@@ -71,7 +72,7 @@ def set_options(session: Session, actor: Actor, task_id: int, photo_size: PhotoS
                  before=[before[0].value if before[0] else None, before[1].value, before[2]],
                  after=[photo_size.value if photo_size else None, paper.value, copies])
     session.flush()
-    return task
+    return TaskView.of(task)
 
 
 @dataclass(frozen=True)

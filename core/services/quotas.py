@@ -3,7 +3,8 @@ uses, staff grants and purchases."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,6 +17,21 @@ from core.domain.text import REASON, clean_text
 from core.errors import InvalidInput
 from core.models import QuotaEntry, RosterRecord, Submission, utcnow
 from core.services import audit
+
+
+@dataclass(frozen=True)
+class QuotaEntryView:
+    id: int
+    kind: QuotaKind
+    entry_type: QuotaEntryType
+    amount: int
+    local_day: date
+    reason: str
+    actor_name: str
+    created_at: datetime
+    submission_id: int | None
+    """The photo a senior reviewer was sent to look at because of this override, if any."""
+
 
 APPROVED_STATES = (SubmissionState.APPROVED, SubmissionState.IN_BATCH, SubmissionState.ON_CHSI)
 

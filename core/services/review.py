@@ -41,6 +41,7 @@ from core.models import (
     field,
     utcnow,
 )
+from core.services._views import view_of
 from core.services import audit, quotas
 from core.services.notifications import notify
 from core.services.policy import get_policy
@@ -403,13 +404,13 @@ def grant_override(
     *,
     amount: int = 1,
     now: datetime | None = None,
-) -> QuotaEntry:
+) -> quotas.QuotaEntryView:
     """A quota override granted while looking at a photo. Every override also sends that photo to
     a senior reviewer (after its first decision, if it has none yet)."""
     submission = get_or_raise(session, Submission, submission_id, "照片不存在。", "No such submission.")
     entry = quotas.grant(session, actor, submission.roster_record_id, kind, reason, amount=amount, now=now)
     send_override_to_second_review(session, actor, entry, submission)
-    return entry
+    return view_of(quotas.QuotaEntryView, entry)
 
 
 REVIEWABLE = (SubmissionState.AWAITING_REVIEW, SubmissionState.APPROVED, SubmissionState.REJECTED)

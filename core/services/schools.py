@@ -8,12 +8,12 @@ cohort, a shorter window) change only with a confirmation naming how many of the
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from pypinyin import Style, lazy_pinyin
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from core.db import get_or_raise
 from core.domain.access import SCHOOL_DATA_ROLES, Actor, allowed, pure, require_role, require_school
@@ -28,8 +28,10 @@ from core.domain.enums import (
 )
 from core.domain.text import Field, clean_text
 from core.errors import Conflict, InvalidInput
+from core.imaging.print_sheet import PaperSize, PhotoSize
 from core.models import CollectionTask, Payment, RosterRecord, School, StaffUser, SupportTicket, field, utcnow
 from core.services import audit
+from core.services._views import view_of
 
 
 class NeedsConfirmation(Conflict):
@@ -61,6 +63,57 @@ TITLE = field(CollectionTask.title, "任务名称", "Task title")
 DEFAULT_ADDRESS = field(CollectionTask.default_address, "默认邮寄地址", "Default mailing address")
 
 
+@dataclass(frozen=True)
+class SchoolView:
+    """A school as the admin and registrar screens show it."""
+
+    id: int
+    code: str
+    name: str
+    short_name: str
+    pinyin: str
+    pinyin_initials: str
+    registrar_contact: str
+    makeup_points: list[dict[str, str]]
+    active: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, school: School) -> SchoolView:
+        return view_of(cls, school, makeup_points=[dict(p) for p in school.makeup_points or []])
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """A collection task with its school's name, as the admin and registrar screens show it."""
+
+    id: int
+    school_id: int
+    school_name: str
+    school_code: str
+    category: EducationCategory
+    cohort: str
+    title: str
+    opens_on: date
+    closes_on: date
+    price_fen: int
+    mailing_mode: MailingMode
+    default_address: str
+    background: Background
+    offline_price_fen: int | None
+    print_photo_size: PhotoSize | None
+    print_paper: PaperSize
+    print_copies: int
+    front_camera_allowed: bool
+    album_allowed: bool
+    status: TaskStatus
+    created_at: datetime
+
+    @classmethod
+    def of(cls, task: CollectionTask) -> TaskView:
+        return view_of(cls, task, school_name=task.school.name, school_code=task.school.code)
+
+
 @pure
 def pinyin_of(name: str) -> tuple[str, str]:
     """Full pinyin and initials, so 'whdx' and 'wuhan' both find 武汉大学."""
@@ -89,17 +142,17 @@ def _school(session: Session, school_id: int) -> School:
 
 
 @allowed(Role.ADMIN)
-def list_schools(session: Session, actor: Actor, *, include_inactive: bool = True) -> list[School]:
+def list_schools(session: Session, actor: Actor, *, include_inactive: bool = True) -> list[SchoolView]:
     require_role(actor, Role.ADMIN)
     query = select(School).order_by(School.active.desc(), School.code)
     if not include_inactive:
         query = query.where(School.active.is_(True))
-    return list(session.scalars(query))
+    return [SchoolView.of(school) for school in session.scalars(query)]
 
 
 @allowed(Role.ADMIN)
 def create_school(session: Session, actor: Actor, *, code: str, name: str, short_name: str = "",
-                  registrar_contact: str = "", makeup_points: list[dict[str, str]] | None = None) -> School:
+                  registrar_contact: str = "", makeup_points: list[dict[str, str]] | None = None) -> SchoolView:
     require_role(actor, Role.ADMIN)
     code, name = clean_text(code, SCHOOL_CODE, required=True), clean_text(name, SCHOOL_NAME, required=True)
     short_name, registrar_contact = clean_text(short_name, SHORT_NAME), clean_text(registrar_contact, REGISTRAR_CONTACT)
@@ -111,7 +164,7 @@ def create_school(session: Session, actor: Actor, *, code: str, name: str, short
     session.add(school)
     session.flush()
     audit.record(session, actor, "school.create", "school", school.id, school_id=school.id, code=code, name=name)
-    return school
+    return SchoolView.of(school)
 
 
 @dataclass(frozen=True)
@@ -140,7 +193,7 @@ def school_usage(session: Session, actor: Actor, school_id: int) -> SchoolUsage:
 
 @allowed(Role.ADMIN)
 def update_school(session: Session, actor: Actor, school_id: int, *, code: str, name: str, short_name: str,
-                  registrar_contact: str, makeup_points: list[dict[str, str]]) -> School:
+                  registrar_contact: str, makeup_points: list[dict[str, str]]) -> SchoolView:
     require_role(actor, Role.ADMIN)
     school = _school(session, school_id)
     code, name = clean_text(code, SCHOOL_CODE, required=True), clean_text(name, SCHOOL_NAME, required=True)
@@ -164,17 +217,17 @@ def update_school(session: Session, actor: Actor, school_id: int, *, code: str, 
     if changed:
         audit.record(session, actor, "school.update", "school", school.id, school_id=school.id, changes=changed)
     session.flush()
-    return school
+    return SchoolView.of(school)
 
 
 @allowed(Role.ADMIN)
-def set_school_active(session: Session, actor: Actor, school_id: int, active: bool) -> School:
+def set_school_active(session: Session, actor: Actor, school_id: int, active: bool) -> SchoolView:
     """A deactivated school disappears from the students' search; its open tasks must be paused or
     closed first, so no student is cut off half-way without the admin deciding it."""
     require_role(actor, Role.ADMIN)
     school = _school(session, school_id)
     if school.active == active:
-        return school
+        return SchoolView.of(school)
     if not active:
         open_tasks = session.scalar(select(func.count()).where(
             CollectionTask.school_id == school.id, CollectionTask.status == TaskStatus.OPEN))
@@ -185,7 +238,7 @@ def set_school_active(session: Session, actor: Actor, school_id: int, active: bo
     audit.record(session, actor, "school.activate" if active else "school.deactivate", "school", school.id,
                  school_id=school.id)
     session.flush()
-    return school
+    return SchoolView.of(school)
 
 
 @allowed(Role.ADMIN)
@@ -224,7 +277,7 @@ class TaskSettings:
     album_allowed: bool = False
 
     @classmethod
-    def of(cls, task: CollectionTask) -> TaskSettings:
+    def of(cls, task: TaskView | CollectionTask) -> TaskSettings:
         """The task's current settings (the starting point of an edit)."""
         return cls(category=task.category, cohort=task.cohort, title=task.title, opens_on=task.opens_on,
                    closes_on=task.closes_on, price_fen=task.price_fen, mailing_mode=task.mailing_mode,
@@ -250,7 +303,7 @@ def create_task(
     school_id: int,
     settings: TaskSettings,
     status: TaskStatus = TaskStatus.OPEN,
-) -> CollectionTask:
+) -> TaskView:
     require_role(actor, Role.ADMIN)
     school = _school(session, school_id)
     if not school.active and status is TaskStatus.OPEN:
@@ -262,17 +315,17 @@ def create_task(
     audit.record(session, actor, "task.create", "collection_task", task.id, school_id=school_id,
                  title=settings.title, price_fen=settings.price_fen, opens_on=settings.opens_on.isoformat(),
                  closes_on=settings.closes_on.isoformat())
-    return task
+    return TaskView.of(task)
 
 
 @allowed(Role.ADMIN)
-def list_tasks(session: Session, actor: Actor, school_id: int | None = None) -> list[CollectionTask]:
+def list_tasks(session: Session, actor: Actor, school_id: int | None = None) -> list[TaskView]:
     require_role(actor, Role.ADMIN)
     query = select(CollectionTask).order_by(CollectionTask.school_id, CollectionTask.opens_on.desc(),
                                             CollectionTask.id)
     if school_id is not None:
         query = query.where(CollectionTask.school_id == school_id)
-    return list(session.scalars(query))
+    return [TaskView.of(task) for task in session.scalars(query.options(joinedload(CollectionTask.school)))]
 
 
 @allowed(Role.ADMIN)
@@ -322,7 +375,7 @@ def update_task(
     settings: TaskSettings,
     *,
     confirm_affected: int | None = None,
-) -> CollectionTask:
+) -> TaskView:
     """Saves the task's settings. Raises ``NeedsConfirmation`` when paid students are bound by the
     change and ``confirm_affected`` is not their current number (a stale confirmation is refused)."""
     require_role(actor, Role.ADMIN)
@@ -335,13 +388,13 @@ def update_task(
     changes = {key: [audit.plain(getattr(task, key)), audit.plain(value)]
                for key, value in new.items() if getattr(task, key) != value}
     if not changes:
-        return task
+        return TaskView.of(task)
     for key, value in new.items():
         setattr(task, key, value)
     audit.record(session, actor, "task.update", "collection_task", task.id, school_id=task.school_id,
                  changes=changes, paid_students_affected=affected)
     session.flush()
-    return task
+    return TaskView.of(task)
 
 
 _STATUS_MOVES: dict[TaskStatus, tuple[TaskStatus, ...]] = {
@@ -354,11 +407,11 @@ _STATUS_MOVES: dict[TaskStatus, tuple[TaskStatus, ...]] = {
 
 
 @allowed(Role.ADMIN)
-def set_task_status(session: Session, actor: Actor, task_id: int, status: TaskStatus) -> CollectionTask:
+def set_task_status(session: Session, actor: Actor, task_id: int, status: TaskStatus) -> TaskView:
     require_role(actor, Role.ADMIN)
     task = _task(session, task_id)
     if status is task.status:
-        return task
+        return TaskView.of(task)
     if status not in _STATUS_MOVES[task.status]:
         raise Conflict(f"采集任务不能从“{task.status.value}”改为“{status.value}”。",
                        f"A task cannot go from {task.status.value} to {status.value}.")
@@ -373,13 +426,13 @@ def set_task_status(session: Session, actor: Actor, task_id: int, status: TaskSt
     audit.record(session, actor, "task.status", "collection_task", task.id, school_id=task.school_id,
                  old=old, new=status)
     session.flush()
-    return task
+    return TaskView.of(task)
 
 
 @allowed(*SCHOOL_DATA_ROLES)
-def task_in_scope(session: Session, actor: Actor, task_id: int) -> CollectionTask:
+def task_in_scope(session: Session, actor: Actor, task_id: int) -> TaskView:
     """A task the registrar (of its school) or an admin may work on; anyone else is refused."""
     require_role(actor, *SCHOOL_DATA_ROLES)
     task = get_or_raise(session, CollectionTask, task_id, "采集任务不存在。", "No such collection task.")
     require_school(actor, task.school_id)
-    return task
+    return TaskView.of(task)

@@ -45,6 +45,7 @@ from core.domain.text import clean_text
 from core.errors import AccessDenied, Conflict, DomainError, InvalidInput
 from core.models import LoginThrottle, School, StaffUser, field, utcnow
 from core.services import audit, staff_sessions
+from core.services._views import view_of
 
 USERNAME = field(StaffUser.username, "用户名", "Username")
 DISPLAY_NAME = field(StaffUser.display_name, "姓名", "Name")
@@ -71,8 +72,27 @@ def check_password_policy(password: str, username: str = "") -> None:
     passwords.check_password(password, username)
 
 
+@dataclass(frozen=True)
+class StaffView:
+    """A staff account as the admin screens show it (never its password hash)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    school_id: int | None
+    must_change_password: bool
+    active: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+    @classmethod
+    def of(cls, user: StaffUser) -> StaffView:
+        return view_of(cls, user)
+
+
 @pure
-def actor_for(user: StaffUser) -> Actor:
+def actor_for(user: StaffUser | StaffView) -> Actor:
     return Actor(kind=ActorKind.STAFF, id=user.id, name=user.display_name, role=user.role, school_id=user.school_id)
 
 
@@ -87,7 +107,7 @@ def create_staff(
     password: str,
     school_id: int | None = None,
     must_change_password: bool = True,
-) -> StaffUser:
+) -> StaffView:
     require_role(actor, Role.ADMIN)
     username = clean_text(username, USERNAME, required=True)
     display_name = clean_text(display_name, DISPLAY_NAME, required=True)
@@ -107,7 +127,7 @@ def create_staff(
     session.flush()
     audit.record(session, actor, "staff.create", "staff_user", user.id, school_id=user.school_id,
                  username=username, role=role)
-    return user
+    return StaffView.of(user)
 
 
 def _check_school(session: Session, role: Role, school_id: int | None) -> None:
@@ -135,15 +155,15 @@ def _keep_an_admin(session: Session, user: StaffUser) -> None:
 
 
 @allowed(Role.ADMIN)
-def list_staff(session: Session, actor: Actor) -> list[StaffUser]:
+def list_staff(session: Session, actor: Actor) -> list[StaffView]:
     require_role(actor, Role.ADMIN)
-    return list(session.scalars(select(StaffUser).order_by(StaffUser.active.desc(), StaffUser.role,
-                                                           StaffUser.username)))
+    return [StaffView.of(user) for user in session.scalars(
+        select(StaffUser).order_by(StaffUser.active.desc(), StaffUser.role, StaffUser.username))]
 
 
 @allowed(Role.ADMIN)
 def assign_role(session: Session, actor: Actor, user_id: int, *, role: Role, school_id: int | None = None,
-                display_name: str | None = None) -> StaffUser:
+                display_name: str | None = None) -> StaffView:
     """Role and (registrars only) school. A new role or school ends the user's sessions: they sign in
     again and land on the pages of their new role."""
     require_role(actor, Role.ADMIN)
@@ -168,17 +188,17 @@ def assign_role(session: Session, actor: Actor, user_id: int, *, role: Role, sch
         audit.record(session, actor, "staff.update", "staff_user", user.id, school_id=new_school,
                      username=user.username, changes=changes)
     session.flush()
-    return user
+    return StaffView.of(user)
 
 
 @allowed(Role.ADMIN)
-def set_active(session: Session, actor: Actor, user_id: int, active: bool) -> StaffUser:
+def set_active(session: Session, actor: Actor, user_id: int, active: bool) -> StaffView:
     """Disabling ends every session of the user (out on their next click, in every tab); the account
     and its history stay."""
     require_role(actor, Role.ADMIN)
     user = _user(session, user_id)
     if user.active == active:
-        return user
+        return StaffView.of(user)
     if not active:
         _keep_an_admin(session, user)
     user.active = active
@@ -187,7 +207,7 @@ def set_active(session: Session, actor: Actor, user_id: int, active: bool) -> St
     audit.record(session, actor, "staff.enable" if active else "staff.disable", "staff_user", user.id,
                  school_id=user.school_id, username=user.username)
     session.flush()
-    return user
+    return StaffView.of(user)
 
 
 @pure
@@ -229,7 +249,7 @@ class LoginOutcome:
     """Either the user or the refusal. A refusal is returned, not raised, so the caller commits the
     failure counts that the throttling depends on."""
 
-    user: StaffUser | None
+    user: StaffView | None
     error: DomainError | None
     retry_after_seconds: int | None = None
 
@@ -280,7 +300,7 @@ def authenticate(session: Session, username: str, password: str, *, address: str
     user.last_login_at = moment
     audit.record(session, actor_for(user), "staff.login", "staff_user", user.id, address=mask_address(address))
     session.flush()
-    return LoginOutcome(user, None)
+    return LoginOutcome(StaffView.of(user), None)
 
 
 def _verify(password_hash: str, password: str) -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select
@@ -30,9 +30,6 @@ from core.domain.enums import (
     Decision,
     EducationCategory,
     NotificationConsent,
-    PaymentPurpose,
-    PaymentStatus,
-    QuotaEntryType,
     QuotaKind,
     SubmissionState,
     Verdict,
@@ -65,6 +62,9 @@ from core.models import (
     utcnow,
 )
 from core.services import audit, linking, notifications, payments, quotas, review, tickets
+from core.services._views import view_of
+from core.services.payments import PaymentView
+from core.services.quotas import QuotaEntryView
 from core.services.policy import get_policy
 
 MIN_QUERY = 2
@@ -200,19 +200,6 @@ class LinkView:
 
 
 @dataclass(frozen=True)
-class PaymentView:
-    id: int
-    order_no: str
-    purpose: PaymentPurpose
-    amount_fen: int
-    status: PaymentStatus
-    created_at: datetime
-    paid_at: datetime | None
-    refunded_at: datetime | None
-    failure_reason: str | None
-
-
-@dataclass(frozen=True)
 class DecisionView:
     decision: Decision
     reviewer_name: str
@@ -255,17 +242,6 @@ class QuotaView:
     replacements_used: int
     replacements_left: int
     has_approved_photo: bool
-
-
-@dataclass(frozen=True)
-class QuotaEntryView:
-    kind: QuotaKind
-    entry_type: QuotaEntryType
-    amount: int
-    local_day: date
-    reason: str
-    actor_name: str
-    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -326,17 +302,17 @@ def student_view(session: Session, actor: Actor, record_id: int, *, now: datetim
     view = StudentView(
         record=_record_view(record),
         links=_links(session, record.id),
-        payments=[_payment_view(p) for p in session.scalars(
+        payments=[PaymentView.of(p) for p in session.scalars(
             select(Payment).where(Payment.roster_record_id == record.id).order_by(Payment.created_at.desc()))],
         submissions=_submissions(session, record.id),
         quota=_quota_view(quotas.usage(session, record.id, now), policy),
         quota_entries=[
-            QuotaEntryView(e.kind, e.entry_type, e.amount, e.local_day, e.reason, e.actor_name, e.created_at)
+            view_of(QuotaEntryView, e)
             for e in session.scalars(select(QuotaEntry).where(QuotaEntry.roster_record_id == record.id)
                                      .order_by(QuotaEntry.created_at.desc(), QuotaEntry.id.desc()))
         ],
         notifications=[
-            NotificationView(n.id, n.kind, n.title, n.body, n.created_at, n.delivered_at, n.withheld, n.read_at)
+            view_of(NotificationView, n)
             for n in session.scalars(select(Notification).where(Notification.roster_record_id == record.id)
                                      .order_by(Notification.created_at.desc(), Notification.id.desc()))
         ],
@@ -417,11 +393,6 @@ def _links(session: Session, record_id: int) -> list[LinkView]:
     ]
 
 
-def _payment_view(p: Payment) -> PaymentView:
-    return PaymentView(p.id, p.order_no, p.purpose, p.amount_fen, p.status, p.created_at, p.paid_at,
-                       p.refunded_at, p.failure_reason)
-
-
 def _submissions(session: Session, record_id: int) -> list[SubmissionView]:
     reviewers = dict(session.execute(
         select(StaffUser.id, StaffUser.display_name)
@@ -476,17 +447,17 @@ def _record(session: Session, record_id: int) -> RosterRecord:
 
 
 @allowed(*SUPPORT_ROLES)
-def unbind(session: Session, actor: Actor, link_id: int, reason: str, *, ticket_id: int | None = None) -> AccountLink:
+def unbind(session: Session, actor: Actor, link_id: int, reason: str, *, ticket_id: int | None = None) -> LinkView:
     """帐号解绑 by support, also after payment; refused once the approved photo is in an exported batch."""
     reason = clean_text(reason, REASON)
     link = linking.unbind(session, actor, link_id, reason)
     _on_ticket(session, actor, ticket_id, f"已解绑微信账号（关联 #{link.id}）。原因：{reason}")
-    return link
+    return next(view for view in _links(session, link.roster_record_id) if view.id == link.id)
 
 
 @allowed(*SUPPORT_ROLES)
 def reset_daily_quota(session: Session, actor: Actor, record_id: int, reason: str, *,
-                      ticket_id: int | None = None, now: datetime | None = None) -> QuotaEntry:
+                      ticket_id: int | None = None, now: datetime | None = None) -> QuotaEntryView:
     """Give back today's standardisations, as if the day had just begun."""
     reason = clean_text(reason, REASON)
     _record(session, record_id)
@@ -499,43 +470,43 @@ def reset_daily_quota(session: Session, actor: Actor, record_id: int, reason: st
     entry = quotas.grant(session, actor, record_id, QuotaKind.STANDARDISATION, reason, amount=used_up, now=now)
     review.send_override_to_second_review(session, actor, entry)
     _on_ticket(session, actor, ticket_id, f"已重置今日标准化次数（+{used_up}）。原因：{reason}")
-    return entry
+    return view_of(QuotaEntryView, entry)
 
 
 @allowed(*SUPPORT_ROLES)
 def extend_daily_quota(session: Session, actor: Actor, record_id: int, amount: int, reason: str, *,
-                       ticket_id: int | None = None, now: datetime | None = None) -> QuotaEntry:
+                       ticket_id: int | None = None, now: datetime | None = None) -> QuotaEntryView:
     reason = clean_text(reason, REASON)
     entry = quotas.grant(session, actor, record_id, QuotaKind.STANDARDISATION, reason, amount=amount, now=now)
     review.send_override_to_second_review(session, actor, entry)
     _on_ticket(session, actor, ticket_id, f"今日标准化次数增加 {amount} 次。原因：{reason}")
-    return entry
+    return view_of(QuotaEntryView, entry)
 
 
 @allowed(*SUPPORT_ROLES)
 def grant_submission(session: Session, actor: Actor, record_id: int, reason: str, *,
-                     ticket_id: int | None = None) -> QuotaEntry:
+                     ticket_id: int | None = None) -> QuotaEntryView:
     reason = clean_text(reason, REASON)
     entry = quotas.grant(session, actor, record_id, QuotaKind.SUBMISSION, reason)
     review.send_override_to_second_review(session, actor, entry)
     _on_ticket(session, actor, ticket_id, f"赠送 1 次免费提交审核。原因：{reason}")
-    return entry
+    return view_of(QuotaEntryView, entry)
 
 
 @allowed(*SUPPORT_ROLES)
 def grant_replacement(session: Session, actor: Actor, record_id: int, reason: str, *,
-                      ticket_id: int | None = None) -> QuotaEntry:
+                      ticket_id: int | None = None) -> QuotaEntryView:
     """Refused once a photo is approved: the rule in core.domain.quotas words the refusal."""
     reason = clean_text(reason, REASON)
     entry = quotas.grant(session, actor, record_id, QuotaKind.REPLACEMENT, reason)
     review.send_override_to_second_review(session, actor, entry)
     _on_ticket(session, actor, ticket_id, f"赠送 1 次更换照片。原因：{reason}")
-    return entry
+    return view_of(QuotaEntryView, entry)
 
 
 @allowed(*SUPPORT_ROLES)
 def link_uploaded_code(session: Session, actor: Actor, record_id: int, image: bytes, reason: str, *,
-                       ticket_id: int | None = None) -> RosterRecord:
+                       ticket_id: int | None = None) -> RecordView:
     """The temporary-shooting-code case: the student sent their CHSI code image to the agent, who
     decodes it here (a fast QR read, not photo processing) and links it, releasing the held photo."""
     reason = clean_text(reason, REASON)
@@ -555,11 +526,11 @@ def link_uploaded_code(session: Session, actor: Actor, record_id: int, image: by
                  roster_record_id=record.id, reason=reason, ticket_id=ticket_id)
     _on_ticket(session, actor, ticket_id, f"已为学生上传并关联学信网图像采集码。原因：{reason}")
     session.flush()
-    return record
+    return _record_view(record)
 
 
 @allowed(*SUPPORT_ROLES)
-def refund(session: Session, actor: Actor, payment_id: int, reason: str, *, ticket_id: int | None = None) -> Payment:
+def refund(session: Session, actor: Actor, payment_id: int, reason: str, *, ticket_id: int | None = None) -> PaymentView:
     reason = clean_text(reason, REASON)
     payment = payments.mark_refunded(session, actor, payment_id, reason)
     _on_ticket(session, actor, ticket_id, f"订单 {payment.order_no} 已标记退款。原因：{reason}")
@@ -568,7 +539,7 @@ def refund(session: Session, actor: Actor, payment_id: int, reason: str, *, tick
 
 @allowed(*SUPPORT_ROLES)
 def resend_notification(session: Session, actor: Actor, notification_id: int, reason: str, *,
-                        ticket_id: int | None = None) -> Notification:
+                        ticket_id: int | None = None) -> NotificationView:
     """Sends the same message again, to the account linked now (it may have changed since)."""
     reason = clean_text(reason, REASON)
     require_role(actor, *SUPPORT_ROLES)
@@ -583,4 +554,4 @@ def resend_notification(session: Session, actor: Actor, notification_id: int, re
     audit.record(session, actor, "notification.resend", "notification", copy.id, school_id=record.school_id,
                  roster_record_id=record.id, original_id=original.id, reason=reason)
     _on_ticket(session, actor, ticket_id, f"已重发通知“{original.title}”。原因：{reason}")
-    return copy
+    return view_of(NotificationView, copy)

@@ -34,8 +34,7 @@ def seed(session, store):
     for i, name in enumerate(NAMES[1:], start=1):
         f.share_photos(session, template, f.make_record(session, school, 100 + i, name=name), task,
                        start + timedelta(minutes=i))
-    user = f.make_staff(session, Role.REVIEWER, "reviewer")
-    user.display_name = "审核员小李"
+    f.make_staff(session, Role.REVIEWER, "reviewer", display_name="审核员小李")
 
 
 def shown(page, name: str) -> None:

@@ -25,11 +25,10 @@ def seed(session, store):
     session.commit()
     student = f.make_linked_student(session, task, record)
     photo = f.submit_photo(session, store, student, FIXTURES / "001_smiling.jpg")
-    reviewer = f.make_staff(session, Role.REVIEWER, "reviewer")
-    senior = f.make_staff(session, Role.SENIOR_REVIEWER, "senior")
-    judge = f.make_staff(session, Role.SENIOR_REVIEWER, "judge")
+    reviewer = f.make_staff(session, Role.REVIEWER, "reviewer", display_name="王审核")
+    senior = f.make_staff(session, Role.SENIOR_REVIEWER, "senior", display_name="陈复核")
+    f.make_staff(session, Role.SENIOR_REVIEWER, "judge", display_name="李组长")
     admin = f.make_staff(session, Role.ADMIN, "admin")
-    reviewer.display_name, senior.display_name, judge.display_name = "王审核", "陈复核", "李组长"
     set_policy_value(session, f.actor_of(admin), "second_review_rate", 1.0)
     review.decide(session, f.actor_of(reviewer), photo.id, Decision.APPROVE)
     review_second.decide_second(session, f.actor_of(senior), photo.id, Decision.REJECT, reason_code="hair_covers",

@@ -28,14 +28,13 @@ def decided(env, fixtures_dir):
         template = f.submit_photo(session, store, student, fixtures_dir / "london" / "001_smiling.jpg")
         second = f.share_photos(session, template, f.make_record(session, school, 2, name="王小明"), task,
                                 utcnow() - timedelta(minutes=5))
-        reviewer = f.make_staff(session, Role.REVIEWER, "wang")
-        senior = f.make_staff(session, Role.SENIOR_REVIEWER, "chen")
+        reviewer = f.make_staff(session, Role.REVIEWER, "wang", display_name="王审核")
+        senior = f.make_staff(session, Role.SENIOR_REVIEWER, "chen", display_name="陈复核")
         admin = f.make_staff(session, Role.ADMIN, "admin")
         set_policy_value(session, f.actor_of(admin), "second_review_rate", 1.0)
         for sid in (template.id, second.id):
             review.claim(session, f.actor_of(reviewer), sid)
             review.decide(session, f.actor_of(reviewer), sid, Decision.APPROVE)
-        reviewer.display_name, senior.display_name = "王审核", "陈复核"
     return db, reviewer.id, senior.id
 
 

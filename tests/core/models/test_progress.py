@@ -75,7 +75,7 @@ def test_stage_reaches_chsi_and_falls_back_when_the_upload_fails(db):
         assert _stage(session, student) == Stage.ON_CHSI
 
     with db.session() as session:
-        other = f.make_linked_student(session, session.get(type(task), task.id), f.make_record(session, school, 2))
+        other = f.make_linked_student(session, task, f.make_record(session, school, 2))
         failed = _submission(session, other, SubmissionState.IN_BATCH)
         failed.state = transition(failed.state, Event.MARK_UPLOAD_FAILED)
         session.flush()

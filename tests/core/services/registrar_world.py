@@ -13,6 +13,7 @@ from core.domain.identity import mask_name
 from core.imaging.collection_code import CollectionCode, DecodedCode, code_hash, encode_demo_code
 from core.models import CollectionTask, RosterRecord, Submission
 from core.services import linking, payments, review, submissions
+from core.services.schools import TaskView
 from core.storage.photos import PhotoStore
 from tests.factories import LinkedStudent
 
@@ -23,7 +24,7 @@ def collection_code(record: RosterRecord) -> DecodedCode:
     return DecodedCode(raw=raw, code_hash=code_hash(raw), code=code, error=None)
 
 
-def linked_with_code(session: Session, task: CollectionTask, record: RosterRecord) -> LinkedStudent:
+def linked_with_code(session: Session, task: TaskView | CollectionTask, record: RosterRecord) -> LinkedStudent:
     """Linked with the student's real CHSI collection code (not a temporary shooting code), and paid."""
     account = linking.sign_in(session, f"openid-{record.id}", f"同学{record.id}")
     link = linking.link_account(session, account, task.id, record, code=collection_code(record))
@@ -75,7 +76,7 @@ def chsi_photo(fixtures_dir: Path, n: int) -> bytes:
     return data[:2] + b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment + data[2:]
 
 
-def approved_photo(session: Session, store: PhotoStore, task: CollectionTask, record: RosterRecord,
+def approved_photo(session: Session, store: PhotoStore, task: TaskView | CollectionTask, record: RosterRecord,
                    fixtures_dir: Path) -> Submission:
     """An approved submission of ``record`` whose standardised photo is a real 480×640 JPEG."""
     from core.domain.enums import SubmissionState

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from core.domain.enums import PaymentPurpose, PaymentStatus, Role
 from core.errors import AccessDenied, Conflict, InvalidInput, NotFound
-from core.models import AuditEvent, Payment
+from core.models import AuditEvent, Payment, School
 from core.services import linking, offline_shooting, payments
 from tests import factories as f
 
@@ -59,7 +59,7 @@ def test_only_an_admin_sets_the_price_and_it_is_audited(db):
         task, admin, _, registrar, _, _ = world(session, price="")
         with pytest.raises(AccessDenied):
             offline_shooting.set_price(session, registrar, task.id, "20")
-        offline_shooting.set_price(session, admin, task.id, "45.00")
+        task = offline_shooting.set_price(session, admin, task.id, "45.00")
         assert task.offline_price_fen == 4500
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "offline_shooting.price")
                                 .order_by(AuditEvent.id.desc())).first()
@@ -105,7 +105,7 @@ def test_a_task_without_a_price_offers_nothing_and_staff_cannot_buy(db):
 def test_another_student_cannot_buy_on_my_link(db):
     with db.session() as session:
         task, _, student, _, _, _ = world(session)
-        other = f.make_linked_student(session, task, f.make_record(session, task.school, 2, name="张三"), paid=False)
+        other = f.make_linked_student(session, task, f.make_record(session, session.get(School, task.school_id), 2, name="张三"), paid=False)
         with pytest.raises(AccessDenied):
             offline_shooting.buy(session, other.actor, student.link.id, payments.DevelopmentProvider())
 
@@ -114,7 +114,7 @@ def test_the_team_list_by_department_and_class_and_its_export(db):
     with db.session() as session:
         task, _, student, registrar, stranger, support = world(session)
         offline_shooting.buy(session, student.actor, student.link.id, payments.DevelopmentProvider())
-        unpaid = f.make_linked_student(session, task, f.make_record(session, task.school, 2, name="张三"), paid=False)
+        unpaid = f.make_linked_student(session, task, f.make_record(session, session.get(School, task.school_id), 2, name="张三"), paid=False)
         assert unpaid
         rows = offline_shooting.paid_list(session, registrar, task.id)
         assert [(r.department, r.class_name, r.name, r.id_last4) for r in rows] == [
@@ -143,8 +143,8 @@ def test_support_refunds_with_a_reason_and_it_is_audited(db):
         assert paid.status is PaymentStatus.PAID
         with pytest.raises(AccessDenied):
             offline_shooting.refund(session, registrar, paid.id, "学生未到场")
-        offline_shooting.refund(session, support, paid.id, "学生转为线上采集")
-        assert paid.status is PaymentStatus.REFUNDED
+        refunded = offline_shooting.refund(session, support, paid.id, "学生转为线上采集")
+        assert refunded.status is PaymentStatus.REFUNDED and refunded.id == paid.id
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "payment.refund")).one()
         assert event.detail["reason"] == "学生转为线上采集" and event.actor_name == "Support"
         assert offline_shooting.paid_list(session, registrar, task.id) == []

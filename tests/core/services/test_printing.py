@@ -15,7 +15,7 @@ from sqlalchemy import select
 from core.domain.enums import MailingMode, Role
 from core.errors import AccessDenied, Conflict, InvalidInput
 from core.imaging.print_sheet import PaperSize, PhotoSize
-from core.models import AccountLink, AuditEvent, PrintRecord
+from core.models import AccountLink, AuditEvent, CollectionTask, PrintRecord, School
 from core.services import printing
 from tests import factories as f
 from tests.core.services import registrar_world as w
@@ -79,7 +79,7 @@ def test_a_reprint_needs_a_reason_and_prints_only_the_named_students(env, fixtur
         printing.build_run(session, registrar, task.id, store, tmp_path)
         with pytest.raises(InvalidInput):
             printing.build_run(session, registrar, task.id, store, tmp_path, reprint_ids=[records[1].id], reason=" ")
-        newcomer = f.make_record(session, task.school, 9, name="王五")
+        newcomer = f.make_record(session, session.get(School, task.school_id), 9, name="王五")
         with pytest.raises(InvalidInput):
             printing.build_run(session, registrar, task.id, store, tmp_path, reprint_ids=[newcomer.id], reason="x")
         run = printing.build_run(session, registrar, task.id, store, tmp_path, fmt="jpeg",
@@ -104,7 +104,7 @@ def test_mailing_to_students_groups_by_address_and_holds_those_without_one(env, 
         for record, address in zip(records, addresses, strict=True):
             student = f.make_linked_student(session, task, record)
             session.get(AccountLink, student.link.id).mailing_address = address
-        task.mailing_mode = MailingMode.TO_STUDENT
+        session.get(CollectionTask, task.id).mailing_mode = MailingMode.TO_STUDENT
         session.flush()
         plan = printing.plan(session, registrar, task.id)
         assert [(d.address, [s.name for s in d.students]) for d in plan.destinations] == [

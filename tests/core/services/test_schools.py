@@ -16,7 +16,7 @@ def _admin(session):
     return f.actor_of(f.make_staff(session, Role.ADMIN, "admin"))
 
 
-def _settings(task: CollectionTask, **changes):
+def _settings(task: schools.TaskView | CollectionTask, **changes):
     return replace(schools.TaskSettings.of(task), **changes)
 
 
@@ -36,8 +36,8 @@ def test_create_and_edit_school_recomputes_pinyin_and_audits(db):
                                        makeup_points=[{"name": "信息学部", "address": "珞喻路129号", "hours": "9-17"},
                                                       {"name": "", "address": "", "hours": ""}])
         assert school.makeup_points == [{"name": "信息学部", "address": "珞喻路129号", "hours": "9-17"}]
-        schools.update_school(session, admin, school.id, code="10487", name="华中科技大学", short_name="华科",
-                              registrar_contact="027-87542151", makeup_points=[])
+        school = schools.update_school(session, admin, school.id, code="10487", name="华中科技大学", short_name="华科",
+                                       registrar_contact="027-87542151", makeup_points=[])
         assert (school.pinyin, school.pinyin_initials) == ("huazhongkejidaxue", "hzkjdx")
         event = audit.events_for(session, action="school.update")[0]
         assert event.detail["changes"]["name"] == ["武汉大学", "华中科技大学"]
@@ -132,7 +132,7 @@ def test_edit_task_settings_without_paid_students_needs_no_confirmation(db):
     with db.session() as session:
         admin = _admin(session)
         _, task = _task_with_paid_students(session, paid=0, unpaid=2)
-        schools.update_task(session, admin, task.id, _settings(
+        task = schools.update_task(session, admin, task.id, _settings(
             task, price_fen=3000, closes_on=task.closes_on - timedelta(days=5), title="2025届补采",
             mailing_mode=MailingMode.TO_STUDENT, background=Background.WHITE, front_camera_allowed=False,
             album_allowed=True, default_address=""))
@@ -185,7 +185,7 @@ def test_changes_that_do_not_bind_paid_students_pass_without_confirmation(db):
     with db.session() as session:
         admin = _admin(session)
         _, task = _task_with_paid_students(session, paid=2)
-        schools.update_task(session, admin, task.id, _settings(
+        task = schools.update_task(session, admin, task.id, _settings(
             task, closes_on=task.closes_on + timedelta(days=20), opens_on=task.opens_on - timedelta(days=1),
             title="延长采集", background=Background.GREY))
         assert task.title == "延长采集"
@@ -201,7 +201,7 @@ def test_refunded_students_are_no_longer_bound(db):
         payment = session.query(Payment).one()
         payments.mark_refunded(session, admin, payment.id, "学校统一采集")
         assert schools.paid_students(session, f.SYSTEM, task.id) == 0
-        schools.update_task(session, admin, task.id, _settings(task, price_fen=100))
+        task = schools.update_task(session, admin, task.id, _settings(task, price_fen=100))
         assert task.price_fen == 100
 
 

@@ -13,7 +13,7 @@ from core.domain.access import Actor
 from core.domain.enums import PaymentPurpose, PaymentStatus, Role
 from core.errors import AccessDenied, Conflict
 from core.models import StudentAccount, utcnow
-from core.services import notifications, offline_shooting, student_app
+from core.services import notifications, offline_shooting, schools, student_app
 from tests import factories as f
 
 
@@ -56,8 +56,8 @@ def test_an_unknown_account_is_refused(db):
 
 def test_linked_task_make_up_points_and_unread_messages(db):
     with db.session() as session:
-        school = f.make_school(session)
-        school.makeup_points = [{"name": "图书馆 101", "address": "珞珈山路 1 号", "hours": "9:00-17:00"}]
+        school = schools.create_school(session, f.SYSTEM, code="10486", name="武汉大学", makeup_points=[
+            {"name": "图书馆 101", "address": "珞珈山路 1 号", "hours": "9:00-17:00"}])
         task = f.make_task(session, school)
         student = f.make_linked_student(session, task, f.make_record(session, school), paid=False)
         linked = student_app.linked_task(session, student.actor)

@@ -10,7 +10,7 @@ from core.domain.access import Actor
 from core.domain.enums import Decision, EducationCategory, JobStatus, QuotaEntryType, QuotaKind, Role, SubmissionState, TaskStatus
 from core.domain.states import Event, transition
 from core.errors import InvalidInput
-from core.models import ProcessingJob, Submission, utcnow
+from core.models import ProcessingJob, School, Submission, utcnow
 from core.services import jobs, quotas, review, student_flow
 from core.services.student_flow import NextSubmission
 from tests import factories as f
@@ -57,8 +57,8 @@ def test_search_ranks_a_name_prefix_before_a_match_inside_the_name(db):
 def test_search_skips_inactive_schools_and_tasks_outside_their_window(db):
     with db.session() as session:
         made = schools(session)
-        made["武汉理工大学"].active = False
-        made["武汉大学"].tasks[0].status = TaskStatus.CLOSED
+        session.get(School, made["武汉理工大学"].id).active = False
+        session.get(School, made["武汉大学"].id).tasks[0].status = TaskStatus.CLOSED
         session.flush()
         assert student_flow.search_schools(session, "武汉") == []
         tomorrow = utcnow().date() + timedelta(days=1)

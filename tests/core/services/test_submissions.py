@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from core.domain.enums import QuotaEntryType, QuotaKind, SubmissionState
 from core.errors import AccessDenied, Conflict, LinkRefused, PaymentRequired, QuotaExceeded
-from core.models import QuotaEntry, Submission, utcnow
+from core.models import CollectionTask, QuotaEntry, Submission, utcnow
 from core.services import quotas, submissions
 from tests import factories as f
 from tests.student.conftest import portrait
@@ -34,7 +34,7 @@ def test_standardising_after_the_task_closed_is_refused_without_using_the_quota(
     db, store = env
     with db.session() as session:
         s = student(session)
-        s.task.closes_on = utcnow().date() - timedelta(days=1)
+        session.get(CollectionTask, s.task.id).closes_on = utcnow().date() - timedelta(days=1)
         session.flush()
         with pytest.raises(LinkRefused):
             submissions.request_standardisation(session, s.actor, s.link.id, portrait(fixtures_dir), store)
