@@ -85,7 +85,7 @@ def test_failed_identity_checks_read_as_the_student_s_act_and_filter_by_student(
 
     admin, a, _b, record = _seeded(db, events=1)
     with db.session() as session:
-        task = f.make_task(session, session.merge(a))
+        task = f.make_task(session, a)
         account = student_app.sign_in_app(session, "小丁")
         student = Actor.student(account.id, account.nickname)
         for _ in range(5):
