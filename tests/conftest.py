@@ -76,6 +76,35 @@ def pg_database_url() -> Iterator[str]:
     admin.dispose()
 
 
+def _empty_pg_tables() -> str:
+    """One round trip that empties every table and restarts every used sequence, as
+    ``TRUNCATE … RESTART IDENTITY CASCADE`` did. DELETE, children first: on the few rows a test
+    leaves it is ~10 times faster than TRUNCATE, which makes new files for every table and index
+    (0.1 s against 1 s per test measured at load 17). The append-only audit table refuses DELETE
+    (migration 0002's trigger), so it is truncated, and only when a test wrote to it."""
+    names = ", ".join(f"'{table.name}'" for table in reversed(Base.metadata.sorted_tables))
+    return f"""DO $$
+DECLARE
+  name text;
+  seq record;
+BEGIN
+  FOREACH name IN ARRAY ARRAY[{names}] LOOP
+    IF name = 'audit_event' THEN
+      IF EXISTS (SELECT 1 FROM audit_event) THEN TRUNCATE audit_event; END IF;
+    ELSE
+      EXECUTE format('DELETE FROM %I', name);
+    END IF;
+  END LOOP;
+  FOR seq IN SELECT schemaname, sequencename FROM pg_sequences
+             WHERE schemaname = current_schema() AND last_value IS NOT NULL LOOP
+    EXECUTE format('ALTER SEQUENCE %I.%I RESTART', seq.schemaname, seq.sequencename);
+  END LOOP;
+END $$"""
+
+
+EMPTY_PG_TABLES = _empty_pg_tables()
+
+
 @pytest.fixture(params=BACKENDS)
 def db(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
     if request.param == "sqlite":
@@ -85,9 +114,8 @@ def db(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) ->
     else:
         url = request.getfixturevalue("pg_database_url")
         database = Database(url)
-        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
         with database.engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            conn.execute(text(EMPTY_PG_TABLES))
     yield database
     database.dispose()
 
