@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -171,6 +172,34 @@ def env(db: Database, store: LocalPhotoStore) -> Iterator[tuple[Database, LocalP
     worker.configure(db, store, immediate=True)
     yield db, store
     worker.configure(None, None)
+
+
+class OncePerPasswordHasher(PasswordHasher):
+    """Argon2 at the production parameters, but each distinct password is hashed once per test
+    session and its (salted) hash handed out again: the factories give every staff account the same
+    password, and at ~0.2 s of CPU a hash that was a large share of the suite. Verifying still costs
+    what it costs in production, every time."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._hashes: dict[str | bytes, str] = {}
+
+    def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
+        if salt is not None:
+            return super().hash(password, salt=salt)
+        if password not in self._hashes:
+            self._hashes[password] = super().hash(password)
+        return self._hashes[password]
+
+
+PASSWORD_HASHER = OncePerPasswordHasher()
+
+
+@pytest.fixture(autouse=True)
+def password_hashed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.services import staff
+
+    monkeypatch.setattr(staff, "_hasher", PASSWORD_HASHER)
 
 
 @pytest.fixture
