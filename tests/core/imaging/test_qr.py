@@ -41,6 +41,12 @@ MINIMUM_OVERALL = 0.99
 """The ladder's goal over all kinds (measured: 439 of 440)."""
 
 
+# measure() reads 440 degraded images once per process, for all three tests that use it: with
+# --dist loadgroup one worker runs this file and measures each kind once (split across two
+# workers, each measured most kinds again: test_overall_decode_rate needs every kind).
+pytestmark = pytest.mark.xdist_group("qr_rates")
+
+
 @dataclass(frozen=True)
 class KindResult:
     plain: int
@@ -81,11 +87,13 @@ def test_decode_rate_per_degradation(kind: str, record_property: Callable[[str, 
     assert result.plain >= MEASURED[kind][0] - MARGIN
 
 
+@pytest.mark.slow
 def test_overall_decode_rate() -> None:
     full = sum(measure(kind).full for kind in MEASURED)
     assert full >= MINIMUM_OVERALL * COUNT * len(MEASURED)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("step", "kind"),
     [

@@ -10,7 +10,9 @@ from core.models import CollectionTask, RosterRecord, School, StaffUser, Submiss
 from core.services import staff, tickets
 from core.services.demo import DEMO_PASSWORD, build_demo
 
-pytestmark = pytest.mark.slow  # builds the whole demo data set, photos through the worker
+# Builds the whole demo data set, photos through the worker. Its seven staff accounts are made and
+# then signed in with Argon2 at its smallest cost (at the production cost they took ~10 s of the test).
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("quick_password_hashes")]
 
 
 def test_demo_builds_schools_tasks_staff_and_photos_in_every_state(env, fixtures_dir, capsys):
