@@ -120,9 +120,12 @@ def work_area() -> None:
         item = review_item(session, actor, claimed.submission_id, blind=True) if claimed else None
         why = claimed.second_review_reason if claimed else None
         depth = review_second.second_queue_depth(session, actor)
-    reason = WHY[why][0 if lang() == "zh" else 1] if why in WHY else "—"
-    counters.markdown(tr(f"待复核 **{depth:,}** · 复核原因：**{reason}** · 看不到初审结论，请独立判断。",
-                         f"Waiting **{depth:,}** · why: **{reason}** · the first decision is hidden; judge independently."))
+    if why in WHY:
+        reason = WHY[why][0 if lang() == "zh" else 1]
+        counters.markdown(tr(f"待复核 **{depth:,}** · 复核原因：**{reason}** · 看不到初审结论，请独立判断。",
+                             f"Waiting **{depth:,}** · why: **{reason}** · the first decision is hidden; judge independently."))
+    else:
+        counters.markdown(tr(f"待复核 **{depth:,}**", f"Waiting **{depth:,}**"))
     message = st.session_state.pop(FLASH, None)
     if message:
         st.toast(plain(message[1]), icon=TOAST_ICONS[message[0]])
