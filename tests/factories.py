@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -62,6 +62,18 @@ def make_record(session: Session, school: schools.SchoolView | School, seed: int
     return record
 
 
+def keep(session: Session, *rows: object) -> None:
+    """Rows a test reads after its session ends: flushed, loaded and taken out of the session so
+    the commit does not expire them (sessions expire on commit; services hand out views, not rows)."""
+    session.flush()
+    for row in rows:
+        if isinstance(row, LinkedStudent):
+            keep(session, row.account, row.record, row.link)
+        elif row in session:
+            session.refresh(row)
+            session.expunge(row)
+
+
 def make_staff(session: Session, role: Role, username: str | None = None, school: schools.SchoolView | School | None = None,
                display_name: str | None = None) -> staff.StaffView:
     return staff.create_staff(
@@ -80,10 +92,11 @@ class LinkedStudent:
     record: RosterRecord
     link: AccountLink
     task: schools.TaskView | CollectionTask
+    actor: Actor = field(init=False)
 
-    @property
-    def actor(self) -> Actor:
-        return Actor.student(self.account.id, self.account.nickname)
+    def __post_init__(self) -> None:
+        """Built while the session is open: the actor stays usable after it ends (rows expire on commit)."""
+        self.actor = Actor.student(self.account.id, self.account.nickname)
 
 
 def make_linked_student(session: Session, task: schools.TaskView | CollectionTask, record: RosterRecord, *, paid: bool = True,

@@ -24,6 +24,7 @@ def test_failed_job_is_retried_then_kept_with_its_error_and_can_be_retried(env):
         school = f.make_school(session)
         student = f.make_linked_student(session, f.make_task(session, school), f.make_record(session, school))
         admin = f.actor_of(f.make_staff(session, Role.ADMIN))
+        f.keep(session, student)
     store.path_of(store.put(photo)).unlink()  # the photo vanishes from the store before the worker runs
     original_put = store.put
     store.put = lambda data: __import__("hashlib").sha256(data).hexdigest()
@@ -187,8 +188,9 @@ def test_a_job_left_running_without_a_lease_by_an_old_worker_is_reaped(env):
     with db.session() as session:
         job = _job_of(session, submission_id)
         job.status, job.attempts = JobStatus.RUNNING, 1
+        job_id = job.id
     with db.session() as session:
-        assert jobs.reap(session) == [job.id]
+        assert jobs.reap(session) == [job_id]
     with db.session() as session:
         held = jobs.claim(session, "host:2:alive")
     assert processing.execute(db, store, held, retry_delay=timedelta(0)) is JobStatus.DONE

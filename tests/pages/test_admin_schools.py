@@ -25,6 +25,7 @@ def test_admin_creates_edits_and_deactivates_a_school(db, app_for):
     assert at.success[0].value == "已创建学校：武汉大学"
     with db.session() as session:
         school = session.query(School).one()
+        f.keep(session, school)
         assert (school.code, school.pinyin_initials, school.registrar_contact) == ("10486", "whdx", "027-68754321")
     at.text_input(key=f"school_short_{school.id}").input("武大")
     _button(at, "保存修改").click()

@@ -16,6 +16,7 @@ def _seeded(db, events=3):
             audit.record(session, support, "ticket.note", "support_ticket", n, school_id=a.id,
                          roster_record_id=record.id)
         audit.record(session, f.SYSTEM, "batch.export", "upload_batch", 1, school_id=b.id)
+        f.keep(session, record)
     return admin, a, b, record
 
 

@@ -40,7 +40,7 @@ def test_a_student_link_and_a_submission_link_open_that_student_for_a_reviewer(d
                            raw_sha="0" * 64, state=SubmissionState.AWAITING_REVIEW, submitted_at=utcnow(),
                            attempt_number=1)
         session.add(photo)
-        session.flush()
+        f.keep(session, wang, photo)
     for param, value in (("student", wang.id), ("submission", photo.id)):
         at = app_for(reviewer.id, page="student_history.py")
         at.query_params[param] = str(value)
@@ -60,6 +60,7 @@ def test_a_link_to_another_schools_batch_is_refused(db, app_for):
         other = f.make_school(session, "10487", "华中科技大学")
         batch = UploadBatch(number="10487-20261207-001", school_id=other.id, task_id=f.make_task(session, other).id)
         session.add(batch)
+        f.keep(session, batch)
     at = app_for(registrar.id, page="batches.py")
     at.query_params["batch"] = str(batch.id)
     at.run()
@@ -77,6 +78,7 @@ def test_a_batch_link_opens_its_school_task_and_batch(db, app_for):
         session.add_all(batches)
         session.flush()
         wanted = batches[1]
+        f.keep(session, wanted)
     at = app_for(admin.id, page="batches.py")
     at.query_params["batch"] = str(wanted.id)
     at.run()

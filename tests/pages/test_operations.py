@@ -47,6 +47,7 @@ def test_retry_button_sends_the_failed_job_back_to_the_worker(env, app_for):
         job = ProcessingJob(kind=jobs.PROCESS_ENROLMENT, subject_id=404, status=JobStatus.FAILED, attempts=3,
                             error="NotFound: Roster record 404 not found.")
         session.add(job)
+        f.keep(session, job)
     at = app_for(admin.id, page="operations.py").run()
     next(b for b in at.button if b.label == "重试").click()
     at.run()

@@ -167,6 +167,7 @@ def test_registrar_is_told_to_replace_a_photo_already_sent_and_marks_it_replaced
         review_settle.settle(session, f.actor_of(f.make_staff(session, Role.SENIOR_REVIEWER, "li")), sid,
                              Decision.REJECT)
         registrar_id = registrar.id
+        f.keep(session, school)
 
     at = app_for(registrar_id, page="chase_list.py").run()
     assert not at.exception

@@ -25,6 +25,7 @@ def seed(db):
                                    now=utcnow() - timedelta(hours=3))
         soon = tickets.open_ticket(session, actor, category=TicketCategory.CHSI_STATUS, subject="何时上网",
                                    priority=TicketPriority.LOW)
+        f.keep(session, record)
     return agent, record, late, soon
 
 

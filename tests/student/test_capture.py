@@ -170,7 +170,8 @@ def test_the_app_waits_for_the_worker_and_shows_the_result_when_it_is_done(env, 
     with db.session() as session:
         submission = session.scalar(select(Submission))
         assert submission.state is SubmissionState.CAPTURED
-    processing.run(db, store, jobs.PROCESS_SUBMISSION, submission.id)
+        submission_id = submission.id
+    processing.run(db, store, jobs.PROCESS_SUBMISSION, submission_id)
     at.run()
     assert at.button(key="submit") and "照片质量检测" in texts(at)
 

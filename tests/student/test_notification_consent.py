@@ -19,8 +19,11 @@ def _keys(at) -> set[str]:
 
 
 def _account(db) -> StudentAccount:
+    """The one account, loaded and taken out of the session so the test can read it afterwards."""
     with db.session() as session:
-        return session.scalars(select(StudentAccount)).one()
+        account = session.scalars(select(StudentAccount)).one()
+        session.expunge(account)
+        return account
 
 
 def test_not_asked_before_the_photo_is_submitted(db, student_app, seeded):

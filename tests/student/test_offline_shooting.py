@@ -48,7 +48,8 @@ def test_linked_student_buys_on_site_shooting_once(db, student_app, seeded):
         [order] = session.scalars(select(Payment)).all()
         assert (order.purpose, order.status, order.amount_fen) == (
             PaymentPurpose.OFFLINE_SHOOTING, PaymentStatus.PAID, 3000)
-    assert f"已支付（订单号 {order.order_no}" in texts(at)
+        order_no = order.order_no
+    assert f"已支付（订单号 {order_no}" in texts(at)
     assert not [b for b in at.button if b.key == "offline_pay"], "paid: nothing left to pay"
 
 

@@ -26,7 +26,8 @@ def test_paying_records_the_order_and_opens_the_camera(db, student_app, seeded):
         order = session.scalar(select(Payment))
         assert order.status is PaymentStatus.PAID and order.amount_fen == 2500
         assert order.purpose is PaymentPurpose.TASK_FEE and order.provider_ref == f"DEV-{order.order_no}"
-    assert f"支付成功，订单号 {order.order_no}" in at.success[0].value
+        order_no = order.order_no
+    assert f"支付成功，订单号 {order_no}" in at.success[0].value
     assert at.camera_input
 
 
@@ -39,11 +40,12 @@ def test_a_failed_payment_says_what_to_do_and_the_retry_pays_the_same_order(db, 
     with db.session() as session:
         failed = session.scalar(select(Payment))
         assert failed.status is PaymentStatus.FAILED
+        failed_order_no = failed.order_no
     at.checkbox(key="pay_fail").uncheck()
     at.button(key="pay").click().run()
     with db.session() as session:
         orders = session.scalars(select(Payment)).all()
-        assert [(o.order_no, o.status) for o in orders] == [(failed.order_no, PaymentStatus.PAID)]
+        assert [(o.order_no, o.status) for o in orders] == [(failed_order_no, PaymentStatus.PAID)]
 
 
 def test_paying_again_on_a_stale_screen_never_charges_twice(db, student_app, seeded):

@@ -173,6 +173,7 @@ def build_world(db: Any, store: PhotoStore) -> World:
         student = linked_with_code(session, task, record)
         classmate = f.make_linked_student(session, task, f.make_record(session, school, 2))
         link_id, account_id, student_actor, task_id = student.link.id, student.account.id, student.actor, task.id
+        record_id = record.id
         submission = submissions.request_standardisation(session, student_actor, link_id, portrait(1), store)
         submission_id = submission.id
     with db.session() as session:
@@ -183,15 +184,15 @@ def build_world(db: Any, store: PhotoStore) -> World:
     with db.session() as session:
         batch = batches.build_batch(session, people["registrar"], task_id, store)
         ticket = tickets.open_ticket(session, people["support"], category=TicketCategory.OTHER, subject="来电",
-                                     roster_record_id=record.id)
+                                     roster_record_id=record_id)
         tickets.escalate_to_school(session, people["support"], ticket.id, "请学校核实")
         world = World(
-            school_id=school.id, other_school_id=other.id, task_id=task.id, record_id=record.id, link_id=link_id,
+            school_id=school.id, other_school_id=other.id, task_id=task.id, record_id=record_id, link_id=link_id,
             account_id=account_id,
             payment_id=session.scalars(select(Payment.id).where(Payment.account_id == account_id)).one(),
             submission_id=submission_id, decision_id=decision_id,
             notification_id=session.scalars(select(Notification.id).where(
-                Notification.roster_record_id == record.id)).first(),
+                Notification.roster_record_id == record_id)).first(),
             batch_id=batch.id,
             item_id=session.scalars(select(BatchItem.id).where(BatchItem.batch_id == batch.id)).one(),
             ticket_id=ticket.id,

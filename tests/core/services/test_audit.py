@@ -161,6 +161,7 @@ def test_the_log_reads_as_sentences_with_names_from_the_data(db):
         session.flush()
         page = audit.query(session, admin, audit.AuditFilter(), page=1)
         lines = {line.action: line for line in audit.lines(session, admin, page.events)}
+        f.keep(session, record)
     approve = lines["review.approve"]
     assert approve.sentence_zh == f"审核员 Lisi 通过了 张三（学号 {record.student_number}）的照片"
     assert approve.sentence_en == f"Reviewer Lisi approved the photo of 张三 (student no. {record.student_number})"

@@ -106,6 +106,7 @@ def test_exports_xlsx_and_csv_with_text_student_numbers_and_audits(db, world):
     assert lines[0] == list(chase.EXPORT_HEADER) and [r[0] for r in lines[1:]] == ["未关联"]
     with db.session() as session:
         exports = session.scalars(select(AuditEvent).where(AuditEvent.action == "chase.export")).all()
+        f.keep(session, *exports)
     assert [(e.detail["format"], e.detail["rows"]) for e in exports] == [("xlsx", 6), ("csv", 1)]
 
 

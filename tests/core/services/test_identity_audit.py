@@ -30,8 +30,10 @@ def _check(db, actor, task_id, name, number, last4):
 
 def _failures(db):
     with db.session() as session:
-        return [e for e in audit.events_for(session, entity_type="student_account")
-                if e.action.startswith("identity.")]
+        found = [e for e in audit.events_for(session, entity_type="student_account")
+                 if e.action.startswith("identity.")]
+        f.keep(session, *found)
+        return found
 
 
 def test_a_failed_check_is_audited_with_the_last_4_only_and_what_did_not_match(db):

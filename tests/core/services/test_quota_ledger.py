@@ -21,7 +21,9 @@ def student(env):
         school = f.make_school(session)
         task = f.make_task(session, school)
         record = f.make_record(session, school)
-        return f.make_linked_student(session, task, record)
+        student = f.make_linked_student(session, task, record)
+        f.keep(session, student)
+        return student
 
 
 def standardise(db, store, student, n=1, now=None):

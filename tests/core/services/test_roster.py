@@ -55,6 +55,7 @@ def test_gbk_csv_with_chinese_headers_imports_and_trims_full_width(db, tmp_path,
     assert report.imported and report.created == 2 and not report.errors
     with db.session() as session:
         records = {r.student_number: r for r in session.scalars(select(RosterRecord))}
+        f.keep(session, *records.values())
     assert set(records) == {"0021100001", "0021100002"}
     first, second = records["0021100001"], records["0021100002"]
     assert (first.name, first.id_number, first.department, first.class_name) == ("丁白云", ID1, "计算机学院", "计科2101")

@@ -67,19 +67,19 @@ def test_standardise_discard_and_submit(env, fixtures_dir):
     db, store = env
     with db.session() as session:
         s = student(session)
-        first = submissions.request_standardisation(session, s.actor, s.link.id, portrait(fixtures_dir), store)
-        actor, link_id = s.actor, s.link.id
+        first_id = submissions.request_standardisation(session, s.actor, s.link.id, portrait(fixtures_dir), store).id
+        actor, link_id, record_id = s.actor, s.link.id, s.record.id
     with db.session() as session:
-        assert session.get(Submission, first.id).state is SubmissionState.STANDARDISED
-        submissions.discard_capture(session, actor, first.id)
-        assert session.get(Submission, first.id).state is SubmissionState.REPLACED
-        second = submissions.request_standardisation(session, actor, link_id, portrait(fixtures_dir, 2), store)
+        assert session.get(Submission, first_id).state is SubmissionState.STANDARDISED
+        submissions.discard_capture(session, actor, first_id)
+        assert session.get(Submission, first_id).state is SubmissionState.REPLACED
+        second_id = submissions.request_standardisation(session, actor, link_id, portrait(fixtures_dir, 2), store).id
     with db.session() as session:
-        submitted = submissions.submit(session, actor, second.id)
+        submitted = submissions.submit(session, actor, second_id)
         assert submitted.state is SubmissionState.AWAITING_REVIEW and submitted.attempt_number == 1
         with pytest.raises(Conflict):
-            submissions.discard_capture(session, actor, second.id)
-        usage = quotas.usage(session, s.record.id)
+            submissions.discard_capture(session, actor, second_id)
+        usage = quotas.usage(session, record_id)
         assert (usage.standardisations_today, usage.submissions_used) == (2, 1)
 
 

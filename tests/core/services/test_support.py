@@ -29,6 +29,7 @@ def people(db):
         student = f.make_linked_student(session, task, ding, openid="oWX-ding-0001")
         agent = f.actor_of(f.make_staff(session, Role.SUPPORT, "wang.support"))
         reviewer = f.actor_of(f.make_staff(session, Role.REVIEWER, "li.reviewer"))
+        f.keep(session, ding, wang, student)
     return dict(whu=whu, hust=hust, task=task, ding=ding, wang=wang, student=student, agent=agent, reviewer=reviewer)
 
 
@@ -135,6 +136,7 @@ def test_view_gathers_links_history_payments_quotas_notifications_tickets_and_is
         view = support.student_view(session, agent, ding.id, now=NOW)
         support.student_view(session, agent, ding.id, now=NOW + timedelta(minutes=29))
         [viewed] = audit.events_for(session, roster_record_id=ding.id, action="support.view")
+        f.keep(session, viewed)
         support.student_view(session, agent, ding.id, now=NOW + timedelta(minutes=31))
         assert len(audit.events_for(session, roster_record_id=ding.id, action="support.view")) == 2
     assert view.record.name == "丁白云" and view.record.school_name == "武汉大学"

@@ -30,12 +30,15 @@ def desk(env):
         agent = f.actor_of(f.make_staff(session, Role.SUPPORT, "wang.support"))
         ticket = tickets.open_ticket(session, agent, category=TicketCategory.OTHER, subject="来电",
                                      roster_record_id=record.id)
+        f.keep(session, student)
     return dict(school=school, task=task, record=record, student=student, agent=agent, ticket=ticket)
 
 
 def events(db, record_id, action):
     with db.session() as session:
-        return audit.events_for(session, roster_record_id=record_id, action=action)
+        found = audit.events_for(session, roster_record_id=record_id, action=action)
+        f.keep(session, *found)
+        return found
 
 
 def ticket_notes(db, desk):
@@ -199,12 +202,12 @@ def test_uploaded_code_refusals_say_what_is_wrong_and_change_nothing(db, desk, f
 
 def test_mark_a_payment_refunded_once(db, desk):
     with db.session() as session:
-        payment = session.scalars(select(Payment).where(Payment.roster_record_id == desk["record"].id)).one()
-        support.refund(session, desk["agent"], payment.id, "重复支付，已线下退款", ticket_id=desk["ticket"].id)
+        payment_id = session.scalars(select(Payment.id).where(Payment.roster_record_id == desk["record"].id)).one()
+        support.refund(session, desk["agent"], payment_id, "重复支付，已线下退款", ticket_id=desk["ticket"].id)
     with db.session() as session:
-        assert session.get(Payment, payment.id).status is PaymentStatus.REFUNDED
+        assert session.get(Payment, payment_id).status is PaymentStatus.REFUNDED
         with pytest.raises(Conflict) as refused:
-            support.refund(session, desk["agent"], payment.id, "再退一次")
+            support.refund(session, desk["agent"], payment_id, "再退一次")
     assert refused.value.message_zh == "只有已支付的订单可以退款。"
     [event] = events(db, desk["record"].id, "payment.refund")
     assert event.detail["reason"] == "重复支付，已线下退款" and event.detail["amount_fen"] == 2500
@@ -219,8 +222,10 @@ def test_resend_a_notification(db, desk):
             support.resend_notification(session, desk["agent"], original.id, "")
         copy = support.resend_notification(session, desk["agent"], original.id, "学生未收到通知",
                                            ticket_id=desk["ticket"].id)
+        f.keep(session, original)
     with db.session() as session:
         sent = session.scalars(select(Notification).order_by(Notification.id)).all()
+        f.keep(session, *sent)
     assert [(n.title, n.data.get("resent_of")) for n in sent] == [("审核通过", None), ("审核通过", original.id)]
     assert sent[1].account_id == desk["student"].account.id and sent[1].delivered_at is not None
     [event] = events(db, desk["record"].id, "notification.resend")

@@ -30,6 +30,7 @@ def desk(db):
         admin = f.make_staff(session, Role.ADMIN, "admin")
         registrar = f.make_staff(session, Role.REGISTRAR, "reg.whu", school=school)
         other_registrar = f.make_staff(session, Role.REGISTRAR, "reg.hust", school=other)
+        f.keep(session, record)
     return dict(school=school, record=record, agent=f.actor_of(agent), admin=f.actor_of(admin),
                 registrar=f.actor_of(registrar), other_registrar=f.actor_of(other_registrar))
 
@@ -52,6 +53,7 @@ def stored(db, ticket_id):
         ticket = session.get(SupportTicket, ticket_id)
         notes = [n.body for n in session.query(TicketNote).filter_by(ticket_id=ticket_id).order_by(TicketNote.id)]
         events = [e.action for e in audit.events_for(session, entity_type="support_ticket", entity_id=ticket_id)]
+        f.keep(session, ticket)
         return ticket, notes, events
 
 

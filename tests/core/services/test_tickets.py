@@ -27,6 +27,7 @@ def desk(db):
         reviewer = f.make_staff(session, Role.REVIEWER, "li.reviewer")
         registrar = f.make_staff(session, Role.REGISTRAR, "reg.whu", school=school)
         other_registrar = f.make_staff(session, Role.REGISTRAR, "reg.hust", school=other)
+        f.keep(session, record)
     return dict(school=school, other=other, record=record, agent=f.actor_of(agent), colleague=colleague,
                 reviewer=f.actor_of(reviewer), registrar=f.actor_of(registrar),
                 other_registrar=f.actor_of(other_registrar))
