@@ -33,6 +33,7 @@ from bench.bench_job_faults import (
 from core.domain.enums import JobStatus
 from core.models import ProcessingJob, WorkerHeartbeat
 from core.storage.photos import LocalPhotoStore
+from tests import factories as f
 
 PG_URL = os.environ.get("WORKBENCH_TEST_DATABASE_URL")
 JOBS, KILLS = 200, 10
@@ -85,8 +86,10 @@ def _wait_for(condition, timeout: float, what: str) -> None:
 
 def _held_by(db, pid: int) -> list[ProcessingJob]:
     with db.session() as session:
-        return [job for job in session.scalars(select(ProcessingJob).where(ProcessingJob.status == JobStatus.RUNNING))
+        held = [job for job in session.scalars(select(ProcessingJob).where(ProcessingJob.status == JobStatus.RUNNING))
                 if job.lease_owner and job.lease_owner.split(":")[-2] == str(pid)]
+        f.keep(session, *held)
+        return held
 
 
 def _stop_while_holding(db, pool: Workers, grace: str) -> tuple[subprocess.Popen[bytes], ProcessingJob, float]:
@@ -169,6 +172,7 @@ def test_a_committed_job_reaches_a_real_worker_through_the_huey_queue(tmp_path, 
     submission_ids = prepare(db, store, 1)
     with db.session() as session:
         [job] = session.scalars(select(ProcessingJob)).all()
+        f.keep(session, job)
     queue.send(job.id)
     assert queue.backlog() == 1
     pool = Workers(env, tmp_path / "logs")

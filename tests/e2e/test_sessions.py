@@ -53,6 +53,7 @@ def test_reload_new_tab_deep_link_and_sign_out_everywhere(live_app, page):
         from core.models import RosterRecord
 
         wang = session.scalar(select(RosterRecord).where(RosterRecord.name == "王小明"))
+        f.keep(session, wang)
     other_tab = page.context.new_page()
     other_tab.set_default_timeout(20_000)
     other_tab.goto(f"{app.url}/student_history?student={wang.id}")
@@ -89,6 +90,7 @@ def test_a_deep_link_opened_signed_out_goes_through_sign_in_and_back(live_app, p
         from core.models import RosterRecord
 
         wang = session.scalar(select(RosterRecord).where(RosterRecord.name == "王小明"))
+        f.keep(session, wang)
     page.goto(f"{app.url}/student_history?student={wang.id}")
     page.get_by_role("button", name="登录", exact=True).wait_for()
     assert "next=%2Fstudent_history%3Fstudent%3D" in page.url

@@ -88,6 +88,7 @@ def test_a_rolled_back_change_leaves_no_trace(db):
         task = f.make_task(session, school)
         student = f.make_linked_student(session, task, f.make_record(session, school, 1))
         submission_id = _submission(session, student).id
+        f.keep(session, student)
     try:
         with db.session() as session:
             submission = session.get(Submission, submission_id)
