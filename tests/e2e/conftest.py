@@ -143,6 +143,17 @@ def login(page, url: str, username: str, password: str) -> None:
     page.get_by_role("button", name="退出登录").wait_for()
 
 
+def sign_out(page) -> None:
+    """Signs out and waits until the browser has dropped the session cookie: the app clears it
+    through the cookie route in the background, so a page opened before that is still signed in."""
+    page.get_by_role("button", name="退出登录").click()
+    page.get_by_role("button", name="登录", exact=True).wait_for()
+    deadline = time.monotonic() + 20
+    while any(c["name"] == "workbench_session" for c in page.context.cookies()):
+        assert time.monotonic() < deadline, "the session cookie was never cleared"
+        page.wait_for_timeout(100)
+
+
 def settled(page) -> None:
     """Waits until Streamlit has finished its rerun: until then the previous run's elements stay on
     the page (marked stale) beside the new ones, so a label can match twice."""

@@ -11,7 +11,7 @@ from core.models import utcnow
 from core.services import linking, review
 from tests import factories as f
 from tests.core.services import registrar_world as w
-from tests.e2e.conftest import login, screenshot, settled
+from tests.e2e.conftest import login, screenshot, settled, sign_out
 from tests.pages.rendered import NAME, NICKNAME, NOTE
 
 FROM_DATA = "a[href*='evil']:not([href^='#']), a[href*='127.0.0.1:9'], img[src*='127.0.0.1:9'], img[src='x']"
@@ -73,7 +73,7 @@ def test_support_lookup_and_review_panel_show_a_markdown_name_as_text(live_app, 
     assert_nothing_from_data(page)
     screenshot(page, "plain_text_support_lookup")
 
-    page.get_by_role("button", name="退出登录").click()
+    sign_out(page)
     login(page, app.url, "li.reviewer", f.PASSWORD)
     page.get_by_role("link", name="审核队列").click()
     page.get_by_text("第 2 次提交").first.wait_for()
