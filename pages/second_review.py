@@ -192,10 +192,10 @@ def adjudicate(rows: list[Disagreement]) -> None:
         show_photo(item.enrolment_sha, tr("入学照片", "Enrolment photo"), width=200,
                    missing=tr("没有入学照片", "No enrolment photo"))
     with photos[2]:
-        st.markdown(tr(f"**初审**（{chosen.first_reviewer}）：{verdict(chosen.first_decision, chosen.first_reason_code, chosen.first_note)}",
-                       f"**First review** ({chosen.first_reviewer}): {verdict(chosen.first_decision, chosen.first_reason_code, chosen.first_note)}"))
-        st.markdown(tr(f"**复核**（{chosen.second_reviewer}）：{verdict(chosen.second_decision, chosen.second_reason_code, chosen.second_note)}",
-                       f"**Second review** ({chosen.second_reviewer}): {verdict(chosen.second_decision, chosen.second_reason_code, chosen.second_note)}"))
+        st.markdown(tr(f"**初审**（{plain(chosen.first_reviewer)}）：{plain(verdict(chosen.first_decision, chosen.first_reason_code, chosen.first_note))}",
+                       f"**First review** ({plain(chosen.first_reviewer)}): {plain(verdict(chosen.first_decision, chosen.first_reason_code, chosen.first_note))}"))
+        st.markdown(tr(f"**复核**（{plain(chosen.second_reviewer)}）：{plain(verdict(chosen.second_decision, chosen.second_reason_code, chosen.second_note))}",
+                       f"**Second review** ({plain(chosen.second_reviewer)}): {plain(verdict(chosen.second_decision, chosen.second_reason_code, chosen.second_note))}"))
         st.caption(tr(f"照片当前状态：{state_label(chosen.state)} · 复核时间 {review_panel.local_time(chosen.second_decided_at)}",
                       f"Photo now: {state_label(chosen.state)} · second review {review_panel.local_time(chosen.second_decided_at)}"))
         mine = actor.id in (chosen.first_reviewer_id, chosen.second_reviewer_id)

@@ -45,7 +45,7 @@ def test_senior_reviews_blind_and_a_disagreement_waits_for_another_senior(decide
     counters = next(m.value for m in at.markdown if m.value.startswith("待复核"))
     assert "待复核 **2**" in counters and "随机抽检" in counters
     assert not any("王审核" in m.value for m in at.markdown), "blind: the first reviewer is not shown"
-    at.text_input(key="sr_note").input("刘海遮住眉毛")
+    at.text_input(key="sr_note").input("刘海遮住眉毛 **[改](http://evil)**")
     at.button(key="sr_reject_hair_covers").click().run()
     assert at.toast[0].value == "复核已保存：与初审不一致，等待另一名复核员裁定。"
     at.button(key="sr_approve").click().run()
@@ -53,7 +53,8 @@ def test_senior_reviews_blind_and_a_disagreement_waits_for_another_senior(decide
     assert "没有待复核的照片" in at.success[0].value
     assert at.tabs[0].label == "待裁定（1）" and at.tabs[1].label == "已裁定（0）"
     verdicts = [m.value for m in at.markdown if m.value.startswith("**初审**") or m.value.startswith("**复核**")]
-    assert verdicts == ["**初审**（王审核）：通过", "**复核**（陈复核）：驳回 头发遮挡（刘海遮住眉毛）"]
+    assert verdicts == ["**初审**（王审核）：通过",  # the note is shown as text, not as Markdown
+                        "**复核**（陈复核）：驳回 头发遮挡（刘海遮住眉毛 \\*\\*\\[改\\]\\(http\\:\u2060\\/\\/evil\\)\\*\\*）"]
     assert any("须由另一名复核员裁定" in i.value for i in at.info), "the senior who disagreed does not settle it"
     assert at.button(key="st_reject").disabled and at.button(key="st_approve").disabled
     with db.session() as session:
