@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 
-from sqlalchemy import ColumnElement, exists, or_, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, exists, or_, select
 from sqlalchemy.orm import Session
 
 from core.domain.contacts import HOTLINE
@@ -386,6 +386,12 @@ class CaptureProgress:
         return not self.ready and self.error_zh is None
 
 
+def _processing_failed(subject_id: int | SQLColumnExpression[int]) -> tuple[ColumnElement[bool], ...]:
+    """The photo's standardisation job failed for good: one rule for one capture and for many."""
+    return (ProcessingJob.kind == jobs.PROCESS_SUBMISSION, ProcessingJob.subject_id == subject_id,
+            ProcessingJob.status == JobStatus.FAILED)
+
+
 @own_data
 def capture_progress(session: Session, submission: Submission) -> CaptureProgress:
     if submission.state is SubmissionState.STANDARDISED:
@@ -396,9 +402,7 @@ def capture_progress(session: Session, submission: Submission) -> CaptureProgres
             return CaptureProgress(submission.id, ready=False, error_zh=submission.processing_error,
                                    error_en=submission.processing_error)
         return CaptureProgress(submission.id, ready=False, error_zh=refusal.message_zh, error_en=refusal.message_en)
-    failed = session.scalar(select(ProcessingJob.id).where(
-        ProcessingJob.kind == jobs.PROCESS_SUBMISSION, ProcessingJob.subject_id == submission.id,
-        ProcessingJob.status == JobStatus.FAILED))
+    failed = session.scalar(select(ProcessingJob.id).where(*_processing_failed(submission.id)))
     if failed is not None:
         return CaptureProgress(
             submission.id, ready=False,
@@ -418,8 +422,7 @@ def still_waiting(session: Session, captures: Collection[tuple[int, int]]) -> se
     owners = dict((capture_id, account_id) for account_id, capture_id in captures)
     if not owners:
         return set()
-    failed = exists().where(ProcessingJob.kind == jobs.PROCESS_SUBMISSION, ProcessingJob.subject_id == Submission.id,
-                            ProcessingJob.status == JobStatus.FAILED)
+    failed = exists().where(*_processing_failed(Submission.id))
     rows = session.execute(select(Submission.id, Submission.account_id).where(
         Submission.id.in_(list(owners)), Submission.state == SubmissionState.CAPTURED,
         or_(Submission.processing_error.is_(None), Submission.processing_error == ""), ~failed))
