@@ -24,6 +24,7 @@ from core import worker
 from core.db import Database
 from tests.conftest import create_schema
 from core.storage.photos import LocalPhotoStore, PhotoStore
+from workbench.links import COOKIE
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -149,7 +150,7 @@ def sign_out(page) -> None:
     page.get_by_role("button", name="退出登录").click()
     page.get_by_role("button", name="登录", exact=True).wait_for()
     deadline = time.monotonic() + 20
-    while any(c["name"] == "workbench_session" for c in page.context.cookies()):
+    while any(c["name"] == COOKIE for c in page.context.cookies()):
         assert time.monotonic() < deadline, "the session cookie was never cleared"
         page.wait_for_timeout(100)
 

@@ -12,8 +12,7 @@ from core.domain.enums import Role
 from core.models import StaffSession
 from tests import factories as f
 from tests.e2e.conftest import login, screenshot, settled
-
-COOKIE = "workbench_session"
+from workbench.links import COOKIE
 
 
 def seed(session, store):
