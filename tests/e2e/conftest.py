@@ -156,11 +156,13 @@ def sign_out(page) -> None:
 
 
 def settled(page) -> None:
-    """Waits until Streamlit has finished its rerun: until then the previous run's elements stay on
-    the page (marked stale) beside the new ones, so a label can match twice."""
+    """Waits until Streamlit has finished its rerun (until then the previous run's elements stay on
+    the page, marked stale, beside the new ones, so a label can match twice) and its images have
+    arrived. Not "networkidle": a Streamlit page may keep a request open past any timeout."""
     page.wait_for_function(
-        "() => !document.querySelector('[data-stale=\"true\"], [data-testid^=\"stStatusWidgetRunning\"]')"
-    )
+        "() => !document.querySelector('[data-stale=\"true\"], [data-testid^=\"stStatusWidgetRunning\"]')",
+        timeout=60_000)
+    page.wait_for_function("() => Array.from(document.images).every(img => img.complete)", timeout=60_000)
 
 
 PHONE = {"width": 390, "height": 844}

@@ -43,6 +43,11 @@ def shown_text(page) -> str:
     return page.evaluate("() => document.body.innerText").replace("\u2060", "")
 
 
+def wait_until_shown(page, text: str) -> None:
+    """Waits for a text as shown_text reads it (get_by_text would stumble on the word joiners)."""
+    page.wait_for_function("t => document.body.innerText.replaceAll('\u2060', '').includes(t)", arg=text)
+
+
 def assert_nothing_from_data(page) -> None:
     found = page.locator(FROM_DATA).evaluate_all("els => els.map(e => e.outerHTML)")
     assert not found, f"a link or an image came from the data: {found}"
@@ -63,8 +68,8 @@ def test_support_lookup_and_review_panel_show_a_markdown_name_as_text(live_app, 
     page.get_by_label("姓名（可部分）", exact=False).fill("2110000001")
     page.get_by_role("button", name="查询").click()
     page.get_by_text("审核未通过").first.wait_for()
+    wait_until_shown(page, "<img src=x onerror=alert(1)>")
     settled(page)
-    page.wait_for_load_state("networkidle")
     page.get_by_test_id("stMetricValue").last.wait_for()  # metrics load their code lazily
     text = shown_text(page)
     assert f"{NAME} · 2110000001" in text
@@ -78,6 +83,7 @@ def test_support_lookup_and_review_panel_show_a_markdown_name_as_text(live_app, 
     page.get_by_role("link", name="审核队列").click()
     page.get_by_text("第 2 次提交").first.wait_for()
     page.get_by_text("历史提交（1）").wait_for()  # the details under the photos arrive last
+    wait_until_shown(page, "[改这里](http://evil)")
     settled(page)
     text = shown_text(page)
     assert NAME in text and "[改这里](http://evil)" in text

@@ -12,7 +12,7 @@ from core.domain.enums import Decision, Role, SubmissionState
 from core.models import ReviewDecision, Submission, utcnow
 from core.config import fixtures_dir
 from tests import factories as f
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import login, screenshot, settled
 
 FIXTURES = fixtures_dir("london")
 QUEUED = 22
@@ -41,13 +41,9 @@ def shown(page, name: str) -> None:
     page.locator("strong", has_text=name).first.wait_for(timeout=15_000)
 
 
-def settled(page) -> None:
-    """Before a screenshot or a key: the rerun finished (a key pressed during one can be lost) and
-    its images arrived."""
-    page.wait_for_function(
-        "() => !document.querySelector('[data-stale=\"true\"], [data-testid^=\"stStatusWidgetRunning\"]')",
-        timeout=60_000)
-    page.wait_for_load_state("networkidle")
+def settled_for_keys(page) -> None:
+    """Before a key: a key pressed during a rerun can be lost."""
+    settled(page)
     page.wait_for_timeout(300)
 
 
@@ -57,12 +53,12 @@ def test_reviewer_decides_twenty_photos_with_the_keyboard(live_app, page):
     page.get_by_role("link", name="审核队列").click()  # a new URL would be a new, signed-out session
     shown(page, NAMES[0])
     page.get_by_text("同一人").first.wait_for()
-    settled(page)
+    settled_for_keys(page)
     screenshot(page, "review_screen")
 
     page.keyboard.press("g")
     page.get_by_text("红色：头顶应在").wait_for()
-    settled(page)
+    settled_for_keys(page)
     screenshot(page, "review_screen_frame_guides")
     page.keyboard.press("g")
 
@@ -73,19 +69,19 @@ def test_reviewer_decides_twenty_photos_with_the_keyboard(live_app, page):
             page.keyboard.press("2")  # 面部阴影
             shown(page, NAMES[6])
             page.get_by_text(f"已驳回（面部阴影）：{rejected}").wait_for()
-            settled(page)
+            settled_for_keys(page)
             screenshot(page, "review_after_reject")
             page.keyboard.press("u")
             shown(page, rejected)
             page.get_by_text("已撤销上一个决定").wait_for()
-            settled(page)
+            settled_for_keys(page)
             screenshot(page, "review_after_undo")
         began = time.perf_counter()
         page.keyboard.press("a")
         shown(page, NAMES[i + 1])
         round_trips.append(time.perf_counter() - began)
     page.get_by_text(f"已通过：{NAMES[19]}").wait_for()
-    settled(page)
+    settled_for_keys(page)
     screenshot(page, "review_after_twenty")
     round_trips.sort()
     print(f"keypress → next photo: median {round_trips[len(round_trips) // 2] * 1000:.0f} ms "

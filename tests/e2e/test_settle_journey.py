@@ -45,7 +45,6 @@ def test_a_senior_settles_a_disagreement_and_the_photo_follows(live_app, page):
     page.get_by_text("驳回 头发遮挡（刘海遮住眉毛）").wait_for()
     page.get_by_text("照片当前状态：审核通过").wait_for()
     settled(page)
-    page.wait_for_load_state("networkidle")
     screenshot(page, "settle_waiting")
 
     page.get_by_label("裁定说明（驳回时学生可见）").fill("请露出眉毛后重新拍摄")
@@ -56,7 +55,6 @@ def test_a_senior_settles_a_disagreement_and_the_photo_follows(live_app, page):
     page.get_by_role("tab", name="已裁定（1）").click()
     page.get_by_text("没有等待裁定的分歧").wait_for(state="attached")
     settled(page)
-    page.wait_for_load_state("networkidle")
     screenshot(page, "settle_done")
 
     with app.db.session() as session:
