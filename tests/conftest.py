@@ -8,6 +8,7 @@ own database (so parallel runs never collide) and each test starts from empty ta
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import uuid
@@ -193,6 +194,19 @@ class OncePerPasswordHasher(PasswordHasher):
 
 
 PASSWORD_HASHER = OncePerPasswordHasher()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def components_scanned_once() -> Iterator[None]:
+    """Every new ``AppTest`` scans the metadata of every installed package for Streamlit components
+    (about a second, a third of a page test); the installed packages cannot change during a run, so
+    the first scan serves them all. The real server scans once at start, as before."""
+    from streamlit.components.v2 import manifest_scanner
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(manifest_scanner, "scan_component_manifests",
+                      functools.cache(manifest_scanner.scan_component_manifests))
+        yield
 
 
 @pytest.fixture(autouse=True)
