@@ -27,10 +27,12 @@ from core.config import settings
 from core.db import Database, default_database, get_or_raise
 from core.domain.access import Actor, internal, pure
 from core.domain.enums import (
+    ConsentChannel,
     Decision,
     EducationCategory,
     JobStatus,
     MailingMode,
+    NotificationConsent,
     PaymentPurpose,
     Role,
     SubmissionState,
@@ -41,7 +43,18 @@ from core.errors import DomainError
 from core.imaging.collection_code import CollectionCode, DecodedCode, DemoCodeDecoder, code_hash, encode_demo_code
 from core.imaging.print_sheet import PhotoSize
 from core.models import AccountLink, CollectionTask, ProcessingJob, RosterRecord, StaffUser, Submission, utcnow
-from core.services import jobs, linking, payments, processing, review, schools, staff, submissions, tickets
+from core.services import (
+    jobs,
+    linking,
+    notifications,
+    payments,
+    processing,
+    review,
+    schools,
+    staff,
+    submissions,
+    tickets,
+)
 from core.storage.photos import PhotoStore, default_photo_store
 
 DEMO_PASSWORD = "Demo2025!"
@@ -142,6 +155,7 @@ class StudentPlan:
     school_code: str
     photo_index: int
     outcome: str  # unlinked | unpaid | standardised | awaiting | approved | rejected | blocked | held
+    wechat_messages: bool = True
     submission_id: int | None = None
     actor: Actor | None = None
 
@@ -225,7 +239,9 @@ def _reference_data(db: Database, store: PhotoStore, pictures: DemoPhotos, rng: 
             outcome = OUTCOMES[i % len(OUTCOMES)] if not record.has_chsi_photo else "unlinked"
             if i in FIXED_STUDENTS:
                 outcome = FIXED_STUDENTS[i][3]
-            plans.append(StudentPlan(record.id, task.id, by_code[task.school_id], photo_index, outcome))
+            wechat_messages = i % 3 != 2  # one student in three declined: their results stay in the inbox
+            plans.append(StudentPlan(record.id, task.id, by_code[task.school_id], photo_index, outcome,
+                                     wechat_messages))
         if len(plans) > 4:
             _escalated_call(session, plans[4].record_id)
     _compute_enrolment_embeddings(db, store)
@@ -272,6 +288,8 @@ def _play_students(db: Database, store: PhotoStore, pictures: DemoPhotos, plans:
             record = get_or_raise(session, RosterRecord, plan.record_id, "学籍记录不存在。", "Roster record not found.")
             account = linking.sign_in(session, f"demo-openid-{record.id}", f"微信用户{record.id}")
             plan.actor = Actor.student(account.id, account.nickname)
+            consent = NotificationConsent.GRANTED if plan.wechat_messages else NotificationConsent.DECLINED
+            notifications.set_consent(session, account, consent, ConsentChannel.APP)
             code = None if plan.outcome == "held" else demo_code(record, plan.school_code)
             address = linking.MailingAddress(record.name, "13871234567", "湖北省武汉市洪山区珞喻路1037号 学生公寓3栋")
             link = linking.link_account(session, account, plan.task_id, record, code=code, mailing_address=address)

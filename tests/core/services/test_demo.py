@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 from sqlalchemy import func, select
 
-from core.domain.enums import Role, SubmissionState
-from core.models import CollectionTask, RosterRecord, School, StaffUser, Submission
+from core.domain.enums import NotificationConsent, Role, SubmissionState
+from core.models import CollectionTask, Notification, RosterRecord, School, StaffUser, StudentAccount, Submission
 from core.services import staff, tickets
+from core.services.notifications import NO_CONSENT
 from core.services.demo import DEMO_PASSWORD, build_demo
 
 # Builds the whole demo data set, photos through the worker. Its seven staff accounts are made and
@@ -35,6 +38,10 @@ def test_demo_builds_schools_tasks_staff_and_photos_in_every_state(env, fixtures
         held = session.scalars(select(Submission).where(Submission.on_temporary_code.is_(True))).all()
         assert held and all(s.state is SubmissionState.APPROVED for s in held)
         registrar = staff.actor_for(session.scalars(select(StaffUser).where(StaffUser.username == "registrar")).one())
+        consents = Counter(session.scalars(select(StudentAccount.notification_consent)))
+        assert consents[NotificationConsent.GRANTED] > consents[NotificationConsent.DECLINED] > 0
+        told = session.scalars(select(Notification).where(Notification.account_id.is_not(None))).all()
+        assert {n.withheld for n in told} == {None, NO_CONSENT}, "results pushed to those who allowed it only"
         [call] = tickets.escalations_for_school(session, registrar, registrar.school_id)
         assert call.student_name == "王小明" and call.escalation_overdue  # a walk-through's escalation to answer
     assert build_demo(str(fixtures_dir), if_empty=True, database=db, store=store) == 0
