@@ -97,6 +97,10 @@ def test_overdue_escalations_are_flagged_on_the_registrar_desk(db, app_for):
     theirs = app_for(other, page="school_escalations.py").run()
     assert not theirs.exception and not theirs.dataframe
     assert theirs.success[0].value == "没有等待本校答复的问题。"
+    landing = app_for(registrar, page="overview.py").run()
+    assert not landing.exception
+    assert [w.value for w in landing.warning] == ["客服转交本校的问题 1 个待答复，其中 1 个已超时。"]
+    assert not app_for(other, page="overview.py").run().warning, "the other school has nothing waiting"
 
 
 def test_support_sees_the_schools_answer_and_late_schools_in_the_queue(db, app_for):

@@ -170,6 +170,9 @@ def test_registrar_is_told_to_replace_a_photo_already_sent_and_marks_it_replaced
         registrar_id = registrar.id
         f.keep(session, school)
 
+    landing = app_for(registrar_id, page="overview.py").run()
+    assert not landing.exception
+    assert [w.value for w in landing.warning] == ["1 张照片经复核认定不合格，需联系学生重拍并在学信网更换。"]
     at = app_for(registrar_id, page="chase_list.py").run()
     assert not at.exception
     assert any("需在学信网更换的照片（1）" in e.label for e in at.expander)
@@ -178,6 +181,7 @@ def test_registrar_is_told_to_replace_a_photo_already_sent_and_marks_it_replaced
     at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("replaced_"))).click().run()
     assert not at.exception
     assert not any("需在学信网更换" in e.label for e in at.expander)
+    assert not app_for(registrar_id, page="overview.py").run().warning, "nothing left to tell the registrar"
     with db.session() as session:
         assert review_settle.replacements_for_school(session, f.actor_of(session.get(StaffUser, registrar_id)),
                                                      school.id) == []
