@@ -109,6 +109,7 @@ def _wait_up(base: str, proc: subprocess.Popen[bytes]) -> None:
     raise TimeoutError("the API did not start")
 
 
+@pytest.mark.slow
 def test_an_upload_through_the_api_puts_a_job_on_the_queue_that_a_worker_consumes(queue_env):
     env, huey, db = queue_env
     world = _seed(db)

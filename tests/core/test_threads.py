@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from core.config import Settings
 from core.threads import THREAD_VARIABLES, one_thread_environment
 from core.config import PROJECT_ROOT
@@ -38,6 +40,7 @@ def test_child_environment_pins_every_pool_and_keeps_the_rest():
     assert all(env[name] == "1" for name in THREAD_VARIABLES)
 
 
+@pytest.mark.slow
 def test_a_real_worker_process_runs_every_numeric_pool_on_one_thread(tmp_path):
     """``python -m core worker`` as ``make run`` starts it, from an environment that pins nothing."""
     env = {k: v for k, v in one_thread_environment().items() if k not in THREAD_VARIABLES}
