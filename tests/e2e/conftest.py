@@ -7,6 +7,7 @@ Skipped, with the reason printed, where /usr/bin/chromium is missing (``.ci/run`
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -19,10 +20,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from sqlalchemy import select
 
-from core import worker
+from core import worker as jobs_worker
 from core.db import Database
-from tests.conftest import create_schema
+from core.domain.enums import JobStatus
+from core.models import ProcessingJob
 from core.storage.photos import LocalPhotoStore, PhotoStore
 from workbench.links import COOKIE
 
@@ -61,39 +64,59 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None
                 if resp.status == 200:
                     return
         except OSError:
-            time.sleep(0.3)
+            time.sleep(0.1)
     raise TimeoutError(f"{url} did not become healthy")
 
 
-@pytest.fixture
-def live_app(tmp_path: Path) -> Iterator[Callable[..., LiveApp]]:
-    """``live_app(seed, script="workbench/server.py")``: seed(session, store) fills a fresh SQLite
-    database, then the app and one worker start on it."""
-    procs: list[subprocess.Popen] = []
+STREAMLIT_OPTIONS = ["--server.headless", "true", "--browser.gatherUsageStats", "false",
+                     "--server.fileWatcherType", "none", "--server.runOnSave", "false", "--runner.postScriptGC", "false"]
+"""No file watcher: nothing edits the sources during a journey, and a watcher re-scans every loaded
+module after each run of each session. No full garbage collection after each run (~0.2 s of CPU
+each): a server lives for one test."""
 
-    def start(seed: Callable[..., object] | None = None, script: str = "workbench/server.py") -> LiveApp:
+
+@pytest.fixture
+def live_app(tmp_path: Path, sqlite_template: Path) -> Iterator[Callable[..., LiveApp]]:
+    """``live_app(seed, script="workbench/server.py", worker=True)``: seed(session, store) fills a
+    fresh SQLite database (a copy of the session's migrated template), then the app starts on it,
+    with one worker unless ``worker=False``. A second app in the same test shares the first one's
+    database. ``worker=False`` is for journeys that enqueue no job once seeded (the seed runs its
+    jobs inline): a worker loads the imaging models at start, seconds of a busy machine's CPU. Such
+    a journey fails at teardown if a job was left waiting for a worker that never ran."""
+    procs: list[subprocess.Popen] = []
+    workerless: dict[str, Database] = {}
+    served: set[str] = set()
+
+    def start(seed: Callable[..., object] | None = None, script: str = "workbench/server.py", *,
+              worker: bool = True) -> LiveApp:
         data_dir = tmp_path / "data"
         data_dir.mkdir(exist_ok=True)
-        db = Database(f"sqlite:///{data_dir / 'workbench.db'}")
-        create_schema(db)
+        path = data_dir / "workbench.db"
+        if not path.exists():
+            shutil.copy(sqlite_template, path)
+        db = Database(f"sqlite:///{path}")
+        if worker:
+            served.add(db.url)
+        else:
+            workerless[db.url] = db
         store = LocalPhotoStore(data_dir / "photos")
         env = dict(os.environ, WORKBENCH_DATA_DIR=str(data_dir), WORKBENCH_DATABASE_URL=db.url,
                    WORKBENCH_PHOTO_STORE=str(store.root), WORKBENCH_QUEUE="sqlite")
         if seed is not None:
-            worker.configure(db, store, immediate=True)
+            jobs_worker.configure(db, store, immediate=True)
             try:
                 with db.session() as session:
                     seed(session, store)
             finally:
-                worker.configure(None, None)
+                jobs_worker.configure(None, None)
         port = _free_port()
         app = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
-             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port), *STREAMLIT_OPTIONS],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs.append(app)
-        procs.append(subprocess.Popen([sys.executable, "-m", "core", "worker"], cwd=ROOT, env=env,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        if worker:
+            procs.append(subprocess.Popen([sys.executable, "-m", "core", "worker"], cwd=ROOT, env=env,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         url = f"http://127.0.0.1:{port}"
         _wait_healthy(url, app)
         return LiveApp(url=url, db=db, store=store, data_dir=data_dir)
@@ -106,6 +129,17 @@ def live_app(tmp_path: Path) -> Iterator[Callable[..., LiveApp]]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+    for url, db in workerless.items():
+        if url not in served:
+            _assert_no_job_waits(db)
+
+
+def _assert_no_job_waits(db: Database) -> None:
+    """A journey started without a worker must not have needed one."""
+    with db.session() as session:
+        waiting = session.scalars(select(ProcessingJob.kind).where(
+            ProcessingJob.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)))).all()
+    assert not waiting, f"jobs {waiting} waited for a worker: start this app with live_app(..., worker=True)"
 
 
 @pytest.fixture(scope="session")

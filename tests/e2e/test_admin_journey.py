@@ -55,7 +55,7 @@ def test_admin_sets_up_a_school_task_and_registrar_who_sees_only_that_school(liv
         f.make_record(session, other, 90, name="外校学生")
         f.make_staff(session, Role.ADMIN, "admin")
 
-    app = live_app(seed)
+    app = live_app(seed, worker=False)
     login(page, app.url, "admin", f.PASSWORD)
 
     open_page(page, "学校")

@@ -35,7 +35,7 @@ def seed(session, store):
 
 
 def test_registrar_answers_an_escalation_and_support_sees_it(live_app, page, browser):
-    app = live_app(seed)
+    app = live_app(seed, worker=False)
     page.set_viewport_size({"width": 1440, "height": 1400})
     login(page, app.url, "reg.whu", f.PASSWORD)
     page.get_by_role("link", name="客服转交").click()

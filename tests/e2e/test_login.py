@@ -12,7 +12,7 @@ def test_reviewer_signs_in_to_the_queue_and_sees_overview(live_app, page):
             f.make_record(session, school, seed_no)
         f.make_staff(session, Role.REVIEWER, "li.reviewer")
 
-    app = live_app(seed)
+    app = live_app(seed, worker=False)
     login(page, app.url, "li.reviewer", f.PASSWORD)
     page.get_by_role("heading", name="审核队列").wait_for()  # a reviewer lands on their queue
     page.get_by_role("link", name="概览").click()
@@ -30,7 +30,7 @@ def test_a_wrong_password_is_refused_and_audited_with_the_browsers_network(live_
     def seed(session, store):
         f.make_staff(session, Role.REVIEWER, "li.reviewer")
 
-    app = live_app(seed)
+    app = live_app(seed, worker=False)
     page.goto(app.url)
     page.get_by_label("用户名").fill("li.reviewer")
     page.get_by_label("密码").fill("Wrong-guess-2025")

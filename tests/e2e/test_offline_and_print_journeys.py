@@ -34,8 +34,8 @@ def test_student_buys_on_site_shooting_and_the_registrar_sees_it(live_app, brows
         linking.link_account(session, account, task.id, record, code=None)
         f.make_staff(session, Role.REGISTRAR, "reg.whu", school=school)
 
-    student_app = live_app(seed, script="student/app.py")
-    workbench = live_app(None, script="workbench/server.py")
+    student_app = live_app(seed, script="student/app.py", worker=False)  # paying enqueues no job
+    workbench = live_app(None, script="workbench/server.py", worker=False)
 
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
                                   locale="zh-CN")
@@ -85,7 +85,7 @@ def test_registrar_previews_builds_and_downloads_print_sheets(live_app, page, tm
             w.approved_photo(session, store, task, f.make_record(session, school, n + 1, name=name), fixtures_dir)
         f.make_staff(session, Role.REGISTRAR, "reg.whu", school=school)
 
-    app = live_app(seed)
+    app = live_app(seed, worker=False)  # the print files are built by the page itself
     login(page, app.url, "reg.whu", f.PASSWORD)
     page.get_by_role("link", name="纸质照片打印").click()
     page.get_by_role("heading", name="印张预览").wait_for(timeout=SLOW)

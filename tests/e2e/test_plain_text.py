@@ -59,7 +59,7 @@ def assert_nothing_from_data(page) -> None:
 
 
 def test_support_lookup_and_review_panel_show_a_markdown_name_as_text(live_app, page, fixtures_dir):
-    app = live_app(seeder(fixtures_dir))
+    app = live_app(seeder(fixtures_dir), worker=False)
     asked: list[str] = []
     page.on("request", lambda request: asked.append(request.url))
 

@@ -48,7 +48,7 @@ def settled_for_keys(page) -> None:
 
 
 def test_reviewer_decides_twenty_photos_with_the_keyboard(live_app, page):
-    app = live_app(seed)
+    app = live_app(seed, worker=False)
     login(page, app.url, "reviewer", f.PASSWORD)
     page.get_by_role("link", name="审核队列").click()  # a new URL would be a new, signed-out session
     shown(page, NAMES[0])

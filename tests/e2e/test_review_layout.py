@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from core.domain.enums import Decision, Role, SubmissionState
@@ -95,7 +96,7 @@ def assert_big_side_by_side_above_the_fold(boxes: dict[str, dict]) -> None:
 
 
 def test_review_screen_shows_both_photos_at_native_size_and_nothing_moves_after_a_decision(live_app, browser):
-    app = live_app(seed)
+    app = live_app(seed, worker=False)
     context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(20_000)
@@ -132,8 +133,7 @@ def test_review_screen_shows_both_photos_at_native_size_and_nothing_moves_after_
         assert "scale(2.5)" in left and left == right
         screenshot_viewport(page, "review_layout_zoom_eyes")
         page.keyboard.press("f")
-        page.wait_for_timeout(1400)
-        assert "正在显示" in frame.locator("#labelL").inner_text()
+        expect(frame.locator("#labelL")).to_contain_text("正在显示")  # the first swap comes after 600 ms
         screenshot_viewport(page, "review_layout_flicker")
         page.keyboard.press("f")
         page.keyboard.press("w")
@@ -149,7 +149,7 @@ def test_review_screen_shows_both_photos_at_native_size_and_nothing_moves_after_
 
 
 def test_second_review_has_the_same_layout(live_app, browser):
-    app = live_app(seed)
+    app = live_app(seed, worker=False)
     context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(20_000)
@@ -170,7 +170,7 @@ def test_second_review_has_the_same_layout(live_app, browser):
 
 
 def test_grid_mode_rejects_the_exception_and_approves_the_rest_with_one_key(live_app, browser):
-    app = live_app(seed)
+    app = live_app(seed, worker=False)
     context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(20_000)

@@ -28,7 +28,7 @@ def signed_in_as_reviewer(page) -> None:
 
 
 def test_reload_new_tab_deep_link_and_sign_out_everywhere(live_app, page):
-    app = live_app(seed)
+    app = live_app(seed, worker=False)
     login(page, app.url, "li.reviewer", f.PASSWORD)
     page.wait_for_url(re.compile(r"/review_queue$"))  # reviewers land on their queue
     page.get_by_role("heading", name="审核队列").wait_for()
@@ -85,7 +85,7 @@ def test_reload_new_tab_deep_link_and_sign_out_everywhere(live_app, page):
 
 
 def test_a_deep_link_opened_signed_out_goes_through_sign_in_and_back(live_app, page):
-    app = live_app(seed)
+    app = live_app(seed, worker=False)
     with app.db.session() as session:
         from core.models import RosterRecord
 
@@ -116,7 +116,7 @@ def test_the_cookie_routes_refuse_other_sites_and_foreign_redirects(live_app):
     from core.models import StaffUser
     from core.services import staff, staff_sessions
 
-    app = live_app(seed)
+    app = live_app(seed, worker=False)
     host = urlsplit(app.url)
 
     def code() -> str:

@@ -36,7 +36,7 @@ def seed(session, store):
 
 
 def test_a_senior_settles_a_disagreement_and_the_photo_follows(live_app, page):
-    app = live_app(seed)
+    app = live_app(seed, worker=False)
     login(page, app.url, "judge", f.PASSWORD)
     page.get_by_role("link", name="复核").click()
     page.get_by_text("初审与复核不一致").first.wait_for()

@@ -33,8 +33,8 @@ def test_student_shoots_submits_and_sees_the_approval(live_app, phone, page, tmp
         f.make_staff(session, Role.REVIEWER, "li.reviewer")
         assert task.id
 
-    student_app = live_app(seed, script="student/app.py")
-    workbench = live_app(None)
+    student_app = live_app(seed, script="student/app.py")  # its worker standardises the photo the phone shoots
+    workbench = live_app(None, worker=False)  # the same database: the student app's worker serves both
 
     # a shared link to the camera, opened before signing in: sign in there, then the student lands on
     # the step they are on (finding the school), with no "page not found"

@@ -1,6 +1,6 @@
 """A support agent on the phone with the demo student of the operator's guide (丁白云, student number
 2110216052, ID ending 2414): find her by ID last 4, open a ticket, reset her daily standardisation
-quota, resolve the ticket. Real app, real worker, real Chromium."""
+quota, resolve the ticket. Real app, real Chromium (no worker: the journey enqueues no job)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def seeder(fixtures_dir):
 
 
 def test_agent_finds_student_opens_ticket_resets_quota_and_resolves(live_app, page, fixtures_dir):
-    app = live_app(seeder(fixtures_dir))
+    app = live_app(seeder(fixtures_dir), worker=False)
     page.set_viewport_size({"width": 1440, "height": 1800})  # Streamlit scrolls inside: show the whole page
     login(page, app.url, "zhou.support", f.PASSWORD)
     page.get_by_role("link", name="学生查询").click()
