@@ -42,8 +42,12 @@ def shown(page, name: str) -> None:
 
 
 def settled_for_keys(page) -> None:
-    """Before a key: a key pressed during a rerun can be lost."""
+    """Before a key: a key pressed during a rerun can be lost, and so can one pressed while the photo
+    component's frame is being replaced (its script puts the key listener on the page)."""
     settled(page)
+    page.wait_for_function(
+        "() => window.__photoCompareKeys && [...document.querySelectorAll('iframe')]"
+        ".every(f => f.contentDocument?.readyState === 'complete')", timeout=60_000)
     page.wait_for_timeout(300)
 
 
