@@ -58,6 +58,7 @@ def portrait_present() -> None:
         pytest.skip(f"fixture portrait not found at {PORTRAIT}")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("queue", ["sqlite", "redis"])
 def test_sigkilled_workers_lose_nothing_and_duplicate_nothing(queue, tmp_path, portrait_present):
     if queue == "redis" and not _redis_up():
@@ -108,6 +109,7 @@ def _stop_while_holding(db, pool: Workers, grace: str) -> tuple[subprocess.Popen
     return proc, held, time.monotonic() - began
 
 
+@pytest.mark.slow
 def test_sigterm_finishes_the_job_in_hand_or_hands_it_back(tmp_path, portrait_present):
     db, _ = fresh_database(None, tmp_path)
     submission_ids = prepare(db, LocalPhotoStore(tmp_path / "photos"), 12)
@@ -162,6 +164,7 @@ def test_the_fault_scenario_notices_a_lost_job(tmp_path, portrait_present):
     assert len(outcome.lost) == 2 and not outcome.ok
 
 
+@pytest.mark.slow
 def test_a_committed_job_reaches_a_real_worker_through_the_huey_queue(tmp_path, portrait_present):
     """The ordinary path: the request commits, its message waits in the queue (no worker yet),
     a worker starts and takes it."""
