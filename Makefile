@@ -4,7 +4,8 @@
 #                (the student app on http://localhost:8502)
 #   make test  — install what is missing, lint, and run the whole test suite
 #   make lint  — ruff (defects, not style) and mypy (strict on core/domain, imaging, services)
-#   make test-fast — the inner loop: no browser journeys, no slow tests, SQLite only
+#   make test-fast — the inner loop: no browser journeys, no slow tests, SQLite only (the PostgreSQL
+#                variants are deselected, not listed as skipped)
 #   make bench — every benchmark in bench/ (the PostgreSQL ones use the local server; each
 #                script takes --url and size options: python -m bench.<name> --help)
 PYTHON ?= python3
@@ -37,7 +38,7 @@ test: $(STAMP) lint
 	$(PY) -m pytest -n 2 --dist loadgroup
 
 test-fast: $(STAMP)
-	WORKBENCH_TEST_DATABASE_URL= $(PY) -m pytest -n 2 --dist loadgroup -m "not browser and not slow"
+	WORKBENCH_TEST_DATABASE_URL= $(PY) -m pytest -n 2 --dist loadgroup -m "not browser and not slow" -k "not postgresql"
 
 bench: $(STAMP)
 	for name in $(BENCHES); do echo "== bench.$$name"; $(PY) -m bench.$$name || exit 1; done
