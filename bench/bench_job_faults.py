@@ -1,19 +1,24 @@
-"""Jobs that cannot be lost: real workers (``python -m core worker``) killed with SIGKILL at random
-moments while hundreds of standardisations run, on the SQLite queue and on Redis.
+"""Jobs that cannot be lost: real workers killed with SIGKILL in the middle of their jobs.
+
+The workers (``python -m core worker``) are killed while hundreds of standardisations run, on the
+SQLite queue and on Redis.
 
 Run from the project root::
 
     .venv/bin/python -m bench.bench_job_faults [--queue sqlite|redis|both] [--jobs 300] [--kills 15] [--url postgresql+psycopg://…]
+        [--up-front N]
 
 Each student of a fresh database (SQLite, or PostgreSQL with ``--url``) requests one standardisation
 of the same real portrait (London 003, 960×960) through the services, so every job runs the real
-pipeline. Three workers start; every 0.5–2 s one that holds a job (while another one works) is
-killed with SIGKILL at a random moment of that job, and restarted at once. Leases last 3 s,
-heartbeats every 0.5 s. Afterwards every job must end done (or failed with its reason) exactly once: no submission
+pipeline. Three workers start; as soon as one holds a job while another one is up, it is killed
+with SIGKILL at a random moment of that job, and restarted at once. A kill counts when it left its
+job behind (the job was still running under the dead worker's lease). Leases last 3 s, heartbeats
+every 0.5 s. Afterwards every job must end done (or failed with its reason) exactly once: no submission
 half-processed, each finished standardisation charged once and each failed one given back.
 Printed: jobs, kills survived, lost (must be 0), duplicated (must be 0), and the recovery time
 after the last kill (from the kill to the moment the job the dead worker held was finished by
-another). ``tests/core/test_job_faults.py`` runs the same scenario, smaller.
+another). ``tests/core/test_job_faults.py`` runs the same scenario, smaller: its students request
+their standardisations as the kills need them rather than all at once.
 """
 
 from __future__ import annotations
@@ -38,7 +43,8 @@ from core.config import PROJECT_ROOT as ROOT
 from core.config import fixtures_dir
 from core.db import Database
 from core.domain.enums import JobStatus, QuotaEntryType, QuotaKind, SubmissionState
-from core.models import ProcessingJob, QuotaEntry, Submission
+from core.domain.access import Actor
+from core.models import ProcessingJob, QuotaEntry, Submission, WorkerHeartbeat
 from core.storage.photos import LocalPhotoStore, PhotoStore
 
 PORTRAIT = fixtures_dir("london", "003_smiling.jpg")
@@ -53,6 +59,7 @@ class Outcome:
     queue: str
     jobs: int
     kills: int
+    missed: int = 0
     done: int = 0
     failed: int = 0
     lost: list[int] = field(default_factory=list)
@@ -72,36 +79,47 @@ class Outcome:
     def lines(self) -> list[str]:
         recovery = "n/a" if self.recovery_seconds is None else f"{self.recovery_seconds:.1f} s"
         return [
-            (f"queue {self.queue}: {self.jobs} jobs, {self.kills} kills survived (SIGKILL), "
-             f"{self.done} done, {self.failed} failed with a reason, in {self.total_seconds:.1f} s"),
+            (f"queue {self.queue}: {self.jobs} jobs, {self.kills} kills mid-job survived (SIGKILL; "
+             f"{self.missed} more landed after the job ended), {self.done} done, {self.failed} failed with a reason, in {self.total_seconds:.1f} s"),
             (f"  lost {len(self.lost)} (target 0), duplicated {len(self.duplicated)} (target 0), "
              f"half-processed {len(self.half_processed)} (target 0), wrong charge {len(self.wrong_charge)} (target 0)"),
             f"  recovery after the last kill: {recovery}",
         ]
 
 
-def prepare(db: Database, store: PhotoStore, count: int) -> list[int]:
-    """``count`` students each request one standardisation through the services; the jobs wait as
-    rows (no worker yet): the workers' sweep finds them, the same way it finds a lost message."""
+def enrol(db: Database, count: int) -> list[tuple[Actor, int]]:
+    """``count`` paid students linked to one open task, each ready to request a standardisation
+    (its actor and link id)."""
+    from tests import factories as f
+
+    with db.session() as session:
+        school = f.make_school(session)
+        task = f.make_task(session, school)
+        students = [f.make_linked_student(session, task, f.make_record(session, school, seed, name=f"学生{seed}"))
+                    for seed in range(1, count + 1)]
+        return [(student.actor, student.link.id) for student in students]
+
+
+def request(db: Database, store: PhotoStore, students: list[tuple[Actor, int]]) -> list[int]:
+    """Each student requests one standardisation of the same real portrait through the services;
+    the jobs wait as rows (no queue in this process): the workers' sweep finds them, the same way
+    it finds a lost message. Returns the submission ids."""
     from core import worker
     from core.services import submissions
-    from tests import factories as f
 
     photo = PORTRAIT.read_bytes()
     worker.configure(db, store, immediate=False)
-    ids = []
     try:
         with db.session() as session:
-            school = f.make_school(session)
-            task = f.make_task(session, school)
-            for seed in range(1, count + 1):
-                record = f.make_record(session, school, seed, name=f"学生{seed}")
-                student = f.make_linked_student(session, task, record)
-                ids.append(submissions.request_standardisation(session, student.actor, student.link.id, photo,
-                                                               store).id)
+            return [submissions.request_standardisation(session, actor, link_id, photo, store).id
+                    for actor, link_id in students]
     finally:
         worker.configure(None, None)
-    return ids
+
+
+def prepare(db: Database, store: PhotoStore, count: int) -> list[int]:
+    """``count`` students each request one standardisation; the jobs wait for a worker."""
+    return request(db, store, enrol(db, count))
 
 
 class Workers:
@@ -125,8 +143,7 @@ class Workers:
         return proc
 
     def working(self, proc: subprocess.Popen[bytes]) -> bool:
-        """Started up and finished a job already: a worker is killed only while another one works,
-        or the scenario would measure nothing but start-ups."""
+        """Started up and finished a job already (the SIGTERM test stops a worker only then)."""
         return " done (" in self.log_of[proc.pid].read_text(errors="replace")
 
     def alive(self) -> list[subprocess.Popen[bytes]]:
@@ -178,6 +195,19 @@ def _holders(db: Database) -> dict[int, list[int]]:
     return held
 
 
+def _up(db: Database, procs: list[subprocess.Popen[bytes]]) -> set[int]:
+    """The pids among ``procs`` that have loaded the imaging stack and take jobs: their heartbeat
+    row says so (a killed worker's row stays, hence only live processes are asked about)."""
+    with db.session() as session:
+        return set(session.scalars(select(WorkerHeartbeat.pid).where(WorkerHeartbeat.pid.in_([p.pid for p in procs]))))
+
+
+def _waiting(db: Database) -> int:
+    with db.session() as session:
+        return int(session.scalar(select(func.count(ProcessingJob.id))
+                                  .where(ProcessingJob.status == JobStatus.QUEUED)) or 0)
+
+
 def _terminal(db: Database, job_ids: list[int]) -> bool:
     with db.session() as session:
         return not session.scalar(select(func.count(ProcessingJob.id)).where(
@@ -191,13 +221,21 @@ def _unfinished(db: Database) -> int:
 
 
 def run_scenario(queue: str, db: Database, data_dir: Path, *, jobs: int, kills: int, workers: int = 3,
-                 seed: int = 1, timeout: float = 300.0) -> Outcome:
-    """Prepare ``jobs`` standardisations, run ``workers`` workers, SIGKILL one holding a job at
-    random moments ``kills`` times (restarting it at once), wait for the end, and check. Recovery
-    is measured from the last kill that left a job behind to the moment that job finished."""
+                 seed: int = 1, timeout: float = 300.0, up_front: int | None = None) -> Outcome:
+    """Enrol ``jobs`` students, ``up_front`` of whom (default: all) request a standardisation at
+    once, and run ``workers`` workers. Whenever no job waits and no live worker holds one, while
+    two workers are up, as many more students request theirs as workers are up. A worker holding a
+    job, while another one is up, is killed with SIGKILL at a random moment of that job and
+    restarted at once, until ``kills`` kills have landed mid-job (left their job behind); then the
+    remaining students request theirs, and everything is waited for and checked. With few up front
+    the run costs its kills and worker start-ups, not a backlog processed between them. Recovery
+    is measured from the last kill to the moment the job it left behind finished."""
     rng = random.Random(seed)
     store = LocalPhotoStore(data_dir / "photos")
-    submission_ids = prepare(db, store, jobs)
+    students = enrol(db, jobs)
+    first = len(students) if up_front is None else up_front
+    submission_ids = request(db, store, students[:first])
+    students = students[first:]
     name = f"jobs-fault-{uuid.uuid4().hex[:8]}"
     logs = data_dir / "logs"
     logs.mkdir(exist_ok=True)
@@ -209,23 +247,34 @@ def run_scenario(queue: str, db: Database, data_dir: Path, *, jobs: int, kills: 
     try:
         for _ in range(workers):
             pool.start()
-        while outcome.kills < kills and time.monotonic() < deadline and _unfinished(db):
-            time.sleep(rng.uniform(0.5, 2.0))
+        while outcome.kills < kills and time.monotonic() < deadline:
+            alive = pool.alive()
+            up = _up(db, alive)
             held = _holders(db)
-            working = [p for p in pool.alive() if pool.working(p)]
-            victims = [p for p in pool.alive() if held.get(p.pid) and (workers == 1 or set(working) - {p})]
+            victims = [p for p in alive if held.get(p.pid) and (workers == 1 or up - {p.pid})]
             if not victims:
-                continue  # as in production, some worker is up while another dies
+                if not students and not _unfinished(db):
+                    break  # every job is done: fewer kills than asked, reported
+                idle = not any(held.get(p.pid) for p in alive) and not _waiting(db)
+                if idle and students and len(up) >= min(2, workers):  # a kill could land: a job for each worker up
+                    batch, students = students[:len(up)], students[len(up):]
+                    submission_ids += request(db, store, batch)
+                time.sleep(0.05 if len(up) >= min(2, workers) else 0.25)  # closely only while a kill could land
+                continue
             victim = rng.choice(victims)
-            time.sleep(rng.uniform(0.0, 0.2))  # a random moment inside the job
+            time.sleep(rng.uniform(0.0, 0.15))  # a random moment inside the job
             victim.send_signal(signal.SIGKILL)
             victim.wait()
             orphans = _holders(db).get(victim.pid, [])
-            outcome.kills += 1
             if orphans:
+                outcome.kills += 1
                 last_kill = (time.monotonic(), orphans)
+            else:
+                outcome.missed += 1  # the job ended first: a kill, but not one mid-job
             pool.procs.remove(victim)
-            pool.start()
+            if outcome.kills < kills or not pool.alive():
+                pool.start()
+        submission_ids += request(db, store, students)
         recovered_at = None
         while time.monotonic() < deadline:
             if last_kill is not None and recovered_at is None and _terminal(db, last_kill[1]):
@@ -326,6 +375,8 @@ def main() -> int:
     parser.add_argument("--kills", type=int, default=15)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--url", default=None, help="PostgreSQL server URL (default: a SQLite file)")
+    parser.add_argument("--up-front", type=int, default=None,
+                        help="students who request at once (default: all); the others as the kills need them")
     args = parser.parse_args()
     ok = True
     for queue in (["sqlite", "redis"] if args.queue == "both" else [args.queue]):
@@ -333,7 +384,7 @@ def main() -> int:
             db, created = fresh_database(args.url, Path(tmp))
             try:
                 outcome = run_scenario(queue, db, Path(tmp), jobs=args.jobs, kills=args.kills,
-                                       workers=args.workers, timeout=900)
+                                       workers=args.workers, timeout=900, up_front=args.up_front)
             finally:
                 db.dispose()
                 if created:
