@@ -16,7 +16,7 @@ from core.models import ReviewDecision, Submission, utcnow
 from core.services import review
 from core.services.policy import set_policy_value
 from tests import factories as f
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import login, screenshot, settled
 
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "london"
 VIEWPORT = {"width": 1440, "height": 900}
@@ -57,12 +57,10 @@ def shown(page, name: str) -> None:
 
 def calm(page) -> None:
     """The rerun finished, its images arrived and the photo component has drawn them."""
-    page.wait_for_function(
-        "() => !document.querySelector('[data-stale=\"true\"], [data-testid^=\"stStatusWidgetRunning\"]')",
-        timeout=60_000)
+    settled(page)
     page.wait_for_function(
         "() => [...document.querySelectorAll('iframe')].every(f => [...(f.contentDocument?.images || [])]"
-        ".every(i => i.complete)) && [...document.images].every(i => i.complete)", timeout=60_000)
+        ".every(i => i.complete))", timeout=60_000)
     page.wait_for_timeout(800)
 
 
