@@ -255,11 +255,12 @@ def run_scenario(queue: str, db: Database, data_dir: Path, *, jobs: int, kills: 
             if not victims:
                 if not students and not _unfinished(db):
                     break  # every job is done: fewer kills than asked, reported
+                kill_could_land = len(up) >= min(2, workers)
                 idle = not any(held.get(p.pid) for p in alive) and not _waiting(db)
-                if idle and students and len(up) >= min(2, workers):  # a kill could land: a job for each worker up
+                if idle and students and kill_could_land:  # a job for each worker up
                     batch, students = students[:len(up)], students[len(up):]
                     submission_ids += request(db, store, batch)
-                time.sleep(0.05 if len(up) >= min(2, workers) else 0.25)  # closely only while a kill could land
+                time.sleep(0.05 if kill_could_land else 0.25)  # closely only while a kill could land
                 continue
             victim = rng.choice(victims)
             time.sleep(rng.uniform(0.0, 0.15))  # a random moment inside the job
