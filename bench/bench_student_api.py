@@ -3,7 +3,14 @@ real server (uvicorn, ``python -m core api``) with PostgreSQL, Redis and 2 worke
 
 Run from the project root::
 
-    .venv/bin/python -m bench.bench_student_api [--students 500] [--concurrency 64] [--url postgresql+psycopg://…]
+    .venv/bin/python -m bench.bench_student_api [--students 500] [--concurrency 64] [--arrivals 6] [--url postgresql+psycopg://…]
+
+Students open the mini-program as independent phones do, a Poisson stream of ``--arrivals`` a
+second (6 by default: more than this machine finishes, about 5 a second, so the crowd builds up to
+``--concurrency`` in flight and the photo queue never empties: a saturation test, not a trickle;
+``--arrivals 0`` starts them all in the same instant, and the p95 by time shows that first wave's
+tail apart from the steady load). The API runs as ``--api-processes`` uvicorn processes (one per
+core by default, as ``python -m core serve`` does with Redis).
 
 Each student (at most ``--concurrency`` at once, all on loopback) signs in with a WeChat code,
 acknowledges the notice, searches the school by its pinyin initials, lists its tasks, passes the
@@ -32,6 +39,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import random
 import statistics
 import subprocess
 import sys
@@ -58,6 +67,7 @@ from core.models import Payment, ProcessingJob, Submission  # noqa: E402
 PREFIX = "/api/v1"
 P95_TARGET_MS = 300.0
 THROUGHPUT_TARGET = 0.90
+ARRIVALS_PER_SECOND = 6.0
 WAITS_FOR_PHOTO = {"GET /captures/{id}?wait"}
 SUBMITTED = (SubmissionState.SUBMITTED, SubmissionState.AWAITING_REVIEW, SubmissionState.AUTO_BLOCKED)
 
@@ -66,12 +76,15 @@ class Timings:
     def __init__(self) -> None:
         self.by_endpoint: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, int] = defaultdict(int)
+        self.started: list[tuple[float, str, float]] = []
+        """(when the call was sent, endpoint, ms) for the tail over time"""
 
     async def call(self, http: httpx2.AsyncClient, label: str, method: str, url: str, expect: set[int],
                    **kwargs: object) -> httpx2.Response:
         started = time.perf_counter()
         response = await http.request(method, url, **kwargs)
         self.by_endpoint[label].append((time.perf_counter() - started) * 1000)
+        self.started.append((started, label, self.by_endpoint[label][-1]))
         if response.status_code not in expect:
             self.errors[f"{label} → {response.status_code} {response.text[:120]}"] += 1
             raise JourneyFailed(label)
@@ -131,12 +144,26 @@ async def journey(http: httpx2.AsyncClient, t: Timings, world: sw.World, student
     return status.json()["status"]["state"] in {s.value for s in SUBMITTED}
 
 
+def arrivals(count: int, per_second: float, seed: int = 15) -> list[float]:
+    """When each student opens the mini-program, in seconds from the start: a Poisson process at
+    ``per_second`` (independent phones; the same seed gives the same crowd), or all at once for 0."""
+    if per_second <= 0:
+        return [0.0] * count
+    rng, moment, times = random.Random(seed), 0.0, []
+    for _ in range(count):
+        times.append(moment)
+        moment += rng.expovariate(per_second)
+    return times
+
+
 async def crowd(base: str, world: sw.World, codes: dict[int, bytes], portraits: list[bytes], concurrency: int,
-                t: Timings) -> tuple[int, list[float], float]:
+                t: Timings, per_second: float) -> tuple[int, list[float], float]:
     gate = asyncio.Semaphore(concurrency)
     ready_at: list[float] = []
+    opens = arrivals(len(world.students), per_second)
 
     async def one(n: int, student: sw.Student) -> bool:
+        await asyncio.sleep(opens[n] - (time.monotonic() - started))
         async with gate:
             transport = httpx2.AsyncHTTPTransport(local_address=phone_address(n))
             async with httpx2.AsyncClient(base_url=base, timeout=120, transport=transport) as http:
@@ -192,6 +219,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--students", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=64, help="students in flight at once")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--arrivals", type=float, default=ARRIVALS_PER_SECOND,
+                        help="students opening the mini-program per second (Poisson); 0: all at once")
+    parser.add_argument("--api-processes", type=int, default=os.cpu_count() or 1,
+                        help="uvicorn processes serving the API (python -m core serve's default with Redis: one per core)")
     parser.add_argument("--url", default=sw.PG_URL, help="PostgreSQL server (a fresh database is made on it)")
     parser.add_argument("--baseline-photos", type=int, default=60,
                         help="photos for the workers-alone rate (0: skip that measurement)")
@@ -216,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
             codes = _codes(database_url, world, code_png)
             port = free_port()
             env = sw.environment(database_url, data_dir, queue_name, WORKBENCH_API_PORT=str(port),
+                                 WORKBENCH_API_PROCESSES=str(args.api_processes),
                                  WORKBENCH_API_HOST="127.0.0.1")
             procs = sw.start_workers(args.workers, env, data_dir / "logs")
             sw.wait_ready(data_dir / "logs", args.workers)
@@ -228,10 +260,12 @@ def main(argv: list[str] | None = None) -> int:
             timings = Timings()
             began, client_cpu = time.monotonic(), time.process_time()
             completed, _, _ = asyncio.run(crowd(base, world, codes, [p.capture for p in people],
-                                                       args.concurrency, timings))
+                                                       args.concurrency, timings, args.arrivals))
             elapsed = time.monotonic() - began
-            rss = {p.pid: sw.peak_rss_mb(p.pid) for p in procs}
-            cpu = {p.pid: sw.cpu_seconds(p.pid) for p in procs}
+            family = {p.pid: sw.with_children(p.pid) for p in procs}  # the API: uvicorn's supervisor and its processes
+            rss = {p.pid: max(sw.peak_rss_mb(pid) for pid in family[p.pid]) for p in procs}
+            cpu = {p.pid: sum(sw.cpu_seconds(pid) for pid in family[p.pid]) for p in procs}
+
             cpu[0] = time.process_time() - client_cpu  # the load generator itself, on the same cores
             load = sw.load_average()
             once, more, duplicate_payments, rate = audit(database_url, world)
@@ -239,7 +273,8 @@ def main(argv: list[str] | None = None) -> int:
             sw.stop(procs)
             sw.forget_queue(queue_name)
             sw.drop_database(args.url, name)
-    report(args, timings, completed, elapsed, rss, cpu, procs, load, once, more, duplicate_payments, rate, baseline)
+    report(args, timings, completed, elapsed, rss, cpu, procs, load, once, more, duplicate_payments, rate, baseline,
+           args.api_processes)
     return 0
 
 
@@ -265,8 +300,9 @@ def _up(base: str) -> bool:
 
 
 def report(args, t: Timings, completed, elapsed, rss, cpu, procs, load, once, more, duplicate_payments, rate,
-           baseline) -> None:
+           baseline, api_processes) -> None:
     print(f"{args.students} students, {args.concurrency} at once, {args.workers} workers, "
+          f"{api_processes} API process{'es' if api_processes > 1 else ''}, "
           f"{elapsed:.1f} s; load average {load}")
     print(f"{'endpoint':<42} {'calls':>6} {'p50 ms':>8} {'p95 ms':>8}")
     worst = 0.0
@@ -277,11 +313,19 @@ def report(args, t: Timings, completed, elapsed, rss, cpu, procs, load, once, mo
             worst = max(worst, p95)
         flag = "  (waits for the photo: no target)" if waits else ("" if p95 <= P95_TARGET_MS else "  OVER TARGET")
         print(f"{label:<42} {len(values):>6} {p50:>8.0f} {p95:>8.0f}{flag}")
+    if t.started:  # a tail at the start only is the crowd arriving at once, not the steady load
+        first = min(when for when, _, _ in t.started)
+        windows = defaultdict(list)
+        for when, label, ms in t.started:
+            if label not in WAITS_FOR_PHOTO:
+                windows[int((when - first) // 10)].append(ms)
+        print("p95 of the calls that do not wait for a photo, by when they were sent: " + ", ".join(
+            f"{10 * w}–{10 * w + 10} s {percentile(v, 0.95):.0f} ms" for w, v in sorted(windows.items())))
     for what, count in sorted(t.errors.items(), key=lambda kv: -kv[1])[:10]:
         print(f"  error ×{count}: {what}")
     workers = [p for p in procs if p.args[-1] == "worker"]
     print("peak RSS: " + ", ".join(f"worker {n + 1} {rss[p.pid]:.0f} MB" for n, p in enumerate(workers))
-          + ", " + ", ".join(f"API {rss[p.pid]:.0f} MB" for p in procs if p.args[-1] == "api"))
+          + ", " + ", ".join(f"API {rss[p.pid]:.0f} MB per process" for p in procs if p.args[-1] == "api"))
     api_cpu = sum(cpu[p.pid] for p in procs if p.args[-1] == "api")
     worker_cpu = sum(cpu[p.pid] for p in workers)
     print(f"CPU used: API {api_cpu:.0f} s ({api_cpu / args.students * 1000:.0f} ms per student), "

@@ -83,16 +83,14 @@ def run_worker() -> int:
 
 
 def run_api() -> int:
-    """The student API on WORKBENCH_API_HOST:WORKBENCH_API_PORT (127.0.0.1:8503 by default)."""
+    """The student API on WORKBENCH_API_HOST:WORKBENCH_API_PORT (127.0.0.1:8503 by default), in
+    WORKBENCH_API_PROCESSES processes sharing the port (stateless: tokens, limits and idempotency
+    keys live in the database and Redis)."""
     import uvicorn
 
-    from api.app import create_app
-    from core import worker
-
-    worker.install()  # the photos this process takes go to the configured queue at once, not at the next sweep
     config = settings()
-    uvicorn.run(create_app(), host=config.api_host, port=config.api_port, log_level="info",
-                proxy_headers=False, server_header=False)
+    uvicorn.run("api.server:app", factory=True, workers=config.api_processes, host=config.api_host,
+                port=config.api_port, log_level="info", proxy_headers=False, server_header=False)
     return 0
 
 

@@ -88,6 +88,7 @@ class Settings:
     s3_addressing: str = "virtual"
     workers: int = 1
     worker_nice: int = 10
+    api_processes: int = 1
 
     @property
     def exports_dir(self) -> Path:
@@ -136,7 +137,20 @@ class Settings:
             s3_addressing=_choice("WORKBENCH_S3_ADDRESSING", ("virtual", "path")),
             workers=max(1, int(os.environ.get("WORKBENCH_WORKERS") or os.cpu_count() or 1)),
             worker_nice=min(19, max(0, int(os.environ.get("WORKBENCH_WORKER_NICE") or "10"))),
+            api_processes=_api_processes(os.environ.get("WORKBENCH_QUEUE", "sqlite")),
         )
+
+
+def _api_processes(queue: str) -> int:
+    """API processes on this machine: one per core when the rate limits are shared through Redis,
+    else one (each process would keep its own counts, multiplying every student's allowance)."""
+    shared = queue.startswith("redis://")
+    raw = os.environ.get("WORKBENCH_API_PROCESSES")
+    count = max(1, int(raw)) if raw else (os.cpu_count() or 1) if shared else 1
+    if count > 1 and not shared:
+        raise ValueError("WORKBENCH_API_PROCESSES > 1 needs WORKBENCH_QUEUE=redis://…: the processes share "
+                         "their rate limits through Redis")
+    return count
 
 
 def _choice(name: str, allowed: tuple[str, ...]) -> str:

@@ -77,7 +77,8 @@ def queue_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[
     create_schema(db)
     env = dict(os.environ, WORKBENCH_DATA_DIR=str(data_dir), WORKBENCH_DATABASE_URL=db.url,
                WORKBENCH_PHOTO_STORE=str(data_dir / "photos"), WORKBENCH_QUEUE=url, WORKBENCH_QUEUE_NAME=name,
-               WORKBENCH_API_PORT=str(_free_port()), WORKBENCH_WORKERS="1")
+               WORKBENCH_API_PORT=str(_free_port()), WORKBENCH_WORKERS="1",
+               WORKBENCH_API_PROCESSES="2" if request.param == "redis" else "1")  # with Redis: two sharing the port
     yield env, huey, db
     huey.flush()
 

@@ -72,3 +72,16 @@ def test_one_worker_process_per_core_unless_configured(monkeypatch):
     assert Settings.from_env().worker_nice == 10
     monkeypatch.setenv("WORKBENCH_WORKER_NICE", "0")
     assert Settings.from_env().worker_nice == 0
+
+
+def test_api_processes_one_per_core_only_when_redis_shares_the_rate_limits(monkeypatch):
+    monkeypatch.delenv("WORKBENCH_API_PROCESSES", raising=False)
+    monkeypatch.setenv("WORKBENCH_QUEUE", "redis://127.0.0.1:6379/0")
+    assert Settings.from_env().api_processes == (os.cpu_count() or 1)
+    monkeypatch.setenv("WORKBENCH_API_PROCESSES", "3")
+    assert Settings.from_env().api_processes == 3
+    monkeypatch.setenv("WORKBENCH_QUEUE", "sqlite")
+    with pytest.raises(ValueError, match="WORKBENCH_QUEUE=redis"):
+        Settings.from_env()  # each process would count a student's requests apart
+    monkeypatch.delenv("WORKBENCH_API_PROCESSES")
+    assert Settings.from_env().api_processes == 1
