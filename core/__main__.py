@@ -110,7 +110,7 @@ def serve() -> int:
         *(subprocess.Popen([python, "-m", "core", "worker"], env=one_thread_environment(env), cwd=PROJECT_ROOT)
           for _ in range(config.workers)),
     ]
-    student_app = PROJECT_ROOT / "student" / "app.py"
+    student_app = PROJECT_ROOT / "student" / "server.py"  # the app, with its sign-in cookie's routes
     if student_app.exists():
         children.append(subprocess.Popen(
             [python, "-m", "streamlit", "run", str(student_app), "--server.port", "8502"], env=env, cwd=PROJECT_ROOT))

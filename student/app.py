@@ -1,4 +1,5 @@
-"""Entry point of the student app: ``streamlit run student/app.py`` (``python -m core serve`` → :8502).
+"""The student app's script, served by ``student/server.py`` (``python -m core serve`` → :8502), which adds
+the sign-in cookie's routes; run alone (``streamlit run student/app.py``) a reload signs the student out.
 
 A phone-sized web version of the WeChat mini-program journey: sign in, read the notice, find the
 school and task, verify identity, pay, shoot, standardise, submit, and follow the result.
@@ -28,8 +29,16 @@ ui.page_style()
 
 
 def signed_in_account() -> AccountView | None:
-    """The account this session signed in as, re-read on every run (None once it is gone)."""
+    """The account this session signed in as (or the browser's sign-in cookie names, after a reload
+    or in another tab), re-read on every run (None once it is gone)."""
     account_id = state.account_id()
+    if account_id is None and (cookie := state.browser_cookie()) is not None:
+        with database().session() as session:
+            actor = student_app.authenticate(session, cookie)
+        if actor is None:
+            state.forget_cookie(cookie)  # expired or signed out elsewhere: sign in again
+            return None
+        state.sign_in(account_id := actor.id)
     if account_id is None:
         return None
     try:
@@ -61,3 +70,4 @@ else:
     state.set_signed_in(state.actor(account.id, account.nickname))
     st.session_state[nav.CURRENT_KEY] = step.value
     requested_page.run()
+state.follow_cookie_tasks()  # last: a run that switches pages never gets here, and the next run does it

@@ -7,12 +7,21 @@ run, so two phones on the same WeChat account see the same truth.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import streamlit as st
 
 from core.domain.access import Actor
 
+COOKIE = "student_session"
+"""The web app's sign-in cookie (not the staff workbench's: cookies are shared by every port of a host)."""
+START_PATH = "/auth/session"
+END_PATH = "/auth/sign-out"
+HANDOFF_KEY = "_cookie_handoff"
+CLEAR_COOKIE_KEY = "_clear_cookie"
+STALE_KEY = "_ended_cookie"
+"""A cookie this session signed out of: ignored until the browser connects with a new one."""
 ACCOUNT_KEY = "student_account_id"
 ACTOR_KEY = "student_actor"
 ENROL_KEYS = ("enrol_school_id", "enrol_task_id", "enrol_check", "enrol_identity", "enrol_code", "enrol_address",
@@ -66,11 +75,43 @@ def forget_enrolment() -> None:
         st.session_state.pop(key, None)
 
 
-def sign_in(account_id_: int) -> None:
+def sign_in(account_id_: int, handoff_code: str | None = None) -> None:
+    """This session is the student's; with a handoff code the browser gets the sign-in cookie too
+    (``follow_cookie_tasks``), so a reload or another tab stays signed in."""
     st.session_state[ACCOUNT_KEY] = account_id_
+    if handoff_code:
+        st.session_state[HANDOFF_KEY] = handoff_code
+
+
+def browser_cookie() -> str | None:
+    """The sign-in cookie the browser sent when this session connected, unless signed out since."""
+    value = st.context.cookies.get(COOKIE)
+    return value if isinstance(value, str) and value and value != st.session_state.get(STALE_KEY) else None
+
+
+def forget_cookie(cookie: str) -> None:
+    st.session_state[STALE_KEY] = cookie
 
 
 def sign_out() -> None:
+    """Forgets the student in this session and has the browser delete the cookie's token and the
+    cookie (the cookie route does both), so a reload does not sign them in again."""
+    stale = st.context.cookies.get(COOKIE)
     for key in list(st.session_state.keys()):
         if key != "lang":
             del st.session_state[key]
+    st.session_state[CLEAR_COOKIE_KEY] = True
+    if stale:
+        st.session_state[STALE_KEY] = stale
+
+
+def follow_cookie_tasks() -> None:
+    """Does in the browser what sign-in or sign-out left to do with the cookie, in the background:
+    a script cannot set a cookie, the server's route can (``student/server.py``)."""
+    code = st.session_state.pop(HANDOFF_KEY, None)
+    clear = st.session_state.pop(CLEAR_COOKIE_KEY, False)
+    calls = ([f"fetch({json.dumps(START_PATH)}, {{method: 'POST', credentials: 'same-origin', body: {json.dumps(code)}}});"]
+             if code else []) + ([f"fetch({json.dumps(END_PATH)}, {{method: 'POST', credentials: 'same-origin'}});"]
+                                 if clear else [])
+    if calls:
+        st.html(f"<script>{''.join(calls)}</script>", unsafe_allow_javascript=True)

@@ -28,60 +28,38 @@ from starlette.responses import RedirectResponse, Response  # noqa: E402
 from starlette.routing import Route  # noqa: E402
 from starlette.types import ASGIApp, Receive, Scope, Send  # noqa: E402
 
-from core.config import settings  # noqa: E402
 from core.db import default_database  # noqa: E402
 from core.models import utcnow  # noqa: E402
 from core.services import staff_sessions  # noqa: E402
+from uikit.cookies import clear_session_cookie, from_this_site, no_store, set_session_cookie  # noqa: E402
 from workbench.links import COOKIE, END_PATH, START_PATH, safe_next  # noqa: E402
 
 NOT_PAGES = ("/_stcore", "/media", "/component", "/static", "/app/static", "/auth/", "/favicon")
 """Paths that are not a page of the app: Streamlit's own routes, files, and the cookie routes."""
 
 
-def _secure(request: Request) -> bool:
-    """Secure cookies whenever the browser reached us over https (directly or through a proxy)."""
-    choice = settings().cookie_secure
-    if choice in ("always", "never"):
-        return choice == "always"
-    return request.url.scheme == "https" or request.headers.get("x-forwarded-proto", "").lower() == "https"
-
-
-def _no_store(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
-def _from_this_site(request: Request) -> bool:
-    """Only our own pages may set or clear the cookie: a link or form on another site must not sign a
-    browser in as someone else (with that person's code) or out. Browsers say where a request comes
-    from in Sec-Fetch-Site; one that does not say is let through."""
-    return request.headers.get("sec-fetch-site", "same-origin") == "same-origin"
-
-
 def start_session(request: Request) -> Response:
     """Redeems the sign-in page's one-time code for the session cookie, then goes to ``next``."""
-    if not _from_this_site(request):
-        return _no_store(RedirectResponse("/", status_code=303))
+    if not from_this_site(request):
+        return no_store(RedirectResponse("/", status_code=303))
     with default_database().session() as session:
         cookie = staff_sessions.redeem_handoff(session, request.query_params.get("code", ""))
     if cookie is None:
-        return _no_store(RedirectResponse("/", status_code=303))
+        return no_store(RedirectResponse("/", status_code=303))
     response = RedirectResponse(safe_next(request.query_params.get("next")) or "/", status_code=303)
     max_age = int((cookie.expires_at - utcnow()).total_seconds())
-    response.set_cookie(COOKIE, cookie.token, max_age=max_age, path="/", httponly=True, samesite="lax",
-                        secure=_secure(request))
-    return _no_store(response)
+    set_session_cookie(response, request, COOKIE, cookie.token, max_age)
+    return no_store(response)
 
 
 def end_session(request: Request) -> Response:
     """Clears the cookie after sign-out (the session itself is already revoked in the database).
     POST only, so no link or image on any site can sign a browser out."""
-    if not _from_this_site(request):
-        return _no_store(Response(status_code=403))
+    if not from_this_site(request):
+        return no_store(Response(status_code=403))
     response = Response(status_code=204)
-    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax", secure=_secure(request))
-    return _no_store(response)
+    clear_session_cookie(response, request, COOKIE)
+    return no_store(response)
 
 
 def _signed_in(token: str | None) -> bool:
@@ -104,7 +82,7 @@ class DeepLinksNeedSignIn:
                     and "text/html" in request.headers.get("accept", "")
                     and not await run_in_threadpool(_signed_in, request.cookies.get(COOKIE))):
                 link = path + (f"?{request.url.query}" if request.url.query else "")
-                await _no_store(RedirectResponse(f"/?next={quote(link, safe='')}", status_code=303))(
+                await no_store(RedirectResponse(f"/?next={quote(link, safe='')}", status_code=303))(
                     scope, receive, send)
                 return
         await self.app(scope, receive, send)

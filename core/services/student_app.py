@@ -19,7 +19,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from core.domain import quotas as quota_rules
-from core.domain.access import Actor, internal, public, pure, students_only
+from core.domain.access import Actor, internal, own_data, public, pure, students_only
 from core.domain.contacts import CONTACTS, Contacts
 from core.domain.enums import ConsentChannel, NotificationConsent, PaymentPurpose, PaymentStatus, SubmissionState
 from core.domain.identity import mask_name
@@ -142,6 +142,67 @@ def authenticate(session: Session, token: str, now: datetime | None = None) -> A
 def sign_out(session: Session, actor: Actor, token: str) -> None:
     session.execute(delete(ApiToken).where(ApiToken.token_hash == _token_hash(token),
                                            ApiToken.account_id == actor.id))
+
+
+HANDOFF_SECONDS = 60
+"""How long the code that carries a web-app sign-in to the cookie route stays valid."""
+
+
+@dataclass(frozen=True)
+class WebCookie:
+    """The token the student web app's cookie route puts in an HttpOnly cookie, and its expiry."""
+
+    token: str
+    expires_at: datetime
+    max_age_seconds: int
+
+
+def _handoff_hash(code: str) -> str:
+    return _token_hash("handoff:" + code)  # never a bearer token's hash: the code itself signs no one in
+
+
+@students_only
+def start_web_session(session: Session, actor: Actor, *, now: datetime | None = None) -> str:
+    """Makes the web app's sign-in outlive its tab (a reload, WeChat reopening the page): a one-time
+    code, valid for a minute, that the page hands to the cookie route (``student/server.py``) in the
+    background, which exchanges it for a token in an HttpOnly cookie."""
+    moment = now or utcnow()
+    account = _account(session, actor)
+    code = secrets.token_urlsafe(32)
+    session.add(ApiToken(token_hash=_handoff_hash(code), account_id=account.id, created_at=moment,
+                         expires_at=moment + timedelta(seconds=HANDOFF_SECONDS)))
+    session.flush()
+    return code
+
+
+@public
+def redeem_web_handoff(session: Session, code: str, *, token_minutes: int,
+                       now: datetime | None = None) -> WebCookie | None:
+    """The cookie route's half: a fresh token for the code's account, once, within its minute; None
+    for an unknown, used or late code. The token is a bearer token like the API's (``authenticate``)."""
+    if not code or len(code) > 128:
+        return None
+    moment = now or utcnow()
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _handoff_hash(code)).with_for_update())
+    if row is None:
+        return None
+    session.delete(row)
+    if row.expires_at < moment:
+        session.flush()
+        return None
+    token = secrets.token_urlsafe(32)
+    expires_at = moment + timedelta(minutes=token_minutes)
+    session.add(ApiToken(token_hash=_token_hash(token), account_id=row.account_id, created_at=moment,
+                         expires_at=expires_at))
+    session.flush()
+    return WebCookie(token, expires_at, token_minutes * 60)
+
+
+@own_data
+def end_web_session(session: Session, token: str) -> None:
+    """The web app's sign-out, from the cookie route: the cookie's token signs no one in afterwards."""
+    if token and len(token) <= 128:
+        session.execute(delete(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
 
 
 def _account(session: Session, actor: Actor) -> StudentAccount:

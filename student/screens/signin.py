@@ -20,13 +20,14 @@ def render_sign_in() -> None:
     if student_app.development_identity():
         st.caption(tr("开发环境：同一昵称对应同一微信身份。", "Development: the same nickname is the same WeChat identity."))
     if st.button(tr("微信授权登录", "Sign in with WeChat"), key="sign_in", type="primary", width="stretch"):
-        def sign_in() -> int:
+        def sign_in() -> tuple[int, str]:
             with database().session() as session:
-                return student_app.sign_in_app(session, nickname).id
+                account = student_app.sign_in_app(session, nickname)
+                return account.id, student_app.start_web_session(session, state.actor(account.id, account.nickname))
 
-        account_id = attempt(sign_in)
-        if account_id is not None:
-            state.sign_in(account_id)
+        signed = attempt(sign_in)
+        if signed is not None:
+            state.sign_in(*signed)
             st.rerun()
 
 

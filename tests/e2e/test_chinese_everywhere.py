@@ -185,7 +185,7 @@ def test_every_student_screen_reads_in_chinese(live_app, phone, tmp_path, fixtur
         record = f.make_record(session, school, 1)
         code_file.write_bytes(code_png(record, school.code))
 
-    app = live_app(seed, script="student/app.py")
+    app = live_app(seed, script="student/server.py")
     found: dict[str, list[str]] = {}
     phone.goto(app.url)
     phone.get_by_label("微信昵称").wait_for(timeout=120_000)

@@ -34,7 +34,7 @@ def test_student_buys_on_site_shooting_and_the_registrar_sees_it(live_app, brows
         linking.link_account(session, account, task.id, record, code=None)
         f.make_staff(session, Role.REGISTRAR, "reg.whu", school=school)
 
-    student_app = live_app(seed, script="student/app.py", worker=False)  # paying enqueues no job
+    student_app = live_app(seed, script="student/server.py", worker=False)  # paying enqueues no job
     workbench = live_app(None, script="workbench/server.py", worker=False)
 
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,

@@ -2,18 +2,20 @@
 sign in, find the school, verify with a demo collection-code image, pay, shoot, standardise, submit,
 allow WeChat notifications; then the demo reviewer approves it in the workbench; back on the phone the student sees 审核通过.
 Each step is a page at its own URL: the journey opens a link to a step not reached yet (it lands on
-the step the student is on, with no error) and uses the browser's back and forward buttons.
+the step the student is on, with no error) and uses the browser's back and forward buttons; a reload
+keeps the student signed in, and after signing out a reload does not.
 
 Real student app, real workbench, real worker, one database. Screenshots at 390×844."""
 
 from __future__ import annotations
 
+import time
 
 from playwright.sync_api import expect
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.domain.enums import NotificationConsent, Role, SubmissionState
-from core.models import RosterRecord, StudentAccount, Submission
+from core.models import ApiToken, RosterRecord, StudentAccount, Submission
 from core.services import jobs
 from tests import factories as f
 from tests.e2e.conftest import login, screenshot, settled
@@ -33,7 +35,7 @@ def test_student_shoots_submits_and_sees_the_approval(live_app, phone, page, tmp
         f.make_staff(session, Role.REVIEWER, "li.reviewer")
         assert task.id
 
-    student_app = live_app(seed, script="student/app.py")  # its worker standardises the photo the phone shoots
+    student_app = live_app(seed, script="student/server.py")  # its worker standardises the photo the phone shoots
     workbench = live_app(None, worker=False)  # the same database: the student app's worker serves both
 
     # a shared link to the camera, opened before signing in: sign in there, then the student lands on
@@ -143,6 +145,9 @@ def test_student_shoots_submits_and_sees_the_approval(live_app, phone, page, tmp
     phone.get_by_role("button", name="下载审核通过的照片").wait_for()
     assert phone.locator(".stage.current").inner_text() == "审核通过"
     screenshot(phone, "student_09_approved")
+    phone.reload()  # a reload (or WeChat reopening a page it had put away) keeps the student signed in, here
+    phone.get_by_role("button", name="下载审核通过的照片").wait_for()
+    assert phone.get_by_label("微信昵称").count() == 0 and phone.url.endswith("/status"), phone.url
     phone.get_by_role("button", name="消息通知").click()
     phone.get_by_text("您的照片已通过人工审核").wait_for()
     phone.get_by_role("button", name="关闭微信通知").wait_for()
@@ -157,6 +162,23 @@ def test_student_shoots_submits_and_sees_the_approval(live_app, phone, page, tmp
     phone.get_by_role("button", name="其他服务与工具").wait_for()
     phone.get_by_role("button", name="‹ 返回").wait_for(state="detached")
     screenshot(phone, "student_11_home")
+
+    phone.get_by_role("button", name="退出登录").click()
+    phone.get_by_label("微信昵称").wait_for()
+    _wait_for_no_tokens(student_app)  # the page had the browser delete the cookie's token
+    phone.reload()  # signed out for good: a reload does not bring the student back
+    phone.get_by_label("微信昵称").wait_for()
+    assert phone.get_by_role("button", name="其他服务与工具").count() == 0
+
+
+def _wait_for_no_tokens(app) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with app.db.session() as session:
+            if session.scalar(select(func.count(ApiToken.token_hash))) == 0:
+                return
+        time.sleep(0.2)
+    raise AssertionError("signing out left the web app's token in the database")
 
 
 def _last4(app) -> str:
