@@ -104,13 +104,17 @@ def sign_in(session: Session, credential: str, nickname: str, *, token_minutes: 
     WeChat identity adapter; the account's expired tokens are dropped on the way."""
     moment = now or utcnow()
     account = wechat.sign_in(session, nickname, credential)
-    session.execute(delete(ApiToken).where(ApiToken.account_id == account.id, ApiToken.expires_at <= moment))
     token = secrets.token_urlsafe(32)
-    expires_at = moment + timedelta(minutes=token_minutes)
-    session.add(ApiToken(token_hash=_token_hash(token), account_id=account.id, created_at=moment,
-                         expires_at=expires_at))
-    session.flush()
+    expires_at = _store_token(session, account.id, _token_hash(token), moment, timedelta(minutes=token_minutes))
     return SignedIn(token, expires_at, _account_view(account))
+
+
+def _store_token(session: Session, account_id: int, hashed: str, moment: datetime, lifetime: timedelta) -> datetime:
+    """Keeps a new token's hash (never the token) until it expires; the account's expired ones go."""
+    session.execute(delete(ApiToken).where(ApiToken.account_id == account_id, ApiToken.expires_at <= moment))
+    session.add(ApiToken(token_hash=hashed, account_id=account_id, created_at=moment, expires_at=moment + lifetime))
+    session.flush()
+    return moment + lifetime
 
 
 @public
@@ -169,9 +173,7 @@ def start_web_session(session: Session, actor: Actor, *, now: datetime | None = 
     moment = now or utcnow()
     account = _account(session, actor)
     code = secrets.token_urlsafe(32)
-    session.add(ApiToken(token_hash=_handoff_hash(code), account_id=account.id, created_at=moment,
-                         expires_at=moment + timedelta(seconds=HANDOFF_SECONDS)))
-    session.flush()
+    _store_token(session, account.id, _handoff_hash(code), moment, timedelta(seconds=HANDOFF_SECONDS))
     return code
 
 
@@ -191,10 +193,7 @@ def redeem_web_handoff(session: Session, code: str, *, token_minutes: int,
         session.flush()
         return None
     token = secrets.token_urlsafe(32)
-    expires_at = moment + timedelta(minutes=token_minutes)
-    session.add(ApiToken(token_hash=_token_hash(token), account_id=row.account_id, created_at=moment,
-                         expires_at=expires_at))
-    session.flush()
+    expires_at = _store_token(session, row.account_id, _token_hash(token), moment, timedelta(minutes=token_minutes))
     return WebCookie(token, expires_at, token_minutes * 60)
 
 
