@@ -16,7 +16,7 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from core.errors import AccessDenied  # noqa: E402
+from core.errors import AccessDenied, DomainError  # noqa: E402
 from core.services import student_app  # noqa: E402
 from core.services.student_app import AccountView  # noqa: E402
 from student import nav, state, ui  # noqa: E402
@@ -48,6 +48,29 @@ def signed_in_account() -> AccountView | None:
         return None
 
 
+def restore_enrolment(requested: nav.Step) -> None:
+    """The school or task the address names is chosen again in a new session (after a reload). One
+    that differs from the session's (the browser's back button to an earlier choice) replaces it and
+    its identity check; a task that is not open, or not a task, is ignored."""
+    named = nav.chosen_in_address(requested)
+    if named is None:
+        return
+    kind, chosen = named
+    if kind == "school":
+        if chosen != state.recall("enrol_school_id"):
+            state.choose_enrolment(school_id=chosen, task_id=None)
+        return
+    if chosen == state.recall("enrol_task_id"):
+        return
+    with database().session() as session:
+        try:
+            task = student_app.task(session, chosen)
+        except DomainError:
+            return
+        if task.id in {t.id for t in student_app.open_tasks(session, task.school_id)}:
+            state.choose_enrolment(school_id=task.school_id, task_id=task.id)
+
+
 def landing(requested: nav.Step, account: AccountView) -> nav.Step:
     """The requested step, or the collection step the student is on when they have not reached it."""
     if requested not in nav.COLLECTION:
@@ -64,6 +87,7 @@ if account is None:
 elif not account.notice_acknowledged:
     signin.render_notice(state.actor(account.id, account.nickname))
 else:
+    restore_enrolment(requested)
     step = landing(requested, account)
     if step is not requested:
         nav.go(step)

@@ -93,9 +93,33 @@ def current() -> Step:
     return Step(st.session_state.get(CURRENT_KEY, Step.HOME.value))
 
 
+ADDRESSED: dict[Step, tuple[str, str]] = {
+    Step.TASK: ("school", "enrol_school_id"),
+    Step.VERIFY: ("task", "enrol_task_id"),
+    Step.CONFIRM: ("task", "enrol_task_id"),
+}
+"""The enrolment choice an enrolment step's address carries (``/verify?task=12``): a reload, or WeChat
+reopening the page, starts a new session, which finds the choice there (``student/app.py``)."""
+
+
 def go(step: Step) -> None:
     """Opens the step's page (its URL goes into the browser's history, so back returns here)."""
-    st.switch_page(page(step))
+    param, key = ADDRESSED.get(step, ("", ""))
+    chosen = st.session_state.get(key) if param else None
+    st.switch_page(page(step), query_params={param: str(chosen)} if chosen is not None else None)
+
+
+def chosen_in_address(step: Step) -> tuple[str, int] | None:
+    """The choice the address names for an enrolment step (``("task", 12)``, else ``("school", 3)``),
+    or None. Either parameter counts on any of them: the browser's back button keeps the query of the
+    page it leaves (``/task?task=12``)."""
+    if step not in ADDRESSED:
+        return None
+    for param in ("task", "school"):
+        raw = st.query_params.get(param)
+        if raw and raw.isascii() and raw.isdigit() and len(raw) < 12:
+            return param, int(raw)
+    return None
 
 
 def enrolment_reached() -> Step:

@@ -70,6 +70,13 @@ def kept(key: str) -> str:
     return key
 
 
+def choose_enrolment(*, school_id: int, task_id: int | None) -> None:
+    """The school (and task) chosen; a new choice voids the identity check made for the old one."""
+    st.session_state["enrol_school_id"] = school_id
+    st.session_state["enrol_task_id"] = task_id
+    st.session_state["enrol_check"] = None
+
+
 def forget_enrolment() -> None:
     for key in (*ENROL_KEYS, *KEPT_FIELDS, *(KEPT_PREFIX + k for k in KEPT_FIELDS)):
         st.session_state.pop(key, None)

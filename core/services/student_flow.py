@@ -110,6 +110,7 @@ class TaskChoice:
     """A collection task as the student chooses it: window, price and what it asks of them."""
 
     id: int
+    school_id: int
     school_name: str
     school_code: str
     category: EducationCategory
@@ -131,7 +132,7 @@ class TaskChoice:
 
 def _task_choice(task: CollectionTask) -> TaskChoice:
     return TaskChoice(
-        id=task.id, school_name=task.school.name, school_code=task.school.code, category=task.category,
+        id=task.id, school_id=task.school_id, school_name=task.school.name, school_code=task.school.code, category=task.category,
         cohort=task.cohort, title=task.title, opens_on=task.opens_on, closes_on=task.closes_on,
         price_fen=task.price_fen, mailing_mode=task.mailing_mode, default_address=task.default_address,
         front_camera_allowed=task.front_camera_allowed, album_allowed=task.album_allowed,

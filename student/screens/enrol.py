@@ -38,9 +38,7 @@ def render_school(actor: Actor) -> None:
     for hit in hits:
         if st.button(f"{hit.name}（{hit.code}）", key=f"school_{hit.id}", width="stretch"):
             if hit.id != state.recall("enrol_school_id"):
-                state.remember("enrol_task_id", None)
-                state.remember("enrol_check", None)
-            state.remember("enrol_school_id", hit.id)
+                state.choose_enrolment(school_id=hit.id, task_id=None)
             nav.go(nav.Step.TASK)
 
 
@@ -72,8 +70,7 @@ def render_task(actor: Actor) -> None:
                               "This task forbids the front camera: have someone shoot you with the rear camera."))
             if st.button(tr("选择此任务", "Choose this task"), key=f"task_{task.id}", type="primary", width="stretch"):
                 if task.id != state.recall("enrol_task_id"):
-                    state.remember("enrol_check", None)
-                state.remember("enrol_task_id", task.id)
+                    state.choose_enrolment(school_id=task.school_id, task_id=task.id)
                 nav.go(nav.Step.VERIFY)
 
 

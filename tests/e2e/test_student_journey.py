@@ -10,6 +10,7 @@ Real student app, real workbench, real worker, one database. Screenshots at 390�
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 
 from playwright.sync_api import expect
 from sqlalchemy import func, select
@@ -65,15 +66,19 @@ def test_student_shoots_submits_and_sees_the_approval(live_app, phone, page, tmp
     phone.get_by_role("button", name="武汉大学（10486）").click()
     phone.get_by_role("button", name="选择此任务").click()
     phone.get_by_text("请如实填写以下核验信息").wait_for()
-    assert phone.url.endswith("/verify"), phone.url
+    assert phone.url.endswith("/verify?task=1"), phone.url  # the address names the task chosen
 
     # the browser's back button returns to the task list, forward to the form
-    phone.go_back()
-    phone.wait_for_url("**/task")
+    phone.go_back()  # (Streamlit keeps the query of the page it leaves: /task?task=1)
+    phone.wait_for_url(lambda url: urlsplit(url).path.endswith("/task"))
     phone.get_by_role("button", name="选择此任务").wait_for()
     phone.go_forward()
-    phone.wait_for_url("**/verify")
+    phone.wait_for_url(lambda url: urlsplit(url).path.endswith("/verify"))
     phone.get_by_text("请如实填写以下核验信息").wait_for()
+    # a reload (WeChat reopening the page) keeps the sign-in (cookie) and the task (address)
+    phone.reload()
+    phone.get_by_text("请如实填写以下核验信息").wait_for()
+    assert phone.get_by_text("2025届毕业生学历图像采集").count() == 1 and phone.url.endswith("/verify?task=1")
 
     phone.get_by_label("姓名").fill("丁白云")
     phone.get_by_label("学号").fill("2110000001")

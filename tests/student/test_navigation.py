@@ -4,6 +4,7 @@ and the sign-in holds across pages. ``at.switch_page`` is what opening the page'
 
 from __future__ import annotations
 
+from core.domain.enums import TaskStatus
 from student.nav import Step
 from tests.student.conftest import at_identity_check, fill_identity, signed_in, texts
 
@@ -71,3 +72,35 @@ def test_the_sign_in_holds_on_every_page(db, student_app, seeded):
         assert "nickname" not in [t.key for t in at.text_input], step
     open_link(at, Step.STATUS)
     assert "尚未关联采集任务" in texts(at)
+
+
+def test_the_address_carries_the_school_and_task_chosen_so_a_reload_finds_them(db, student_app, seeded):
+    s = seeded()
+    other = seeded(2)
+    at = at_identity_check(signed_in(student_app()), s)
+    assert at.query_params["task"] == str(s.task_id)  # /verify?task=…
+
+    reloaded = signed_in(student_app())  # a reload is a new session: nothing chosen in it
+    reloaded.query_params["task"] = str(s.task_id)
+    open_link(reloaded, Step.VERIFY)
+    assert not reloaded.exception and "verify_name" in [t.key for t in reloaded.text_input]
+    assert "采集" in texts(reloaded) and "武汉大学" in texts(reloaded)
+    reloaded.button(key="back_task").click().run()  # the school came back with the task
+    assert reloaded.button(key=f"task_{s.task_id}") and reloaded.query_params["school"] == str(s.school_id)
+
+    back = signed_in(student_app())  # the browser's back button to another school's task list
+    back.query_params["school"] = str(other.school_id)
+    open_link(back, Step.TASK)
+    assert back.button(key=f"task_{other.task_id}") and not back.exception
+
+
+def test_an_address_naming_no_open_task_is_ignored(db, student_app, seeded):
+    s = seeded()
+    closed = seeded(2, task={"status": TaskStatus.CLOSED})
+    for raw in ("999999", "abc", "-1", "１２", "9" * 40, str(closed.task_id)):
+        at = signed_in(student_app())
+        at.query_params["task"] = raw
+        open_link(at, Step.VERIFY)
+        assert not at.exception, raw
+        assert "school_query" in [t.key for t in at.text_input], raw  # the collection starts at the school
+    assert s.task_id != closed.task_id

@@ -15,7 +15,7 @@ from core.services.student_flow import TaskChoice
 
 
 def task(*, album: bool, front: bool) -> TaskChoice:
-    return TaskChoice(id=1, school_name="武汉大学", school_code="10486", category=EducationCategory.REGULAR,
+    return TaskChoice(id=1, school_id=1, school_name="武汉大学", school_code="10486", category=EducationCategory.REGULAR,
                       cohort="2025届", title="采集", opens_on=date(2026, 1, 1), closes_on=date(2026, 12, 31),
                       price_fen=2500, mailing_mode=MailingMode.TO_SCHOOL, default_address="",
                       front_camera_allowed=front, album_allowed=album)
