@@ -40,6 +40,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api import errors, limits, uploads, wechatpay
 from api.errors import ApiError
@@ -619,6 +620,8 @@ def create_app(db: Database | None = None, store: PhotoStore | None = None, *, c
     app.add_exception_handler(Exception, errors.unexpected_error)
 
     app.add_middleware(AddressLimitAndBodySize)
+    if config.api_trusted_proxies:  # outermost: the limits count the phone the load balancer names
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=config.api_trusted_proxies)
 
     @app.get(f"{PREFIX}/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

@@ -71,6 +71,9 @@ class Settings:
     api_token_minutes: int = 120
     api_rate_student: int = 120
     api_rate_address: int = 600
+    api_trusted_proxies: str = ""
+    """Addresses or networks of the load balancers in front of the API, whose X-Forwarded-For names
+    the phone; empty: the header is ignored (a phone cannot claim another address)."""
     wechatpay_platform_key: Path | None = None
     wechatpay_apiv3_key: str | None = None
     wechatpay_platform_serial: str | None = None
@@ -120,6 +123,7 @@ class Settings:
             api_token_minutes=int(os.environ.get("WORKBENCH_API_TOKEN_MINUTES", "120")),
             api_rate_student=int(os.environ.get("WORKBENCH_API_RATE_STUDENT", "120")),
             api_rate_address=int(os.environ.get("WORKBENCH_API_RATE_ADDRESS", "600")),
+            api_trusted_proxies=os.environ.get("WORKBENCH_API_TRUSTED_PROXIES", "").strip(),
             wechatpay_platform_key=Path(key) if (key := os.environ.get("WORKBENCH_WECHATPAY_PLATFORM_KEY")) else None,
             wechatpay_apiv3_key=os.environ.get("WORKBENCH_WECHATPAY_APIV3_KEY") or None,
             wechatpay_platform_serial=os.environ.get("WORKBENCH_WECHATPAY_PLATFORM_SERIAL") or None,

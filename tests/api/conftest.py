@@ -53,8 +53,9 @@ def make_client(env: tuple[Database, PhotoStore]) -> Iterator[Callable[..., Test
     db, store = env
     clients: list[TestClient] = []
 
-    def make(**limits: int) -> TestClient:
-        config = dataclasses.replace(settings(), **{f"api_rate_{k}": v for k, v in limits.items()})
+    def make(trusted_proxies: str = "", **limits: int) -> TestClient:
+        config = dataclasses.replace(settings(), api_trusted_proxies=trusted_proxies,
+                                     **{f"api_rate_{k}": v for k, v in limits.items()})
         client = TestClient(create_app(db, store, config=config, limiter=MemoryRateLimiter()),
                             raise_server_exceptions=False)
         clients.append(client)

@@ -7,6 +7,7 @@ import dataclasses
 import hashlib
 import time
 
+import pytest
 from fastapi.testclient import TestClient
 from fastapi.routing import APIRoute
 from sqlalchemy import func, select
@@ -300,6 +301,24 @@ def test_an_address_over_its_limit_is_refused_whoever_it_signs_in_as(make_client
     assert client.get(f"{PREFIX}/rules").status_code == 200
     assert_error(client.get(f"{PREFIX}/rules"), 429, "rate_limited")
     assert_error(client.post(f"{PREFIX}/sessions", json={"code": "c", "nickname": "丙"}), 429, "rate_limited")
+
+
+@pytest.mark.parametrize("trusted", ["testclient", "testclient, 10.0.0.0/8"])
+def test_behind_a_trusted_load_balancer_each_phone_has_its_own_address_limit(make_client, trusted):
+    client = make_client(trusted_proxies=trusted, address=2)  # TestClient connects from "testclient"
+    phone = {"X-Forwarded-For": "203.0.113.7"}
+    via_two_proxies = {"X-Forwarded-For": "198.51.100.4, 10.1.2.3"} if "10.0.0.0/8" in trusted else {
+        "X-Forwarded-For": "198.51.100.4"}
+    assert [client.get(f"{PREFIX}/rules", headers=phone).status_code for _ in range(2)] == [200, 200]
+    assert_error(client.get(f"{PREFIX}/rules", headers=phone), 429, "rate_limited")
+    assert client.get(f"{PREFIX}/rules", headers=via_two_proxies).status_code == 200  # another phone
+
+
+def test_a_phone_cannot_claim_another_address_when_no_proxy_is_trusted(make_client):
+    client = make_client(address=2)
+    assert client.get(f"{PREFIX}/rules", headers={"X-Forwarded-For": "203.0.113.7"}).status_code == 200
+    assert client.get(f"{PREFIX}/rules", headers={"X-Forwarded-For": "203.0.113.8"}).status_code == 200
+    assert_error(client.get(f"{PREFIX}/rules", headers={"X-Forwarded-For": "203.0.113.9"}), 429, "rate_limited")
 
 
 # ---- uploads -----------------------------------------------------------------------------------
