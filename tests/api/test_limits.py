@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -42,7 +43,8 @@ def test_replicas_share_one_count_through_redis():
             return [await replica_a.hit_async("address:10.0.0.2", 3), replica_b.hit("address:10.0.0.2", 3),
                     await replica_a.hit_async("address:10.0.0.2", 3)]
 
-        late, blocking, refused = asyncio.run(mixed())
+        with ThreadPoolExecutor(1) as own_loop:  # a browser test earlier in this process may hold a running loop
+            late, blocking, refused = own_loop.submit(asyncio.run, mixed()).result()
         assert late is None and blocking is None and refused is not None and 0 < refused <= 60
     finally:
         client = redis.Redis.from_url(REDIS_URL)
