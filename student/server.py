@@ -37,13 +37,28 @@ async def start_session(request: Request) -> Response:
     site only: no link or form elsewhere can sign a browser in as someone else."""
     if not from_this_site(request):
         return no_store(Response(status_code=403))
-    code = (await request.body())[:MAX_FORM].decode("utf-8", "replace").strip()
-    cookie = await run_in_threadpool(_redeem, code)
+    body = await _bounded_body(request, MAX_FORM)
+    if body is None:
+        return no_store(Response(status_code=413))
+    cookie = await run_in_threadpool(_redeem, body.decode("utf-8", "replace").strip())
     if cookie is None:
         return no_store(Response(status_code=403))
     response = Response(status_code=204)
     set_session_cookie(response, request, COOKIE, cookie.token, cookie.max_age_seconds)
     return no_store(response)
+
+
+async def _bounded_body(request: Request, limit: int) -> bytes | None:
+    """The body, or None when it is (or says it will be) longer than ``limit``: read no further."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        return None
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return body
 
 
 def _redeem(code: str) -> student_app.WebCookie | None:
