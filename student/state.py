@@ -7,12 +7,12 @@ run, so two phones on the same WeChat account see the same truth.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import streamlit as st
 
 from core.domain.access import Actor
+from uikit.cookies import post_in_background
 
 COOKIE = "student_session"
 """The web app's sign-in cookie (not the staff workbench's: cookies are shared by every port of a host)."""
@@ -109,16 +109,15 @@ def sign_out() -> None:
             del st.session_state[key]
     st.session_state[CLEAR_COOKIE_KEY] = True
     if stale:
-        st.session_state[STALE_KEY] = stale
+        forget_cookie(stale)
 
 
 def follow_cookie_tasks() -> None:
     """Does in the browser what sign-in or sign-out left to do with the cookie, in the background:
     a script cannot set a cookie, the server's route can (``student/server.py``)."""
-    code = st.session_state.pop(HANDOFF_KEY, None)
-    clear = st.session_state.pop(CLEAR_COOKIE_KEY, False)
-    calls = ([f"fetch({json.dumps(START_PATH)}, {{method: 'POST', credentials: 'same-origin', body: {json.dumps(code)}}});"]
-             if code else []) + ([f"fetch({json.dumps(END_PATH)}, {{method: 'POST', credentials: 'same-origin'}});"]
-                                 if clear else [])
-    if calls:
-        st.html(f"<script>{''.join(calls)}</script>", unsafe_allow_javascript=True)
+    posts: list[tuple[str, str | None]] = []
+    if code := st.session_state.pop(HANDOFF_KEY, None):
+        posts.append((START_PATH, code))
+    if st.session_state.pop(CLEAR_COOKIE_KEY, False):
+        posts.append((END_PATH, None))
+    post_in_background(*posts)

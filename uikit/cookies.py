@@ -1,9 +1,13 @@
-"""What the staff and student servers' cookie routes share: a Streamlit script cannot set a cookie,
-so each app's server adds small HTTP routes that do (``workbench/server.py``, ``student/server.py``).
-A cookie set by a real HTTP response can be HttpOnly: no script in the page can read the token."""
+"""What the staff and student apps' cookie routes share: a Streamlit script cannot set a cookie,
+so each app's server adds small HTTP routes that do (``workbench/server.py``, ``student/server.py``),
+and the page calls them in the background (``post_in_background``). A cookie set by a real HTTP
+response can be HttpOnly: no script in the page can read the token."""
 
 from __future__ import annotations
 
+import json
+
+import streamlit as st
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -37,3 +41,12 @@ def set_session_cookie(response: Response, request: Request, name: str, token: s
 
 def clear_session_cookie(response: Response, request: Request, name: str) -> None:
     response.delete_cookie(name, path="/", httponly=True, samesite="lax", secure=secure(request))
+
+
+def post_in_background(*posts: tuple[str, str | None]) -> None:
+    """Has the page POST to this site's cookie routes without leaving it, cookies included: one
+    ``fetch`` per (path, body)."""
+    if posts:
+        calls = "".join(f"fetch({json.dumps(path)}, {{method: 'POST', credentials: 'same-origin'"
+                        + (f", body: {json.dumps(body)}" if body is not None else "") + "});" for path, body in posts)
+        st.html(f"<script>{calls}</script>", unsafe_allow_javascript=True)

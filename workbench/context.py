@@ -11,6 +11,7 @@ import streamlit as st
 
 from core.domain.access import Actor
 from core.services import staff_sessions
+from uikit.cookies import post_in_background
 from uikit.resources import database as database
 from uikit.resources import photo_store as photo_store
 from workbench.i18n import tr
@@ -84,8 +85,7 @@ def follow_browser_redirect() -> None:
     the redirect (with a link, should scripts be blocked), so nothing is typed into a page about to be
     replaced; the next run, if the browser stays, shows the app in this tab alone."""
     if st.session_state.pop(CLEAR_COOKIE_KEY, False):
-        st.html(f"<script>fetch({json.dumps(END_PATH)}, {{method: 'POST', credentials: 'same-origin'}});</script>",
-                unsafe_allow_javascript=True)
+        post_in_background((END_PATH, None))
     target = st.session_state.pop(GOTO_KEY, None)
     if target is None:
         return
