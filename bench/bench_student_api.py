@@ -74,17 +74,23 @@ SUBMITTED = (SubmissionState.SUBMITTED, SubmissionState.AWAITING_REVIEW, Submiss
 
 class Timings:
     def __init__(self) -> None:
-        self.by_endpoint: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, int] = defaultdict(int)
-        self.started: list[tuple[float, str, float]] = []
-        """(when the call was sent, endpoint, ms) for the tail over time"""
+        self.calls: list[tuple[float, str, float]] = []
+        """(when the call was sent, endpoint, ms), in the order they ended"""
+
+    @property
+    def by_endpoint(self) -> dict[str, list[float]]:
+        """Each endpoint's times, endpoints in the order first seen (the journey's order)."""
+        grouped: dict[str, list[float]] = defaultdict(list)
+        for _, label, ms in self.calls:
+            grouped[label].append(ms)
+        return grouped
 
     async def call(self, http: httpx2.AsyncClient, label: str, method: str, url: str, expect: set[int],
                    **kwargs: object) -> httpx2.Response:
         started = time.perf_counter()
         response = await http.request(method, url, **kwargs)
-        self.by_endpoint[label].append((time.perf_counter() - started) * 1000)
-        self.started.append((started, label, self.by_endpoint[label][-1]))
+        self.calls.append((started, label, (time.perf_counter() - started) * 1000))
         if response.status_code not in expect:
             self.errors[f"{label} → {response.status_code} {response.text[:120]}"] += 1
             raise JourneyFailed(label)
@@ -313,10 +319,10 @@ def report(args, t: Timings, completed, elapsed, rss, cpu, procs, load, once, mo
             worst = max(worst, p95)
         flag = "  (waits for the photo: no target)" if waits else ("" if p95 <= P95_TARGET_MS else "  OVER TARGET")
         print(f"{label:<42} {len(values):>6} {p50:>8.0f} {p95:>8.0f}{flag}")
-    if t.started:  # a tail at the start only is the crowd arriving at once, not the steady load
-        first = min(when for when, _, _ in t.started)
+    if t.calls:  # a tail at the start only is the crowd arriving at once, not the steady load
+        first = min(when for when, _, _ in t.calls)
         windows = defaultdict(list)
-        for when, label, ms in t.started:
+        for when, label, ms in t.calls:
             if label not in WAITS_FOR_PHOTO:
                 windows[int((when - first) // 10)].append(ms)
         print("p95 of the calls that do not wait for a photo, by when they were sent: " + ", ".join(
