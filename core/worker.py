@@ -171,14 +171,18 @@ class Worker:
     def take(self, job_id: int | None) -> None:
         """Claims the named job (or the oldest waiting), runs it, and keeps draining the waiting
         jobs; a stopping worker takes nothing new (another worker's sweep wakes someone for them)."""
-        while not self.stopping.is_set():
-            with self.db.session() as session:
-                held = jobs.claim(session, self.id, job_id)
+        while True:
+            # The claim and its record in ``held`` are one step under the lock: a stop arriving
+            # during the claim waits for it and then hands the job back, never leaves it running.
+            with self._lock:
+                if self.stopping.is_set():
+                    return
+                with self.db.session() as session:
+                    held = jobs.claim(session, self.id, job_id)
+                self.held = held
             if held is None:
                 return
             job_id = None
-            with self._lock:
-                self.held = held
             try:
                 retry_delay = timedelta(seconds=RETRY_DELAY_SECONDS)
                 if self.processing.execute(self.db, self.store, held, retry_delay=retry_delay) is not None:

@@ -4,6 +4,7 @@ whose lease was taken commits nothing."""
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -179,6 +180,45 @@ def test_a_stopping_worker_hands_its_job_back_without_using_an_attempt(env):
         job = _job_of(session, submission_id)
         assert job.status is JobStatus.QUEUED and job.attempts == 0 and job.lease_owner is None
     assert processing.execute(db, store, held, retry_delay=timedelta(0)) is None
+
+
+class _SentWakeUps:
+    """The worker's queue port, keeping what it was asked to send (no Huey needed here)."""
+
+    def __init__(self) -> None:
+        self.sent: list[int] = []
+
+    def send(self, job_id: int) -> None:
+        self.sent.append(job_id)
+
+
+def test_a_stop_arriving_during_a_claim_hands_the_claimed_job_back(env, monkeypatch):
+    """The CI finding: SIGTERM landed while the worker was claiming its next job; the stop saw no job
+    in hand, and the process left with the new claim still running under its lease."""
+    db, store = env
+    submission_id = _captured(db, store)
+    queue = _SentWakeUps()
+    stopping_worker = worker.Worker(db, store, queue)  # type: ignore[arg-type]
+    real_claim = jobs.claim
+    stops: list[threading.Thread] = []
+
+    def claim_then_stop(session, owner, job_id=None, **options):
+        held = real_claim(session, owner, job_id, **options)
+        stopping_worker.stopping.set()  # the signal arrives here: the claim is made, not yet in hand
+        stops.append(threading.Thread(target=stopping_worker.hand_back))
+        stops[-1].start()
+        stops[-1].join(0.3)
+        return held
+
+    monkeypatch.setattr(jobs, "claim", claim_then_stop)
+    stopping_worker.take(None)
+    [stop] = stops
+    stop.join(10)
+    with db.session() as session:
+        job = _job_of(session, submission_id)
+        assert job.status is JobStatus.QUEUED and job.attempts == 0 and job.lease_owner is None
+        assert queue.sent == [job.id]  # and another worker is woken for it
+    assert stopping_worker.jobs_done == 0
 
 
 def test_a_job_left_running_without_a_lease_by_an_old_worker_is_reaped(env):
