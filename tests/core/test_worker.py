@@ -198,7 +198,7 @@ def test_a_stop_arriving_during_a_claim_hands_the_claimed_job_back(env, monkeypa
     db, store = env
     submission_id = _captured(db, store)
     queue = _SentWakeUps()
-    stopping_worker = worker.Worker(db, store, queue)  # type: ignore[arg-type]
+    stopping_worker = worker.Worker(db, store, queue)
     real_claim = jobs.claim
     stops: list[threading.Thread] = []
 
