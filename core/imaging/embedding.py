@@ -1,4 +1,5 @@
-"""Face embedding: dlib's 128-d face descriptor (the model behind ``face_recognition``).
+"""Face embedding: dlib's 128-d face descriptor (the model behind ``face_recognition``), then a second
+network's.
 
 Alignment uses dlib's 5-point landmark model, which is what the descriptor network was trained
 on: on every pair of ``lfw_east_asian/`` it leaves far fewer pairs in the uncertain band than an
@@ -10,6 +11,11 @@ same photo would not always give the same distance). The network runs in
 ``core.imaging.descriptor_network`` (dlib's weights on OpenCV's and numpy's kernels, about 10 ms a
 pass on one core instead of dlib's 73); ``core.imaging.matching`` pays the second pass only where
 it can change an outcome.
+
+An embedding is dlib's 128 values followed by the second descriptor's 1 024 (``core.imaging.faceres``,
+one pass over a looser chip cut from the same landmarks): ``core.imaging.compare`` fuses the two
+distances. Embeddings stored before the second descriptor existed have the 128 values alone and are
+compared by dlib's distance and band, as they were.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import numpy as np
 from face_recognition import api as face_api
 
 from core.imaging.descriptor_network import descriptor_network
+from core.imaging.faceres import faceres_chip_from_shape, faceres_network
 from core.imaging.types import FoundFace
 
 CHIP_SIZE = 150
@@ -26,12 +33,26 @@ CHIP_PADDING = 0.25
 """The chip geometry the descriptor network was trained on."""
 
 
-def aligned_chip(image_rgb: np.ndarray, face: FoundFace, size: int = CHIP_SIZE, padding: float = CHIP_PADDING) -> np.ndarray:
-    """The face rotated upright and scaled to ``size`` px, as the descriptor network expects it."""
+def landmarks(image_rgb: np.ndarray, face: FoundFace) -> dlib.full_object_detection:
+    """dlib's 5 landmarks (eye corners, nose), from which both networks' chips are cut."""
     box = face.box
     rect = dlib.rectangle(int(box.left), int(box.top), int(box.right), int(box.bottom))
-    shape = face_api.pose_predictor_5_point(image_rgb, rect)
-    return dlib.get_face_chip(image_rgb, shape, size, padding)
+    return face_api.pose_predictor_5_point(image_rgb, rect)
+
+
+def aligned_chip(image_rgb: np.ndarray, face: FoundFace, size: int = CHIP_SIZE, padding: float = CHIP_PADDING) -> np.ndarray:
+    """The face rotated upright and scaled to ``size`` px, as the descriptor network expects it."""
+    return dlib.get_face_chip(image_rgb, landmarks(image_rgb, face), size, padding)
+
+
+def second_descriptor(image_rgb: np.ndarray, shape: dlib.full_object_detection) -> np.ndarray:
+    """The second network's unit-length descriptor of the face those landmarks align."""
+    return faceres_network().descriptor(faceres_chip_from_shape(image_rgb, shape))
+
+
+def with_second_descriptor(dlib_part: np.ndarray, image_rgb: np.ndarray, shape: dlib.full_object_detection) -> np.ndarray:
+    """The full embedding: dlib's descriptor followed by the second network's."""
+    return np.concatenate([np.asarray(dlib_part, dtype=np.float64), second_descriptor(image_rgb, shape)])
 
 
 def chip_descriptor(chip: np.ndarray) -> np.ndarray:
@@ -45,6 +66,8 @@ def mirror_average(chip: np.ndarray, descriptor: np.ndarray) -> np.ndarray:
 
 
 def face_embedding(image_rgb: np.ndarray, face: FoundFace) -> np.ndarray:
-    """The 128-d descriptor of ``face``: mean of the aligned chip's and its mirror's descriptors."""
-    chip = aligned_chip(image_rgb, face)
-    return mirror_average(chip, chip_descriptor(chip))
+    """The embedding of ``face``: dlib's descriptor (mean of the aligned chip's and its mirror's),
+    then the second network's."""
+    shape = landmarks(image_rgb, face)
+    chip = dlib.get_face_chip(image_rgb, shape, CHIP_SIZE, CHIP_PADDING)
+    return with_second_descriptor(mirror_average(chip, chip_descriptor(chip)), image_rgb, shape)

@@ -92,15 +92,29 @@ class ImagingThresholds:
     max_derived_phash_distance_with_embedding: int = 7
     max_derived_embedding_distance_with_phash: float = 0.09
 
-    # --- Face comparison: chosen by bench/calibrate_face_threshold.py from all pairs of
-    #     lfw_east_asian/ (178 press photos of 15 people with a face found: 2 298 same-person and
-    #     13 455 different-person pairs) as the widest `same` with ≤ 0.1 % of different people judged
-    #     same and the narrowest `different` with ≤ 2 % of same people judged different. On those
-    #     pairs: 1.96 % / 0.097 % / 10.3 % uncertain; on london/ (neutral vs smiling, 51 people):
-    #     0 % / 0 % / 0.19 %. dlib's documented 0.6 would judge 38.7 % of the different-person LFW
-    #     pairs the same person. ---
-    same_max_distance: float = 0.3922
-    different_min_distance: float = 0.5174
+    # --- Face comparison, on the fused distance (core/imaging/compare.py): chosen by
+    #     bench/calibrate_face_threshold.py from all pairs of lfw_east_asian/ (178 press photos of 15
+    #     people with a face found: 2 298 same-person and 13 455 different-person pairs) as the widest
+    #     `same` with ≤ 0.1 % of different people judged same and the narrowest `different` with ≤ 2 %
+    #     of same people judged different. On those pairs: 1.96 % / 0.097 % / 3.9 % uncertain (dlib's
+    #     descriptor alone: 10.3 %); held out by identity (each pair judged by a band chosen without
+    #     its two people) 1.57 % / 0.171 % / 5.5 % (dlib alone 1.96 % / 0.230 % / 11.45 %); on
+    #     london/ (neutral vs smiling, 51 people): 0 % / 0 % / 0.5 %. The fusion maps the second
+    #     network's cosine distance onto dlib's scale by the mean and spread of both over all those
+    #     pairs (no labels used) and averages the two. ---
+    same_max_distance: float = 0.4109
+    different_min_distance: float = 0.4978
+    fusion_dlib_mean: float = 0.5879
+    fusion_dlib_spread: float = 0.1297
+    fusion_second_mean: float = 0.4736
+    fusion_second_spread: float = 0.1199
+
+    # --- dlib's descriptor alone, for enrolment embeddings stored before the second descriptor
+    #     (until their job recomputes them): same pairs and rule, 1.96 % / 0.097 % / 10.3 %
+    #     uncertain. dlib's documented 0.6 would judge 38.7 % of the different-person LFW pairs the
+    #     same person. ---
+    dlib_same_max_distance: float = 0.3922
+    dlib_different_min_distance: float = 0.5174
 
     # --- One network pass instead of two (core/imaging/matching.py), measured by
     #     bench/calibrate_face_threshold.py on every ordered pair of lfw_east_asian/ and london/ (capture

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.imaging.compare import face_distance
+from core.imaging.compare import dlib_distance
 from core.imaging.phash import HASH_SIZE, hamming, perceptual_hash
 from core.imaging.thresholds import ImagingThresholds
 from core.imaging.types import Check
@@ -31,7 +31,7 @@ class EnrolmentReference:
 def check_derived(phash: int, embedding: np.ndarray, enrolment: EnrolmentReference,
                   thresholds: ImagingThresholds) -> Check:
     bits = hamming(phash, enrolment.phash)
-    distance = face_distance(embedding, enrolment.embedding)
+    distance = dlib_distance(embedding, enrolment.embedding)
     t = thresholds
     derived = (
         bits <= t.max_derived_phash_distance

@@ -145,7 +145,7 @@ def test_compare_one_verdict_per_row(tmp_path: Path, faces_dir: Path, london_dir
     with pairs.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["a", "b"])
-        writer.writerow([faces_dir / "obama" / "1.jpg", faces_dir / "obama" / "2.jpg"])
+        writer.writerow([faces_dir / "obama" / "1.jpg", faces_dir / "obama" / "3.jpg"])
         writer.writerow([faces_dir / "obama" / "1.jpg", london_dir / "003_neutral.jpg"])
         writer.writerow([faces_dir / "obama" / "1.jpg", faces_dir / "edge_cases" / "two_faces.jpg"])
     status, lines = run(["photo", "compare", "--pairs", str(pairs)])

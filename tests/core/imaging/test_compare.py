@@ -20,27 +20,64 @@ T = DEFAULT_THRESHOLDS
 
 
 def _at(distance: float) -> tuple[np.ndarray, np.ndarray]:
+    """Two old embeddings (dlib's descriptor alone) ``distance`` apart."""
     a = np.zeros(128)
     b = np.zeros(128)
     b[0] = distance
     return a, b
 
 
+def _full_at(fused: float) -> tuple[np.ndarray, np.ndarray]:
+    """Two full embeddings whose dlib distance and mapped second distance both equal ``fused``."""
+    second = T.fusion_second_mean + (fused - T.fusion_dlib_mean) * T.fusion_second_spread / T.fusion_dlib_spread
+    angle = np.arccos(1.0 - second)
+    a, b = np.zeros(128 + 1024), np.zeros(128 + 1024)
+    b[0] = fused
+    a[128] = 1.0
+    b[128], b[129] = np.cos(angle), np.sin(angle)
+    return a, b
+
+
 @pytest.mark.parametrize(
     "distance, verdict",
     [
-        (0.0, Verdict.SAME),
-        (T.same_max_distance, Verdict.SAME),
+        (0.2, Verdict.SAME),
+        (T.same_max_distance - 1e-6, Verdict.SAME),
         (T.same_max_distance + 1e-6, Verdict.UNCERTAIN),
-        (T.different_min_distance, Verdict.UNCERTAIN),
+        (T.different_min_distance - 1e-6, Verdict.UNCERTAIN),
         (T.different_min_distance + 1e-6, Verdict.DIFFERENT),
         (0.9, Verdict.DIFFERENT),
     ],
 )
-def test_verdict_follows_the_band(distance: float, verdict: Verdict) -> None:
+def test_verdict_follows_the_band_on_the_fused_distance(distance: float, verdict: Verdict) -> None:
+    result = compare(*_full_at(distance))
+    assert result.verdict is verdict
+    assert result.distance == pytest.approx(distance)
+
+
+@pytest.mark.parametrize(
+    "distance, verdict",
+    [
+        (0.0, Verdict.SAME),
+        (T.dlib_same_max_distance, Verdict.SAME),
+        (T.dlib_same_max_distance + 1e-6, Verdict.UNCERTAIN),
+        (T.dlib_different_min_distance, Verdict.UNCERTAIN),
+        (T.dlib_different_min_distance + 1e-6, Verdict.DIFFERENT),
+        (0.9, Verdict.DIFFERENT),
+    ],
+)
+def test_an_old_embedding_is_judged_by_dlibs_own_band(distance: float, verdict: Verdict) -> None:
     result = compare(*_at(distance))
     assert result.verdict is verdict
     assert result.distance == pytest.approx(distance)
+    full, _ = _full_at(0.0)
+    assert compare(full, _at(distance)[1]).verdict is verdict  # one old side is enough
+
+
+def test_the_fused_distance_averages_dlibs_with_the_second_mapped_onto_dlibs_scale() -> None:
+    a, b = _full_at(0.3)
+    b[0] = 0.5  # dlib's distance 0.5, the second network's mapped one still 0.3
+    assert compare(a, b).distance == pytest.approx(0.4)
 
 
 def test_similarity_is_anchored_on_the_verdict_thresholds() -> None:
@@ -53,19 +90,22 @@ def test_similarity_is_anchored_on_the_verdict_thresholds() -> None:
 
 
 def test_configured_thresholds_are_used() -> None:
+    """The admin's band (core.services.policy) applies to the fused distance."""
     strict = ImagingThresholds(same_max_distance=0.2, different_min_distance=0.3)
-    assert compare(*_at(0.25), strict).verdict is Verdict.UNCERTAIN
-    assert compare(*_at(0.25)).verdict is Verdict.SAME
-    assert compare(*_at(0.35), strict).verdict is Verdict.DIFFERENT
+    assert compare(*_full_at(0.25), strict).verdict is Verdict.UNCERTAIN
+    assert compare(*_full_at(0.25)).verdict is Verdict.SAME
+    assert compare(*_full_at(0.35), strict).verdict is Verdict.DIFFERENT
 
 
 def test_pairwise_distances_match_the_pair_distance() -> None:
     rng = np.random.default_rng(3)
-    stack = rng.normal(size=(6, 128)) * 0.1
-    matrix = pairwise_distances(stack)
-    for i in range(6):
-        for j in range(6):
-            assert matrix[i, j] == pytest.approx(compare(stack[i], stack[j]).distance, abs=1e-6)
+    stack = rng.normal(size=(6, 128 + 1024)) * 0.1
+    stack[:, 128:] /= np.linalg.norm(stack[:, 128:], axis=1, keepdims=True)
+    for rows in (stack, stack[:, :128]):
+        matrix = pairwise_distances(rows)
+        for i in range(6):
+            for j in range(6):
+                assert matrix[i, j] == pytest.approx(compare(rows[i], rows[j]).distance, abs=1e-6)
 
 
 def test_verdict_rates_count_every_pair() -> None:
@@ -85,10 +125,11 @@ def london_embeddings() -> dict[str, np.ndarray]:
     return out
 
 
-def test_embedding_is_128_floats_and_deterministic(london_embeddings) -> None:
+def test_embedding_is_both_descriptors_and_deterministic(london_embeddings) -> None:
     image = load_image((LONDON / "003_neutral.jpg").read_bytes()).rgb
     again = face_embedding(image, find_face(image))
-    assert again.shape == (128,) and again.dtype == np.float64
+    assert again.shape == (128 + 1024,) and again.dtype == np.float64
+    assert np.linalg.norm(again[128:]) == pytest.approx(1.0)
     assert np.array_equal(again, london_embeddings["003_neutral.jpg"])
 
 

@@ -1,11 +1,13 @@
-"""The enrolment comparison pays its second network pass only where it can change the outcome."""
+"""The enrolment comparison: a full enrolment embedding is met with both descriptors and the fused
+distance; an old one (dlib's descriptor alone) with dlib's, paying dlib's second pass only where it
+can change the outcome."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from core.imaging.compare import compare
+from core.imaging.compare import DLIB_DIMENSIONS, compare, dlib_distance, face_distance
 from core.imaging.embedding import face_embedding
 from core.imaging.faces import find_face
 from core.imaging.loading import load_image
@@ -25,21 +27,44 @@ def enrolment_003() -> np.ndarray:
     return face_embedding(*_face("003_neutral.jpg"))
 
 
-def test_someone_else_is_judged_different_in_one_pass(enrolment_003) -> None:
+def test_someone_else_is_judged_different_on_both_descriptors(enrolment_003) -> None:
     image, face = _face("027_neutral.jpg")
     match = match_enrolment(image, face, enrolment_003, T)
-    assert match.passes == 1
-    assert match.comparison.verdict == compare(face_embedding(image, face), enrolment_003).verdict
+    full = face_embedding(image, face)
+    assert match.embedding.shape == (DLIB_DIMENSIONS + 1024,) and np.allclose(match.embedding, full)
+    assert match.comparison == compare(full, enrolment_003)
     assert match.comparison.verdict.value == "different"
+    assert match.comparison.distance == pytest.approx(face_distance(full, enrolment_003))
+    assert match.comparison.distance != pytest.approx(dlib_distance(full, enrolment_003))  # fused, not dlib's
 
 
-def test_a_near_photo_of_the_same_person_takes_the_precise_embedding(enrolment_003) -> None:
+def test_the_same_person_is_judged_the_same_on_both_descriptors(enrolment_003) -> None:
     image, face = _face("003_smiling.jpg")
     match = match_enrolment(image, face, enrolment_003, T)
     full = face_embedding(image, face)
-    assert match.passes == 2
     assert np.allclose(match.embedding, full)
     assert match.comparison == compare(full, enrolment_003)
+    assert match.comparison.verdict.value == "same"
+
+
+def test_an_old_enrolment_embedding_is_judged_by_dlib_in_one_pass_where_it_decides(enrolment_003) -> None:
+    old = enrolment_003[:DLIB_DIMENSIONS]
+    image, face = _face("027_neutral.jpg")
+    match = match_enrolment(image, face, old, T)
+    assert match.passes == 1 and match.embedding.shape == (DLIB_DIMENSIONS,)
+    assert match.comparison.verdict == compare(face_embedding(image, face)[:DLIB_DIMENSIONS], old).verdict
+    assert match.comparison.verdict.value == "different"
+    assert match.comparison.distance > T.dlib_different_min_distance
+
+
+def test_an_old_enrolment_embedding_near_the_capture_takes_dlibs_precise_embedding(enrolment_003) -> None:
+    old = enrolment_003[:DLIB_DIMENSIONS]
+    image, face = _face("003_smiling.jpg")
+    match = match_enrolment(image, face, old, T)
+    full = face_embedding(image, face)[:DLIB_DIMENSIONS]
+    assert match.passes == 2
+    assert np.allclose(match.embedding, full)
+    assert match.comparison == compare(full, old)
 
 
 def test_one_pass_decides_only_clear_of_the_band_and_of_the_derived_region() -> None:
@@ -47,7 +72,7 @@ def test_one_pass_decides_only_clear_of_the_band_and_of_the_derived_region() -> 
     assert not single_pass_decides(0.05, T)
     assert not single_pass_decides(derived_reach, T)
     assert single_pass_decides(derived_reach + 0.01, T)
-    assert single_pass_decides(T.same_max_distance - T.single_pass_same_margin, T)
-    assert not single_pass_decides(T.same_max_distance, T)
-    assert not single_pass_decides(T.different_min_distance + T.single_pass_different_margin, T)
-    assert single_pass_decides(T.different_min_distance + T.single_pass_different_margin + 0.01, T)
+    assert single_pass_decides(T.dlib_same_max_distance - T.single_pass_same_margin, T)
+    assert not single_pass_decides(T.dlib_same_max_distance, T)
+    assert not single_pass_decides(T.dlib_different_min_distance + T.single_pass_different_margin, T)
+    assert single_pass_decides(T.dlib_different_min_distance + T.single_pass_different_margin + 0.01, T)

@@ -206,7 +206,7 @@ def enrolment_003(london_dir: Path) -> EnrolmentReference:
 
 
 def test_enrolment_reference(enrolment_003: EnrolmentReference, london_dir: Path) -> None:
-    assert enrolment_003.embedding.shape == (128,)
+    assert enrolment_003.embedding.shape == (128 + 1024,)  # dlib's descriptor, then the second network's
     assert enrolment_003.phash >= 0
     again = process_enrolment((london_dir / "003_neutral.jpg").read_bytes())
     assert again.phash == enrolment_003.phash
@@ -252,7 +252,7 @@ def test_small_enrolment_photo_is_accepted_and_still_matches(london_dir: Path, e
 def test_enrolment_refusals(edge_cases_dir: Path, name: str, error: type | None) -> None:
     data = (edge_cases_dir / name).read_bytes()
     if error is None:
-        assert process_enrolment(data).embedding.shape == (128,)
+        assert process_enrolment(data).embedding.shape == (128 + 1024,)
     else:
         with pytest.raises(error):
             process_enrolment(data)

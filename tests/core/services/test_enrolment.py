@@ -55,7 +55,7 @@ def test_zip_of_fixture_photos_is_matched_by_student_or_id_number_and_embedded_o
     with db.session() as session:
         first, second, third = (session.get(RosterRecord, i) for i in (id1, id2, id3))
         assert store.get(first.enrolment_photo_sha) == (london / "001_neutral.jpg").read_bytes()
-        assert first.enrolment_embedding is not None and len(first.enrolment_embedding) == 128 * 8
+        assert first.enrolment_embedding is not None and len(first.enrolment_embedding) == (128 + 1024) * 8
         assert second.enrolment_embedding is not None and first.enrolment_error is None
         assert third.enrolment_embedding is None and third.enrolment_error
         problems = enrolment.photo_problems(session, actor, school_id)
