@@ -52,7 +52,7 @@ IMAGING_GROUPS: list[tuple[str, str, tuple[str, ...]]] = [
      "Calibrated on lfw_east_asian pairs (face bands; overridden by the settings above)",
      ("same_max_distance", "different_min_distance", "fusion_dlib_mean", "fusion_dlib_spread",
       "fusion_second_mean", "fusion_second_spread")),
-    ("校准：仅有 dlib 特征的旧入学照片（重新计算完成前）",
+    ("校准：仅含原人脸特征的旧入学照片（重新计算完成前）",
      "Calibrated: enrolment embeddings with dlib's descriptor alone (until recomputed)",
      ("dlib_same_max_distance", "dlib_different_min_distance")),
     ("校准：单次网络计算即可判定的范围（两组全部配对）",

@@ -109,7 +109,7 @@ LIMIT_NAMES: dict[str, str] = {
     "max_derived_phash_distance_with_embedding": "图像差异下限（与人脸差异同时偏小时，位）",
     "max_derived_embedding_distance_with_phash": "人脸差异下限（与图像差异同时偏小时）",
     "same_max_distance": "同一人距离上限（校准值）", "different_min_distance": "非同一人距离下限（校准值）",
-    "fusion_dlib_mean": "融合：dlib 距离均值", "fusion_dlib_spread": "融合：dlib 距离离散度",
+    "fusion_dlib_mean": "融合：原人脸特征距离均值", "fusion_dlib_spread": "融合：原人脸特征距离离散度",
     "fusion_second_mean": "融合：第二特征距离均值", "fusion_second_spread": "融合：第二特征距离离散度",
     "dlib_same_max_distance": "旧版入学特征：同一人距离上限", "dlib_different_min_distance": "旧版入学特征：非同一人距离下限",
     "single_pass_same_margin": "单次计算判定同一人的余量", "single_pass_different_margin": "单次计算判定非同一人的余量",
