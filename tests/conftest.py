@@ -20,7 +20,13 @@ from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from core.threads import THREAD_VARIABLES, pin_loaded_libraries
+
 os.environ.setdefault("WORKBENCH_QUEUE", "immediate")
+# pytest-xdist already runs one test process per core: a numeric pool as wide as the machine in each
+# (OpenBLAS, OpenMP, OpenCV; and in the apps and workers they start) only makes them fight for the
+# same cores, as the workers' own pinning found (core/threads.py). Set before numpy loads.
+os.environ.update(dict.fromkeys(THREAD_VARIABLES, "1"))
 
 from core import worker
 from core.db import Database
@@ -33,6 +39,10 @@ from tests.processed_cache import PipelineCache
 
 PG_URL = os.environ.get("WORKBENCH_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    pin_loaded_libraries()  # what a plugin loaded before this file
 
 
 def pytest_report_header(config: pytest.Config) -> str:
