@@ -18,15 +18,14 @@ import io
 import resource
 import time
 from itertools import islice
-from pathlib import Path
 
 from PIL import Image
 
+from core.config import fixtures_dir
 from core.imaging import print_sheet as ps
 from core.services.printing import PDF_SHEETS_PER_FILE
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT.parent / "shared" / "fixtures"
+FIXTURES = fixtures_dir()
 TARGET_SECONDS_PER_SHEET = 1.0
 TARGET_BYTES_PER_SHEET = 3_000_000
 

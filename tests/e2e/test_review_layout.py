@@ -12,13 +12,14 @@ from sqlalchemy import select
 
 from core.domain.enums import Decision, Role, SubmissionState
 from core.imaging.types import Verdict
+from core.config import fixtures_dir
 from core.models import ReviewDecision, Submission, utcnow
 from core.services import review
 from core.services.policy import set_policy_value
 from tests import factories as f
 from tests.e2e.conftest import login, screenshot, settled
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "london"
+FIXTURES = fixtures_dir("london")
 VIEWPORT = {"width": 1440, "height": 900}
 NAMES = [f"李同学{i:02d}" for i in range(30)]
 
