@@ -53,6 +53,7 @@ from core.config import fixtures_dir  # noqa: E402
 from core.imaging.compare import (  # noqa: E402
     DLIB_DIMENSIONS,
     VerdictRates,
+    dlib_band,
     pairwise_dlib_distances,
     pairwise_distances,
     pairwise_second_distances,
@@ -61,10 +62,9 @@ from core.imaging.compare import (  # noqa: E402
 )
 from core.imaging.descriptor_network import descriptor_network  # noqa: E402
 from core.imaging.embedding import (  # noqa: E402
-    CHIP_PADDING,
-    CHIP_SIZE,
+    aligned_chip,
     chip_descriptor,
-    face_embedding,
+    dlib_chip,
     full_embedding,
     landmarks,
     mirror_average,
@@ -128,23 +128,19 @@ class Embedded:
     """What the product stores and compares: dlib's averaged descriptor, then the second network's."""
     wall: float
     cpu: float
-    """Mean seconds per full embedding (landmarks excluded; dlib's two passes in one batch, the
-    second network's one); on a shared, loaded machine CPU is the figure to read."""
+    """Mean seconds per full embedding (landmarks excluded; dlib's two passes, the second network's
+    one); on a shared, loaded machine CPU is the figure to read."""
 
 
 def embed_all(found: list[tuple[np.ndarray, FoundFace]]) -> Embedded:
-    """The product's full embeddings (timed), then dlib's single passes and mirror averages as the
-    one-pass shortcut for old enrolment embeddings computes them."""
+    """The product's full embeddings (timed; their dlib part is the mirror average), then dlib's
+    single pass of each chip, as the one-pass shortcut for old enrolment embeddings computes it."""
     shapes = [landmarks(image, face) for image, face in found]
     wall, cpu = time.perf_counter(), time.process_time()
-    full = [full_embedding(image, shape) for (image, _), shape in zip(found, shapes, strict=True)]
+    full = np.stack([full_embedding(image, shape) for (image, _), shape in zip(found, shapes, strict=True)])
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    averaged, single = [], []
-    for (image, _), shape in zip(found, shapes, strict=True):
-        chip = dlib.get_face_chip(image, shape, CHIP_SIZE, CHIP_PADDING)
-        single.append(chip_descriptor(chip))
-        averaged.append(mirror_average(chip, single[-1]))
-    return Embedded(np.stack(averaged), np.stack(single), np.stack(full), wall / len(found), cpu / len(found))
+    single = np.stack([chip_descriptor(dlib_chip(image, shape)) for (image, _), shape in zip(found, shapes, strict=True)])
+    return Embedded(full[:, :DLIB_DIMENSIONS], single, full, wall / len(found), cpu / len(found))
 
 
 def fusion_scaling(embeddings: np.ndarray) -> dict[str, float]:
@@ -175,13 +171,12 @@ class SinglePassAgreement:
 def single_pass_agreement(labels: list[str], embedded: Embedded,
                           thresholds: ImagingThresholds = DEFAULT_THRESHOLDS) -> SinglePassAgreement:
     names = np.asarray(labels)
-    dlib_band = replace(thresholds, same_max_distance=thresholds.dlib_same_max_distance,
-                        different_min_distance=thresholds.dlib_different_min_distance)
+    band = dlib_band(thresholds)
     capture, enrolment = np.where(~np.eye(len(names), dtype=bool))
     single = np.linalg.norm(embedded.single[capture] - embedded.averaged[enrolment], axis=1)
     full = np.linalg.norm(embedded.averaged[capture] - embedded.averaged[enrolment], axis=1)
     decided = np.array([single_pass_decides(float(d), thresholds) for d in single])
-    agree = [verdict_for(float(a), dlib_band) is verdict_for(float(b), dlib_band)
+    agree = [verdict_for(float(a), band) is verdict_for(float(b), band)
              for a, b in zip(single[decided], full[decided], strict=True)]
     same = names[capture] == names[enrolment]
     return SinglePassAgreement(
@@ -189,8 +184,8 @@ def single_pass_agreement(labels: list[str], embedded: Embedded,
         decided_in_one_pass=float(decided.mean()),
         same_pairs_in_one_pass=float(decided[same].mean()),
         disagreements=agree.count(False),
-        nearest_not_same=float(single[full > dlib_band.same_max_distance].min()),
-        furthest_not_different=float(single[full <= dlib_band.different_min_distance].max()),
+        nearest_not_same=float(single[full > band.same_max_distance].min()),
+        furthest_not_different=float(single[full <= band.different_min_distance].max()),
         max_offset=float(np.linalg.norm(embedded.single - embedded.averaged, axis=1).max()),
     )
 
@@ -308,10 +303,9 @@ def _transformed_shape(shape: dlib.full_object_detection, scale: float, degrees:
 
 def augmented_embedding(image: np.ndarray, face: FoundFace) -> np.ndarray:
     """The chip and 8 variants (zoom 0.9/0.95/1.05/1.1, rotation ±4°/±8°), each with its mirror."""
-    box = face.box
-    shape = face_api.pose_predictor_5_point(image, dlib.rectangle(box.left, box.top, box.right, box.bottom))
+    shape = landmarks(image, face)
     changes = [(1.0, 0.0), (0.9, 0.0), (0.95, 0.0), (1.05, 0.0), (1.1, 0.0), (1.0, -8.0), (1.0, -4.0), (1.0, 4.0), (1.0, 8.0)]
-    chips = [dlib.get_face_chip(image, _transformed_shape(shape, z, r), 150, 0.25) for z, r in changes]
+    chips = [dlib_chip(image, _transformed_shape(shape, z, r)) for z, r in changes]
     batch = np.stack([c for chip in chips for c in (chip, np.ascontiguousarray(chip[:, ::-1]))])
     return descriptor_network().descriptors(batch).mean(axis=0)
 
@@ -332,8 +326,10 @@ def mean_distance_to_others(distances: np.ndarray, names: np.ndarray, rows: np.n
 
 
 def dlib_embedding(image: np.ndarray, face: FoundFace) -> np.ndarray:
-    """dlib's part of the product's embedding (the variants below are all about dlib's descriptor)."""
-    return face_embedding(image, face)[:DLIB_DIMENSIONS]
+    """dlib's part of the product's embedding, its mirror average (the variants below are all about
+    dlib's descriptor)."""
+    chip = aligned_chip(image, face)
+    return mirror_average(chip, chip_descriptor(chip))
 
 
 def variants(labels: list[str], found: list[tuple[np.ndarray, FoundFace]], london: tuple[list[str], np.ndarray]) -> None:
@@ -570,7 +566,7 @@ def main() -> None:
     london = london_embedded.full
     print(f"lfw_east_asian: {len(lfw_labels)} photos with a face, {len(set(lfw_labels))} people; no face found in {missed or 'none'}")
     print(f"london: {len(london_labels)} photos, {len(set(london_labels))} people")
-    print(f"time per embedding (dlib's chip and its mirror in one batch, the second network's chip in one pass): "
+    print(f"time per embedding (dlib's chip and its mirror, the second network's chip in one pass): "
           f"{wall * 1000:.0f} ms wall, {cpu * 1000:.0f} ms CPU (OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']})")
     configured = DEFAULT_THRESHOLDS
     scaling = fusion_scaling(lfw)

@@ -56,13 +56,17 @@ def face_distance(a: np.ndarray, b: np.ndarray, thresholds: ImagingThresholds = 
     return float(fused_distance(dlib, second, thresholds))
 
 
-def band_for(a: np.ndarray, b: np.ndarray, thresholds: ImagingThresholds) -> ImagingThresholds:
-    """The thresholds a pair is judged by: as given for two full embeddings; dlib's own calibrated
-    band when either lacks the second descriptor (the admin's band is set on the fused distance)."""
-    if has_second_descriptor(a) and has_second_descriptor(b):
-        return thresholds
+def dlib_band(thresholds: ImagingThresholds) -> ImagingThresholds:
+    """The thresholds with dlib's own calibrated band in force (the admin's band is set on the fused
+    distance)."""
     return replace(thresholds, same_max_distance=thresholds.dlib_same_max_distance,
                    different_min_distance=thresholds.dlib_different_min_distance)
+
+
+def band_for(a: np.ndarray, b: np.ndarray, thresholds: ImagingThresholds) -> ImagingThresholds:
+    """The thresholds a pair is judged by: as given for two full embeddings; dlib's own band when
+    either lacks the second descriptor."""
+    return thresholds if has_second_descriptor(a) and has_second_descriptor(b) else dlib_band(thresholds)
 
 
 def verdict_for(distance: float, thresholds: ImagingThresholds = DEFAULT_THRESHOLDS) -> Verdict:
@@ -135,7 +139,8 @@ def verdict_rates(labels: Sequence[str], embeddings: np.ndarray,
     names = np.asarray(labels)
     upper = np.triu_indices(len(names), k=1)
     distances = pairwise_distances(embeddings, thresholds)[upper]
-    thresholds = band_for(embeddings[0], embeddings[0], thresholds)
+    if embeddings.shape[1] <= DLIB_DIMENSIONS:
+        thresholds = dlib_band(thresholds)
     same = (names[:, None] == names[None, :])[upper]
     is_same = distances <= thresholds.same_max_distance
     is_different = distances > thresholds.different_min_distance

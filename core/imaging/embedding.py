@@ -40,19 +40,14 @@ def landmarks(image_rgb: np.ndarray, face: FoundFace) -> dlib.full_object_detect
     return face_api.pose_predictor_5_point(image_rgb, rect)
 
 
-def aligned_chip(image_rgb: np.ndarray, face: FoundFace, size: int = CHIP_SIZE, padding: float = CHIP_PADDING) -> np.ndarray:
-    """The face rotated upright and scaled to ``size`` px, as the descriptor network expects it."""
-    return dlib.get_face_chip(image_rgb, landmarks(image_rgb, face), size, padding)
+def dlib_chip(image_rgb: np.ndarray, shape: dlib.full_object_detection) -> np.ndarray:
+    """The face those landmarks align, rotated upright and scaled as dlib's network expects it."""
+    return dlib.get_face_chip(image_rgb, shape, CHIP_SIZE, CHIP_PADDING)
 
 
-def second_descriptor(image_rgb: np.ndarray, shape: dlib.full_object_detection) -> np.ndarray:
-    """The second network's unit-length descriptor of the face those landmarks align."""
-    return faceres_network().descriptor(faceres_chip_from_shape(image_rgb, shape))
-
-
-def with_second_descriptor(dlib_part: np.ndarray, image_rgb: np.ndarray, shape: dlib.full_object_detection) -> np.ndarray:
-    """The full embedding: dlib's descriptor followed by the second network's."""
-    return np.concatenate([np.asarray(dlib_part, dtype=np.float64), second_descriptor(image_rgb, shape)])
+def aligned_chip(image_rgb: np.ndarray, face: FoundFace) -> np.ndarray:
+    """``dlib_chip`` of a found face."""
+    return dlib_chip(image_rgb, landmarks(image_rgb, face))
 
 
 def chip_descriptor(chip: np.ndarray) -> np.ndarray:
@@ -69,8 +64,9 @@ def full_embedding(image_rgb: np.ndarray, shape: dlib.full_object_detection) -> 
     """dlib's mirror-averaged descriptor, then the second network's, of the face those landmarks
     align. (dlib's two passes as one batch of two would save 4 ms but hold the network's buffers
     twice: the pipeline's peak is at its 400 MB bound.)"""
-    chip = dlib.get_face_chip(image_rgb, shape, CHIP_SIZE, CHIP_PADDING)
-    return with_second_descriptor(mirror_average(chip, chip_descriptor(chip)), image_rgb, shape)
+    chip = dlib_chip(image_rgb, shape)
+    second = faceres_network().descriptor(faceres_chip_from_shape(image_rgb, shape))
+    return np.concatenate([mirror_average(chip, chip_descriptor(chip)), second])
 
 
 def face_embedding(image_rgb: np.ndarray, face: FoundFace) -> np.ndarray:

