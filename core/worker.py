@@ -172,13 +172,16 @@ class Worker:
         """Claims the named job (or the oldest waiting), runs it, and keeps draining the waiting
         jobs; a stopping worker takes nothing new (another worker's sweep wakes someone for them)."""
         while True:
-            # The claim and its record in ``held`` are one step under the lock: a stop arriving
-            # during the claim waits for it and then hands the job back, never leaves it running.
+            # The claim and its record in ``held`` are one step under the lock, and a stop that
+            # arrived during the claim releases it at once: a stopping worker starts nothing new.
             with self._lock:
                 if self.stopping.is_set():
                     return
                 with self.db.session() as session:
                     held = jobs.claim(session, self.id, job_id)
+                if held is not None and self.stopping.is_set():
+                    self._release(held)
+                    return
                 self.held = held
             if held is None:
                 return
@@ -231,8 +234,10 @@ class Worker:
         """On a stop that could not wait for the job in hand: release it for another worker."""
         with self._lock:
             held = self.held
-        if held is None:
-            return
+        if held is not None:
+            self._release(held)
+
+    def _release(self, held: jobs.Claim) -> None:
         with self.db.session() as session:
             released = jobs.release(session, held)
         if released:
