@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +33,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import websockets  # noqa: E402
+from websockets.typing import Subprotocol  # noqa: E402
 from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
@@ -62,10 +64,10 @@ class Session:
         self.widgets: dict[str, str] = {}
 
     async def open(self) -> None:
-        self.ws = await websockets.connect(self.url, subprotocols=["streamlit"], max_size=None,  # type: ignore[list-item]
+        self.ws = await websockets.connect(self.url, subprotocols=[Subprotocol("streamlit")], max_size=None,
                                            origin=self.url.replace("ws://", "http://").split("/_stcore")[0])
 
-    async def run(self, widgets: list[tuple[str, str | bool]] = ()) -> float:  # type: ignore[assignment]
+    async def run(self, widgets: Sequence[tuple[str, str | bool]] = ()) -> float:
         """One page run (first load, or after widgets changed); returns its wall-clock seconds."""
         ids = {key: self.widgets[key] for key, _ in widgets}
         message = BackMsg()

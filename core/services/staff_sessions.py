@@ -165,7 +165,7 @@ def _ended(session: Session, row: StaffSession, moment: datetime) -> str | None:
     closed = session.execute(  # only where still open: two requests finding it ended audit it once
         update(StaffSession).where(StaffSession.id == row.id, StaffSession.revoked_at.is_(None))
         .values(revoked_at=moment, revoked_reason=reason))
-    if closed.rowcount == 1:  # type: ignore[attr-defined]
+    if closed.rowcount == 1:  # type: ignore[attr-defined]  # an UPDATE's Result is a CursorResult
         audit.record(session, Actor.system("session"), "staff.session_ended", "staff_user", user.id,
                      school_id=user.school_id, reason=reason)
         session.flush()
