@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -144,17 +145,38 @@ def processed_once(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPat
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Every test under tests/e2e drives a real browser: marked so `-m "not browser"` leaves them out."""
+    """Every test under tests/e2e drives a real browser: marked so `-m "not browser"` leaves them out.
+
+    The long ones go first — browser journeys, slow tests and the groups one worker runs whole —
+    so that pytest-xdist hands out the short tests last and the workers finish together, instead of
+    one core running a minute-long group alone at the end."""
     e2e = Path(__file__).parent / "e2e"
     for item in items:
         if e2e in item.path.parents:
             item.add_marker(pytest.mark.browser)
+    items.sort(key=lambda item: not any(item.get_closest_marker(name) for name in LONG_MARKERS))
+
+
+LONG_MARKERS = ("browser", "slow", "xdist_group")
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if PIPELINE.computed or PIPELINE.reused:
         terminalreporter.write_line(f"imaging pipeline: {PIPELINE.computed} photos processed, "
                                     f"{PIPELINE.reused} results reused (tests/processed_cache.py)")
+
+
+@pytest.fixture(autouse=True)
+def app_resources_released() -> Iterator[None]:
+    """The apps keep one database and store per location for the life of the process
+    (``uikit.resources``); every page test points them at a new database, so each test lets go of
+    its own. Kept, they held every test's engine, pool and compiled statements to the end of the run
+    (a tenth of a page test's time went on garbage collection over them)."""
+    yield
+    resources = sys.modules.get("uikit.resources")
+    if resources is not None:
+        resources._database.clear()
+        resources._store.clear()
 
 
 @pytest.fixture(scope="session")

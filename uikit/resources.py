@@ -13,7 +13,7 @@ from core.db import Database
 from core.storage.photos import PhotoStore, open_photo_store
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, on_release=Database.dispose)
 def _database(url: str) -> Database:
     return Database(url)
 
