@@ -241,6 +241,26 @@ def components_scanned_once() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def scripts_compiled_once() -> Iterator[None]:
+    """Each ``AppTest`` run compiles the app and its page again (a new script cache per run); the
+    real server compiles each once per process, and the sources cannot change during a run."""
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+
+    compiled: dict[str, object] = {}
+    compile_script = ScriptCache.get_bytecode
+
+    def get_bytecode(cache: ScriptCache, script_path: str) -> object:
+        path = os.path.abspath(script_path)
+        if path not in compiled:
+            compiled[path] = compile_script(cache, path)
+        return compiled[path]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ScriptCache, "get_bytecode", get_bytecode)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def password_hashed_once(monkeypatch: pytest.MonkeyPatch) -> None:
     from core.services import staff
