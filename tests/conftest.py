@@ -125,10 +125,19 @@ def db(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) ->
         shutil.copy(sqlite_template, path)
         database = Database(f"sqlite:///{path}")
     else:
-        url = request.getfixturevalue("pg_database_url")
-        database = Database(url)
+        database = request.getfixturevalue("pg_database")
         with database.engine.begin() as conn:
             conn.execute(text(EMPTY_PG_TABLES))
+    yield database
+    database.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_database(pg_database_url: str) -> Iterator[Database]:
+    """One engine for every PostgreSQL test of the session, as a server process keeps one: its
+    compiled statements carry over from test to test (a new engine per test compiled each query
+    afresh); each test still starts from empty tables, and its connections are closed after it."""
+    database = Database(pg_database_url)
     yield database
     database.dispose()
 
