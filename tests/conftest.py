@@ -123,13 +123,33 @@ def db(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) ->
     if request.param == "sqlite":
         path = tmp_path / "workbench.db"
         shutil.copy(sqlite_template, path)
-        database = Database(f"sqlite:///{path}")
+        database = request.getfixturevalue("sqlite_database")
+        point_at(Path(str(make_url(database.url).database)), path)
     else:
         database = request.getfixturevalue("pg_database")
         with database.engine.begin() as conn:
             conn.execute(text(EMPTY_PG_TABLES))
     yield database
     database.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """One engine for every SQLite test of the session, as for PostgreSQL (``pg_database``). Its
+    path is a symbolic link that each test points at its own fresh copy of the template; SQLite
+    resolves the link, so each copy keeps its own WAL files, and a connection of an earlier test
+    that closes late can only touch that test's copy."""
+    database = Database(f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'workbench.db'}")
+    yield database
+    database.dispose()
+
+
+def point_at(link: Path, target: Path) -> None:
+    """Repoints ``link`` at ``target`` in one step (a new link renamed over the old one)."""
+    staging = link.with_name(link.name + ".next")
+    staging.unlink(missing_ok=True)
+    staging.symlink_to(target)
+    os.replace(staging, link)
 
 
 @pytest.fixture(scope="session")
