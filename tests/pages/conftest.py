@@ -14,6 +14,7 @@ from core.models import StaffUser
 from core.services import staff, staff_sessions
 from core.storage.photos import LocalPhotoStore
 from workbench.context import TOKEN_KEY
+from tests.app_resources import share_database_with_apps
 
 APP = str(Path(__file__).resolve().parents[2] / "workbench" / "app.py")
 
@@ -34,6 +35,7 @@ def app_for(env: tuple[Database, LocalPhotoStore], monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("WORKBENCH_PHOTO_STORE", str(store.root))
     monkeypatch.setenv("WORKBENCH_DATA_DIR", str(store.root.parent / "data"))  # exports land in the test's folder
     settings.cache_clear()
+    share_database_with_apps(monkeypatch, db)
 
     def make(user_id: int | None = None, page: str | None = None, lang: str = "zh") -> AppTest:
         at = AppTest.from_file(APP, default_timeout=30)

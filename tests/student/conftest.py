@@ -21,6 +21,7 @@ from core.storage.photos import LocalPhotoStore
 from uikit.plain import visible
 from tests import factories as f
 from tests import photos
+from tests.app_resources import share_database_with_apps
 
 APP = str(Path(__file__).resolve().parents[2] / "student" / "app.py")
 
@@ -62,6 +63,7 @@ def student_app(env: tuple[Database, LocalPhotoStore], monkeypatch: pytest.Monke
     monkeypatch.setenv("WORKBENCH_DATABASE_URL", db.url)
     monkeypatch.setenv("WORKBENCH_PHOTO_STORE", str(store.root))
     settings.cache_clear()
+    share_database_with_apps(monkeypatch, db)
 
     def make(lang: str = "zh") -> AppTest:
         at = AppTest.from_file(APP, default_timeout=60)
