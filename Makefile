@@ -2,7 +2,8 @@
 #   make run   — install what is missing, migrate, load demo data if the database is empty,
 #                start one worker per core and the staff workbench on http://localhost:8501
 #                (the student app on http://localhost:8502)
-#   make test  — install what is missing, lint, and run the whole test suite
+#   make test  — install what is missing, lint, and run the whole test suite (three test processes on
+#                two cores: one runs the browser journeys, which mostly wait, one after another)
 #   make lint  — ruff (defects, not style) and mypy (strict on core/domain, imaging, services)
 #   make test-fast — the inner loop: no browser journeys, no slow tests, SQLite only (the PostgreSQL
 #                variants are deselected, not listed as skipped)
@@ -35,7 +36,7 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 
 test: $(STAMP) lint
-	$(PY) -m pytest -n 2 --dist loadgroup
+	$(PY) -m pytest -n 3 --dist loadgroup
 
 test-fast: $(STAMP)
 	WORKBENCH_TEST_DATABASE_URL= $(PY) -m pytest -n 2 --dist loadgroup -m "not browser and not slow" -k "not postgresql"

@@ -174,7 +174,11 @@ def processed_once(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPat
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Every test under tests/e2e drives a real browser: marked so `-m "not browser"` leaves them out.
+    """Every test under tests/e2e drives a real browser: marked so `-m "not browser"` leaves them out,
+    and run one after another by one test process (``make test`` starts three on two cores): a
+    journey mostly waits for its app, worker and browser, so the two other processes keep both
+    cores busy meanwhile (the whole run here: 446 s with two processes and journeys spread over
+    both, 413 s so).
 
     The long ones go first — browser journeys, slow tests and the groups one worker runs whole —
     so that pytest-xdist hands out the short tests last and the workers finish together, instead of
@@ -183,6 +187,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if e2e in item.path.parents:
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group("browser"))
     items.sort(key=lambda item: not any(item.get_closest_marker(name) for name in LONG_MARKERS))
 
 

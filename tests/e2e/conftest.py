@@ -234,3 +234,12 @@ def phone(browser, tmp_path, fixtures_dir):
     yield page
     context.close()
     camera_browser.close()
+
+
+def take_photo(phone) -> None:
+    """Presses the camera's 拍照 once its video plays: on a busy machine the fake camera can take
+    seconds to deliver its first frame, and a press before that takes no photo."""
+    phone.wait_for_function(
+        "() => [...document.querySelectorAll('video')].some(v => v.readyState >= 2 && v.videoWidth > 0)",
+        timeout=60_000)
+    phone.get_by_role("button", name="拍照", exact=True).click()

@@ -21,7 +21,7 @@ from core.models import utcnow
 from core.services import linking, review, staff, tickets
 from tests import factories as f
 from tests.core.services import registrar_world as w
-from tests.e2e.conftest import login, screenshot, settled, sign_out
+from tests.e2e.conftest import login, screenshot, settled, sign_out, take_photo
 from tests.e2e.test_student_journey import _last4
 from tests.student.conftest import code_png
 from workbench.navigation import pages_for
@@ -226,7 +226,7 @@ def test_every_student_screen_reads_in_chinese(live_app, phone, tmp_path, fixtur
     phone.get_by_role("button", name="微信支付 ¥25.00").click()
     phone.get_by_role("button", name="拍照", exact=True).wait_for()
     read_screen(phone, "10_camera", found)
-    phone.get_by_role("button", name="拍照", exact=True).click()
+    take_photo(phone)
     phone.get_by_role("button", name="重新拍摄").wait_for()
     phone.get_by_role("button", name=re.compile("^满意，去制作")).wait_for()  # the run after the photo's upload
     read_screen(phone, "11_taken", found)

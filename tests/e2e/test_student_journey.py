@@ -19,7 +19,7 @@ from core.domain.enums import NotificationConsent, Role, SubmissionState
 from core.models import ApiToken, RosterRecord, StudentAccount, Submission
 from core.services import jobs
 from tests import factories as f
-from tests.e2e.conftest import login, screenshot, settled
+from tests.e2e.conftest import login, screenshot, settled, take_photo
 from tests.student.conftest import code_png
 
 def test_student_shoots_submits_and_sees_the_approval(live_app, phone, page, tmp_path, fixtures_dir):
@@ -114,7 +114,7 @@ def test_student_shoots_submits_and_sees_the_approval(live_app, phone, page, tmp
     phone.wait_for_url("**/capture")
     phone.get_by_role("button", name="拍照", exact=True).wait_for()
     assert phone.get_by_role("button", name="微信支付 ¥25.00").count() == 0
-    phone.get_by_role("button", name="拍照", exact=True).click()
+    take_photo(phone)
     phone.get_by_role("button", name="满意，去制作", exact=False).click()
     phone.get_by_role("button", name="提交审核").wait_for(timeout=180_000)  # the worker, on a busy machine
     phone.get_by_text("标准化后的照片（480×640）").wait_for()
