@@ -175,7 +175,7 @@ def processed_once(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPat
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every test under tests/e2e drives a real browser: marked so `-m "not browser"` leaves them out,
-    and run one after another by one test process (``make test`` starts three on two cores): a
+    and run one after another by one test process (``make test`` starts one more than the cores): a
     journey mostly waits for its app, worker and browser, so the two other processes keep both
     cores busy meanwhile (the whole run here: 446 s with two processes and journeys spread over
     both, 413 s so).
