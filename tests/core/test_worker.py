@@ -194,13 +194,23 @@ class _SentWakeUps:
 
 def test_a_stop_arriving_during_a_claim_hands_the_claimed_job_back(env, monkeypatch):
     """The CI finding: SIGTERM landed while the worker was claiming its next job; the stop saw no job
-    in hand, and the process left with the new claim still running under its lease."""
+    in hand, and the process left with the new claim still running under its lease. And the next
+    one: the stop waited for the claim and handed the job back, but the worker started it meanwhile
+    and on PostgreSQL could finish it first. A stopping worker must not start the job at all."""
     db, store = env
     submission_id = _captured(db, store)
     queue = _SentWakeUps()
     stopping_worker = worker.Worker(db, store, queue)
     real_claim = jobs.claim
     stops: list[threading.Thread] = []
+    started: list[int] = []
+    real_execute = processing.execute
+
+    def execute(db, store, held, **options):
+        started.append(held.job_id)
+        return real_execute(db, store, held, **options)
+
+    monkeypatch.setattr(processing, "execute", execute)
 
     def claim_then_stop(session, owner, job_id=None, **options):
         held = real_claim(session, owner, job_id, **options)
@@ -218,7 +228,7 @@ def test_a_stop_arriving_during_a_claim_hands_the_claimed_job_back(env, monkeypa
         job = _job_of(session, submission_id)
         assert job.status is JobStatus.QUEUED and job.attempts == 0 and job.lease_owner is None
         assert queue.sent == [job.id]  # and another worker is woken for it
-    assert stopping_worker.jobs_done == 0
+    assert started == [] and stopping_worker.jobs_done == 0
 
 
 def test_a_job_left_running_without_a_lease_by_an_old_worker_is_reaped(env):
