@@ -173,12 +173,15 @@ def processed_once(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPat
         PIPELINE.install(monkeypatch.setattr)
 
 
+LONG_MARKERS = ("browser", "slow", "xdist_group")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every test under tests/e2e drives a real browser: marked so `-m "not browser"` leaves them out,
     and run one after another by one test process (``make test`` starts one more than the cores): a
-    journey mostly waits for its app, worker and browser, so the two other processes keep both
-    cores busy meanwhile (the whole run here: 446 s with two processes and journeys spread over
-    both, 413 s so).
+    journey mostly waits for its app, worker and browser, so the other processes keep the cores
+    busy meanwhile (the whole run on two cores: 446 s with two processes and the journeys spread
+    over both, 413 s with three and the journeys in one).
 
     The long ones go first — browser journeys, slow tests and the groups one worker runs whole —
     so that pytest-xdist hands out the short tests last and the workers finish together, instead of
@@ -191,9 +194,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=lambda item: not any(item.get_closest_marker(name) for name in LONG_MARKERS))
 
 
-LONG_MARKERS = ("browser", "slow", "xdist_group")
-
-
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if PIPELINE.computed or PIPELINE.reused:
         terminalreporter.write_line(f"imaging pipeline: {PIPELINE.computed} photos processed, "
@@ -203,9 +203,10 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 @pytest.fixture(autouse=True)
 def app_resources_released() -> Iterator[None]:
     """The apps keep one database and store per location for the life of the process
-    (``uikit.resources``); every page test points them at a new database, so each test lets go of
-    its own. Kept, they held every test's engine, pool and compiled statements to the end of the run
-    (a tenth of a page test's time went on garbage collection over them)."""
+    (``uikit.resources``). In-process app tests hand the apps the test's own database
+    (``tests/app_resources.py``), but whatever else one of them put there is let go after it: a
+    database kept would hold connections to that test's files under the next test's URL (every
+    SQLite test's path is the same link), and every test's store would pile up to the end of the run."""
     yield
     resources = sys.modules.get("uikit.resources")
     if resources is not None:

@@ -16,6 +16,7 @@ from core.domain.access import Actor
 from core.services import student_app
 from student import server
 from student.state import COOKIE, END_PATH, START_PATH
+from tests.app_resources import share_database_with_apps
 
 
 @pytest.fixture
@@ -23,6 +24,7 @@ def routes(env, monkeypatch) -> Iterator[TestClient]:
     db, _ = env
     monkeypatch.setenv("WORKBENCH_DATABASE_URL", db.url)
     settings.cache_clear()
+    share_database_with_apps(monkeypatch, db)
     app = Starlette(routes=[Route(START_PATH, server.start_session, methods=["POST"]),
                             Route(END_PATH, server.end_session, methods=["POST"])])
     with TestClient(app, base_url="https://phone.example") as client:
