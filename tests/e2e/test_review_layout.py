@@ -10,9 +10,9 @@ from pathlib import Path
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from core.config import fixtures_dir
 from core.domain.enums import Decision, Role, SubmissionState
 from core.imaging.types import Verdict
-from core.config import fixtures_dir
 from core.models import ReviewDecision, Submission, utcnow
 from core.services import review
 from core.services.policy import set_policy_value
