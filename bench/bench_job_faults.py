@@ -1,7 +1,7 @@
 """Jobs that cannot be lost: real workers killed with SIGKILL in the middle of their jobs.
 
-The workers (``python -m core worker``) are killed while hundreds of standardisations run, on the
-SQLite queue and on Redis.
+The workers (forked by ``python -m core worker --processes 3``, as ``make run`` starts them) are
+killed while hundreds of standardisations run, on the SQLite queue and on Redis.
 
 Run from the project root::
 
@@ -10,8 +10,9 @@ Run from the project root::
 
 Each student of a fresh database (SQLite, or PostgreSQL with ``--url``) requests one standardisation
 of the same real portrait (London 003, 960×960) through the services, so every job runs the real
-pipeline. Three workers start; as soon as one holds a job while another one is up, it is killed
-with SIGKILL at a random moment of that job, and restarted at once. A kill counts when it left its
+pipeline. Three workers start under one parent; as soon as one holds a job while another one is up,
+it is killed with SIGKILL at a random moment of that job, and the parent forks its replacement at
+once (``core/worker_pool.py``). A kill counts when it left its
 job behind (the job was still running under the dead worker's lease). Leases last 3 s, heartbeats
 every 0.5 s. Afterwards every job must end done (or failed with its reason) exactly once: no submission
 half-processed, each finished standardisation charged once and each failed one given back.
@@ -131,12 +132,13 @@ class Workers:
         self.log_of: dict[int, Path] = {}
         self.started = 0
 
-    def start(self) -> subprocess.Popen[bytes]:
+    def start(self, processes: int | None = None) -> subprocess.Popen[bytes]:
+        """One ``python -m core worker``; with ``processes``, a parent forking that many workers."""
         self.started += 1
         path = self.logs / f"worker-{self.started}.log"
         log = open(path, "wb")  # noqa: SIM115 - the child holds it
-        proc = subprocess.Popen([sys.executable, "-m", "core", "worker"], cwd=ROOT, env=self.env,
-                                stdout=log, stderr=subprocess.STDOUT)
+        command = [sys.executable, "-m", "core", "worker", *(["--processes", str(processes)] if processes else [])]
+        proc = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         log.close()
         self.procs.append(proc)
         self.log_of[proc.pid] = path
@@ -148,6 +150,23 @@ class Workers:
 
     def alive(self) -> list[subprocess.Popen[bytes]]:
         return [p for p in self.procs if p.poll() is None]
+
+    @staticmethod
+    def forked(parent: subprocess.Popen[bytes]) -> list[int]:
+        """The worker processes a ``--processes`` parent runs now (a dead one until it is reaped)."""
+        try:
+            return [int(pid) for pid in Path(f"/proc/{parent.pid}/task/{parent.pid}/children").read_text().split()]
+        except FileNotFoundError:
+            return []
+
+    def kill_forked(self, parent: subprocess.Popen[bytes], pid: int, timeout: float = 30.0) -> None:
+        """SIGKILL to one of the parent's workers, returning once the parent has reaped it."""
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + timeout
+        while pid in self.forked(parent):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"worker process {pid} was not reaped by its parent {parent.pid}")
+            time.sleep(0.01)
 
     def stop_all(self) -> None:
         for proc in self.alive():
@@ -195,11 +214,11 @@ def _holders(db: Database) -> dict[int, list[int]]:
     return held
 
 
-def _up(db: Database, procs: list[subprocess.Popen[bytes]]) -> set[int]:
-    """The pids among ``procs`` that have loaded the imaging stack and take jobs: their heartbeat
-    row says so (a killed worker's row stays, hence only live processes are asked about)."""
+def _up(db: Database, pids: list[int]) -> set[int]:
+    """The ``pids`` that take jobs: their heartbeat row says so (a killed worker's row stays, hence
+    only live processes are asked about)."""
     with db.session() as session:
-        return set(session.scalars(select(WorkerHeartbeat.pid).where(WorkerHeartbeat.pid.in_([p.pid for p in procs]))))
+        return set(session.scalars(select(WorkerHeartbeat.pid).where(WorkerHeartbeat.pid.in_(pids))))
 
 
 def _waiting(db: Database) -> int:
@@ -223,10 +242,10 @@ def _unfinished(db: Database) -> int:
 def run_scenario(queue: str, db: Database, data_dir: Path, *, jobs: int, kills: int, workers: int = 3,
                  seed: int = 1, timeout: float = 300.0, up_front: int | None = None) -> Outcome:
     """Enrol ``jobs`` students, ``up_front`` of whom (default: all) request a standardisation at
-    once, and run ``workers`` workers. Whenever no job waits and no live worker holds one, while
-    two workers are up, as many more students request theirs as workers are up. A worker holding a
-    job, while another one is up, is killed with SIGKILL at a random moment of that job and
-    restarted at once, until ``kills`` kills have landed mid-job (left their job behind); then the
+    once, and run ``workers`` workers under one parent. Whenever no job waits and no live worker
+    holds one, while two workers are up, as many more students request theirs as workers are up. A
+    worker holding a job, while another one is up, is killed with SIGKILL at a random moment of that
+    job (its parent replaces it), until ``kills`` kills have landed mid-job (left their job behind); then the
     remaining students request theirs, and everything is waited for and checked. With few up front
     the run costs its kills and worker start-ups, not a backlog processed between them. Recovery
     is measured from the last kill to the moment the job it left behind finished."""
@@ -245,18 +264,19 @@ def run_scenario(queue: str, db: Database, data_dir: Path, *, jobs: int, kills: 
     deadline = began + timeout
     last_kill: tuple[float, list[int]] | None = None
     try:
-        for _ in range(workers):
-            pool.start()
+        parent = pool.start(processes=workers)
         while outcome.kills < kills and time.monotonic() < deadline:
-            alive = pool.alive()
+            if parent.poll() is not None:
+                raise RuntimeError(f"the worker pool's parent exited with {parent.returncode}")
+            alive = pool.forked(parent)
             up = _up(db, alive)
             held = _holders(db)
-            victims = [p for p in alive if held.get(p.pid) and (workers == 1 or up - {p.pid})]
+            victims = [pid for pid in alive if held.get(pid) and (workers == 1 or up - {pid})]
             if not victims:
                 if not students and not _unfinished(db):
                     break  # every job is done: fewer kills than asked, reported
                 kill_could_land = len(up) >= min(2, workers)
-                idle = not any(held.get(p.pid) for p in alive) and not _waiting(db)
+                idle = not any(held.get(pid) for pid in alive) and not _waiting(db)
                 if idle and students and kill_could_land:  # a job for each worker up
                     batch, students = students[:len(up)], students[len(up):]
                     submission_ids += request(db, store, batch)
@@ -264,17 +284,13 @@ def run_scenario(queue: str, db: Database, data_dir: Path, *, jobs: int, kills: 
                 continue
             victim = rng.choice(victims)
             time.sleep(rng.uniform(0.0, 0.15))  # a random moment inside the job
-            victim.send_signal(signal.SIGKILL)
-            victim.wait()
-            orphans = _holders(db).get(victim.pid, [])
+            pool.kill_forked(parent, victim)  # the parent forks its replacement
+            orphans = _holders(db).get(victim, [])
             if orphans:
                 outcome.kills += 1
                 last_kill = (time.monotonic(), orphans)
             else:
                 outcome.missed += 1  # the job ended first: a kill, but not one mid-job
-            pool.procs.remove(victim)
-            if outcome.kills < kills or not pool.alive():
-                pool.start()
         submission_ids += request(db, store, students)
         recovered_at = None
         while time.monotonic() < deadline:

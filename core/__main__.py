@@ -3,7 +3,8 @@
 serve            migrate, start the workers (WORKBENCH_WORKERS, default one per core), the apps and the
                  student API (loads demo data when the database is empty)
 api              run the student HTTP API alone (http://127.0.0.1:8503/api/v1/docs)
-worker           run one background worker process (numeric libraries on one thread)
+worker [--processes N]   run one background worker process (numeric libraries on one thread), or N
+                 forked from one parent that loads the imaging stack once and replaces any that dies
 migrate          bring the database schema up to date
 demo [--photos DIR] [--if-empty]   build the demo data set
 store verify     check every photo the database names is in the photo store, intact (exit 1 if not)
@@ -31,7 +32,9 @@ def main(argv: list[str]) -> int:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve")
     sub.add_parser("api")
-    sub.add_parser("worker")
+    worker_command = sub.add_parser("worker")
+    worker_command.add_argument("--processes", type=int, default=None,
+                                help="N workers under one parent that replaces any that dies (default: one worker, no parent)")
     sub.add_parser("migrate")
     demo = sub.add_parser("demo")
     demo.add_argument("--photos", default=None, help="fixture folder (default: ../shared/fixtures)")
@@ -54,7 +57,9 @@ def main(argv: list[str]) -> int:
     if args.command == "store":
         return verify_store()
     if args.command == "worker":
-        return run_worker()
+        if args.processes is not None and args.processes < 1:
+            parser.error("--processes needs at least 1")
+        return run_worker(args.processes)
     if args.command == "api":
         return run_api()
     return serve()
@@ -72,11 +77,15 @@ def verify_store() -> int:
     return 0 if report.ok else 1
 
 
-def run_worker() -> int:
+def run_worker(processes: int | None) -> int:
     from core.threads import before_numeric_imports, lower_priority
 
     before_numeric_imports()
     lower_priority(settings().worker_nice)
+    if processes is not None:
+        from core import worker_pool
+
+        return worker_pool.run(processes)
     from core import worker
 
     return worker.run()
@@ -107,8 +116,8 @@ def serve() -> int:
     children = [
         subprocess.Popen([python, "-m", "streamlit", "run", "workbench/server.py", "--server.port", "8501"],
                          env=env, cwd=PROJECT_ROOT),
-        *(subprocess.Popen([python, "-m", "core", "worker"], env=one_thread_environment(env), cwd=PROJECT_ROOT)
-          for _ in range(config.workers)),
+        subprocess.Popen([python, "-m", "core", "worker", "--processes", str(config.workers)],
+                         env=one_thread_environment(env), cwd=PROJECT_ROOT),
     ]
     student_app = PROJECT_ROOT / "student" / "server.py"  # the app, with its sign-in cookie's routes
     if student_app.exists():
@@ -126,7 +135,7 @@ def serve() -> int:
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        while all(c.poll() is None for c in children[:1 + config.workers]):
+        while all(c.poll() is None for c in children[:2]):  # the workbench and the worker pool
             time.sleep(1)
     except KeyboardInterrupt:
         pass

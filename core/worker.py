@@ -1,6 +1,8 @@
 """The worker process: takes photo processing off the UI, and makes sure no job is ever lost.
 
-Start it with ``python -m core worker`` (``make run`` does). Queue backend by WORKBENCH_QUEUE:
+Start it with ``python -m core worker``, or N of them under one parent that loads the imaging stack
+once and replaces any that dies with ``python -m core worker --processes N`` (``core/worker_pool.py``;
+``make run`` does). Queue backend by WORKBENCH_QUEUE:
 ``sqlite`` (default, a file beside the database, no server), ``redis://…`` to spread workers over
 machines, or ``immediate`` (tests: a job runs inside the call that sends it). The Huey instance is
 built on first use, and this module installs it as the services' ``JobQueue`` port; the services
@@ -41,6 +43,7 @@ from core.threads import pin_loaded_libraries
 
 log = logging.getLogger(__name__)
 RETRY_DELAY_SECONDS = 5
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s[%(process)d]: %(message)s"
 TOP_UP_LIMIT = 8
 """Wake-ups sent per sweep at most: a woken worker drains every waiting job, so a few suffice, and a
 huge backlog never floods the queue."""
@@ -288,7 +291,7 @@ def run() -> int:
     global _current
     if settings().queue == "immediate":
         raise SystemExit("WORKBENCH_QUEUE=immediate runs jobs inline; a worker needs sqlite or redis://")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     queue = HueyQueue()
     jobs.use_queue(queue)
     worker = Worker(database(), store(), queue)

@@ -1,0 +1,127 @@
+"""The worker pool (``python -m core worker --processes N``): a parent that forks the workers and
+replaces any that dies. Its SIGKILLed workers are the fault scenario of tests/core/test_job_faults.py;
+here, the parent itself killed outright, a stop passed on to every worker, and a worker that cannot
+start restarted after a growing pause instead of in a tight loop."""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bench.bench_job_faults import PORTRAIT, Outcome, Workers, check, fresh_database, prepare, worker_env
+from core.domain.enums import JobStatus
+from core.models import ProcessingJob, WorkerHeartbeat
+from core.storage.photos import LocalPhotoStore
+from core.worker_pool import MAX_PAUSE_SECONDS, Death, restart_pause
+
+
+def _wait_for(condition, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _gone(pid: int) -> bool:
+    """No such process, or only its exit status left for whoever adopted it."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def _status(signal_number: int | None = None, exit_code: int = 0) -> int:
+    """A ``waitpid`` status as the kernel encodes it."""
+    return signal_number if signal_number is not None else exit_code << 8
+
+
+def test_only_a_worker_that_fails_by_itself_soon_after_starting_slows_the_restarts():
+    assert Death(1, _status(signal.SIGKILL), 0.3).failed is False  # the OOM killer, an operator
+    assert Death(1, _status(signal.SIGTERM), 0.3).failed is False
+    assert Death(1, _status(exit_code=0), 0.3).failed is False
+    assert Death(1, _status(exit_code=1), 0.3).failed is True
+    assert Death(1, _status(signal.SIGSEGV), 0.3).failed is True
+    assert Death(1, _status(signal.SIGKILL), 0.3).describe() == "killed by SIGKILL"
+    assert Death(1, _status(exit_code=3), 0.3).describe() == "exited with 3"
+    assert [restart_pause(n) for n in range(0, 6)] == [0.0, 0.0, 1.0, 2.0, 4.0, 8.0]
+    assert restart_pause(40) == MAX_PAUSE_SECONDS
+
+
+@pytest.fixture
+def portrait_present() -> None:
+    if not PORTRAIT.is_file():
+        pytest.skip(f"fixture portrait not found at {PORTRAIT}")
+
+
+@pytest.mark.slow
+def test_a_parent_killed_outright_takes_its_workers_down_and_their_jobs_come_back(tmp_path, portrait_present):
+    db, _ = fresh_database(None, tmp_path)
+    submission_ids = prepare(db, LocalPhotoStore(tmp_path / "photos"), 8)
+    (tmp_path / "logs").mkdir()
+    env = worker_env("sqlite", db.url, tmp_path, "jobs-pool")
+    env["WORKBENCH_WORKER_GRACE_SECONDS"] = "0"  # a stopped worker hands its job back at once
+    pool = Workers(env, tmp_path / "logs")
+    try:
+        parent = pool.start(processes=2)
+
+        def holding() -> bool:
+            with db.session() as session:
+                return bool(session.scalar(select(func.count(ProcessingJob.id))
+                                           .where(ProcessingJob.status == JobStatus.RUNNING)))
+
+        _wait_for(lambda: len(pool.forked(parent)) == 2 and holding(), 120, "a worker to hold a job")
+        workers = pool.forked(parent)
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+        _wait_for(lambda: all(_gone(pid) for pid in workers), 30, "the orphaned workers to stop")
+        with db.session() as session:  # each stopped the orderly way: it said goodbye
+            assert session.scalars(select(WorkerHeartbeat.pid).where(WorkerHeartbeat.pid.in_(workers))).all() == []
+        # A new pool finishes every job, each once; stopped, it passes the stop to its workers.
+        pool.env["WORKBENCH_WORKER_GRACE_SECONDS"] = "30"
+        parent = pool.start(processes=2)
+
+        def finished() -> bool:
+            with db.session() as session:
+                return all(job.status in (JobStatus.DONE, JobStatus.FAILED)
+                           for job in session.scalars(select(ProcessingJob)))
+
+        _wait_for(finished, 300, "every job to finish")
+        workers = pool.forked(parent)
+        assert len(workers) == 2
+        parent.send_signal(signal.SIGTERM)
+        assert parent.wait(timeout=60) == 0
+        assert all(_gone(pid) for pid in workers)
+        with db.session() as session:
+            assert session.scalar(select(func.count()).select_from(WorkerHeartbeat)) == 0
+    finally:
+        pool.stop_all()
+        db.dispose()
+    outcome = Outcome("sqlite", len(submission_ids), 0)
+    check(db, submission_ids, pool.done_lines(), outcome)
+    assert outcome.ok and outcome.done == len(submission_ids), outcome.lines()
+
+
+@pytest.mark.slow
+def test_workers_that_cannot_start_are_restarted_after_a_growing_pause(tmp_path):
+    """A database nobody migrated: every worker fails at its first heartbeat, and says why."""
+    env = worker_env("sqlite", f"sqlite:///{tmp_path / 'never-migrated.db'}", tmp_path, "jobs-broken")
+    (tmp_path / "logs").mkdir()
+    pool = Workers(env, tmp_path / "logs")
+    try:
+        parent = pool.start(processes=2)
+        log = pool.log_of[parent.pid]
+        _wait_for(lambda: "a new one starts in 4 s" in log.read_text(errors="replace"), 60, "the pause to grow")
+        parent.send_signal(signal.SIGTERM)
+        assert parent.wait(timeout=30) == 0
+    finally:
+        pool.stop_all()
+    text = log.read_text(errors="replace")
+    # Two first starts, then a restart after each failure: 0, 1, 2 and 4 s apart, not a tight loop.
+    assert 5 <= text.count("started worker process") <= 7, text
+    assert "exited with 1" in text and "no such table: worker_heartbeat" in text
