@@ -11,7 +11,6 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from pypinyin import Style, lazy_pinyin
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
@@ -116,7 +115,10 @@ class TaskView:
 
 @pure
 def pinyin_of(name: str) -> tuple[str, str]:
-    """Full pinyin and initials, so 'whdx' and 'wuhan' both find 武汉大学."""
+    """Full pinyin and initials, so 'whdx' and 'wuhan' both find 武汉大学. pypinyin loads here, where
+    a school is named: its phrase dictionary costs half a second of every app and API start."""
+    from pypinyin import Style, lazy_pinyin
+
     full = "".join(lazy_pinyin(name)).lower()
     initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).lower()
     return full[:PINYIN_LENGTH], initials[:INITIALS_LENGTH]
