@@ -176,6 +176,7 @@ def processed_once(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPat
 LONG_MARKERS = ("browser", "slow", "xdist_group")
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every test under tests/e2e drives a real browser: marked so `-m "not browser"` leaves them out,
     and run one after another by one test process (``make test`` starts one more than the cores): a
