@@ -16,6 +16,9 @@ from workbench.context import database, photo_store, require_actor
 from workbench.i18n import tr
 from workbench.widgets import commit_then_reload, show_flash
 
+WORKER_COMMAND = "python -m core worker --processes N"
+"""How the workers start (README → Deployment); shown as code, a command is typed as it is."""
+
 actor = require_actor()
 st.title(tr("运行状态", "Operations"))
 show_flash()
@@ -43,9 +46,9 @@ columns[4].metric(tr("队列积压", "Queue backlog"),
                   tr("无法读取", "unreadable") if health.queue_backlog is None else f"{health.queue_backlog:,}")
 if health.worker_stalled:
     st.error(tr(f"最早的等待任务已排队超过 {operations.STALLED_AFTER.seconds // 60} 分钟且没有在线的后台进程："
-                "后台进程（python -m core worker）可能未运行。",
+                f"后台进程（`{WORKER_COMMAND}`）可能未运行。",
                 f"The oldest waiting job has queued for over {operations.STALLED_AFTER.seconds // 60} minutes and no "
-                "worker is alive: the worker (python -m core worker) may be down."))
+                f"worker is alive: the workers (`{WORKER_COMMAND}`) may be down."))
 elif health.oldest_waiting_since is not None:
     st.caption(tr(f"最早的等待任务排队于 {health.oldest_waiting_since.astimezone(CHINA):%H:%M:%S}",
                   f"Oldest waiting job queued at {health.oldest_waiting_since.astimezone(CHINA):%H:%M:%S}"))
@@ -67,8 +70,8 @@ if health.workers:
         tr("状态", "State"): tr("正在停止", "stopping") if w.stopping else tr("运行中", "working"),
     } for w in health.workers]), hide_index=True)
 else:
-    st.warning(tr("没有在线的后台进程：新任务会排队等待，直到启动 python -m core worker。",
-                  "No worker is alive: new jobs wait in the queue until `python -m core worker` starts."))
+    st.warning(tr(f"没有在线的后台进程：新任务会排队等待，直到后台进程启动（`{WORKER_COMMAND}`）。",
+                  f"No worker is alive: new jobs wait in the queue until the workers start (`{WORKER_COMMAND}`)."))
 
 if health.orphaned:
     st.subheader(tr("失联的任务", "Orphaned jobs"))

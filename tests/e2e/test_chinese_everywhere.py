@@ -37,12 +37,14 @@ USERS = {Role.ADMIN: ("guanli", "管理员老王"), Role.REVIEWER: ("shenhe", "�
          Role.SUPPORT: ("kefu", "客服小周")}
 VISIBLE_TEXT = """() => {
   const style = document.createElement("style");
-  style.textContent = "[data-testid=stIconMaterial], [translate=no] {display: none !important}";
+  style.textContent = "[data-testid=stIconMaterial], [translate=no], code {display: none !important}";
   document.head.appendChild(style);
   const text = document.body.innerText;
   style.remove();
   return text;
 }"""
+"""The page's prose: icons' names, text marked not to be translated, and code (a command is typed as it
+is, e.g. the operations page's ``python -m core worker``) are left out."""
 
 
 WHERE = """(word) => {
