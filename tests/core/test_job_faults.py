@@ -24,7 +24,6 @@ import pytest
 from sqlalchemy import select
 
 from bench.bench_job_faults import (
-    PORTRAIT,
     Outcome,
     Workers,
     check,
@@ -38,6 +37,7 @@ from core.domain.enums import JobStatus
 from core.models import ProcessingJob, WorkerHeartbeat
 from core.storage.photos import LocalPhotoStore
 from tests import factories as f
+from tests.core.worker_processes import assert_each_done_once, every_job_finished, wait_for
 
 PG_URL = os.environ.get("WORKBENCH_TEST_DATABASE_URL")
 JOBS, KILLS = 40, 10
@@ -50,12 +50,6 @@ def _redis_up() -> bool:
         return True
     except OSError:
         return False
-
-
-@pytest.fixture
-def portrait_present() -> None:
-    if not PORTRAIT.is_file():
-        pytest.skip(f"fixture portrait not found at {PORTRAIT}")
 
 
 @pytest.mark.slow
@@ -81,15 +75,6 @@ def test_sigkilled_workers_lose_nothing_and_duplicate_nothing(queue, tmp_path, p
     assert outcome.recovery_seconds is not None
 
 
-def _wait_for(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def _held_by(db, pid: int) -> list[ProcessingJob]:
     with db.session() as session:
         held = [job for job in session.scalars(select(ProcessingJob).where(ProcessingJob.status == JobStatus.RUNNING))
@@ -101,7 +86,7 @@ def _held_by(db, pid: int) -> list[ProcessingJob]:
 def _stop_while_holding(db, pool: Workers, grace: str) -> tuple[subprocess.Popen[bytes], ProcessingJob, float]:
     pool.env["WORKBENCH_WORKER_GRACE_SECONDS"] = grace
     proc = pool.start()
-    _wait_for(lambda: pool.working(proc) and _held_by(db, proc.pid), 180, "the worker to hold a job")
+    wait_for(lambda: pool.working(proc) and _held_by(db, proc.pid), 180, "the worker to hold a job")
     [held] = _held_by(db, proc.pid)
     proc.send_signal(signal.SIGTERM)
     began = time.monotonic()
@@ -137,18 +122,11 @@ def test_sigterm_finishes_the_job_in_hand_or_hands_it_back(tmp_path, portrait_pr
         pool.env["WORKBENCH_WORKER_GRACE_SECONDS"] = "30"
         pool.start()
 
-        def finished() -> bool:
-            with db.session() as session:
-                return all(job.status in (JobStatus.DONE, JobStatus.FAILED)
-                           for job in session.scalars(select(ProcessingJob)))
-
-        _wait_for(finished, 300, "every job to finish")
+        wait_for(lambda: every_job_finished(db), 300, "every job to finish")
     finally:
         pool.stop_all()
         db.dispose()
-    outcome = Outcome("sqlite", len(submission_ids), 0)
-    check(db, submission_ids, pool.done_lines(), outcome)
-    assert outcome.ok and outcome.done == len(submission_ids), outcome.lines()
+    assert_each_done_once(db, submission_ids, pool)
 
 
 def test_the_fault_scenario_notices_a_lost_job(tmp_path, portrait_present):
@@ -191,12 +169,10 @@ def test_a_committed_job_reaches_a_real_worker_through_the_huey_queue(tmp_path, 
             with db.session() as session:
                 return session.get(ProcessingJob, job.id).status is JobStatus.DONE
 
-        _wait_for(done, 180, "the worker to finish the job")
+        wait_for(done, 180, "the worker to finish the job")
         assert queue.backlog() == 0
         assert f"job {job.id} done (attempt 1, fence 1)" in pool.log_of[proc.pid].read_text()
     finally:
         pool.stop_all()
         db.dispose()
-    outcome = Outcome("sqlite", 1, 0)
-    check(db, submission_ids, pool.done_lines(), outcome)
-    assert outcome.ok and outcome.done == 1
+    assert_each_done_once(db, submission_ids, pool)

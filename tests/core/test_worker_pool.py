@@ -6,26 +6,17 @@ start restarted after a growing pause instead of in a tight loop."""
 from __future__ import annotations
 
 import signal
-import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from bench.bench_job_faults import PORTRAIT, Outcome, Workers, check, fresh_database, prepare, worker_env
+from bench.bench_job_faults import Workers, fresh_database, prepare, worker_env
 from core.domain.enums import JobStatus
 from core.models import ProcessingJob, WorkerHeartbeat
 from core.storage.photos import LocalPhotoStore
 from core.worker_pool import MAX_PAUSE_SECONDS, Death, restart_pause
-
-
-def _wait_for(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+from tests.core.worker_processes import assert_each_done_once, every_job_finished, wait_for
 
 
 def _gone(pid: int) -> bool:
@@ -53,12 +44,6 @@ def test_only_a_worker_that_fails_by_itself_soon_after_starting_slows_the_restar
     assert restart_pause(40) == MAX_PAUSE_SECONDS
 
 
-@pytest.fixture
-def portrait_present() -> None:
-    if not PORTRAIT.is_file():
-        pytest.skip(f"fixture portrait not found at {PORTRAIT}")
-
-
 @pytest.mark.slow
 def test_a_parent_killed_outright_takes_its_workers_down_and_their_jobs_come_back(tmp_path, portrait_present):
     db, _ = fresh_database(None, tmp_path)
@@ -75,23 +60,18 @@ def test_a_parent_killed_outright_takes_its_workers_down_and_their_jobs_come_bac
                 return bool(session.scalar(select(func.count(ProcessingJob.id))
                                            .where(ProcessingJob.status == JobStatus.RUNNING)))
 
-        _wait_for(lambda: len(pool.forked(parent)) == 2 and holding(), 120, "a worker to hold a job")
+        wait_for(lambda: len(pool.forked(parent)) == 2 and holding(), 120, "a worker to hold a job")
         workers = pool.forked(parent)
         parent.send_signal(signal.SIGKILL)
         parent.wait()
-        _wait_for(lambda: all(_gone(pid) for pid in workers), 30, "the orphaned workers to stop")
+        wait_for(lambda: all(_gone(pid) for pid in workers), 30, "the orphaned workers to stop")
         with db.session() as session:  # each stopped the orderly way: it said goodbye
             assert session.scalars(select(WorkerHeartbeat.pid).where(WorkerHeartbeat.pid.in_(workers))).all() == []
         # A new pool finishes every job, each once; stopped, it passes the stop to its workers.
         pool.env["WORKBENCH_WORKER_GRACE_SECONDS"] = "30"
         parent = pool.start(processes=2)
 
-        def finished() -> bool:
-            with db.session() as session:
-                return all(job.status in (JobStatus.DONE, JobStatus.FAILED)
-                           for job in session.scalars(select(ProcessingJob)))
-
-        _wait_for(finished, 300, "every job to finish")
+        wait_for(lambda: every_job_finished(db), 300, "every job to finish")
         workers = pool.forked(parent)
         assert len(workers) == 2
         parent.send_signal(signal.SIGTERM)
@@ -102,9 +82,7 @@ def test_a_parent_killed_outright_takes_its_workers_down_and_their_jobs_come_bac
     finally:
         pool.stop_all()
         db.dispose()
-    outcome = Outcome("sqlite", len(submission_ids), 0)
-    check(db, submission_ids, pool.done_lines(), outcome)
-    assert outcome.ok and outcome.done == len(submission_ids), outcome.lines()
+    assert_each_done_once(db, submission_ids, pool)
 
 
 @pytest.mark.slow
@@ -116,7 +94,7 @@ def test_workers_that_cannot_start_are_restarted_after_a_growing_pause(tmp_path)
     try:
         parent = pool.start(processes=2)
         log = pool.log_of[parent.pid]
-        _wait_for(lambda: "a new one starts in 4 s" in log.read_text(errors="replace"), 60, "the pause to grow")
+        wait_for(lambda: "a new one starts in 4 s" in log.read_text(errors="replace"), 60, "the pause to grow")
         parent.send_signal(signal.SIGTERM)
         assert parent.wait(timeout=30) == 0
     finally:
