@@ -202,7 +202,7 @@ def worker_env(queue: str, database_url: str, data_dir: Path, name: str) -> dict
     return env
 
 
-def _holders(db: Database) -> dict[int, list[int]]:
+def holders(db: Database) -> dict[int, list[int]]:
     """pid → the jobs it holds under a live lease (worker ids are host:pid:nonce)."""
     with db.session() as session:
         rows = session.execute(select(ProcessingJob.id, ProcessingJob.lease_owner)
@@ -233,7 +233,7 @@ def _terminal(db: Database, job_ids: list[int]) -> bool:
             ProcessingJob.id.in_(job_ids), ProcessingJob.status.in_((JobStatus.QUEUED, JobStatus.RUNNING))))
 
 
-def _unfinished(db: Database) -> int:
+def unfinished(db: Database) -> int:
     with db.session() as session:
         return int(session.scalar(select(func.count(ProcessingJob.id)).where(
             ProcessingJob.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)))) or 0)
@@ -270,10 +270,10 @@ def run_scenario(queue: str, db: Database, data_dir: Path, *, jobs: int, kills: 
                 raise RuntimeError(f"the worker pool's parent exited with {parent.returncode}")
             alive = pool.forked(parent)
             up = _up(db, alive)
-            held = _holders(db)
+            held = holders(db)
             victims = [pid for pid in alive if held.get(pid) and (workers == 1 or up - {pid})]
             if not victims:
-                if not students and not _unfinished(db):
+                if not students and not unfinished(db):
                     break  # every job is done: fewer kills than asked, reported
                 kill_could_land = len(up) >= min(2, workers)
                 idle = not any(held.get(pid) for pid in alive) and not _waiting(db)
@@ -285,7 +285,7 @@ def run_scenario(queue: str, db: Database, data_dir: Path, *, jobs: int, kills: 
             victim = rng.choice(victims)
             time.sleep(rng.uniform(0.0, 0.15))  # a random moment inside the job
             pool.kill_forked(parent, victim)  # the parent forks its replacement
-            orphans = _holders(db).get(victim, [])
+            orphans = holders(db).get(victim, [])
             if orphans:
                 outcome.kills += 1
                 last_kill = (time.monotonic(), orphans)
@@ -296,7 +296,7 @@ def run_scenario(queue: str, db: Database, data_dir: Path, *, jobs: int, kills: 
         while time.monotonic() < deadline:
             if last_kill is not None and recovered_at is None and _terminal(db, last_kill[1]):
                 recovered_at = time.monotonic()
-            if not _unfinished(db):
+            if not unfinished(db):
                 break
             time.sleep(0.1)
         if last_kill is not None:

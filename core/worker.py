@@ -285,12 +285,17 @@ def _queue_label() -> str:
     return "redis" if queue.startswith("redis://") else queue
 
 
+def require_a_queue() -> None:
+    """A worker serves a queue; with WORKBENCH_QUEUE=immediate jobs run inline and there is none."""
+    if settings().queue == "immediate":
+        raise SystemExit("WORKBENCH_QUEUE=immediate runs jobs inline; a worker needs sqlite or redis://")
+
+
 def run() -> int:
     """``python -m core worker`` (which set the numeric pools' width before anything loaded numpy):
     the imaging stack loads with the Worker, then its pools are pinned to one thread."""
     global _current
-    if settings().queue == "immediate":
-        raise SystemExit("WORKBENCH_QUEUE=immediate runs jobs inline; a worker needs sqlite or redis://")
+    require_a_queue()
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     queue = HueyQueue()
     jobs.use_queue(queue)

@@ -46,7 +46,6 @@ STOP_MARGIN_SECONDS = 15.0
 class Death:
     """How a child ended, from ``os.waitpid``'s status."""
 
-    pid: int
     status: int
     lived_seconds: float
 
@@ -88,8 +87,7 @@ class Pool:
     def run(self) -> int:
         from core.services import processing  # noqa: F401  (the imaging stack, loaded once for every child)
 
-        if settings().queue == "immediate":
-            raise SystemExit("WORKBENCH_QUEUE=immediate runs jobs inline; a worker needs sqlite or redis://")
+        worker.require_a_queue()
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
         log.info("worker pool %s: %s workers", os.getpid(), self.processes)
@@ -125,7 +123,7 @@ class Pool:
             started = self.children.pop(pid, None)
             if started is None:
                 continue
-            death = Death(pid, status, time.monotonic() - started)
+            death = Death(status, time.monotonic() - started)
             if self.stopping:
                 continue
             if death.failed and death.lived_seconds < QUICK_FAILURE_SECONDS:
@@ -147,18 +145,16 @@ class Pool:
 
     def _wait_for_children(self) -> None:
         deadline = time.monotonic() + settings().worker_grace_seconds + STOP_MARGIN_SECONDS
-        while self.children:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-            if pid:
-                self.children.pop(pid, None)
-            elif time.monotonic() > deadline:
-                for late in list(self.children):
+        while True:
+            self._reap()
+            if not self.children:
+                return
+            if time.monotonic() > deadline:
+                for late in self.children:
                     log.error("worker process %s did not stop in time: killed", late)
                     _signal(late, signal.SIGKILL)
-                    os.waitpid(late, 0)
-                    self.children.pop(late)
-            else:
-                time.sleep(TICK_SECONDS)
+                deadline = float("inf")  # reaped on the next ticks
+            time.sleep(TICK_SECONDS)
 
 
 def _signal(pid: int, sig: int) -> None:

@@ -31,13 +31,14 @@ from bench.bench_job_faults import (
     fresh_database,
     prepare,
     run_scenario,
+    unfinished,
     worker_env,
 )
 from core.domain.enums import JobStatus
 from core.models import ProcessingJob, WorkerHeartbeat
 from core.storage.photos import LocalPhotoStore
 from tests import factories as f
-from tests.core.worker_processes import assert_each_done_once, every_job_finished, wait_for
+from tests.core.worker_processes import assert_each_done_once, wait_for
 
 PG_URL = os.environ.get("WORKBENCH_TEST_DATABASE_URL")
 JOBS, KILLS = 40, 10
@@ -122,7 +123,7 @@ def test_sigterm_finishes_the_job_in_hand_or_hands_it_back(tmp_path, portrait_pr
         pool.env["WORKBENCH_WORKER_GRACE_SECONDS"] = "30"
         pool.start()
 
-        wait_for(lambda: every_job_finished(db), 300, "every job to finish")
+        wait_for(lambda: not unfinished(db), 300, "every job to finish")
     finally:
         pool.stop_all()
         db.dispose()

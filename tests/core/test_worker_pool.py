@@ -11,12 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bench.bench_job_faults import Workers, fresh_database, prepare, worker_env
-from core.domain.enums import JobStatus
-from core.models import ProcessingJob, WorkerHeartbeat
+from bench.bench_job_faults import Workers, fresh_database, holders, prepare, unfinished, worker_env
+from core.models import WorkerHeartbeat
 from core.storage.photos import LocalPhotoStore
 from core.worker_pool import MAX_PAUSE_SECONDS, Death, restart_pause
-from tests.core.worker_processes import assert_each_done_once, every_job_finished, wait_for
+from tests.core.worker_processes import assert_each_done_once, wait_for
 
 
 def _gone(pid: int) -> bool:
@@ -33,13 +32,13 @@ def _status(signal_number: int | None = None, exit_code: int = 0) -> int:
 
 
 def test_only_a_worker_that_fails_by_itself_soon_after_starting_slows_the_restarts():
-    assert Death(1, _status(signal.SIGKILL), 0.3).failed is False  # the OOM killer, an operator
-    assert Death(1, _status(signal.SIGTERM), 0.3).failed is False
-    assert Death(1, _status(exit_code=0), 0.3).failed is False
-    assert Death(1, _status(exit_code=1), 0.3).failed is True
-    assert Death(1, _status(signal.SIGSEGV), 0.3).failed is True
-    assert Death(1, _status(signal.SIGKILL), 0.3).describe() == "killed by SIGKILL"
-    assert Death(1, _status(exit_code=3), 0.3).describe() == "exited with 3"
+    assert Death(_status(signal.SIGKILL), 0.3).failed is False  # the OOM killer, an operator
+    assert Death(_status(signal.SIGTERM), 0.3).failed is False
+    assert Death(_status(exit_code=0), 0.3).failed is False
+    assert Death(_status(exit_code=1), 0.3).failed is True
+    assert Death(_status(signal.SIGSEGV), 0.3).failed is True
+    assert Death(_status(signal.SIGKILL), 0.3).describe() == "killed by SIGKILL"
+    assert Death(_status(exit_code=3), 0.3).describe() == "exited with 3"
     assert [restart_pause(n) for n in range(0, 6)] == [0.0, 0.0, 1.0, 2.0, 4.0, 8.0]
     assert restart_pause(40) == MAX_PAUSE_SECONDS
 
@@ -54,13 +53,7 @@ def test_a_parent_killed_outright_takes_its_workers_down_and_their_jobs_come_bac
     pool = Workers(env, tmp_path / "logs")
     try:
         parent = pool.start(processes=2)
-
-        def holding() -> bool:
-            with db.session() as session:
-                return bool(session.scalar(select(func.count(ProcessingJob.id))
-                                           .where(ProcessingJob.status == JobStatus.RUNNING)))
-
-        wait_for(lambda: len(pool.forked(parent)) == 2 and holding(), 120, "a worker to hold a job")
+        wait_for(lambda: len(pool.forked(parent)) == 2 and holders(db), 120, "a worker to hold a job")
         workers = pool.forked(parent)
         parent.send_signal(signal.SIGKILL)
         parent.wait()
@@ -71,7 +64,7 @@ def test_a_parent_killed_outright_takes_its_workers_down_and_their_jobs_come_bac
         pool.env["WORKBENCH_WORKER_GRACE_SECONDS"] = "30"
         parent = pool.start(processes=2)
 
-        wait_for(lambda: every_job_finished(db), 300, "every job to finish")
+        wait_for(lambda: not unfinished(db), 300, "every job to finish")
         workers = pool.forked(parent)
         assert len(workers) == 2
         parent.send_signal(signal.SIGTERM)

@@ -6,12 +6,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from sqlalchemy import select
-
 from bench.bench_job_faults import Outcome, Workers, check
 from core.db import Database
-from core.domain.enums import JobStatus
-from core.models import ProcessingJob
 
 
 def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None:
@@ -22,11 +18,6 @@ def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None
             return
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
-
-
-def every_job_finished(db: Database) -> bool:
-    with db.session() as session:
-        return all(job.status in (JobStatus.DONE, JobStatus.FAILED) for job in session.scalars(select(ProcessingJob)))
 
 
 def assert_each_done_once(db: Database, submission_ids: list[int], pool: Workers) -> None:
