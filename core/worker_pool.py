@@ -85,9 +85,9 @@ class Pool:
         self.next_start = 0.0
 
     def run(self) -> int:
+        worker.require_a_queue()  # before the imaging stack's seconds of loading, not after
         from core.services import processing  # noqa: F401  (the imaging stack, loaded once for every child)
 
-        worker.require_a_queue()
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
         log.info("worker pool %s: %s workers", os.getpid(), self.processes)
